@@ -1,0 +1,85 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "moongate",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "moongate", targets: ["moongate"]),
+        .executable(name: "mgprove", targets: ["mgprove"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLuaJIT",
+            pkgConfig: "luajit",
+            providers: [.apt(["libluajit-5.1-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
+        .target(
+            name: "CMoongate",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
+        .target(name: "MoongateCore", dependencies: ["CMoongate"]),
+        .target(name: "MoongateConfig", dependencies: ["MoongateCore"]),
+        .target(name: "MoongateShm", dependencies: ["MoongateCore", "CMoongate"]),
+        .target(
+            name: "MoongateHTTP",
+            dependencies: [
+                "MoongateCore", "MoongateConfig", "CMoongate",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "MoongateLua",
+            dependencies: [
+                "CLuaJIT", "CPCRE2", "CMoongate", "MoongateCore", "MoongateConfig",
+                "MoongateShm", "MoongateHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "MoongateProcess",
+            dependencies: [
+                "CMoongate", "MoongateCore", "MoongateConfig", "MoongateHTTP", "MoongateLua",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "moongate",
+            dependencies: ["MoongateProcess", "MoongateCore", "MoongateConfig"],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
+        ),
+        .target(name: "MoongateSpec", dependencies: []),
+        .executableTarget(name: "mgprove", dependencies: ["MoongateSpec"]),
+        .testTarget(name: "MoongateConfigTests", dependencies: ["MoongateConfig"]),
+        .testTarget(name: "MoongateShmTests", dependencies: ["MoongateShm"]),
+        .testTarget(
+            name: "MoongateHTTPTests",
+            dependencies: [
+                "MoongateHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "MoongateSpecTests", dependencies: ["MoongateSpec"]),
+        .testTarget(
+            name: "MoongateLuaTests",
+            dependencies: ["MoongateLua", "CLuaJIT"],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,88 @@
+#define _GNU_SOURCE
+#include "CMoongate.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void fill_set(sigset_t *set, const int *sigs, int n) {
+    sigemptyset(set);
+    for (int i = 0; i < n; i++) sigaddset(set, sigs[i]);
+}
+
+int mg_block_signals(const int *sigs, int n) {
+    sigset_t set;
+    fill_set(&set, sigs, n);
+    return pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+int mg_unblock_all_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    return pthread_sigmask(SIG_SETMASK, &set, NULL);
+}
+
+int mg_signalfd(const int *sigs, int n) {
+    sigset_t set;
+    fill_set(&set, sigs, n);
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int mg_signalfd_read(int fd, int *signo, int *pid, int *status) {
+    struct signalfd_siginfo info;
+    ssize_t r = read(fd, &info, sizeof(info));
+    if (r < 0) return (errno == EAGAIN) ? 0 : -1;
+    if (r != sizeof(info)) return 0;
+    *signo = (int)info.ssi_signo;
+    *pid = (int)info.ssi_pid;
+    *status = (int)info.ssi_status;
+    return 1;
+}
+
+int mg_sigtimedwait(const int *sigs, int n, long timeout_ms) {
+    sigset_t set;
+    fill_set(&set, sigs, n);
+    struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+    int r = sigtimedwait(&set, NULL, &ts);
+    if (r < 0) return 0;
+    return r;
+}
+
+int mg_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig); }
+
+pid_t mg_fork(void) {
+    fflush(NULL);
+    return fork();
+}
+
+int mg_set_cloexec(int fd, int on) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0) return -1;
+    flags = on ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC);
+    return fcntl(fd, F_SETFD, flags);
+}
+
+int mg_errno(void) { return errno; }
+int mg_wifsignaled(int status) { return WIFSIGNALED(status); }
+int mg_wtermsig(int status) { return WTERMSIG(status); }
+int mg_wifexited(int status) { return WIFEXITED(status); }
+int mg_wexitstatus(int status) { return WEXITSTATUS(status); }
+
+int mg_cgroup_cpus(void) {
+    FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
+    if (!f) return 0;
+    char quota[64] = {0};
+    long period = 0;
+    int n = fscanf(f, "%63s %ld", quota, &period);
+    fclose(f);
+    if (n != 2 || strcmp(quota, "max") == 0 || period <= 0) return 0;
+    long q = atol(quota);
+    if (q <= 0) return 0;
+    return (int)((q + period - 1) / period);
+}

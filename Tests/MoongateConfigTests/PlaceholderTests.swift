@@ -1,0 +1,4 @@
+import Testing
+@testable import MoongateConfig
+
+@Test func placeholder() { #expect(true) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import MoongateHTTP
+
+@Test func placeholder() { #expect(true) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import MoongateLua
+
+@Test func placeholder() { #expect(true) }

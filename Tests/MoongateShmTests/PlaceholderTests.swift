@@ -1,0 +1,4 @@
+import Testing
+@testable import MoongateShm
+
+@Test func placeholder() { #expect(true) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import MoongateSpec
+
+@Test func placeholder() { #expect(true) }
