@@ -1,4 +1,0 @@
-import Testing
-@testable import MoongateLua
-
-@Test func placeholder() { #expect(true) }
