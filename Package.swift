@@ -27,7 +27,7 @@ let package = Package(
             name: "CMoongate",
             linkerSettings: [.linkedLibrary("crypto")]
         ),
-        .target(name: "MoongateCore", dependencies: ["CMoongate"]),
+        .target(name: "MoongateCore", dependencies: ["CMoongate", "CPCRE2"]),
         .target(name: "MoongateConfig", dependencies: ["MoongateCore"]),
         .target(name: "MoongateShm", dependencies: ["MoongateCore", "CMoongate"]),
         .target(

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process's cached clock, refreshed once per event-loop iteration as nginx does
+/// (`ngx_time_update`), with the formatted strings logs and headers need.
+public enum CachedTime {
+    /// Seconds since the epoch.
+    public private(set) static var sec: Int = 0
+    /// Milliseconds part.
+    public private(set) static var msec: Int = 0
+    /// Monotonic milliseconds, for timers.
+    public private(set) static var monotonicMsec: Int64 = 0
+    /// `2026/11/23 14:20:47` (local time), as in error.log.
+    public private(set) static var errorLogTime: String = ""
+    /// `Mon, 23 Nov 2026 14:20:47 GMT`.
+    public private(set) static var httpTime: String = ""
+    /// `23/Nov/2026:14:20:47 +0000`.
+    public private(set) static var logTime: String = ""
+    /// `2026-11-23T14:20:47+00:00`.
+    public private(set) static var iso8601: String = ""
+    private static var lastFormatted = -1
+
+    /// Seconds with milliseconds as a Double (`ngx.now()`).
+    public static var now: Double { Double(sec) + Double(msec) / 1000 }
+
+    /// Reads the clock and refreshes the strings when the second changed.
+    public static func update() {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        sec = ts.tv_sec
+        msec = ts.tv_nsec / 1_000_000
+        var mono = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &mono)
+        monotonicMsec = Int64(mono.tv_sec) * 1000 + Int64(mono.tv_nsec / 1_000_000)
+        if sec != lastFormatted {
+            lastFormatted = sec
+            var t = time_t(sec)
+            var gm = tm()
+            gmtime_r(&t, &gm)
+            var lt = tm()
+            localtime_r(&t, &lt)
+            httpTime = formatHTTPTime(gm)
+            errorLogTime =
+                "\(lt.tm_year + 1900)/\(pad2(lt.tm_mon + 1))/\(pad2(lt.tm_mday)) "
+                + "\(pad2(lt.tm_hour)):\(pad2(lt.tm_min)):\(pad2(lt.tm_sec))"
+            let off = lt.tm_gmtoff
+            let sign = off < 0 ? "-" : "+"
+            let aoff = abs(off)
+            let tz = "\(sign)\(pad2(Int32(aoff / 3600)))\(pad2(Int32((aoff % 3600) / 60)))"
+            logTime =
+                "\(pad2(lt.tm_mday))/\(monthNames[Int(lt.tm_mon)])/\(lt.tm_year + 1900):"
+                + "\(pad2(lt.tm_hour)):\(pad2(lt.tm_min)):\(pad2(lt.tm_sec)) \(tz)"
+            iso8601 =
+                "\(lt.tm_year + 1900)-\(pad2(lt.tm_mon + 1))-\(pad2(lt.tm_mday))T"
+                + "\(pad2(lt.tm_hour)):\(pad2(lt.tm_min)):\(pad2(lt.tm_sec))"
+                + "\(sign)\(pad2(Int32(aoff / 3600))):\(pad2(Int32((aoff % 3600) / 60)))"
+        }
+    }
+
+    /// `Mon, 23 Nov 2026 14:20:47 GMT` for any time.
+    public static func httpTime(for seconds: Int) -> String {
+        var t = time_t(seconds)
+        var gm = tm()
+        gmtime_r(&t, &gm)
+        return formatHTTPTime(gm)
+    }
+
+    static func formatHTTPTime(_ gm: tm) -> String {
+        "\(weekNames[Int(gm.tm_wday)]), \(pad2(gm.tm_mday)) \(monthNames[Int(gm.tm_mon)]) \(gm.tm_year + 1900) "
+            + "\(pad2(gm.tm_hour)):\(pad2(gm.tm_min)):\(pad2(gm.tm_sec)) GMT"
+    }
+
+    /// Parses the date formats nginx's `ngx_parse_http_time` accepts; nil if invalid.
+    public static func parseHTTPTime(_ s: String) -> Int? {
+        // RFC 1123 "Sun, 06 Nov 1994 08:49:37 GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT",
+        // asctime "Sun Nov  6 08:49:37 1994".
+        var parts = s.split(whereSeparator: { $0 == " " || $0 == "-" }).map(String.init)
+        guard parts.count >= 4 else { return nil }
+        if parts[0].hasSuffix(",") { parts.removeFirst() } else { parts.removeFirst() }
+        var day = 0
+        var mon = -1
+        var year = 0
+        var clock = ""
+        if let d = Int(parts[0]), parts.count >= 4 {
+            day = d
+            mon = monthNames.firstIndex(of: parts[1]) ?? -1
+            year = Int(parts[2]) ?? -1
+            clock = parts[3]
+            if parts[2].count == 2 { year += year < 70 ? 2000 : 1900 }
+        } else if parts.count >= 4 {
+            mon = monthNames.firstIndex(of: parts[0]) ?? -1
+            day = Int(parts[1]) ?? -1
+            clock = parts[2]
+            year = Int(parts[3]) ?? -1
+        }
+        let hms = clock.split(separator: ":").compactMap { Int($0) }
+        guard mon >= 0, day >= 1, day <= 31, year >= 1970, hms.count == 3,
+            hms[0] < 24, hms[1] < 60, hms[2] < 60
+        else { return nil }
+        var t = tm()
+        t.tm_year = Int32(year - 1900)
+        t.tm_mon = Int32(mon)
+        t.tm_mday = Int32(day)
+        t.tm_hour = Int32(hms[0])
+        t.tm_min = Int32(hms[1])
+        t.tm_sec = Int32(hms[2])
+        return Int(timegm(&t))
+    }
+}
+
+let weekNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+@inline(__always) func pad2(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }

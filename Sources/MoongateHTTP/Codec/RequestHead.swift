@@ -1,0 +1,77 @@
+/// A parsed request line and header block, independent of any HTTP library.
+public struct RequestHead {
+    /// `GET`, `POST`, ... as sent.
+    public var method: String
+    /// The request target as sent (`/a%20b?x=1`), nginx's `$request_uri`.
+    public var rawURI: String
+    /// 10 for HTTP/1.0, 11 for HTTP/1.1.
+    public var version: Int
+    /// Header fields in order, names as sent.
+    public var headers: [(name: String, value: String)]
+    /// Bytes of the request line and headers, as received (for `ngx.req.raw_header`).
+    public var rawHeader: [UInt8]
+    /// Length of the request line without CRLF (`$request`).
+    public var requestLineLength: Int
+    /// Parsed `Content-Length`, if any.
+    public var contentLength: Int64?
+    /// `Transfer-Encoding: chunked`.
+    public var chunked: Bool
+    /// Host from the absolute URI or the Host header (lowercased, port stripped).
+    public var host: String?
+    /// Whether the client asked to keep the connection.
+    public var keepAliveRequested: Bool
+    /// `Expect: 100-continue` was sent.
+    public var expectContinue: Bool
+
+    /// The first value of a header, case-insensitively.
+    public func header(_ name: String) -> String? {
+        for h in headers where h.name.count == name.count && h.name.lowercased() == name.lowercased() {
+            return h.value
+        }
+        return nil
+    }
+
+    /// The request line as sent, `$request`.
+    public var requestLine: String {
+        String(decoding: rawHeader.prefix(requestLineLength), as: UTF8.self)
+    }
+
+    /// `HTTP/1.1`.
+    public var protocolString: String { version == 10 ? "HTTP/1.0" : version == 9 ? "" : "HTTP/1.1" }
+}
+
+/// Why a request head was refused, with the status nginx answers and its log message.
+public struct RequestParseError: Error {
+    /// 400, 414, 494 (sent as 400), 501, 505 ...
+    public var status: Int
+    /// nginx's `[info]` message, e.g. `client sent invalid request`.
+    public var message: String
+    /// Set when the request line was parsed (for logging `request: "..."`).
+    public var requestLine: String?
+
+    public init(_ status: Int, _ message: String, requestLine: String? = nil) {
+        self.status = status
+        self.message = message
+        self.requestLine = requestLine
+    }
+}
+
+/// Limits from `client_header_buffer_size` / `large_client_header_buffers`.
+public struct HeaderLimits {
+    public var bufferSize: Int
+    public var largeBufferSize: Int
+    public var largeBufferCount: Int
+    public var ignoreInvalidHeaders: Bool
+    public var underscoresInHeaders: Bool
+
+    public init(
+        bufferSize: Int = 1024, largeBufferSize: Int = 8192, largeBufferCount: Int = 4,
+        ignoreInvalidHeaders: Bool = true, underscoresInHeaders: Bool = false
+    ) {
+        self.bufferSize = bufferSize
+        self.largeBufferSize = largeBufferSize
+        self.largeBufferCount = largeBufferCount
+        self.ignoreInvalidHeaders = ignoreInvalidHeaders
+        self.underscoresInHeaders = underscoresInHeaders
+    }
+}

@@ -1,0 +1,296 @@
+/// Parses a request head from bytes, with nginx's checks and status codes.
+/// Pure and incremental: `parseHead` returns nil until a whole head is present.
+public enum RequestParser {
+    /// Finds the end of the head in `bytes` (index after the blank line), or nil.
+    /// Leading empty lines before the request line are skipped as nginx does.
+    public static func headEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        let n = bytes.count
+        var i = 0
+        // Skip CRLFs before the request line.
+        while i < n && (bytes[i] == 13 || bytes[i] == 10) { i += 1 }
+        while i < n {
+            if bytes[i] == 10 {
+                if i + 1 < n && bytes[i + 1] == 10 { return i + 2 }
+                if i + 2 < n && bytes[i + 1] == 13 && bytes[i + 2] == 10 { return i + 3 }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Checks a head still incomplete against the limits (414/494 before the end arrives).
+    public static func checkIncomplete(_ bytes: UnsafeRawBufferPointer, limits: HeaderLimits) throws {
+        var start = 0
+        while start < bytes.count && (bytes[start] == 13 || bytes[start] == 10) { start += 1 }
+        var lineStart = start
+        var first = true
+        var i = start
+        while i < bytes.count {
+            if bytes[i] == 10 {
+                lineStart = i + 1
+                first = false
+            }
+            i += 1
+        }
+        let cur = bytes.count - lineStart
+        if first && cur > limits.largeBufferSize {
+            throw RequestParseError(414, "client sent too long URI")
+        }
+        if !first && cur > limits.largeBufferSize {
+            throw RequestParseError(494, "client sent too long header line")
+        }
+        if bytes.count - start > limits.largeBufferSize * limits.largeBufferCount {
+            throw RequestParseError(494, "client sent too large request")
+        }
+    }
+
+    /// Parses a complete head (`bytes` ends just after the blank line).
+    public static func parse(_ bytes: UnsafeRawBufferPointer, limits: HeaderLimits) throws -> RequestHead {
+        var i = 0
+        let n = bytes.count
+        while i < n && (bytes[i] == 13 || bytes[i] == 10) { i += 1 }
+        let headStart = i
+        // Request line.
+        var lineEnd = i
+        while lineEnd < n && bytes[lineEnd] != 10 { lineEnd += 1 }
+        var lineStop = lineEnd
+        if lineStop > i && bytes[lineStop - 1] == 13 { lineStop -= 1 }
+        let requestLine = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<lineStop]), as: UTF8.self)
+        if lineStop - i > limits.largeBufferSize {
+            throw RequestParseError(414, "client sent too long URI")
+        }
+        // method
+        var p = i
+        while p < lineStop && bytes[p] != 32 {
+            let c = bytes[p]
+            if !((c >= 65 && c <= 90) || c == 95 || c == 45) {
+                throw RequestParseError(400, "client sent invalid method", requestLine: requestLine)
+            }
+            p += 1
+        }
+        if p == i || p >= lineStop {
+            throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+        }
+        let method = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<p]), as: UTF8.self)
+        while p < lineStop && bytes[p] == 32 { p += 1 }
+        let uriStart = p
+        while p < lineStop && bytes[p] != 32 {
+            let c = bytes[p]
+            if c < 0x21 && c != 9 || c == 0x7f {
+                throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+            }
+            p += 1
+        }
+        let rawURI = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[uriStart..<p]), as: UTF8.self)
+        if rawURI.isEmpty {
+            throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+        }
+        while p < lineStop && bytes[p] == 32 { p += 1 }
+        var version = 9
+        if p < lineStop {
+            let proto = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[p..<lineStop]), as: UTF8.self)
+                .trimmingSuffixSpaces()
+            guard proto.hasPrefix("HTTP/"), proto.count >= 8 else {
+                throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+            }
+            let v = proto.dropFirst(5).split(separator: ".", omittingEmptySubsequences: false)
+            guard v.count == 2, let major = Int(v[0]), let minor = Int(v[1]), v[0].count <= 3, v[1].count <= 3
+            else {
+                throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+            }
+            if major > 1 {
+                throw RequestParseError(505, "client sent unsupported HTTP version", requestLine: requestLine)
+            }
+            if major < 1 {
+                throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+            }
+            version = minor == 0 ? 10 : 11
+        } else {
+            throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+        }
+        if rawURI.first != "/" {
+            let lower = rawURI.lowercased()
+            if !(lower.hasPrefix("http://") || lower.hasPrefix("https://")) && !(method == "OPTIONS" && rawURI == "*") {
+                throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+            }
+        }
+        // Headers.
+        var headers: [(name: String, value: String)] = []
+        var contentLength: Int64? = nil
+        var chunked = false
+        var sawTE = false
+        var host: String? = nil
+        var hostSeen = false
+        var connectionValue: String? = nil
+        var expectContinue = false
+        i = lineEnd + 1
+        while i < n {
+            let ls = i
+            var e = i
+            while e < n && bytes[e] != 10 { e += 1 }
+            var stop = e
+            if stop > i && bytes[stop - 1] == 13 { stop -= 1 }
+            if stop == i { break }  // blank line
+            if stop - i > limits.largeBufferSize {
+                throw RequestParseError(494, "client sent too long header line", requestLine: requestLine)
+            }
+            var colon = -1
+            var valid = true
+            var k = i
+            while k < stop {
+                let c = bytes[k]
+                if c == 58 {
+                    colon = k
+                    break
+                }
+                if c == 0 {
+                    throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+                }
+                let isTok =
+                    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 45
+                    || (c == 95 && limits.underscoresInHeaders)
+                if !isTok { valid = false }
+                k += 1
+            }
+            if colon <= i {
+                throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+            }
+            var vs = colon + 1
+            while vs < stop && (bytes[vs] == 32 || bytes[vs] == 9) { vs += 1 }
+            var ve = stop
+            while ve > vs && (bytes[ve - 1] == 32 || bytes[ve - 1] == 9) { ve -= 1 }
+            for q in vs..<ve where bytes[q] == 0 {
+                _ = q
+                throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+            }
+            i = e + 1
+            if !valid {
+                if limits.ignoreInvalidHeaders { continue }
+                throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+            }
+            let hname = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<colon]), as: UTF8.self)
+            let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[vs..<ve]), as: UTF8.self)
+            headers.append((hname, value))
+            switch hname.lowercased() {
+            case "host":
+                if hostSeen {
+                    throw RequestParseError(400, "client sent duplicate host header: \"Host: \(value)\", previous value: \"Host: \(host ?? "")\"", requestLine: requestLine)
+                }
+                hostSeen = true
+                guard let h = validateHost(value) else {
+                    throw RequestParseError(400, "client sent invalid host header", requestLine: requestLine)
+                }
+                host = h
+            case "content-length":
+                if contentLength != nil {
+                    throw RequestParseError(400, "client sent duplicate header line: \"Content-Length: \(value)\"", requestLine: requestLine)
+                }
+                guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), value.utf8.count <= 18,
+                    let v = Int64(value)
+                else {
+                    throw RequestParseError(400, "client sent invalid \"Content-Length\" header", requestLine: requestLine)
+                }
+                contentLength = v
+            case "transfer-encoding":
+                if sawTE {
+                    throw RequestParseError(400, "client sent duplicate header line: \"Transfer-Encoding: \(value)\"", requestLine: requestLine)
+                }
+                sawTE = true
+                if value.lowercased() == "chunked" {
+                    chunked = true
+                } else {
+                    throw RequestParseError(501, "client sent unknown \"Transfer-Encoding\": \"\(value)\"", requestLine: requestLine)
+                }
+            case "connection":
+                connectionValue = value.lowercased()
+            case "expect":
+                if value.lowercased() == "100-continue" { expectContinue = true }
+            default:
+                break
+            }
+        }
+        _ = headStart
+        if chunked && version == 10 {
+            throw RequestParseError(400, "client sent \"Transfer-Encoding\" header with HTTP/1.0", requestLine: requestLine)
+        }
+        if chunked && contentLength != nil {
+            throw RequestParseError(400, "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time", requestLine: requestLine)
+        }
+        // An absolute URI's host wins over the Host header.
+        var uri = rawURI
+        if rawURI.first != "/" && rawURI != "*" {
+            let rest = rawURI.lowercased().hasPrefix("https://") ? rawURI.dropFirst(8) : rawURI.dropFirst(7)
+            let slash = rest.firstIndex(of: "/") ?? rest.firstIndex(of: "?") ?? rest.endIndex
+            guard let h = validateHost(String(rest[..<slash])) else {
+                throw RequestParseError(400, "client sent invalid host in request line", requestLine: requestLine)
+            }
+            host = h
+            uri = String(rest[slash...])
+            if uri.isEmpty || uri.first == "?" { uri = "/" + uri }
+        }
+        if version == 11 && !hostSeen && host == nil {
+            throw RequestParseError(400, "client sent HTTP/1.1 request without \"Host\" header", requestLine: requestLine)
+        }
+        let keepAlive: Bool
+        if version == 11 {
+            keepAlive = !(connectionValue?.contains("close") ?? false)
+        } else {
+            keepAlive = connectionValue?.contains("keep-alive") ?? false
+        }
+        return RequestHead(
+            method: method, rawURI: uri, version: version, headers: headers,
+            rawHeader: Array(UnsafeRawBufferPointer(rebasing: bytes[headStart..<n])),
+            requestLineLength: lineStop - headStart, contentLength: contentLength, chunked: chunked, host: host,
+            keepAliveRequested: keepAlive, expectContinue: expectContinue)
+    }
+
+    /// nginx's `ngx_http_validate_host`: lowercases, strips the port and a trailing dot,
+    /// refuses `..`, `/`, `\` and control characters.
+    public static func validateHost(_ h: String) -> String? {
+        var out: [UInt8] = []
+        var dotPos = -1
+        var hostLen = 0
+        var inBracket = false
+        var i = 0
+        let b = Array(h.utf8)
+        while i < b.count {
+            let c = b[i]
+            switch c {
+            case UInt8(ascii: "."):
+                if dotPos == i - 1 { return nil }
+                dotPos = i
+            case UInt8(ascii: ":"):
+                if !inBracket {
+                    hostLen = i
+                    i = b.count
+                    continue
+                }
+            case UInt8(ascii: "["):
+                if i == 0 { inBracket = true }
+            case UInt8(ascii: "]"):
+                inBracket = false
+            case UInt8(ascii: "/"), UInt8(ascii: "\\"), 0:
+                return nil
+            default:
+                if c < 0x20 || c == 0x7f { return nil }
+            }
+            i += 1
+            hostLen = i
+        }
+        if dotPos == hostLen - 1 && hostLen > 0 { hostLen -= 1 }
+        if hostLen == 0 { return nil }
+        for k in 0..<hostLen {
+            let c = b[k]
+            out.append(c >= 65 && c <= 90 ? c + 32 : c)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension String {
+    func trimmingSuffixSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,91 @@
+/// nginx's `ngx_http_parse_complex_uri`: splits off the arguments, decodes `%XX`,
+/// merges slashes and resolves `.` and `..` segments. Nil means 400 Bad Request.
+public enum URINormalizer {
+    /// Returns the decoded path and the raw argument string (after `?`), or nil.
+    public static func split(_ raw: String, mergeSlashes: Bool = true) -> (path: String, args: String?)? {
+        var pathPart = Substring(raw)
+        var args: String? = nil
+        if let q = raw.firstIndex(of: "?") {
+            pathPart = raw[..<q]
+            args = String(raw[raw.index(after: q)...])
+        }
+        guard let p = normalize(pathPart, mergeSlashes: mergeSlashes) else { return nil }
+        return (p, args)
+    }
+
+    /// Decodes and normalizes a path.
+    public static func normalize(_ s: Substring, mergeSlashes: Bool = true) -> String? {
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(s.utf8.count)
+        let b = Array(s.utf8)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: "%") {
+                guard i + 2 < b.count, let h = hex(b[i + 1]), let l = hex(b[i + 2]) else { return nil }
+                let v = UInt8(h * 16 + l)
+                if v == 0 { return nil }
+                decoded.append(v)
+                i += 3
+                continue
+            }
+            if c == 0 { return nil }
+            decoded.append(c)
+            i += 1
+        }
+        guard decoded.first == UInt8(ascii: "/") else {
+            return decoded.isEmpty ? nil : String(decoding: decoded, as: UTF8.self)
+        }
+        // Segment processing.
+        var out: [UInt8] = []
+        out.reserveCapacity(decoded.count)
+        var segs: [ArraySlice<UInt8>] = []
+        var start = 1
+        var j = 1
+        while j <= decoded.count {
+            if j == decoded.count || decoded[j] == UInt8(ascii: "/") {
+                segs.append(decoded[start..<j])
+                start = j + 1
+            }
+            j += 1
+        }
+        var stack: [ArraySlice<UInt8>] = []
+        let trailingSlash = decoded.last == UInt8(ascii: "/")
+        var endsWithDir = trailingSlash
+        for (idx, seg) in segs.enumerated() {
+            let isLast = idx == segs.count - 1
+            if seg.isEmpty {
+                if !mergeSlashes && !isLast { stack.append(seg) }
+                continue
+            }
+            if seg.count == 1 && seg.first == UInt8(ascii: ".") {
+                if isLast { endsWithDir = true }
+                continue
+            }
+            if seg.count == 2 && seg.first == UInt8(ascii: ".") && seg.last == UInt8(ascii: ".") {
+                if stack.isEmpty { return nil }
+                stack.removeLast()
+                if isLast { endsWithDir = true }
+                continue
+            }
+            if isLast { endsWithDir = trailingSlash }
+            stack.append(seg)
+        }
+        out.append(UInt8(ascii: "/"))
+        for (k, seg) in stack.enumerated() {
+            out.append(contentsOf: seg)
+            if k < stack.count - 1 { out.append(UInt8(ascii: "/")) }
+        }
+        if endsWithDir && !stack.isEmpty { out.append(UInt8(ascii: "/")) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func hex(_ c: UInt8) -> Int? {
+        switch c {
+        case 48...57: return Int(c - 48)
+        case 97...102: return Int(c - 87)
+        case 65...70: return Int(c - 55)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,260 @@
+import MoongateCore
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// nginx's static, index and autoindex-less directory handling: files from `root`/`alias`
+/// with MIME types, `Last-Modified`, `ETag`, `If-Modified-Since`, a single `Range`, `HEAD`.
+public enum StaticModule {
+    /// `$document_root`.
+    public static func documentRoot(_ r: HTTPRequest) -> String {
+        if let a = r.loc.alias { return absolute(a.evaluate(r)) }
+        return absolute((r.loc.root ?? ComplexValue(literal: "html")).evaluate(r))
+    }
+
+    static func absolute(_ p: String) -> String {
+        if p.hasPrefix("/") { return p }
+        let pre = Variables.prefix.hasSuffix("/") ? Variables.prefix : Variables.prefix + "/"
+        return pre + p
+    }
+
+    /// `$request_filename`: the file path the URI maps to.
+    public static func mapURIToPath(_ r: HTTPRequest, uri: String? = nil) -> String {
+        let u = uri ?? r.uri
+        if let a = r.loc.alias {
+            let base = absolute(a.evaluate(r))
+            if case .regex = r.loc.match { return base }
+            if let p = r.loc.prefixString, u.hasPrefix(p) {
+                return base + String(u.dropFirst(p.count))
+            }
+            return base
+        }
+        var root = documentRoot(r)
+        if root.hasSuffix("/") { root.removeLast() }
+        return root + u
+    }
+
+    /// Content-Type for a path from `types`/`default_type`.
+    public static func contentType(for path: String, _ r: HTTPRequest) -> String {
+        if let dot = path.lastIndex(of: "."), !path[dot...].contains("/") {
+            let ext = String(path[path.index(after: dot)...]).lowercased()
+            if let t = r.loc.types?[ext] { return t }
+        }
+        return r.loc.defaultType ?? "text/plain"
+    }
+
+    /// Serves the request; returns 0 when the response was produced or a status to finalize with.
+    static func handle(_ r: HTTPRequest) -> Int {
+        if r.method != "GET" && r.method != "HEAD" && r.method != "POST" {
+            return 405
+        }
+        if r.uri.hasSuffix("/") {
+            return index(r)
+        }
+        if r.method == "POST" { return 405 }
+        let path = mapURIToPath(r)
+        var st = stat()
+        if stat(path, &st) != 0 {
+            let e = errno
+            if e == ENOENT || e == ENOTDIR {
+                if r.loc.logNotFound ?? true {
+                    r.log(.error, "open() \"\(path)\" failed (\(e): \(String(cString: strerror(e))))")
+                }
+                return 404
+            }
+            r.log(.error, "open() \"\(path)\" failed (\(e): \(String(cString: strerror(e))))")
+            return e == EACCES ? 403 : 500
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            var loc = r.uri + "/"
+            if let a = r.args, !a.isEmpty { loc += "?" + a }
+            r.headersOut = ResponseHeaders()
+            r.headersOut.location = loc
+            return 301
+        }
+        if (st.st_mode & S_IFMT) != S_IFREG {
+            r.log(.crit, "\"\(path)\" is not a regular file")
+            return 404
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let e = errno
+            r.log(.error, "open() \"\(path)\" failed (\(e): \(String(cString: strerror(e))))")
+            return e == EACCES ? 403 : 500
+        }
+        let size = Int64(st.st_size)
+        let mtime = Int(st.st_mtim.tv_sec)
+        r.status = 200
+        r.headersOut.contentType = contentType(for: path, r)
+        r.headersOut.lastModified = mtime
+        let etag = "\"\(String(mtime, radix: 16))-\(String(size, radix: 16))\""
+        if r.loc.etag ?? true { r.headersOut.list.append(("ETag", etag)) }
+        // Conditional requests.
+        if let ims = r.header("if-modified-since"), (r.loc.ifModifiedSince ?? "exact") != "off",
+            let t = CachedTime.parseHTTPTime(ims)
+        {
+            let exact = (r.loc.ifModifiedSince ?? "exact") == "exact"
+            if (exact && t == mtime) || (!exact && t >= mtime) {
+                close(fd)
+                r.status = 304
+                r.headersOut.contentLength = nil
+                r.headersOut.contentType = nil
+                r.sendHeader()
+                r.output(BodyChunk(data: nil, last: true))
+                return 0
+            }
+        }
+        r.headersOut.list.append(("Accept-Ranges", "bytes"))
+        var start: Int64 = 0
+        var end: Int64 = size
+        if let range = r.header("range"), r.status == 200 {
+            switch parseRange(range, size: size) {
+            case .some(.some(let rg)):
+                start = rg.lowerBound
+                end = rg.upperBound
+                r.status = 206
+                r.headersOut.list.append(("Content-Range", "bytes \(start)-\(end - 1)/\(size)"))
+            case .some(.none):
+                close(fd)
+                r.status = 416
+                r.headersOut = ResponseHeaders()
+                r.headersOut.list.append(("Content-Range", "bytes */\(size)"))
+                return 416
+            case .none:
+                break
+            }
+        }
+        r.headersOut.contentLength = end - start
+        if !r.sendHeader() {
+            close(fd)
+            return 0
+        }
+        if r.headerOnly || end == start {
+            close(fd)
+            r.output(BodyChunk(data: nil, last: true))
+            return 0
+        }
+        let count = Int(end - start)
+        if count <= 1 << 20 {
+            var buf = r.connection.allocator.buffer(capacity: count)
+            let n = buf.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { p in
+                var got = 0
+                while got < count {
+                    let k = pread(fd, p.baseAddress! + got, count - got, off_t(start) + off_t(got))
+                    if k <= 0 { break }
+                    got += k
+                }
+                return got
+            }
+            close(fd)
+            if n < count {
+                r.log(.crit, "read() \"\(path)\" returned only \(n) bytes instead of \(count)")
+            }
+            r.output(BodyChunk(data: buf, last: true))
+        } else {
+            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+            var c = BodyChunk(data: nil, last: true)
+            c.file = FileRegion(fileHandle: handle, readerIndex: Int(start), endIndex: Int(end))
+            r.cleanups.append { try? handle.close() }
+            r.output(c)
+        }
+        return 0
+    }
+
+    /// nil: no usable range (serve all); .some(nil): unsatisfiable (416).
+    static func parseRange(_ h: String, size: Int64) -> Range<Int64>?? {
+        guard h.hasPrefix("bytes=") else { return nil }
+        let spec = h.dropFirst(6)
+        if spec.contains(",") { return nil }
+        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        let a = parts[0].trimmingCharacters()
+        let b = parts[1].trimmingCharacters()
+        if a.isEmpty {
+            guard let n = Int64(b), n > 0 else { return .some(nil) }
+            let s = max(0, size - n)
+            return .some(s..<size)
+        }
+        guard let s = Int64(a) else { return nil }
+        if s >= size { return .some(nil) }
+        var e = size
+        if !b.isEmpty {
+            guard let v = Int64(b) else { return nil }
+            if v < s { return nil }
+            e = min(size, v + 1)
+        }
+        return .some(s..<e)
+    }
+
+    static func index(_ r: HTTPRequest) -> Int {
+        let dir = mapURIToPath(r)
+        for idx in r.loc.index ?? [ComplexValue(literal: "index.html")] {
+            let name = idx.evaluate(r)
+            if name.hasPrefix("/") {
+                r.internalRedirect(uri: name, args: r.args)
+                return 0
+            }
+            var st = stat()
+            if stat(dir + name, &st) == 0 {
+                r.internalRedirect(uri: r.uri + name, args: r.args)
+                return 0
+            }
+        }
+        var st = stat()
+        if stat(dir, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+            r.log(.error, "directory index of \"\(dir)\" is forbidden")
+            return 403
+        }
+        let first = (r.loc.index ?? [ComplexValue(literal: "index.html")]).first?.evaluate(r) ?? "index.html"
+        if r.loc.logNotFound ?? true {
+            r.log(.error, "\"\(dir)\(first)\" is not found (2: No such file or directory)")
+        }
+        return 404
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String {
+        String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
+
+/// `try_files file ... uri|=code`.
+enum TryFilesModule {
+    enum Outcome { case next, finalize(Int), done }
+
+    static func run(_ r: HTTPRequest, _ list: [ComplexValue]) -> Outcome {
+        for (i, item) in list.enumerated() {
+            let value = item.evaluate(r)
+            if i == list.count - 1 {
+                if value.hasPrefix("="), let code = Int(value.dropFirst()) {
+                    return .finalize(code)
+                }
+                if value.hasPrefix("@") {
+                    r.namedRedirect(String(value.dropFirst()))
+                    return .done
+                }
+                var path = value
+                var a = r.args
+                if let q = value.firstIndex(of: "?") {
+                    path = String(value[..<q])
+                    a = String(value[value.index(after: q)...])
+                }
+                r.internalRedirect(uri: path, args: a)
+                return .done
+            }
+            let isDir = value.hasSuffix("/")
+            let file = StaticModule.mapURIToPath(r, uri: isDir ? String(value.dropLast()) : value)
+            var st = stat()
+            if stat(file, &st) == 0 {
+                let dir = (st.st_mode & S_IFMT) == S_IFDIR
+                if dir == isDir {
+                    if !isDir { r.uri = value }
+                    return .next
+                }
+            }
+        }
+        return .next
+    }
+}

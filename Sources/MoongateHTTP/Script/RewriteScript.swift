@@ -1,0 +1,155 @@
+import MoongateCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The rewrite module's instructions of one level (`rewrite`, `return`, `set`, `if`,
+/// `break`), run in order in the (server) rewrite phase.
+public struct RewriteScript {
+    public enum RewriteFlag { case none, last, breakFlag, redirect, permanent }
+
+    public enum Instruction {
+        case set(name: String, value: ComplexValue)
+        case rewrite(regex: Regex, replacement: ComplexValue, flag: RewriteFlag)
+        case returnStatus(code: Int, text: ComplexValue?)
+        case breakScript
+        case ifBlock(condition: IfCondition, location: LocationConfig)
+        /// A module's instruction (set_by_lua): returns false to stop with 500.
+        case custom((HTTPRequest) -> Bool)
+    }
+
+    public enum Outcome {
+        case next
+        case last
+        case breakAll
+        case finalize(Int)
+        /// The request was taken over (redirected).
+        case done
+    }
+
+    public var instructions: [Instruction] = []
+    public init() {}
+
+    /// Runs the instructions for `r`.
+    func run(_ r: HTTPRequest) -> Outcome {
+        for ins in instructions {
+            switch ins {
+            case .set(let name, let value):
+                r.userVars[name] = value.evaluate(r)
+            case .custom(let f):
+                if !f(r) { return .finalize(500) }
+            case .breakScript:
+                return .breakAll
+            case .returnStatus(let code, let text):
+                return doReturn(r, code, text)
+            case .rewrite(let regex, let replacement, let flag):
+                guard let m = regex.match(r.uri) else { continue }
+                if r.loc.rewriteLog ?? false {
+                    r.log(.notice, "\"\(regex.pattern)\" matches \"\(r.uri)\"")
+                }
+                r.setCaptures(m, subject: r.uri, regex: regex)
+                var value = replacement.evaluate(r)
+                let isURL = value.hasPrefix("http://") || value.hasPrefix("https://") || value.hasPrefix("$scheme")
+                if isURL || flag == .redirect || flag == .permanent {
+                    if let a = r.args, !a.isEmpty, !replacement.source.contains("?") {
+                        value += "?" + a
+                    } else if value.hasSuffix("?") {
+                        value.removeLast()
+                    }
+                    r.headersOut = ResponseHeaders()
+                    r.headersOut.location = value
+                    return .finalize(flag == .permanent ? 301 : 302)
+                }
+                if let q = value.firstIndex(of: "?") {
+                    let newArgs = String(value[value.index(after: q)...])
+                    value = String(value[..<q])
+                    if newArgs.isEmpty {
+                        r.args = nil
+                    } else if let a = r.args, !a.isEmpty {
+                        r.args = newArgs + "&" + a
+                    } else {
+                        r.args = newArgs
+                    }
+                }
+                if r.loc.rewriteLog ?? false {
+                    r.log(.notice, "rewritten data: \"\(value)\", args: \"\(r.args ?? "")\"")
+                }
+                r.uri = value.isEmpty ? "/" : value
+                if value.isEmpty {
+                    r.log(.error, "the rewritten URI has a zero length")
+                    return .finalize(500)
+                }
+                switch flag {
+                case .last: return .last
+                case .breakFlag: return .breakAll
+                default: r.uriChanged = true
+                }
+            case .ifBlock(let cond, let l):
+                if cond.evaluate(r) {
+                    r.loc = l
+                    let out = l.rewriteScript.run(r)
+                    switch out {
+                    case .next: continue
+                    default: return out
+                    }
+                }
+            }
+        }
+        return r.uriChanged ? .last : .next
+    }
+
+    private func doReturn(_ r: HTTPRequest, _ code: Int, _ text: ComplexValue?) -> Outcome {
+        if code == 444 { return .finalize(444) }
+        guard let text else { return .finalize(code) }
+        let value = text.evaluate(r)
+        if code == 301 || code == 302 || code == 303 || code == 307 || code == 308 {
+            r.headersOut = ResponseHeaders()
+            r.headersOut.location = value
+            return .finalize(code)
+        }
+        r.status = code
+        r.headersOut.contentType = r.loc.defaultType ?? "text/plain"
+        r.headersOut.contentLength = Int64(value.utf8.count)
+        r.sendHeader()
+        r.output(string: value, last: true)
+        return .finalize(0)
+    }
+}
+
+/// An `if (...)` condition.
+public enum IfCondition {
+    case variable(ComplexValue)
+    case equals(ComplexValue, String, negate: Bool)
+    case regex(ComplexValue, Regex, negate: Bool)
+    case file(ComplexValue, test: Character, negate: Bool)
+
+    func evaluate(_ r: HTTPRequest) -> Bool {
+        switch self {
+        case .variable(let v):
+            let s = v.evaluate(r)
+            return !(s.isEmpty || s == "0")
+        case .equals(let v, let s, let neg):
+            return (v.evaluate(r) == s) != neg
+        case .regex(let v, let re, let neg):
+            let subject = v.evaluate(r)
+            if let m = re.match(subject) {
+                if !neg { r.setCaptures(m, subject: subject, regex: re) }
+                return !neg
+            }
+            return neg
+        case .file(let v, let test, let neg):
+            let path = v.evaluate(r)
+            var st = stat()
+            let ok = stat(path, &st) == 0
+            var result: Bool
+            switch test {
+            case "f": result = ok && (st.st_mode & S_IFMT) == S_IFREG
+            case "d": result = ok && (st.st_mode & S_IFMT) == S_IFDIR
+            case "e": result = ok
+            case "x": result = ok && access(path, X_OK) == 0
+            default: result = false
+            }
+            return result != neg
+        }
+    }
+}

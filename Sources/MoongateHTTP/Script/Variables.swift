@@ -1,0 +1,222 @@
+import MoongateCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// nginx's variables: built-in getters, prefixed families (`$http_`, `$arg_`, `$cookie_`,
+/// `$sent_http_`) and user variables made by `set`. Modules add their own.
+public enum Variables {
+    public typealias Getter = (HTTPRequest) -> String?
+    public typealias Setter = (HTTPRequest, String?) -> Bool
+
+    nonisolated(unsafe) static var getters: [String: Getter] = builtins()
+    nonisolated(unsafe) static var prefixGetters: [(String, (HTTPRequest, String) -> String?)] = builtinPrefixes()
+    nonisolated(unsafe) static var declared: Set<String> = []
+    nonisolated(unsafe) static var setters: [String: Setter] = builtinSetters()
+    /// The installation prefix (`$prefix`), set at startup.
+    nonisolated(unsafe) public static var prefix = ""
+    /// Host name of the machine (`$hostname`).
+    nonisolated(unsafe) public static var hostname: String = {
+        var buf = [CChar](repeating: 0, count: 256)
+        gethostname(&buf, 255)
+        return String(cString: buf)
+    }()
+
+    /// Registers a variable (modules such as the upstream module).
+    public static func register(_ name: String, getter: @escaping Getter, setter: Setter? = nil) {
+        getters[name] = getter
+        if let setter { setters[name] = setter }
+    }
+
+    /// Registers a prefixed family (`upstream_http_`).
+    public static func registerPrefix(_ prefix: String, _ getter: @escaping (HTTPRequest, String) -> String?) {
+        prefixGetters.append((prefix, getter))
+    }
+
+    /// Declares a user variable (`set $x ...`) so that later references compile.
+    public static func declare(_ name: String) { declared.insert(name.lowercased()) }
+
+    /// Whether a name is known at configuration time.
+    public static func isKnown(_ name: String) -> Bool {
+        let n = name.lowercased()
+        if getters[n] != nil || declared.contains(n) { return true }
+        for (p, _) in prefixGetters where n.hasPrefix(p) { return true }
+        return false
+    }
+
+    /// Whether `name` is a declared user variable.
+    public static func isUserVariable(_ name: String) -> Bool { declared.contains(name.lowercased()) }
+
+    /// The value for a request; nil when not found or not set.
+    public static func get(_ name: String, _ r: HTTPRequest) -> String? {
+        if let v = r.userVars[name] { return v }
+        if let g = getters[name] { return g(r) }
+        for (p, g) in prefixGetters where name.hasPrefix(p) {
+            return g(r, String(name.dropFirst(p.count)))
+        }
+        return nil
+    }
+
+    /// Sets a variable; returns false if it cannot be changed
+    /// (`variable "x" not changeable`) or is unknown.
+    public static func set(_ name: String, _ value: String?, _ r: HTTPRequest) -> SetResult {
+        if let s = setters[name] { return s(r, value) ? .ok : .notChangeable }
+        if declared.contains(name) {
+            r.userVars[name] = value ?? ""
+            return .ok
+        }
+        if getters[name] != nil { return .notChangeable }
+        for (p, _) in prefixGetters where name.hasPrefix(p) { return .notChangeable }
+        return .notFound
+    }
+
+    public enum SetResult { case ok, notChangeable, notFound }
+
+    static func headerName(_ suffix: String) -> String {
+        String(suffix.map { $0 == "_" ? "-" : $0 })
+    }
+
+    static func builtins() -> [String: Getter] {
+        var g: [String: Getter] = [:]
+        g["uri"] = { $0.uri }
+        g["document_uri"] = { $0.uri }
+        g["request_uri"] = { $0.head.rawURI }
+        g["args"] = { $0.args }
+        g["query_string"] = { $0.args }
+        g["is_args"] = { ($0.args?.isEmpty == false) ? "?" : "" }
+        g["host"] = { r in r.head.host ?? (r.server.primaryName.isEmpty ? r.connection.localAddressString : r.server.primaryName) }
+        g["hostname"] = { _ in hostname }
+        g["remote_addr"] = { $0.connection.remoteAddress }
+        g["binary_remote_addr"] = { r in
+            let parts = r.connection.remoteAddress.split(separator: ".").compactMap { UInt8($0) }
+            return String(decoding: parts, as: UTF8.self)
+        }
+        g["remote_port"] = { String($0.connection.remotePort) }
+        g["remote_user"] = { _ in nil }
+        g["server_addr"] = { $0.connection.localAddressString }
+        g["server_port"] = { String($0.connection.localPort) }
+        g["server_name"] = { $0.server.primaryName }
+        g["server_protocol"] = { $0.head.protocolString }
+        g["scheme"] = { _ in "http" }
+        g["https"] = { _ in "" }
+        g["request_method"] = { $0.method }
+        g["request"] = { $0.head.requestLine }
+        g["request_length"] = { r in String(r.head.rawHeader.count + (r.head.contentLength.map { Int($0) } ?? r.body.data.count)) }
+        g["content_length"] = { $0.head.header("content-length") }
+        g["content_type"] = { $0.head.header("content-type") }
+        g["status"] = { r in String(format3(r.status)) }
+        g["body_bytes_sent"] = { String($0.bodyBytesSent) }
+        g["bytes_sent"] = { String($0.bytesSent) }
+        g["request_time"] = { r in
+            let ms = max(0, CachedTime.monotonicMsec - r.startMonotonic)
+            return formatMsec(Int(ms))
+        }
+        g["time_local"] = { _ in CachedTime.logTime }
+        g["time_iso8601"] = { _ in CachedTime.iso8601 }
+        g["msec"] = { _ in "\(CachedTime.sec).\(pad3(CachedTime.msec))" }
+        g["pid"] = { _ in String(getpid()) }
+        g["connection"] = { String($0.connection.number) }
+        g["connection_requests"] = { String($0.connection.requestCount) }
+        g["nginx_version"] = { _ in MoongateVersion.nginxVersion }
+        g["moongate_version"] = { _ in MoongateVersion.version }
+        g["document_root"] = { r in StaticModule.documentRoot(r) }
+        g["realpath_root"] = { r in
+            let root = StaticModule.documentRoot(r)
+            guard let p = realpath(root, nil) else { return root }
+            defer { free(p) }
+            return String(cString: p)
+        }
+        g["request_filename"] = { r in StaticModule.mapURIToPath(r) }
+        g["request_id"] = { $0.requestID }
+        g["prefix"] = { _ in prefix }
+        g["request_body"] = { r in
+            r.body.complete && !r.body.data.isEmpty ? String(decoding: r.body.data, as: UTF8.self) : nil
+        }
+        g["content_type"] = { $0.head.header("content-type") }
+        g["http_host"] = { $0.head.header("host") }
+        g["http_cookie"] = { r in
+            let cs = r.head.headers.filter { $0.name.lowercased() == "cookie" }.map(\.value)
+            return cs.isEmpty ? nil : cs.joined(separator: "; ")
+        }
+        g["sent_http_content_type"] = { $0.headersOut.contentType }
+        g["sent_http_content_length"] = { $0.headersOut.contentLength.map { String($0) } }
+        g["sent_http_location"] = { $0.headersOut.location }
+        g["sent_http_last_modified"] = { $0.headersOut.lastModified.map { CachedTime.httpTime(for: $0) } }
+        g["sent_http_connection"] = { $0.keepAlive ? "keep-alive" : "close" }
+        g["sent_http_transfer_encoding"] = { $0.chunked ? "chunked" : nil }
+        g["limit_rate"] = { _ in "0" }
+        return g
+    }
+
+    static func builtinSetters() -> [String: Setter] {
+        var s: [String: Setter] = [:]
+        s["args"] = { r, v in
+            r.args = v
+            return true
+        }
+        s["query_string"] = s["args"]
+        s["limit_rate"] = { _, _ in true }
+        return s
+    }
+
+    static func builtinPrefixes() -> [(String, (HTTPRequest, String) -> String?)] {
+        [
+            (
+                "http_",
+                { r, n in
+                    let name = headerName(n)
+                    let vals = r.head.headers.filter { $0.name.lowercased() == name }.map(\.value)
+                    if vals.isEmpty { return nil }
+                    return vals.joined(separator: name == "cookie" ? "; " : ", ")
+                }
+            ),
+            (
+                "arg_",
+                { r, n in
+                    guard let args = r.args else { return nil }
+                    for pair in args.split(separator: "&", omittingEmptySubsequences: true) {
+                        let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                        if kv[0].lowercased() == n { return kv.count > 1 ? String(kv[1]) : "" }
+                    }
+                    return nil
+                }
+            ),
+            (
+                "cookie_",
+                { r, n in
+                    for h in r.head.headers where h.name.lowercased() == "cookie" {
+                        for part in h.value.split(separator: ";") {
+                            let t = part.drop(while: { $0 == " " })
+                            let kv = t.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                            if kv[0] == n { return kv.count > 1 ? String(kv[1]) : "" }
+                        }
+                    }
+                    return nil
+                }
+            ),
+            (
+                "sent_http_",
+                { r, n in r.headersOut.get(headerName(n)) }
+            ),
+        ]
+    }
+
+    static func format3(_ s: Int) -> String {
+        if s < 10 { return "00\(s)" }
+        if s < 100 { return "0\(s)" }
+        return String(s)
+    }
+
+    /// `1.234` from milliseconds.
+    public static func formatMsec(_ ms: Int) -> String { "\(ms / 1000).\(pad3(ms % 1000))" }
+
+    static func pad3(_ v: Int) -> String { v < 10 ? "00\(v)" : v < 100 ? "0\(v)" : "\(v)" }
+}
+
+/// Version strings.
+public enum MoongateVersion {
+    public static let version = "0.1.0"
+    /// The nginx version we present (tools parse `nginx/X.Y.Z`).
+    public static let nginxVersion = "1.27.1"
+    public static let nginxVersionNumber = 1_027_001
+}

@@ -1,0 +1,5 @@
+import MoongateCore
+
+enum CachedTimeBridge {
+    static func httpTime(_ s: Int) -> String { CachedTime.httpTime(for: s) }
+}

@@ -1,0 +1,427 @@
+import MoongateCore
+import NIOCore
+
+/// One client connection: reads bytes, parses heads and bodies with our codec, runs one
+/// request at a time (pipelined requests wait in the buffer), writes responses.
+public final class HTTPConnection: ChannelInboundHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundOut = IOData
+
+    enum State {
+        case idle  // waiting for a request head
+        case active  // a request is running
+        case closed
+    }
+
+    /// nginx's connection number (`*N` in the error log, `$connection`).
+    public let number: Int
+    let listen: ListenGroup
+    private var context: ChannelHandlerContext!
+    private var buffer: ByteBuffer
+    private var state = State.idle
+    /// The running request.
+    public private(set) var current: HTTPRequest?
+    /// Requests served on this connection (`$connection_requests`).
+    public private(set) var requestCount = 0
+    private var bodyRemaining: Int64 = 0
+    private var chunkedDecoder: ChunkedDecoder? = nil
+    private var discarding = false
+    private var timer: Scheduled<Void>?
+    /// Set when the server is shutting down: finish the request, then close.
+    public var closing = false
+    /// `$remote_addr`.
+    public private(set) var remoteAddress = ""
+    /// `$remote_port`.
+    public private(set) var remotePort = 0
+    /// `$server_addr`.
+    public private(set) var localAddressString = ""
+    /// `$server_port`.
+    public private(set) var localPort = 80
+    /// The allocator of the channel.
+    public var allocator: ByteBufferAllocator { context.channel.allocator }
+    /// The event loop the connection runs on.
+    public var eventLoop: EventLoop { context.eventLoop }
+    /// Called by modules that take over the raw connection (ngx.req.socket(true)).
+    public var rawReader: ((inout ByteBuffer) -> Void)?
+    private var pendingFlush = false
+    private var headTimeoutArmed = false
+
+    init(number: Int, listen: ListenGroup) {
+        self.number = number
+        self.listen = listen
+        self.buffer = ByteBuffer()
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        buffer = context.channel.allocator.buffer(capacity: 1024)
+        if let r = context.channel.remoteAddress {
+            remoteAddress = r.ipAddress ?? "unix:"
+            remotePort = r.port ?? 0
+        }
+        if let l = context.channel.localAddress {
+            localAddressString = l.ipAddress ?? ""
+            localPort = l.port ?? 80
+        }
+        armTimer(ms: listen.defaultServer.clientHeaderTimeout) { [weak self] in
+            self?.headerTimeout()
+        }
+        ConnectionRegistry.shared.add(self)
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        let wasActive = state == .active
+        state = .closed
+        ConnectionRegistry.shared.remove(self)
+        if wasActive, let r = current {
+            r.clientAborted = true
+            if !r.finalized && !r.responseDone {
+                r.status = r.headerSent ? r.status : 499
+                r.connectionClosedByClient()
+            }
+        }
+        context.fireChannelInactive()
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if let raw = rawReader {
+            raw(&incoming)
+            return
+        }
+        buffer.writeBuffer(&incoming)
+        process()
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        if pendingFlush {
+            pendingFlush = false
+            context.flush()
+        }
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    private func process() {
+        while state != .closed {
+            if state == .active {
+                // Feed body bytes to the running request.
+                if bodyRemaining > 0 || chunkedDecoder != nil {
+                    if !consumeBody() { return }
+                    continue
+                }
+                return
+            }
+            if discarding {
+                if bodyRemaining > 0 || chunkedDecoder != nil {
+                    if !consumeBody() { return }
+                }
+                discarding = false
+            }
+            // idle: look for a head.
+            guard buffer.readableBytes > 0 else {
+                buffer.discardReadBytes()
+                return
+            }
+            let result: (end: Int?, error: RequestParseError?) = buffer.withUnsafeReadableBytes { bytes in
+                if let end = RequestParser.headEnd(bytes) { return (end, nil) }
+                do {
+                    try RequestParser.checkIncomplete(bytes, limits: listen.defaultServer.headerLimits)
+                } catch let e as RequestParseError {
+                    return (nil, e)
+                } catch {}
+                return (nil, nil)
+            }
+            if let e = result.error {
+                badRequest(e)
+                return
+            }
+            guard let end = result.end else {
+                // Only blank lines so far: drop them.
+                return
+            }
+            let parsed: Result<RequestHead, RequestParseError> = buffer.withUnsafeReadableBytes { bytes in
+                do {
+                    return .success(
+                        try RequestParser.parse(
+                            UnsafeRawBufferPointer(rebasing: bytes[0..<end]), limits: listen.defaultServer.headerLimits))
+                } catch let e as RequestParseError {
+                    return .failure(e)
+                } catch {
+                    return .failure(RequestParseError(400, "client sent invalid request"))
+                }
+            }
+            buffer.moveReaderIndex(forwardBy: end)
+            switch parsed {
+            case .failure(let e):
+                badRequest(e)
+                return
+            case .success(let head):
+                startRequest(head)
+            }
+        }
+    }
+
+    /// Moves body bytes from the buffer into the request; returns false when more are needed.
+    private func consumeBody() -> Bool {
+        guard buffer.readableBytes > 0 else { return false }
+        let target = discarding ? nil : current
+        if var dec = chunkedDecoder {
+            var out: [UInt8] = []
+            let used: Int
+            do {
+                used = try buffer.withUnsafeReadableBytes { try dec.feed($0, into: &out) }
+            } catch {
+                chunkedDecoder = nil
+                if let r = target {
+                    r.log(.info, "client sent invalid chunked body")
+                    r.body.tooLarge = false
+                    r.keepAlive = false
+                    bodyFailed(r, status: 400)
+                } else {
+                    close()
+                }
+                return false
+            }
+            buffer.moveReaderIndex(forwardBy: used)
+            if let r = target, !out.isEmpty {
+                r.body.data.append(contentsOf: out)
+                if let max = r.loc.clientMaxBodySize, max > 0, r.body.data.count > max {
+                    r.log(.error, "client intended to send too large chunked body: \(r.body.data.count) bytes")
+                    chunkedDecoder = nil
+                    r.keepAlive = false
+                    bodyFailed(r, status: 413)
+                    return false
+                }
+            }
+            if dec.isComplete {
+                chunkedDecoder = nil
+                if let r = target { bodyComplete(r) }
+                return true
+            }
+            chunkedDecoder = dec
+            return false
+        }
+        let take = Int(min(Int64(buffer.readableBytes), bodyRemaining))
+        if let r = target {
+            buffer.withUnsafeReadableBytes { r.body.data.append(contentsOf: $0.prefix(take)) }
+        }
+        buffer.moveReaderIndex(forwardBy: take)
+        bodyRemaining -= Int64(take)
+        if bodyRemaining == 0, let r = target { bodyComplete(r) }
+        return bodyRemaining == 0
+    }
+
+    private func bodyComplete(_ r: HTTPRequest) {
+        r.body.complete = true
+        timer?.cancel()
+        let ws = r.body.waiters
+        r.body.waiters = []
+        for w in ws { w() }
+    }
+
+    private func bodyFailed(_ r: HTTPRequest, status: Int) {
+        r.body.complete = true
+        if r.headerSent {
+            r.finalize(status)
+        } else {
+            r.finalize(status)
+        }
+    }
+
+    private func startRequest(_ head: RequestHead) {
+        timer?.cancel()
+        requestCount += 1
+        let server = listen.findServer(host: head.host)
+        guard let split = URINormalizer.split(head.rawURI) else {
+            let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLine)
+            badRequest(e)
+            return
+        }
+        let r = HTTPRequest(connection: self, head: head, server: server, path: split.path, args: split.args)
+        current = r
+        state = .active
+        bodyRemaining = head.contentLength ?? 0
+        chunkedDecoder = head.chunked ? ChunkedDecoder() : nil
+        if bodyRemaining == 0 && chunkedDecoder == nil {
+            r.body.complete = true
+        } else {
+            if head.expectContinue && head.version >= 11 && buffer.readableBytes == 0 {
+                var b = allocator.buffer(capacity: 32)
+                b.writeString("HTTP/1.1 100 Continue\r\n\r\n")
+                context.writeAndFlush(NIOAny(IOData.byteBuffer(b)), promise: nil)
+            }
+            let ms = r.loc.clientBodyTimeout ?? 60_000
+            armTimer(ms: ms) { [weak self, weak r] in
+                guard let self, let r, !r.body.complete else { return }
+                r.log(.info, "client timed out (110: Connection timed out) while reading client request body")
+                r.keepAlive = false
+                self.bodyFailed(r, status: 408)
+            }
+            // Body bytes already buffered.
+            _ = consumeBody()
+        }
+        r.start()
+    }
+
+    private func badRequest(_ e: RequestParseError) {
+        timer?.cancel()
+        requestCount += 1
+        let head = RequestHead(
+            method: "GET", rawURI: "/", version: 11, headers: [], rawHeader: Array((e.requestLine ?? "").utf8),
+            requestLineLength: e.requestLine?.utf8.count ?? 0, contentLength: nil, chunked: false, host: nil,
+            keepAliveRequested: false, expectContinue: false)
+        let server = listen.defaultServer
+        let r = HTTPRequest(connection: self, head: head, server: server, path: "/", args: nil)
+        r.keepAlive = false
+        current = r
+        state = .active
+        let level: LogLevel = .info
+        if ErrorLog.shared.enabled(level) {
+            var ctx = ", client: \(remoteAddress), server: \(server.primaryName)"
+            if let rl = e.requestLine { ctx += ", request: \"\(rl)\"" }
+            ErrorLog.shared.log(level, e.message, connection: number, context: ctx)
+        }
+        r.loc = server.serverLevel
+        r.finalize(e.status)
+    }
+
+    // MARK: Output used by HTTPRequest
+
+    func write(_ b: ByteBuffer) {
+        guard state != .closed else { return }
+        context.write(NIOAny(IOData.byteBuffer(b)), promise: nil)
+    }
+
+    func write(file: FileRegion) {
+        guard state != .closed else { return }
+        context.write(NIOAny(IOData.fileRegion(file)), promise: nil)
+    }
+
+    func flush() {
+        guard state != .closed else { return }
+        context.flush()
+    }
+
+    /// Writes and flushes, calling `done` when the bytes were handed to the kernel.
+    public func writeAndFlush(_ b: ByteBuffer, done: @escaping (Bool) -> Void) {
+        guard state != .closed else {
+            done(false)
+            return
+        }
+        let p = context.eventLoop.makePromise(of: Void.self)
+        p.futureResult.whenComplete { r in
+            if case .success = r { done(true) } else { done(false) }
+        }
+        context.writeAndFlush(NIOAny(IOData.byteBuffer(b)), promise: p)
+    }
+
+    func abortAfterWrite() {
+        guard state != .closed else { return }
+        context.flush()
+        context.close(promise: nil)
+    }
+
+    /// Closes the connection now.
+    public func close() {
+        guard state != .closed else { return }
+        state = .closed
+        context.close(promise: nil)
+    }
+
+    /// Called when a request's response is complete.
+    func requestFinished(_ r: HTTPRequest, closeNow: Bool) {
+        guard state != .closed, r === current else { return }
+        current = nil
+        if closeNow || !r.keepAlive || closing {
+            state = .closed
+            let ctx = context!
+            if closeNow {
+                ctx.close(promise: nil)
+            } else {
+                ctx.writeAndFlush(NIOAny(IOData.byteBuffer(ctx.channel.allocator.buffer(capacity: 0)))).whenComplete { _ in
+                    ctx.close(mode: .output, promise: nil)
+                    // Give the client a moment to read before the full close (lingering close).
+                    ctx.eventLoop.scheduleTask(in: .milliseconds(200)) { ctx.close(promise: nil) }
+                }
+            }
+            return
+        }
+        state = .idle
+        if bodyRemaining > 0 || chunkedDecoder != nil {
+            discarding = true
+        }
+        let ka = r.loc.keepaliveTimeout ?? 75_000
+        armTimer(ms: ka) { [weak self] in
+            guard let self, self.state == .idle else { return }
+            self.close()
+        }
+        // Pipelined requests already buffered.
+        if buffer.readableBytes > 0 {
+            context.eventLoop.execute { [weak self] in self?.process() }
+        } else {
+            buffer.discardReadBytes()
+        }
+    }
+
+    private func headerTimeout() {
+        guard state == .idle else { return }
+        if buffer.readableBytes > 0 && requestCount == 0 || buffer.readableBytes > 0 {
+            ErrorLog.shared.log(
+                .info, "client timed out (110: Connection timed out) while reading client request headers",
+                connection: number, context: ", client: \(remoteAddress), server: \(listen.defaultServer.primaryName)")
+            badRequest(RequestParseError(408, "client timed out"))
+            return
+        }
+        close()
+    }
+
+    private func armTimer(ms: Int, _ f: @escaping () -> Void) {
+        timer?.cancel()
+        guard ms > 0 else { return }
+        timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(ms))) { f() }
+    }
+
+    /// Graceful shutdown: idle connections close now, busy ones after their response.
+    public func shutdownGracefully() {
+        closing = true
+        if state == .idle { close() }
+    }
+}
+
+extension HTTPRequest {
+    func connectionClosedByClient() {
+        // Modules with pending work are told through cleanups; the request finishes as 499.
+        if !finalized {
+            keepAlive = false
+            finalizeAborted()
+        }
+    }
+
+    func finalizeAborted() {
+        if !headerSent { status = 499 }
+        finishRequest(closeNow: true)
+    }
+}
+
+/// All live connections of this worker, for graceful shutdown.
+public final class ConnectionRegistry {
+    nonisolated(unsafe) public static let shared = ConnectionRegistry()
+    private var conns: [ObjectIdentifier: HTTPConnection] = [:]
+    private var nextNumber = 0
+
+    func add(_ c: HTTPConnection) { conns[ObjectIdentifier(c)] = c }
+    func remove(_ c: HTTPConnection) { conns.removeValue(forKey: ObjectIdentifier(c)) }
+    /// Number of open connections.
+    public var count: Int { conns.count }
+    /// Asks each connection to finish and close.
+    public func shutdownAll() { for c in conns.values { c.shutdownGracefully() } }
+    /// A new connection number (nginx counts per worker from its connection array; we count up).
+    public func nextConnectionNumber() -> Int {
+        nextNumber += 1
+        return nextNumber
+    }
+}

@@ -1,0 +1,289 @@
+import MoongateCore
+import NIOCore
+
+extension HTTPRequest {
+    /// Runs the header filters and writes the response head (nginx's `ngx_http_send_header`).
+    /// Returns false if a filter failed.
+    @discardableResult
+    public func sendHeader() -> Bool {
+        if headerSent { return true }
+        if status == 0 { status = 200 }
+        headerSent = true
+        for f in loc.filters ?? [] {
+            if case .error = f.headerFilter(self) {
+                keepAlive = false
+                return false
+            }
+        }
+        applyAddHeaders()
+        var buf = connection.allocator.buffer(capacity: 256)
+        writeHead(into: &buf)
+        bytesSent += Int64(buf.readableBytes)
+        connection.write(buf)
+        return true
+    }
+
+    private func applyAddHeaders() {
+        guard let adds = loc.addHeaders, !adds.isEmpty else { return }
+        let ok = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308].contains(status)
+        for a in adds where ok || a.always {
+            let v = a.value.evaluate(self)
+            if v.isEmpty { continue }
+            headersOut.list.append((a.name, v))
+        }
+    }
+
+    private func writeHead(into buf: inout ByteBuffer) {
+        let noBody = status == 204 || status == 304 || (status >= 100 && status < 200)
+        if noBody {
+            headerOnly = true
+            if status == 304 || status == 204 {
+                if status == 204 { headersOut.contentType = nil }
+                headersOut.contentLength = nil
+            }
+        }
+        if headersOut.contentLength == nil && !headerOnly && status != 101 {
+            if head.version >= 11 && (loc.chunkedTransferEncoding ?? true) {
+                chunked = true
+            } else {
+                keepAlive = false
+            }
+        }
+        if status == 101 { keepAlive = false }
+        if keepAlive {
+            let timeout = loc.keepaliveTimeout ?? 75_000
+            let maxReq = loc.keepaliveRequests ?? 1000
+            if timeout == 0 || connection.requestCount >= maxReq || connection.closing {
+                keepAlive = false
+            }
+        }
+        buf.writeString(HTTPStatus.statusLine(status == 494 ? 400 : status))
+        buf.writeString("\r\nServer: moongate\r\nDate: ")
+        buf.writeString(CachedTime.httpTime)
+        buf.writeString("\r\n")
+        if let ct = headersOut.contentType, status != 304 {
+            buf.writeString("Content-Type: ")
+            buf.writeString(ct)
+            buf.writeString("\r\n")
+        }
+        if let cl = headersOut.contentLength {
+            buf.writeString("Content-Length: ")
+            buf.writeString(String(cl))
+            buf.writeString("\r\n")
+        }
+        if let lm = headersOut.lastModified, status != 304 || true {
+            buf.writeString("Last-Modified: ")
+            buf.writeString(CachedTime.httpTime(for: lm))
+            buf.writeString("\r\n")
+        }
+        if var location = headersOut.location {
+            if location.hasPrefix("/") && (loc.absoluteRedirect ?? true) {
+                location = absoluteLocation(location)
+            }
+            buf.writeString("Location: ")
+            buf.writeString(location)
+            buf.writeString("\r\n")
+        }
+        if chunked { buf.writeString("Transfer-Encoding: chunked\r\n") }
+        if status == 101 {
+            buf.writeString("Connection: upgrade\r\n")
+        } else if keepAlive {
+            buf.writeString("Connection: keep-alive\r\n")
+        } else {
+            buf.writeString("Connection: close\r\n")
+        }
+        for h in headersOut.list {
+            buf.writeString(h.name)
+            buf.writeString(": ")
+            buf.writeString(h.value)
+            buf.writeString("\r\n")
+        }
+        buf.writeString("\r\n")
+    }
+
+    /// Makes `/path` absolute as nginx does for Location (`absolute_redirect on`).
+    func absoluteLocation(_ path: String) -> String {
+        var host: String
+        if loc.serverNameInRedirect ?? false {
+            host = server.primaryName
+        } else {
+            host = head.host ?? connection.localAddressString
+        }
+        let port = connection.localPort
+        if (loc.portInRedirect ?? true) && port != 80 {
+            host += ":\(port)"
+        }
+        return "http://\(host)\(path)"
+    }
+
+    /// Sends body data through the body filters (nginx's `ngx_http_output_filter`).
+    public func output(_ chunk: BodyChunk) {
+        if responseDone { return }
+        if !headerSent { sendHeader() }
+        var c = chunk
+        for f in loc.filters ?? [] {
+            if case .error = f.bodyFilter(self, &c) {
+                keepAlive = false
+                responseDone = true
+                connection.abortAfterWrite()
+                return
+            }
+        }
+        if c.last { responseDone = true }
+        if headerOnly {
+            if c.last { connection.flush() }
+            return
+        }
+        if let d = c.data, d.readableBytes > 0 {
+            bodyBytesSent += Int64(d.readableBytes)
+            if chunked {
+                var framed = connection.allocator.buffer(capacity: d.readableBytes + 16)
+                framed.writeString(String(d.readableBytes, radix: 16))
+                framed.writeString("\r\n")
+                var dd = d
+                framed.writeBuffer(&dd)
+                framed.writeString("\r\n")
+                bytesSent += Int64(framed.readableBytes)
+                connection.write(framed)
+            } else {
+                bytesSent += Int64(d.readableBytes)
+                connection.write(d)
+            }
+        }
+        if let f = c.file {
+            bodyBytesSent += Int64(f.readableBytes)
+            bytesSent += Int64(f.readableBytes)
+            connection.write(file: f)
+        }
+        if c.last && chunked {
+            var end = connection.allocator.buffer(capacity: 5)
+            end.writeString("0\r\n\r\n")
+            bytesSent += 5
+            connection.write(end)
+        }
+        if c.last || c.flush { connection.flush() }
+    }
+
+    /// Convenience: send a string as body.
+    public func output(string: String, last: Bool) {
+        var b = connection.allocator.buffer(capacity: string.utf8.count)
+        b.writeString(string)
+        output(BodyChunk(data: b, last: last))
+    }
+
+    /// Ends the request (nginx's `ngx_http_finalize_request`). `code` 0 means "done, send
+    /// what was produced"; >= 300 produces the error page unless headers went out.
+    public func finalize(_ code: Int) {
+        if finalized { return }
+        if code == 444 {
+            status = 444
+            keepAlive = false
+            finishRequest(closeNow: true)
+            return
+        }
+        if code == 499 {
+            status = 499
+            keepAlive = false
+            finishRequest(closeNow: true)
+            return
+        }
+        if code >= 300 || (code >= 200 && !headerSent && code != 0) {
+            if headerSent {
+                if !responseDone {
+                    keepAlive = false
+                    output(BodyChunk(data: nil, last: true))
+                }
+                finishRequest(closeNow: false)
+                return
+            }
+            if code >= 300 {
+                specialResponse(code)
+                return
+            }
+            status = code
+            headersOut.contentLength = headersOut.contentLength ?? 0
+        }
+        if !responseDone {
+            output(BodyChunk(data: nil, last: true))
+        }
+        finishRequest(closeNow: false)
+    }
+
+    /// Error pages and `error_page` redirects (nginx's `ngx_http_special_response_handler`).
+    func specialResponse(_ code: Int) {
+        switch code {
+        case 400, 413, 414, 494, 495, 496, 497, 500, 501, 408: keepAlive = false
+        default: break
+        }
+        if !errorPageDone || (loc.recursiveErrorPages ?? false), let rules = loc.errorPages {
+            for rule in rules where rule.codes.contains(code) {
+                errorPageDone = true
+                var target = rule.target.evaluate(self)
+                switch rule.override {
+                case .code(let c): errStatus = c
+                case .none: errStatus = code
+                case .useTarget: errStatus = 0
+                }
+                if target.hasPrefix("@") {
+                    status = errStatus
+                    target.removeFirst()
+                    namedRedirect(target)
+                    return
+                }
+                if target.hasPrefix("/") {
+                    status = errStatus
+                    if method != "HEAD" { method = "GET" }
+                    var a: String? = nil
+                    if let q = target.firstIndex(of: "?") {
+                        a = String(target[target.index(after: q)...])
+                        target = String(target[..<q])
+                    }
+                    internalRedirect(uri: target, args: a)
+                    return
+                }
+                // External redirect.
+                status = (errStatus >= 301 && errStatus <= 308) ? errStatus : 302
+                headersOut = ResponseHeaders()
+                headersOut.location = target
+                sendErrorPage(status)
+                return
+            }
+        }
+        let location = headersOut.location
+        headersOut = ResponseHeaders()
+        if code >= 300 && code < 400 { headersOut.location = location }
+        sendErrorPage(code)
+    }
+
+    private func sendErrorPage(_ code: Int) {
+        status = code
+        if let page = HTTPStatus.errorPage(code) {
+            headersOut.contentType = "text/html"
+            headersOut.contentLength = Int64(page.utf8.count)
+            sendHeader()
+            output(string: page, last: true)
+        } else {
+            headersOut.contentLength = 0
+            sendHeader()
+            output(BodyChunk(data: nil, last: true))
+        }
+        finishRequest(closeNow: false)
+    }
+
+    /// Log phase and hand the connection back.
+    func finishRequest(closeNow: Bool) {
+        if finalized { return }
+        finalized = true
+        for c in cleanups { c() }
+        cleanups.removeAll()
+        runLogPhase()
+        connection.requestFinished(self, closeNow: closeNow)
+    }
+
+    func runLogPhase() {
+        if logged { return }
+        logged = true
+        for h in loc.logHandlers ?? [] { h.log(self) }
+        for target in loc.accessLogs ?? [] { target.write(self) }
+    }
+}

@@ -1,0 +1,255 @@
+import MoongateCore
+
+/// nginx's phases, in order.
+enum Phase: Int {
+    case serverRewrite, findConfig, rewrite, rewriteHandlers, postRewrite, access, accessHandlers
+    case precontent, precontentHandlers, content, done
+}
+
+extension HTTPRequest {
+    /// Starts phase processing (after the head was parsed).
+    func start() {
+        phase = .serverRewrite
+        handlerIndex = 0
+        runPhases()
+    }
+
+    /// Called by a handler that returned `.again` once it has finished.
+    public func resumePhases(with result: PhaseResult) {
+        guard !finalized else { return }
+        if applyHandlerResult(result) { runPhases() }
+    }
+
+    /// Handles a handler's result; returns true if phase running should continue.
+    private func applyHandlerResult(_ result: PhaseResult) -> Bool {
+        switch result {
+        case .ok:
+            advancePhase()
+            return true
+        case .declined:
+            handlerIndex += 1
+            return true
+        case .again:
+            return false
+        case .done:
+            if !responseDone && !finalized && phase == .content {
+                // Content handler finished without sending: nginx sends what was set.
+                finalize(0)
+            }
+            return false
+        case .status(let code):
+            finalize(code)
+            return false
+        }
+    }
+
+    private func advancePhase() {
+        phase = Phase(rawValue: phase.rawValue + 1) ?? .done
+        handlerIndex = 0
+    }
+
+    /// The phase loop (nginx's `ngx_http_core_run_phases`).
+    func runPhases() {
+        while !finalized {
+            switch phase {
+            case .serverRewrite:
+                switch server.serverLevel.rewriteScript.run(self) {
+                case .next, .breakAll: advancePhase()
+                case .last: advancePhase()
+                case .finalize(let code):
+                    finalize(code)
+                    return
+                case .done: return
+                }
+            case .findConfig:
+                uriChanged = false
+                guard let l = findLocation(uri: uri) else {
+                    loc = server.serverLevel
+                    advancePhase()
+                    continue
+                }
+                if l.internalOnly && !isInternal {
+                    loc = l
+                    finalize(404)
+                    return
+                }
+                loc = l
+                if let cl = head.contentLength, let max = loc.clientMaxBodySize, max > 0, cl > Int64(max) {
+                    log(.error, "client intended to send too large body: \(cl) bytes")
+                    keepAlive = false
+                    finalize(413)
+                    return
+                }
+                advancePhase()
+            case .rewrite:
+                switch loc.rewriteScript.run(self) {
+                case .next, .breakAll:
+                    advancePhase()
+                case .last:
+                    uriChanged = true
+                    advancePhase()
+                case .finalize(let code):
+                    finalize(code)
+                    return
+                case .done: return
+                }
+            case .rewriteHandlers:
+                let hs = loc.rewriteHandlers
+                if handlerIndex >= hs.count {
+                    advancePhase()
+                    continue
+                }
+                if !applyHandlerResult(hs[handlerIndex].handle(self)) { return }
+            case .postRewrite:
+                if uriChanged {
+                    uriChanges -= 1
+                    if uriChanges == 0 {
+                        log(.error, "rewrite or internal redirection cycle while processing \"\(uri)\"")
+                        finalize(500)
+                        return
+                    }
+                    phase = .findConfig
+                    continue
+                }
+                advancePhase()
+            case .access:
+                if let rules = loc.accessRules, !rules.isEmpty {
+                    if !AccessModule.check(self, rules) {
+                        log(.error, "access forbidden by rule")
+                        finalize(403)
+                        return
+                    }
+                }
+                advancePhase()
+            case .accessHandlers:
+                let hs = loc.accessHandlers
+                if handlerIndex >= hs.count {
+                    advancePhase()
+                    continue
+                }
+                if !applyHandlerResult(hs[handlerIndex].handle(self)) { return }
+            case .precontent:
+                if let tf = loc.tryFiles {
+                    switch TryFilesModule.run(self, tf) {
+                    case .next: advancePhase()
+                    case .finalize(let c):
+                        finalize(c)
+                        return
+                    case .done: return
+                    }
+                    continue
+                }
+                advancePhase()
+            case .precontentHandlers:
+                let hs = loc.precontentHandlers
+                if handlerIndex >= hs.count {
+                    advancePhase()
+                    continue
+                }
+                if !applyHandlerResult(hs[handlerIndex].handle(self)) { return }
+            case .content:
+                if let h = loc.contentHandler {
+                    phase = .done
+                    let result = h.handle(self)
+                    phase = .content
+                    switch result {
+                    case .again: phase = .done
+                    case .ok, .done, .declined:
+                        phase = .done
+                        if !finalized && !responseDone { finalize(0) }
+                    case .status(let c):
+                        phase = .done
+                        finalize(c)
+                    }
+                    return
+                }
+                phase = .done
+                let code = StaticModule.handle(self)
+                if code != 0 || !finalized { finalize(code) }
+                return
+            case .done:
+                return
+            }
+        }
+    }
+
+    /// nginx's location search: exact, longest prefix (with nested), `^~`, then regexes in order.
+    func findLocation(uri: String) -> LocationConfig? {
+        let (l, _) = find(in: server.serverLevel, uri)
+        return l
+    }
+
+    private func find(in parent: LocationConfig, _ uri: String) -> (LocationConfig?, Bool) {
+        var best: LocationConfig? = nil
+        var bestLen = -1
+        for c in parent.children {
+            switch c.match {
+            case .exact(let s):
+                if s == uri { return (c, true) }
+            case .prefix(let s), .prefixNoRegex(let s):
+                if s.utf8.count > bestLen && uri.hasPrefix(s) {
+                    best = c
+                    bestLen = s.utf8.count
+                }
+            default: break
+            }
+        }
+        var current = best
+        if let b = best, !b.children.isEmpty {
+            let (n, fin) = find(in: b, uri)
+            if fin { return (n, true) }
+            if let n { current = n }
+        }
+        var noRegex = false
+        if let c = current, case .prefixNoRegex = c.match { noRegex = true }
+        if !noRegex {
+            for c in parent.children {
+                if case .regex(let re, _) = c.match, let m = re.match(uri) {
+                    setCaptures(m, subject: uri, regex: re)
+                    return (c, true)
+                }
+            }
+        }
+        return (current, false)
+    }
+
+    /// nginx's `ngx_http_internal_redirect`: restart at find-config with a new URI.
+    public func internalRedirect(uri newURI: String, args newArgs: String?) {
+        uriChanges -= 1
+        if uriChanges <= 0 {
+            log(.error, "rewrite or internal redirection cycle while internally redirecting to \"\(newURI)\"")
+            finalize(500)
+            return
+        }
+        uri = newURI
+        args = newArgs
+        isInternal = true
+        moduleContexts.removeAll()
+        captures = []
+        loc = server.serverLevel
+        phase = .findConfig
+        handlerIndex = 0
+        runPhases()
+    }
+
+    /// Jumps to a named location (`@name`).
+    public func namedRedirect(_ name: String) {
+        guard let l = server.serverLevel.named[name] else {
+            log(.error, "named location \"@\(name)\" not found")
+            finalize(500)
+            return
+        }
+        uriChanges -= 1
+        if uriChanges <= 0 {
+            log(.error, "rewrite or internal redirection cycle while redirect to named location \"@\(name)\"")
+            finalize(500)
+            return
+        }
+        isInternal = true
+        moduleContexts.removeAll()
+        loc = l
+        phase = .rewrite
+        handlerIndex = 0
+        runPhases()
+    }
+}

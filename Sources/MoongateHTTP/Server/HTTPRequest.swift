@@ -1,0 +1,146 @@
+import MoongateConfig
+import MoongateCore
+import NIOCore
+
+/// One request: nginx's `ngx_http_request_t`. Lives on the worker's event loop thread.
+public final class HTTPRequest {
+    /// The connection it came on.
+    public unowned let connection: HTTPConnection
+    /// The head as received.
+    public var head: RequestHead
+    /// Current method (`ngx.req.set_method` may change it).
+    public var method: String
+    /// Current decoded, normalized URI path (`$uri`).
+    public var uri: String
+    /// Current arguments without `?` (`$args`), nil if none.
+    public var args: String?
+    /// The server block chosen for this request.
+    public var server: ServerConfig
+    /// The location chosen (or the server level before find-config).
+    public var loc: LocationConfig
+    /// Regex captures of the last successful match (location, rewrite, if).
+    public var captures: [String?] = []
+    public var namedCaptures: [String: String] = [:]
+    /// Values of `set` and other user variables.
+    public var userVars: [String: String] = [:]
+    /// Response status (0 until set).
+    public var status = 0
+    /// Status line text override (`ngx.status` keeps nginx's phrases).
+    public var headersOut = ResponseHeaders()
+    /// Header already passed to the connection.
+    public internal(set) var headerSent = false
+    /// The response body is over (last chunk sent).
+    public internal(set) var responseDone = false
+    /// Set for internal redirects and error_page requests.
+    public var isInternal = false
+    /// Set when a subrequest (`ngx.location.capture`).
+    public var parent: HTTPRequest? = nil
+    /// Remaining URI changes before 500 (nginx allows 10 redirects/rewrites).
+    var uriChanges = 11
+    var uriChanged = false
+    var phase = Phase.serverRewrite
+    var handlerIndex = 0
+    /// Whether an error_page redirect already happened (recursive_error_pages).
+    var errorPageDone = false
+    /// The request body as received so far.
+    public var body = RequestBody()
+    /// When the request started (seconds with msec, for `$request_time`).
+    public let startTime: Double
+    public let startMonotonic: Int64
+    /// Bytes written to the client, header included.
+    public var bytesSent: Int64 = 0
+    /// Body bytes written.
+    public var bodyBytesSent: Int64 = 0
+    /// Whether the client connection should be kept after this response.
+    public var keepAlive: Bool
+    /// Whether the response uses chunked transfer-encoding.
+    var chunked = false
+    /// HEAD request: body is not sent.
+    public var headerOnly: Bool
+    /// Module per-request state (ngx_lua keeps its context here).
+    public var moduleContexts: [String: AnyObject] = [:]
+    /// Logged already.
+    var logged = false
+    /// Response finished and the request is over.
+    public internal(set) var finalized = false
+    /// `$request_id`.
+    public lazy var requestID: String = {
+        var s = ""
+        for _ in 0..<16 {
+            let b = UInt8.random(in: 0...255)
+            s += String(b, radix: 16).count == 1 ? "0" + String(b, radix: 16) : String(b, radix: 16)
+        }
+        return s
+    }()
+    /// Callbacks run when the request is finalized (for modules that hold resources).
+    public var cleanups: [() -> Void] = []
+    /// Set when the client went away.
+    public var clientAborted = false
+    /// The error_page target status override.
+    var errStatus = 0
+
+    init(connection: HTTPConnection, head: RequestHead, server: ServerConfig, path: String, args: String?) {
+        self.connection = connection
+        self.head = head
+        self.method = head.method
+        self.uri = path
+        self.args = args
+        self.server = server
+        self.loc = server.serverLevel
+        self.startTime = CachedTime.now
+        self.startMonotonic = CachedTime.monotonicMsec
+        self.keepAlive = head.keepAliveRequested
+        self.headerOnly = head.method == "HEAD"
+    }
+
+    /// A regex capture (`$1`), nil if unset.
+    public func capture(_ n: Int) -> String? {
+        n < captures.count ? captures[n] : nil
+    }
+
+    /// Stores the captures of a match of `regex` on `subject`.
+    func setCaptures(_ ranges: [Range<Int>?], subject: String, regex: Regex) {
+        let u = Array(subject.utf8)
+        captures = ranges.map { r in r.map { String(decoding: u[$0], as: UTF8.self) } }
+        for (name, idx) in regex.names where idx < captures.count {
+            if let v = captures[idx] { namedCaptures[name] = v }
+        }
+    }
+
+    /// The first request header named `name` (case-insensitive).
+    public func header(_ name: String) -> String? { head.header(name) }
+
+    /// The error log context nginx appends: `, client: ..., server: ..., request: "...", host: "..."`.
+    public var logContext: String {
+        var s = ", client: \(connection.remoteAddress), server: \(server.primaryName)"
+        s += ", request: \"\(head.requestLine)\""
+        if let h = head.header("host") { s += ", host: \"\(h)\"" }
+        return s
+    }
+
+    /// Logs with the request's connection number and context.
+    public func log(_ level: LogLevel, _ message: String) {
+        let log = ErrorLog.shared
+        guard log.enabled(level) else { return }
+        log.log(level, message, connection: connection.number, context: logContext)
+    }
+}
+
+/// The request body as buffered by the connection.
+public struct RequestBody {
+    /// Bytes received so far (decoded from chunked framing).
+    public var data: [UInt8] = []
+    /// All of it arrived.
+    public var complete = false
+    /// The body was too large (413 was decided).
+    public var tooLarge = false
+    /// Body was replaced by a module (`ngx.req.set_body_data`).
+    public var replaced = false
+    /// Callbacks waiting for the body (`ngx.req.read_body`).
+    var waiters: [() -> Void] = []
+
+    /// Runs `f` when the body is complete (at once if it is).
+    public mutating func whenComplete(_ f: @escaping () -> Void) {
+        if complete { f() } else { waiters.append(f) }
+    }
+}

@@ -1,0 +1,49 @@
+import MoongateCore
+import NIOCore
+import NIOPosix
+
+/// Serves the `http` block on one event loop from listening sockets the master opened.
+public final class HTTPWorker {
+    let cycle: CycleConfig
+    let loop: EventLoop
+    private var channels: [Channel] = []
+
+    public init(cycle: CycleConfig, loop: EventLoop) {
+        self.cycle = cycle
+        self.loop = loop
+    }
+
+    /// Starts accepting on the given descriptors (one per listen group, same order).
+    public func start(listenFDs: [String: Int32]) {
+        guard let http = cycle.http else { return }
+        for group in http.listenGroups {
+            guard let fd = listenFDs[group.listen.key] else { continue }
+            let g = group
+            let bootstrap = ServerBootstrap(group: loop)
+                .serverChannelOption(.backlog, value: Int32(group.listen.backlog))
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.allowRemoteHalfClosure, value: false)
+                .childChannelInitializer { channel in
+                    CachedTime.update()
+                    let conn = HTTPConnection(number: ConnectionRegistry.shared.nextConnectionNumber(), listen: g)
+                    return channel.pipeline.addHandler(conn)
+                }
+            bootstrap.withBoundSocket(fd).whenComplete { [weak self] result in
+                switch result {
+                case .success(let ch): self?.channels.append(ch)
+                case .failure(let e):
+                    ErrorLog.shared.log(.emerg, "cannot accept on \(g.listen.key): \(e)")
+                }
+            }
+        }
+        loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            AccessLogFile.flushAll()
+        }
+    }
+
+    /// Stops accepting; busy connections finish their request, idle ones close.
+    public func stopAccepting() {
+        for c in channels { c.close(promise: nil) }
+        channels.removeAll()
+    }
+}

@@ -1,0 +1,72 @@
+import NIOCore
+
+/// What a phase handler tells the engine (nginx's NGX_OK / NGX_DECLINED / NGX_AGAIN /
+/// NGX_DONE / a status code).
+public enum PhaseResult {
+    /// Phase done, go to the next phase.
+    case ok
+    /// Not mine: try the next handler of this phase.
+    case declined
+    /// Waiting: the handler calls `r.resumePhases(with:)` later.
+    case again
+    /// The request was taken over (response sent or redirected); stop running phases.
+    case done
+    /// Finalize with this status (error page, or the response already sent if headers went out).
+    case status(Int)
+}
+
+/// What a filter returns.
+public enum FilterResult {
+    case ok
+    /// Abort the response with an error (connection is closed if headers were sent).
+    case error
+}
+
+/// A piece of response body travelling through the body filters.
+public struct BodyChunk {
+    public var data: ByteBuffer?
+    /// A file region to send instead of `data` (static files).
+    public var file: FileRegion?
+    /// The last chunk of the response.
+    public var last: Bool
+    /// Ask the connection to flush after this chunk.
+    public var flush: Bool
+
+    public init(data: ByteBuffer?, last: Bool, flush: Bool = false) {
+        self.data = data
+        self.file = nil
+        self.last = last
+        self.flush = flush
+    }
+}
+
+/// The response header being built (nginx's `r->headers_out`).
+public struct ResponseHeaders {
+    public var contentType: String?
+    public var contentLength: Int64?
+    public var lastModified: Int?
+    public var location: String?
+    /// Other headers in order (names as set).
+    public var list: [(name: String, value: String)] = []
+
+    public init() {}
+
+    /// Removes every header named `name` (case-insensitive) from the list.
+    public mutating func remove(_ name: String) {
+        let l = name.lowercased()
+        list.removeAll { $0.name.lowercased() == l }
+    }
+
+    /// The first value of `name` in the list, case-insensitively, or the special fields.
+    public func get(_ name: String) -> String? {
+        switch name.lowercased() {
+        case "content-type": return contentType
+        case "content-length": return contentLength.map { String($0) }
+        case "location": return location
+        case "last-modified": return lastModified.map { CachedTimeBridge.httpTime($0) }
+        default:
+            let l = name.lowercased()
+            return list.first { $0.name.lowercased() == l }?.value
+        }
+    }
+}

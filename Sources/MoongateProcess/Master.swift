@@ -1,0 +1,189 @@
+import CMoongate
+import MoongateConfig
+import MoongateCore
+import MoongateHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The master process (nginx's `ngx_master_process_cycle`): single-threaded, it forks
+/// workers, waits for signals with `sigtimedwait`, respawns dead workers and reloads.
+public final class Master {
+    struct Worker {
+        var id: Int
+        var generation: Int
+        var exiting: Bool
+    }
+
+    let options: CommandLineOptions
+    var cycle: CycleConfig
+    let listeners = Listeners()
+    var workers: [pid_t: Worker] = [:]
+    var generation = 0
+    var terminating = false
+    var quitting = false
+
+    static let masterSignals: [Int32] = [SIGCHLD, SIGHUP, SIGQUIT, SIGTERM, SIGINT, SIGUSR1, SIGWINCH, SIGUSR2, SIGALRM]
+
+    init(options: CommandLineOptions, cycle: CycleConfig) {
+        self.options = options
+        self.cycle = cycle
+    }
+
+    /// Opens sockets, runs the master hooks, daemonizes and serves. Returns an exit code.
+    public static func start(options: CommandLineOptions, cycle: CycleConfig) -> Int32 {
+        masterSignals.withUnsafeBufferPointer { _ = mg_block_signals($0.baseAddress, Int32($0.count)) }
+        let m = Master(options: options, cycle: cycle)
+        do {
+            try m.listeners.open(for: cycle)
+        } catch {
+            Startup.emerg("\(error)")
+            return 1
+        }
+        WorkerInfo.masterPid = getpid()
+        WorkerInfo.processType = cycle.masterProcess ? "master" : "single"
+        do {
+            for h in ModuleHooks.initMaster { try h(cycle) }
+        } catch {
+            Startup.emerg("\(error)")
+            return 1
+        }
+        if cycle.daemon {
+            if !Daemon.daemonize() { return 1 }
+        }
+        WorkerInfo.masterPid = getpid()
+        ErrorLog.shared.refreshPid()
+        if !PidFile.write(cycle.pidPath) {
+            Daemon.readyFailed()
+            return 1
+        }
+        if cycle.daemon {
+            Daemon.ready()
+        }
+        if !cycle.masterProcess {
+            WorkerInfo.count = 1
+            WorkerProcess.run(cycle: cycle, listenFDs: m.listeners.duplicated(), workerID: 0, single: true, pidPath: cycle.pidPath)
+        }
+        return m.loop()
+    }
+
+    func spawnWorkers() {
+        generation += 1
+        WorkerInfo.count = cycle.workerProcesses
+        for i in 0..<cycle.workerProcesses { spawn(id: i) }
+    }
+
+    func spawn(id: Int) {
+        let fds = listeners.duplicated()
+        let pid = mg_fork()
+        if pid == 0 {
+            WorkerProcess.run(cycle: cycle, listenFDs: fds, workerID: id, single: false, pidPath: nil)
+        }
+        for fd in fds.values { close(fd) }
+        if pid < 0 {
+            ErrorLog.shared.log(.alert, "fork() failed while spawning \"worker process\" (\(errno): \(String(cString: strerror(errno))))")
+            return
+        }
+        workers[pid] = Worker(id: id, generation: generation, exiting: false)
+        ErrorLog.shared.log(.notice, "start worker process \(pid)")
+    }
+
+    func signalWorkers(_ sig: Int32, generationBelow: Int? = nil) {
+        for (pid, w) in workers {
+            if let g = generationBelow, w.generation >= g { continue }
+            kill(pid, sig)
+            if sig == SIGQUIT || sig == SIGTERM { workers[pid]!.exiting = true }
+        }
+    }
+
+    func loop() -> Int32 {
+        spawnWorkers()
+        var termDeadline: Int64 = 0
+        while true {
+            let sig = Master.masterSignals.withUnsafeBufferPointer {
+                mg_sigtimedwait($0.baseAddress, Int32($0.count), 1000)
+            }
+            CachedTime.update()
+            switch sig {
+            case SIGCHLD:
+                reap()
+            case SIGHUP:
+                if !quitting && !terminating { reload() }
+            case SIGQUIT:
+                if !quitting {
+                    ErrorLog.shared.log(.notice, "signal \(SIGQUIT) (SIGQUIT) received, shutting down")
+                    quitting = true
+                    signalWorkers(SIGQUIT)
+                }
+            case SIGTERM, SIGINT:
+                if !terminating {
+                    ErrorLog.shared.log(.notice, "signal \(sig) (\(sig == SIGTERM ? "SIGTERM" : "SIGINT")) received, exiting")
+                    terminating = true
+                    termDeadline = CachedTime.monotonicMsec + 1000
+                    signalWorkers(SIGTERM)
+                }
+            case SIGUSR1:
+                ErrorLog.shared.log(.notice, "signal \(SIGUSR1) (SIGUSR1) received, reopening logs")
+                ErrorLog.shared.reopen()
+                signalWorkers(SIGUSR1)
+            default:
+                break
+            }
+            reap()
+            if terminating && CachedTime.monotonicMsec > termDeadline && !workers.isEmpty {
+                signalWorkers(SIGKILL)
+            }
+            if (quitting || terminating) && workers.isEmpty {
+                ErrorLog.shared.log(.notice, "exit")
+                PidFile.remove(cycle.pidPath)
+                for h in ModuleHooks.exitMaster { h(cycle) }
+                listeners.closeAll()
+                return 0
+            }
+        }
+    }
+
+    func reap() {
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { return }
+            guard let w = workers.removeValue(forKey: pid) else { continue }
+            if mg_wifsignaled(status) != 0 {
+                let s = mg_wtermsig(status)
+                ErrorLog.shared.log(.alert, "worker process \(pid) exited on signal \(s)")
+            } else {
+                let code = mg_wexitstatus(status)
+                ErrorLog.shared.log(code == 0 ? .notice : .alert, "worker process \(pid) exited with code \(code)")
+            }
+            if !w.exiting && !quitting && !terminating && w.generation == generation {
+                spawn(id: w.id)
+            }
+        }
+    }
+
+    func reload() {
+        ErrorLog.shared.log(.notice, "signal \(SIGHUP) (SIGHUP) received from \(getppid()), reconfiguring")
+        let newCycle: CycleConfig
+        do {
+            newCycle = try Startup.loadConfig(options)
+            try listeners.open(for: newCycle)
+            for h in ModuleHooks.initMaster { try h(newCycle) }
+        } catch {
+            ErrorLog.shared.log(.emerg, "\(error)")
+            return
+        }
+        if newCycle.errorLogPath != cycle.errorLogPath || newCycle.errorLogLevel != cycle.errorLogLevel {
+            if let log = try? ErrorLog(
+                path: newCycle.errorLogPath == "stderr" ? nil : newCycle.errorLogPath, level: newCycle.errorLogLevel)
+            {
+                ErrorLog.shared = log
+            }
+        }
+        let oldGeneration = generation + 1
+        cycle = newCycle
+        spawnWorkers()
+        ErrorLog.shared.log(.notice, "reconfiguring done")
+        signalWorkers(SIGQUIT, generationBelow: oldGeneration)
+    }
+}
