@@ -154,6 +154,9 @@ public final class LocationConfig {
         rewriteLog = rewriteLog ?? p.rewriteLog
         uninitializedVariableWarn = uninitializedVariableWarn ?? p.uninitializedVariableWarn
         filters = filters ?? p.filters
+        if rewriteHandlers.isEmpty { rewriteHandlers = p.rewriteHandlers }
+        if accessHandlers.isEmpty { accessHandlers = p.accessHandlers }
+        if precontentHandlers.isEmpty { precontentHandlers = p.precontentHandlers }
         logHandlers = logHandlers ?? p.logHandlers
         for (k, v) in p.moduleConf where moduleConf[k] == nil {
             if let m = v as? MergeableModuleConf {

@@ -1,0 +1,141 @@
+import CLuaJIT
+import MoongateCore
+import MoongateHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process's Lua VM and code cache (ngx_lua's `lmcf->lua` plus its code cache).
+/// Created in the master after the configuration was read; workers inherit it by fork.
+public final class LuaRuntime {
+    /// The runtime of this process, nil until a configuration with Lua was loaded.
+    nonisolated(unsafe) public static var shared: LuaRuntime?
+    /// The request (or timer) context whose Lua code runs right now.
+    nonisolated(unsafe) static var current: LuaRequestContext?
+
+    public let vm: LuaState
+    var L: OpaquePointer { vm.L }
+    /// Registry ref of the Lua-side helper table returned by `moongate.runtime`.
+    private(set) var helpersRef: Int32 = LUA_NOREF
+    /// Compiled chunks by cache key (`content_by_lua(nginx.conf:40)` or a file path).
+    var codeCache: [String: Int32] = [:]
+    /// Settings of the running configuration.
+    public var mainConf: LuaMainConf
+
+    init(mainConf: LuaMainConf) throws {
+        self.mainConf = mainConf
+        vm = try LuaState(packagePath: mainConf.packagePath, packageCPath: mainConf.packageCPath)
+        try bootstrap()
+    }
+
+    private func bootstrap() throws {
+        // `ngx` exists before any module loads, as in ngx_lua.
+        mg_lua_newtable(L)
+        mg_lua_setglobal(L, "ngx")
+        let results = try vm.run("return require('moongate.runtime').ref()", chunkName: "=bootstrap")
+        _ = results
+        mg_lua_getglobal(L, "__moongate_runtime")
+        helpersRef = luaL_ref(L, mg_lua_registryindex())
+        try vm.run("__moongate_runtime = nil", chunkName: "=bootstrap")
+    }
+
+    /// Pushes a helper function of `moongate.runtime` onto the stack.
+    func pushHelper(_ name: String) {
+        lua_rawgeti(L, mg_lua_registryindex(), helpersRef)
+        lua_getfield(L, -1, name)
+        lua_remove(L, -2)
+    }
+
+    /// Compiles Lua source once; returns the registry ref of the function.
+    /// - Parameter chunkName: ngx_lua's name, e.g. `content_by_lua(nginx.conf:40)` (or `@path` for files).
+    public func compile(source: String, chunkName: String, cacheKey: String? = nil) throws -> Int32 {
+        let key = cacheKey ?? chunkName
+        if let ref = codeCache[key] { return ref }
+        let name = chunkName.hasPrefix("@") ? chunkName : "=" + chunkName
+        let status = source.withCString { p in luaL_loadbuffer(L, p, strlen(p), name) }
+        if status != 0 {
+            let msg = vm.luaString(at: -1) ?? "unknown error"
+            mg_lua_pop(L, 1)
+            throw LuaError.syntax(msg)
+        }
+        let ref = luaL_ref(L, mg_lua_registryindex())
+        codeCache[key] = ref
+        return ref
+    }
+
+    /// Loads a file (`*_by_lua_file`); cached unless `lua_code_cache off`.
+    public func compileFile(path: String, useCache: Bool) throws -> Int32 {
+        if useCache, let ref = codeCache["file:" + path] { return ref }
+        let status = luaL_loadfile(L, path)
+        if status != 0 {
+            let msg = vm.luaString(at: -1) ?? "unknown error"
+            mg_lua_pop(L, 1)
+            throw LuaError.syntax(msg)
+        }
+        let ref = luaL_ref(L, mg_lua_registryindex())
+        if useCache {
+            codeCache["file:" + path] = ref
+        }
+        return ref
+    }
+
+    /// Releases a ref made by `compileFile(useCache: false)`.
+    func release(_ ref: Int32) {
+        luaL_unref(L, mg_lua_registryindex(), ref)
+    }
+
+    /// Runs a chunk synchronously (init_by_lua, header/body filters, log): `lua_pcall` with a
+    /// traceback. Returns nil on success or the error message with traceback.
+    func callSync(ref: Int32, context: LuaRequestContext?, nargs: Int32 = 0, nresults: Int32 = 0) -> String? {
+        let saved = LuaRuntime.current
+        LuaRuntime.current = context
+        defer { LuaRuntime.current = saved }
+        let base = lua_gettop(L) - nargs
+        pushHelper("traceback")
+        lua_insert(L, base + 1)
+        lua_rawgeti(L, mg_lua_registryindex(), ref)
+        lua_insert(L, base + 2)
+        let rc = lua_pcall(L, nargs, nresults, base + 1)
+        if rc != 0 {
+            let msg = vm.luaString(at: -1, convert: true) ?? "unknown error"
+            lua_settop(L, base)
+            return msg
+        }
+        lua_remove(L, base + 1)
+        return nil
+    }
+}
+
+/// ngx_lua's main-level settings.
+public final class LuaMainConf {
+    public var packagePath: String
+    public var packageCPath: String
+    public var codeCache = true
+    public var initRef: (source: String, chunkName: String, isFile: Bool)?
+    public var initWorker: (source: String, chunkName: String, isFile: Bool)?
+    public var exitWorker: (source: String, chunkName: String, isFile: Bool)?
+    public var sharedDicts: [(name: String, size: Int, location: String)] = []
+    public var regexCacheMaxEntries = 1024
+    public var regexMatchLimit = 0
+    public var maxPendingTimers = 1024
+    public var maxRunningTimers = 256
+    public var socketConnectTimeout = 60_000
+    public var socketSendTimeout = 60_000
+    public var socketReadTimeout = 60_000
+    public var socketBufferSize = 4096
+    public var socketPoolSize = 30
+    public var socketKeepaliveTimeout = 60_000
+    public var socketLogErrors = true
+    public var transformUnderscores = true
+    public var useDefaultType = true
+    public var needRequestBody = false
+    public var checkClientAbort = false
+    /// Lines of directives that mean something only in a phase that exists (for warnings).
+    public var pathSet = false
+    public var cpathSet = false
+
+    public init(packagePath: String, packageCPath: String) {
+        self.packagePath = packagePath
+        self.packageCPath = packageCPath
+    }
+}
