@@ -1,7 +1,8 @@
 -- ngx.md5, ngx.md5_bin, ngx.sha1_bin, ngx.crc32_short, ngx.crc32_long and
 -- ngx.hmac_sha1 over Moongate's mg_hash_* functions. As in lua-resty-core,
--- nil (or false) hashes as "" and other non-strings go through tostring;
--- ngx.hmac_sha1 keeps ngx_lua's C rules (strings or numbers only).
+-- nil (or false) hashes as "" and other non-strings go through tostring.
+-- ngx.crc32_* and ngx.hmac_sha1, which lua-resty-core leaves to ngx_lua's C
+-- functions, keep their luaL_checklstring rules: strings or numbers only.
 
 local ffi = require "ffi"
 local base = require "resty.core.base"
@@ -68,17 +69,7 @@ function ngx.sha1_bin(s)
     return ffi_string(digest_buf, SHA_DIGEST_LEN)
 end
 
-function ngx.crc32_short(s)
-    s = to_str(s)
-    return tonumber(C.mg_hash_crc32_short(s, #s))
-end
-
-function ngx.crc32_long(s)
-    s = to_str(s)
-    return tonumber(C.mg_hash_crc32_long(s, #s))
-end
-
-local function check_string(v, n)
+local function check_string(v, n, fname)
     local t = type(v)
     if t == "string" then
         return v
@@ -86,13 +77,23 @@ local function check_string(v, n)
     if t == "number" then
         return tostring(v)
     end
-    error("bad argument #" .. n .. " to 'hmac_sha1' (string expected, got "
-          .. t .. ")", 3)
+    error("bad argument #" .. n .. " to '" .. fname .. "' (string expected, "
+          .. "got " .. t .. ")", 3)
+end
+
+function ngx.crc32_short(s)
+    s = check_string(s, 1, "crc32_short")
+    return tonumber(C.mg_hash_crc32_short(s, #s))
+end
+
+function ngx.crc32_long(s)
+    s = check_string(s, 1, "crc32_long")
+    return tonumber(C.mg_hash_crc32_long(s, #s))
 end
 
 function ngx.hmac_sha1(key, s)
-    key = check_string(key, 1)
-    s = check_string(s, 2)
+    key = check_string(key, 1, "hmac_sha1")
+    s = check_string(s, 2, "hmac_sha1")
     if C.mg_hash_hmac_sha1(key, #key, s, #s, digest_buf) ~= NGX_OK then
         return nil, "hmac_sha1 failed"
     end
