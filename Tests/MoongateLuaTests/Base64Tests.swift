@@ -100,3 +100,46 @@ private func base64VM() throws -> LuaState {
     #expect(try vm.run("return b64.encode_base64url(1)")
         == [nil, "must provide a string"])
 }
+
+/// lua-resty-core t/base64.t
+@Test func base64RestyCoreCases() throws {
+    let vm = try base64VM()
+    #expect(try vm.run("return ngx.decode_base64('My4xNA=='), ngx.decode_base64('dHJ1ZQ==')")
+        == ["3.14", "true"])
+    #expect(try vm.run("return #ngx.decode_base64(string.rep('a', 5460))") == ["4095"])
+    #expect(try vm.run("return #ngx.decode_base64(string.rep('a', 5462))") == ["4096"])
+    try vm.run("b64 = require 'ngx.base64'")
+    #expect(try vm.run("""
+        local out = {}
+        for _, s in ipairs({'', 'Zg', 'Zm8', 'Zm9v', 'Zm9vYg', 'Zm9vYmE', 'Zm9vYmFy'}) do
+            out[#out + 1] = b64.decode_base64url(s)
+        end
+        return table.concat(out, ',')
+        """) == [",f,fo,foo,foob,fooba,foobar"])
+    #expect(try vm.run("\(hexPrelude) return hex(b64.decode_base64url('_w')),"
+        + " hex(b64.decode_base64url('YQBi'))") == ["ff", "610062"])
+    #expect(try vm.run("return b64.decode_base64url('     ')") == [nil, "invalid input"])
+
+    let text = "OpenResty is a full-fledged web platform that integrates the standard"
+        + " Nginx core, LuaJIT, many carefully written Lua libraries, lots of high"
+        + " quality 3rd-party Nginx modules, and most of their external dependencies."
+        + " It is designed to help developers easily build scalable web applications,"
+        + " web services, and dynamic web gateways."
+    let wrapped = "T3BlblJlc3R5IGlzIGEgZnVsbC1mbGVkZ2VkIHdlYiBwbGF0Zm9ybSB0aGF0IGludGVncmF0ZXMg\\n"
+        + "dGhlIHN0YW5kYXJkIE5naW54IGNvcmUsIEx1YUpJVCwgbWFueSBjYXJlZnVsbHkgd3JpdHRlbiBM\\n"
+        + "dWEgbGlicmFyaWVzLCBsb3RzIG9mIGhpZ2ggcXVhbGl0eSAzcmQtcGFydHkgTmdpbnggbW9kdWxl\\n"
+        + "cywgYW5kIG1vc3Qgb2YgdGhlaXIgZXh0ZXJuYWwgZGVwZW5kZW5jaWVzLiBJdCBpcyBkZXNpZ25l\\n"
+        + "ZCB0byBoZWxwIGRldmVsb3BlcnMgZWFzaWx5IGJ1aWxkIHNjYWxhYmxlIHdlYiBhcHBsaWNhdGlv\\n"
+        + "bnMsIHdlYiBzZXJ2aWNlcywgYW5kIGR5bmFtaWMgd2ViIGdhdGV3YXlzLg==\\n"
+    #expect(try vm.run("return ngx.decode_base64mime('\(wrapped)')") == [text])
+    let noisy = "!T3B#lblJl@c3R5IG\\rlzIGEgZnVs\\nbC1mbGVkZ2Vk&IHdlYiBwbG\\'F0Zm9ybSB0aGF0"
+        + "[IGludGVncmF0ZXMg\\ndGhlIHN0YW]5kYXJkIE5naW54IGNvcmUsIEx1-YUpJVCwg_bWFueSBj"
+        + "YXJlZnVsbHkgd3JpdHRlbiBM\\ndWEgbGlicmFyaWVzLCBsb3R$zIG9mIGhpZ2%ggcXVhbGl0eSAz"
+        + "cmQ^tcGFydHkgTm&dpbnggbW9kdWxl\\ncywgYW5kIG1vc3Qgb2YgdGhlaXIgZXh0ZXJuYWwgZGVw"
+        + "ZW5kZW5jaWVzLiBJdCBpcyBkZXNpZ25l\\nZCB0byBoZWxwIGRldmVsb3BlcnMgZWFzaWx5IGJ1aWxk"
+        + "IHNjYWxhYmxlIHdlYiBhcHBsaWNhdGlv\\nbnMsIHdlYiBzZXJ2aWNlcywgYW5kIGR5bmFtaWMgd2Vi"
+        + "IGdhdGV3YXlzLg==\\n"
+    #expect(try vm.run("return ngx.decode_base64mime('\(noisy)')") == [text])
+    #expect(try vm.run("return ngx.decode_base64mime('zaaLg==')") == [nil])
+    #expect(try vm.run("return ngx.decode_base64mime('^&$')") == [""])
+}
