@@ -116,3 +116,59 @@ private func argsVM() throws -> LuaState {
     #expect(try vm.run("return select(2, pcall(ngx.quote_sql_str, nil))")
         == ["bad argument #1 to 'quote_sql_str' (string expected, got nil)"])
 }
+
+/// lua-nginx-module t/030-uri-args.t (encode_args / decode_args blocks).
+@Test func uriArgsPortedCases() throws {
+    let vm = try argsVM()
+    // TEST 51-54: pair order follows the table, so check the parts and length.
+    try vm.run("""
+        function parts(s)
+            local seen = {}
+            for part in s:gmatch('[^&]+') do seen[#seen + 1] = part end
+            table.sort(seen)
+            return table.concat(seen, ' '), #s
+        end
+        """)
+    #expect(try vm.run("return parts(ngx.encode_args({a = {32, true}, foo = 3, bar = 5}))")
+        == ["a a=32 bar=5 foo=3", "18"])
+    #expect(try vm.run("return parts(ngx.encode_args({a = {32, false}, foo = 3, bar = 5}))")
+        == ["a=32 bar=5 foo=3", "16"])
+    #expect(try vm.run(
+        "return parts(ngx.encode_args({['a b'] = {32, false}, foo = 3, bar = 5}))")
+        == ["a%20b=32 bar=5 foo=3", "20"])
+    #expect(try vm.run(
+        "return parts(ngx.encode_args({['a b'] = {32, true}, foo = 3, bar = 5}))")
+        == ["a%20b a%20b=32 bar=5 foo=3", "26"])
+    // TEST 31 and 33.
+    #expect(try vm.run("""
+        return select(2, pcall(ngx.encode_args, {bar = coroutine.create(print)}))
+        """) == ["attempt to use thread as query arg value"])
+    #expect(try vm.run("return select(2, pcall(ngx.encode_args, true))")
+        == ["bad argument #1 to 'encode_args' (table expected, got boolean)"])
+    // TEST 41-48.
+    #expect(try vm.run("return dump(ngx.decode_args('a=bar&b=foo&a=baz'))")
+        == ["a:{bar,baz} b:foo"])
+    #expect(try vm.run("local t, err = ngx.decode_args('') return #t, err") == ["0", nil])
+    #expect(try vm.run("return dump(ngx.decode_args('a=&b='))") == ["a: b:"])
+    #expect(try vm.run("local t, e = ngx.decode_args('a=bar&b=foo', 1) return dump(t), e")
+        == ["a:bar", "truncated"])
+    #expect(try vm.run("local t, e = ngx.decode_args('a=bar&b=foo', -1) return dump(t), e")
+        == ["a:bar b:foo", nil])
+    #expect(try vm.run("""
+        local s = 'f+f=bar&B=foo'
+        local t = ngx.decode_args(s)
+        return dump(t), s
+        """) == ["B:foo f f:bar", "f+f=bar&B=foo"])
+    // TEST 34-36 (same parser as get_uri_args).
+    #expect(try vm.run("local t, e = ngx.decode_args('foo=3&bar=4&baz=2', 2) return dump(t), e")
+        == ["bar:4 foo:3", "truncated"])
+    #expect(try vm.run("local t, e = ngx.decode_args('foo=3&bar&baz=2', 2) return dump(t), e")
+        == ["bar:true foo:3", "truncated"])
+    #expect(try vm.run("local t, e = ngx.decode_args('foo=3&=hello&=world', 2) return dump(t), e")
+        == ["foo:3", "truncated"])
+    // TEST 49.
+    #expect(try vm.run("""
+        return dump(ngx.decode_args('method=zadd&key=User%3A1227713%3Alikes%3Atwitters'
+            .. '&arg1=1356514698&arg2=780984852', 0))
+        """) == ["arg1:1356514698 arg2:780984852 key:User:1227713:likes:twitters method:zadd"])
+}
