@@ -1,8 +1,9 @@
 -- ngx.md5, ngx.md5_bin, ngx.sha1_bin, ngx.crc32_short, ngx.crc32_long and
 -- ngx.hmac_sha1 over Moongate's mg_hash_* functions. As in lua-resty-core,
--- nil (or false) hashes as "" and other non-strings go through tostring.
--- ngx.crc32_* and ngx.hmac_sha1, which lua-resty-core leaves to ngx_lua's C
--- functions, keep their luaL_checklstring rules: strings or numbers only.
+-- nil (or false) hashes as "" and other non-strings go through tostring
+-- (ngx_http_lua_ffi_crc32_* are driven the same way). ngx.hmac_sha1, which
+-- has no FFI twin in ngx_lua, keeps the C function's luaL_checklstring rule:
+-- strings or numbers only.
 
 local ffi = require "ffi"
 local base = require "resty.core.base"
@@ -82,12 +83,12 @@ local function check_string(v, n, fname)
 end
 
 function ngx.crc32_short(s)
-    s = check_string(s, 1, "crc32_short")
+    s = to_str(s)
     return tonumber(C.mg_hash_crc32_short(s, #s))
 end
 
 function ngx.crc32_long(s)
-    s = check_string(s, 1, "crc32_long")
+    s = to_str(s)
     return tonumber(C.mg_hash_crc32_long(s, #s))
 end
 
