@@ -1,0 +1,289 @@
+import CMoongate
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The worker's cached clock, as nginx's `ngx_time()` / `ngx_timeofday()`:
+/// read by `ngx.time()` / `ngx.now()` and refreshed by the event loop once per
+/// iteration (`CachedTime.update()`) or by `ngx.update_time()`.
+public enum CachedTime {
+    /// Milliseconds since the epoch; one word so readers never see a torn value.
+    private static let storage: UnsafeMutablePointer<Int64> = {
+        let p = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
+        p.initialize(to: currentMilliseconds())
+        return p
+    }()
+
+    static func currentMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// Re-reads the system clock.
+    public static func update() {
+        mg_atomic_store_i64(storage, currentMilliseconds())
+    }
+
+    /// The cached time in milliseconds since the epoch.
+    public static var milliseconds: Int64 { mg_atomic_load_i64(storage) }
+
+    /// The cached time in whole seconds since the epoch.
+    public static var seconds: Int { Int(milliseconds / 1000) }
+
+    /// The cached time in seconds with millisecond resolution.
+    public static var now: Double { Double(milliseconds) / 1000 }
+}
+
+/// Date formatting and parsing behind `ngx.today`, `ngx.http_time`,
+/// `ngx.parse_http_time` etc., with nginx's formats.
+public enum HTTPTime {
+    static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    static func brokenDown(_ sec: Int, local: Bool) -> tm {
+        var t = time_t(sec)
+        var out = tm()
+        if local { localtime_r(&t, &out) } else { gmtime_r(&t, &out) }
+        return out
+    }
+
+    static func pad(_ v: Int32, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+
+    /// `yyyy-mm-dd` for `sec` (local time).
+    public static func day(_ sec: Int) -> String {
+        let t = brokenDown(sec, local: true)
+        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))"
+    }
+
+    /// `yyyy-mm-dd hh:mm:ss` for `sec`, local or UTC.
+    public static func dateTime(_ sec: Int, local: Bool) -> String {
+        let t = brokenDown(sec, local: local)
+        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))"
+            + " \(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):\(pad(t.tm_sec, 2))"
+    }
+
+    private static func clock(_ t: tm) -> String {
+        "\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):\(pad(t.tm_sec, 2)) GMT"
+    }
+
+    /// `Thu, 18 Nov 2010 11:27:35 GMT` (RFC 1123), as `ngx_http_time`.
+    public static func httpTime(_ sec: Int) -> String {
+        let t = brokenDown(sec, local: false)
+        return "\(weekdays[Int(t.tm_wday)]), \(pad(t.tm_mday, 2)) "
+            + "\(months[Int(t.tm_mon)]) \(pad(t.tm_year + 1900, 4)) \(clock(t))"
+    }
+
+    /// `Thu, 18-Nov-10 11:27:35 GMT`, as `ngx_http_cookie_time`: two-digit
+    /// years up to 2037, four digits after.
+    public static func cookieTime(_ sec: Int) -> String {
+        let t = brokenDown(sec, local: false)
+        let year = t.tm_year + 1900
+        let y = year > 2037 ? String(year) : pad(year % 100, 2)
+        return "\(weekdays[Int(t.tm_wday)]), \(pad(t.tm_mday, 2))-"
+            + "\(months[Int(t.tm_mon)])-\(y) \(clock(t))"
+    }
+
+    /// Parses the three HTTP date formats `ngx_parse_http_time` accepts:
+    /// RFC 822/1123 `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 850
+    /// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994`.
+    /// Returns seconds since the epoch, or nil.
+    public static func parse(_ v: UnsafeBufferPointer<UInt8>) -> Int? {
+        enum Format { case none, rfc822, rfc850, isoc }
+        let end = v.count
+        // Reads past the end give 0, which every check below rejects.
+        func at(_ i: Int) -> UInt8 { i < end && i >= 0 ? v[i] : 0 }
+        func digit(_ i: Int) -> Int? {
+            let c = at(i)
+            return c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")
+                ? Int(c - UInt8(ascii: "0")) : nil
+        }
+        var fmt = Format.none
+        var p = 0
+        while p < end {
+            if at(p) == UInt8(ascii: ",") { break }
+            if at(p) == UInt8(ascii: " ") { fmt = .isoc; break }
+            p += 1
+        }
+        p += 1
+        while p < end, at(p) == UInt8(ascii: " ") { p += 1 }
+        if end - p < 18 { return nil }
+
+        var day = 32
+        var year = 2038
+        if fmt != .isoc {
+            guard let d0 = digit(p), let d1 = digit(p + 1) else { return nil }
+            day = d0 * 10 + d1
+            p += 2
+            if at(p) == UInt8(ascii: " ") {
+                if end - p < 18 { return nil }
+                fmt = .rfc822
+            } else if at(p) == UInt8(ascii: "-") {
+                fmt = .rfc850
+            } else {
+                return nil
+            }
+            p += 1
+        }
+
+        var month: Int
+        switch at(p) {
+        case UInt8(ascii: "J"):
+            month = at(p + 1) == UInt8(ascii: "a") ? 0 : at(p + 2) == UInt8(ascii: "n") ? 5 : 6
+        case UInt8(ascii: "F"): month = 1
+        case UInt8(ascii: "M"): month = at(p + 2) == UInt8(ascii: "r") ? 2 : 4
+        case UInt8(ascii: "A"): month = at(p + 1) == UInt8(ascii: "p") ? 3 : 7
+        case UInt8(ascii: "S"): month = 8
+        case UInt8(ascii: "O"): month = 9
+        case UInt8(ascii: "N"): month = 10
+        case UInt8(ascii: "D"): month = 11
+        default: return nil
+        }
+        p += 3
+        if (fmt == .rfc822 && at(p) != UInt8(ascii: " "))
+            || (fmt == .rfc850 && at(p) != UInt8(ascii: "-")) {
+            return nil
+        }
+        p += 1
+
+        if fmt == .rfc822 {
+            guard let a = digit(p), let b = digit(p + 1), let c = digit(p + 2),
+                  let d = digit(p + 3) else { return nil }
+            year = a * 1000 + b * 100 + c * 10 + d
+            p += 4
+        } else if fmt == .rfc850 {
+            guard let a = digit(p), let b = digit(p + 1) else { return nil }
+            year = a * 10 + b
+            year += year < 70 ? 2000 : 1900
+            p += 2
+        }
+
+        if fmt == .isoc {
+            if at(p) == UInt8(ascii: " ") { p += 1 }
+            guard let a = digit(p) else { return nil }
+            day = a
+            p += 1
+            if at(p) != UInt8(ascii: " ") {
+                guard let b = digit(p) else { return nil }
+                day = day * 10 + b
+                p += 1
+            }
+            if end - p < 14 { return nil }
+        }
+
+        if at(p) != UInt8(ascii: " ") { return nil }
+        p += 1
+        guard let h0 = digit(p), let h1 = digit(p + 1) else { return nil }
+        let hour = h0 * 10 + h1
+        p += 2
+        if at(p) != UInt8(ascii: ":") { return nil }
+        p += 1
+        guard let m0 = digit(p), let m1 = digit(p + 1) else { return nil }
+        let min = m0 * 10 + m1
+        p += 2
+        if at(p) != UInt8(ascii: ":") { return nil }
+        p += 1
+        guard let s0 = digit(p), let s1 = digit(p + 1) else { return nil }
+        let sec = s0 * 10 + s1
+
+        if fmt == .isoc {
+            p += 2
+            if at(p) != UInt8(ascii: " ") { return nil }
+            p += 1
+            guard let a = digit(p), let b = digit(p + 1), let c = digit(p + 2),
+                  let d = digit(p + 3) else { return nil }
+            year = a * 1000 + b * 100 + c * 10 + d
+        }
+
+        if hour > 23 || min > 59 || sec > 59 { return nil }
+        let mday = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        if day == 29 && month == 1 {
+            if year & 3 != 0 || (year % 100 == 0 && year % 400 != 0) { return nil }
+        } else if day > mday[month] {
+            return nil
+        }
+
+        // Shift the new year to March 1 and count months from 1, then apply
+        // Gauss' formula for days since March 1, 1 BC (as nginx does).
+        month -= 1
+        if month <= 0 {
+            month += 12
+            year -= 1
+        }
+        let days = 365 * year + year / 4 - year / 100 + year / 400
+            + 367 * month / 12 - 30 + day - 1 - 719527 + 31 + 28
+        return days * 86400 + hour * 3600 + min * 60 + sec
+    }
+}
+
+private func copyASCII(_ s: String, _ dst: UnsafeMutablePointer<UInt8>) -> Int32 {
+    var n = 0
+    for b in s.utf8 {
+        dst[n] = b
+        n += 1
+    }
+    return Int32(n)
+}
+
+/// `double mg_time_now(void)`: the cached time in seconds, millisecond
+/// resolution.
+@_cdecl("mg_time_now")
+public func mg_time_now() -> Double { CachedTime.now }
+
+/// `long mg_time_time(void)`: the cached time in whole seconds.
+@_cdecl("mg_time_time")
+public func mg_time_time() -> Int { CachedTime.seconds }
+
+/// `void mg_time_update(void)`: refreshes the cached time from the clock.
+@_cdecl("mg_time_update")
+public func mg_time_update() { CachedTime.update() }
+
+/// `int mg_time_today(unsigned char *buf)`: `yyyy-mm-dd` (local) of the cached
+/// time into `buf` (at least 16 bytes); returns the size.
+@_cdecl("mg_time_today")
+public func mg_time_today(_ buf: UnsafeMutablePointer<UInt8>) -> Int32 {
+    copyASCII(HTTPTime.day(CachedTime.seconds), buf)
+}
+
+/// `int mg_time_localtime(unsigned char *buf)`: `yyyy-mm-dd hh:mm:ss` (local)
+/// of the cached time into `buf` (at least 32 bytes); returns the size.
+@_cdecl("mg_time_localtime")
+public func mg_time_localtime(_ buf: UnsafeMutablePointer<UInt8>) -> Int32 {
+    copyASCII(HTTPTime.dateTime(CachedTime.seconds, local: true), buf)
+}
+
+/// `int mg_time_utctime(unsigned char *buf)`: `yyyy-mm-dd hh:mm:ss` (UTC) of
+/// the cached time into `buf` (at least 32 bytes); returns the size.
+@_cdecl("mg_time_utctime")
+public func mg_time_utctime(_ buf: UnsafeMutablePointer<UInt8>) -> Int32 {
+    copyASCII(HTTPTime.dateTime(CachedTime.seconds, local: false), buf)
+}
+
+/// `int mg_time_cookie_time(unsigned char *buf, long t)`: the cookie
+/// `expires` form of `t` into `buf` (at least 64 bytes); returns the size.
+@_cdecl("mg_time_cookie_time")
+public func mg_time_cookie_time(_ buf: UnsafeMutablePointer<UInt8>, _ t: Int) -> Int32 {
+    copyASCII(HTTPTime.cookieTime(t), buf)
+}
+
+/// `int mg_time_http_time(unsigned char *buf, long t)`: the RFC 1123 form of
+/// `t` into `buf` (at least 64 bytes); returns the size.
+@_cdecl("mg_time_http_time")
+public func mg_time_http_time(_ buf: UnsafeMutablePointer<UInt8>, _ t: Int) -> Int32 {
+    copyASCII(HTTPTime.httpTime(t), buf)
+}
+
+/// `int mg_time_parse_http_time(const unsigned char *str, size_t len,
+/// long *time)`: NGX_OK with the seconds in `*time`, or NGX_ERROR.
+@_cdecl("mg_time_parse_http_time")
+public func mg_time_parse_http_time(_ str: UnsafePointer<UInt8>?, _ len: Int,
+                                    _ time: UnsafeMutablePointer<Int>) -> Int32 {
+    let buf = UnsafeBufferPointer(start: len > 0 ? str : nil, count: max(len, 0))
+    guard let t = HTTPTime.parse(buf) else { return -1 }
+    time.pointee = t
+    return 0
+}
