@@ -113,7 +113,11 @@ func runRegex(_ code: String) throws -> [String?] {
     #expect(try runRegex("""
         local m, err = ngx.re.match("hello", "(?<a>h)(?<a>e)")
         return m, err
-        """) == [nil, "pcre2_compile() failed: two named subpatterns have the same name (PCRE2_DUPNAMES not set) in \"(?<a>h)(?<a>e)\" at \"e)\""])
+        """) == [
+            nil,
+            "pcre2_compile() failed: two named subpatterns have the same name "
+                + "(PCRE2_DUPNAMES not set) in \"(?<a>h)(?<a>e)\" at \"e)\"",
+        ])
 }
 
 @Test func resTableIsReused() throws {
