@@ -58,7 +58,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "moongate",
-            dependencies: ["MoongateProcess", "MoongateCore", "MoongateConfig"],
+            dependencies: ["MoongateProcess", "MoongateCore", "MoongateConfig", "MoongateLua"],
             linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
         ),
         .target(name: "MoongateSpec", dependencies: []),
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "MoongateSpecTests", dependencies: ["MoongateSpec"]),
         .testTarget(
             name: "MoongateLuaTests",
-            dependencies: ["MoongateLua", "CLuaJIT"],
+            dependencies: ["MoongateLua", "CLuaJIT", "MoongateCore", "MoongateHTTP"],
             linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
         ),
     ],

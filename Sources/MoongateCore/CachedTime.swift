@@ -21,6 +21,11 @@ public enum CachedTime {
     public private(set) static var iso8601: String = ""
     private static var lastFormatted = -1
 
+    /// Milliseconds since the epoch.
+    public static var milliseconds: Int64 { Int64(sec) * 1000 + Int64(msec) }
+    /// Whole seconds since the epoch.
+    public static var seconds: Int { sec }
+
     /// Seconds with milliseconds as a Double (`ngx.now()`).
     public static var now: Double { Double(sec) + Double(msec) / 1000 }
 

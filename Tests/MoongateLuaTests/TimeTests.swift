@@ -1,4 +1,5 @@
 import Testing
+import MoongateCore
 import MoongateLua
 #if canImport(Glibc)
 import Glibc

@@ -21,6 +21,8 @@ public final class ServerConfig {
     public let serverLevel: LocationConfig
     public var headerLimits = HeaderLimits()
     public var clientHeaderTimeout = 60_000
+    /// Handlers of the server-rewrite phase registered by modules (server_rewrite_by_lua).
+    public var serverRewriteHandlers: [PhaseHandler] = []
     public var location: SourceLocation
 
     public init(location: SourceLocation, httpLevel: LocationConfig) {

@@ -274,9 +274,9 @@ extension HTTPRequest {
     func finishRequest(closeNow: Bool) {
         if finalized { return }
         finalized = true
+        runLogPhase()
         for c in cleanups { c() }
         cleanups.removeAll()
-        runLogPhase()
         connection.requestFinished(self, closeNow: closeNow)
     }
 

@@ -2,7 +2,7 @@ import MoongateCore
 
 /// nginx's phases, in order.
 enum Phase: Int {
-    case serverRewrite, findConfig, rewrite, rewriteHandlers, postRewrite, access, accessHandlers
+    case serverRewrite, serverRewriteHandlers, findConfig, rewrite, rewriteHandlers, postRewrite, access, accessHandlers
     case precontent, precontentHandlers, content, done
 }
 
@@ -55,12 +55,21 @@ extension HTTPRequest {
             case .serverRewrite:
                 switch server.serverLevel.rewriteScript.run(self) {
                 case .next, .breakAll: advancePhase()
-                case .last: advancePhase()
+                case .last:
+                    phase = .findConfig
+                    handlerIndex = 0
                 case .finalize(let code):
                     finalize(code)
                     return
                 case .done: return
                 }
+            case .serverRewriteHandlers:
+                let hs = server.serverRewriteHandlers
+                if handlerIndex >= hs.count {
+                    advancePhase()
+                    continue
+                }
+                if !applyHandlerResult(hs[handlerIndex].handle(self)) { return }
             case .findConfig:
                 uriChanged = false
                 guard let l = findLocation(uri: uri) else {

@@ -1,39 +1,8 @@
 import CMoongate
+import MoongateCore
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// The worker's cached clock, as nginx's `ngx_time()` / `ngx_timeofday()`:
-/// read by `ngx.time()` / `ngx.now()` and refreshed by the event loop once per
-/// iteration (`CachedTime.update()`) or by `ngx.update_time()`.
-public enum CachedTime {
-    /// Milliseconds since the epoch; one word so readers never see a torn value.
-    private static let storage: UnsafeMutablePointer<Int64> = {
-        let p = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
-        p.initialize(to: currentMilliseconds())
-        return p
-    }()
-
-    static func currentMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-
-    /// Re-reads the system clock.
-    public static func update() {
-        mg_atomic_store_i64(storage, currentMilliseconds())
-    }
-
-    /// The cached time in milliseconds since the epoch.
-    public static var milliseconds: Int64 { mg_atomic_load_i64(storage) }
-
-    /// The cached time in whole seconds since the epoch.
-    public static var seconds: Int { Int(milliseconds / 1000) }
-
-    /// The cached time in seconds with millisecond resolution.
-    public static var now: Double { Double(milliseconds) / 1000 }
-}
 
 /// Date formatting and parsing behind `ngx.today`, `ngx.http_time`,
 /// `ngx.parse_http_time` etc., with nginx's formats.

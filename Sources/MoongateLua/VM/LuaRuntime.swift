@@ -31,6 +31,9 @@ public final class LuaRuntime {
     private func bootstrap() throws {
         // `ngx` exists before any module loads, as in ngx_lua.
         mg_lua_newtable(L)
+        // ngx.null is a NULL light userdata, equal to cjson.null as in OpenResty.
+        lua_pushlightuserdata(L, nil)
+        lua_setfield(L, -2, "null")
         mg_lua_setglobal(L, "ngx")
         let results = try vm.run("return require('moongate.runtime').ref()", chunkName: "=bootstrap")
         _ = results
@@ -99,6 +102,7 @@ public final class LuaRuntime {
         if rc != 0 {
             let msg = vm.luaString(at: -1, convert: true) ?? "unknown error"
             lua_settop(L, base)
+            if msg == "\0exit" { return nil }  // ngx.exit in a phase that cannot yield
             return msg
         }
         lua_remove(L, base + 1)

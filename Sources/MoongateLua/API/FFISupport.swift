@@ -1,0 +1,135 @@
+import CLuaJIT
+import MoongateCore
+import MoongateHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Status codes the FFI returns (nginx's values).
+enum FFI {
+    static let ok: Int32 = 0
+    static let error: Int32 = -1
+    static let again: Int32 = -2
+    static let busy: Int32 = -3
+    static let done: Int32 = -4
+    static let declined: Int32 = -5
+    static let noRequest: Int32 = -100
+    static let badContext: Int32 = -101
+}
+
+/// Error messages handed to Lua through `const char **err`. Each message is kept in a
+/// small ring of buffers so that the pointer stays valid until Lua copied it.
+enum FFIError {
+    nonisolated(unsafe) private static var ring: [UnsafeMutablePointer<CChar>] = (0..<8).map { _ in
+        UnsafeMutablePointer<CChar>.allocate(capacity: 1024)
+    }
+    nonisolated(unsafe) private static var next = 0
+
+    static func set(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?, _ message: String) {
+        guard let err else { return }
+        let buf = ring[next]
+        next = (next + 1) % ring.count
+        var m = message
+        m.withUTF8 { u in
+            let n = min(u.count, 1023)
+            if n > 0 { memcpy(buf, u.baseAddress!, n) }
+            buf[n] = 0
+        }
+        err.pointee = UnsafePointer(buf)
+    }
+}
+
+/// Memory that FFI getters return pointers into; valid until the next call that uses it.
+enum FFIScratch {
+    nonisolated(unsafe) private static var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
+    nonisolated(unsafe) private static var capacity = 4096
+    nonisolated(unsafe) private static var alt = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
+    nonisolated(unsafe) private static var altCapacity = 4096
+
+    /// Copies `s` into the scratch buffer and returns the pointer and length.
+    static func put(
+        _ s: String, _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ len: UnsafeMutablePointer<Int>?
+    ) {
+        var s = s
+        s.withUTF8 { u in put(bytes: UnsafeRawBufferPointer(u), out, len) }
+    }
+
+    static func put(
+        bytes u: UnsafeRawBufferPointer, _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+        _ len: UnsafeMutablePointer<Int>?
+    ) {
+        if u.count > capacity {
+            buffer.deallocate()
+            capacity = max(u.count, capacity * 2)
+            buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        }
+        if u.count > 0 { memcpy(buffer, u.baseAddress!, u.count) }
+        out?.pointee = UnsafePointer(buffer)
+        len?.pointee = u.count
+    }
+
+    /// A second buffer for calls that return two strings (key and value).
+    static func putPair(
+        _ k: String, _ v: String, _ ko: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+        _ kl: UnsafeMutablePointer<Int>?, _ vo: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+        _ vl: UnsafeMutablePointer<Int>?
+    ) {
+        put(v, vo, vl)
+        var k = k
+        k.withUTF8 { u in
+            if u.count > altCapacity {
+                alt.deallocate()
+                altCapacity = max(u.count, altCapacity * 2)
+                alt = UnsafeMutablePointer<UInt8>.allocate(capacity: altCapacity)
+            }
+            if u.count > 0 { memcpy(alt, u.baseAddress!, u.count) }
+            ko?.pointee = UnsafePointer(alt)
+            kl?.pointee = u.count
+        }
+    }
+}
+
+/// The request context behind a handle Lua passes back.
+@inline(__always) func luaContext(_ p: UnsafeMutableRawPointer?) -> LuaRequestContext? {
+    guard let p else { return nil }
+    return Unmanaged<LuaRequestContext>.fromOpaque(p).takeUnretainedValue()
+}
+
+@inline(__always) func string(_ p: UnsafePointer<CChar>?, _ n: Int) -> String {
+    guard let p, n > 0 else { return "" }
+    return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+}
+
+@inline(__always) func string(_ p: UnsafePointer<UInt8>?, _ n: Int) -> String {
+    guard let p, n > 0 else { return "" }
+    return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+}
+
+/// `void *mg_http_get_request(void)`: the running request's handle, NULL outside requests.
+@_cdecl("mg_http_get_request")
+public func mg_http_get_request() -> UnsafeMutableRawPointer? {
+    guard let c = LuaRuntime.current, c.request != nil else { return nil }
+    return Unmanaged.passUnretained(c).toOpaque()
+}
+
+/// `int mg_http_phase(void)`: the running phase's bit (0 if none).
+@_cdecl("mg_http_phase")
+public func mg_http_phase() -> UInt32 {
+    LuaRuntime.current?.phase.rawValue ?? LuaPhase.initPhase.rawValue
+}
+
+/// `int mg_check_context(unsigned mask, const char **err)`: ngx_lua's context check.
+@_cdecl("mg_check_context")
+public func mg_check_context(_ mask: UInt32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    let phase = LuaRuntime.current?.phase ?? .initPhase
+    if LuaPhase(rawValue: mask).contains(phase) { return FFI.ok }
+    FFIError.set(err, "API disabled in the context of \(phase.contextName)")
+    return FFI.badContext
+}
+
+/// `int mg_get_phase_name(const unsigned char **name, size_t *len)`.
+@_cdecl("mg_get_phase_name")
+public func mg_get_phase_name(_ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ len: UnsafeMutablePointer<Int>?) -> Int32 {
+    FFIScratch.put((LuaRuntime.current?.phase ?? .initPhase).name, out, len)
+    return FFI.ok
+}

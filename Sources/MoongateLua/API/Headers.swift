@@ -1,0 +1,185 @@
+import MoongateCore
+import MoongateHTTP
+
+// ngx.header, ngx.resp.get_headers, ngx.req.get_headers/set_header/clear_header
+// (ngx_http_lua_headers.c, ngx_http_lua_headers_out.c, ngx_http_lua_headers_in.c).
+
+private let singleValued: Set<String> = [
+    "content-type", "content-length", "location", "last-modified", "etag", "expires", "cache-control",
+    "server", "date", "content-encoding", "accept-ranges", "content-range",
+]
+
+/// `int mg_http_resp_header_set(void *r, const char *k, size_t kl, const unsigned char *v,
+///   size_t vl, int mode, const char **err)`: mode 0 clear, 1 replace, 2 append.
+@_cdecl("mg_http_resp_header_set")
+public func mg_http_resp_header_set(
+    _ rp: UnsafeMutableRawPointer?, _ k: UnsafePointer<CChar>?, _ kl: Int, _ v: UnsafePointer<UInt8>?, _ vl: Int,
+    _ mode: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    if r.headerSent && ctx.phase != .headerFilter {
+        FFIError.set(err, "attempt to set ngx.header.HEADER after sending out response headers")
+        return FFI.declined
+    }
+    var name = string(k, kl)
+    if LuaLocConf.of(r.loc)?.transformUnderscores ?? true {
+        name = String(name.map { $0 == "_" ? "-" : $0 })
+    }
+    let value = string(v, vl)
+    if value.contains("\r") || value.contains("\n") {
+        // ngx_lua escapes control characters; refusing them keeps responses safe.
+        FFIError.set(err, "invalid header value")
+        return FFI.error
+    }
+    let lower = name.lowercased()
+    switch lower {
+    case "content-type":
+        r.headersOut.contentType = mode == 0 ? nil : value
+        return FFI.ok
+    case "content-length":
+        if mode == 0 {
+            r.headersOut.contentLength = nil
+        } else {
+            guard let n = Int64(value), n >= 0 else {
+                FFIError.set(err, "invalid content-length")
+                return FFI.error
+            }
+            r.headersOut.contentLength = n
+        }
+        return FFI.ok
+    case "location":
+        r.headersOut.location = mode == 0 ? nil : value
+        return FFI.ok
+    case "last-modified":
+        r.headersOut.lastModified = mode == 0 ? nil : CachedTime.parseHTTPTime(value)
+        if mode != 0 && r.headersOut.lastModified == nil {
+            r.headersOut.remove(name)
+            r.headersOut.list.append((name, value))
+        }
+        return FFI.ok
+    default:
+        break
+    }
+    if mode != 2 || singleValued.contains(lower) { r.headersOut.remove(name) }
+    if mode != 0 { r.headersOut.list.append((name, value)) }
+    return FFI.ok
+}
+
+/// `int mg_http_resp_header_get(void *r, const char *k, size_t kl, int idx,
+///   const unsigned char **v, size_t *vl)`: returns how many values the header has and
+/// gives the `idx`-th (0-based).
+@_cdecl("mg_http_resp_header_get")
+public func mg_http_resp_header_get(
+    _ rp: UnsafeMutableRawPointer?, _ k: UnsafePointer<CChar>?, _ kl: Int, _ idx: Int32,
+    _ v: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ vl: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    var name = string(k, kl)
+    if LuaLocConf.of(r.loc)?.transformUnderscores ?? true {
+        name = String(name.map { $0 == "_" ? "-" : $0 })
+    }
+    let lower = name.lowercased()
+    switch lower {
+    case "content-type", "content-length", "location":
+        guard let s = r.headersOut.get(lower) else { return 0 }
+        FFIScratch.put(s, v, vl)
+        return 1
+    case "last-modified":
+        if let t = r.headersOut.lastModified {
+            FFIScratch.put(CachedTime.httpTime(for: t), v, vl)
+            return 1
+        }
+    default:
+        break
+    }
+    let values = r.headersOut.list.filter { $0.name.lowercased() == lower }.map(\.value)
+    if values.isEmpty { return 0 }
+    let i = Int(idx)
+    if i < values.count { FFIScratch.put(values[i], v, vl) }
+    return Int32(values.count)
+}
+
+/// All response headers as (name, value) pairs, special fields first.
+func responseHeaderPairs(_ r: HTTPRequest) -> [(String, String)] {
+    var out: [(String, String)] = []
+    if let ct = r.headersOut.contentType { out.append(("Content-Type", ct)) }
+    if let cl = r.headersOut.contentLength { out.append(("Content-Length", String(cl))) }
+    if let lm = r.headersOut.lastModified { out.append(("Last-Modified", CachedTime.httpTime(for: lm))) }
+    if let loc = r.headersOut.location { out.append(("Location", loc)) }
+    if r.headerSent {
+        out.append(("Connection", r.keepAlive ? "keep-alive" : "close"))
+    }
+    for h in r.headersOut.list { out.append((h.name, h.value)) }
+    return out
+}
+
+/// `int mg_http_resp_header_count(void *r)`.
+@_cdecl("mg_http_resp_header_count")
+public func mg_http_resp_header_count(_ rp: UnsafeMutableRawPointer?) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    return Int32(responseHeaderPairs(r).count)
+}
+
+/// `int mg_http_resp_header_at(void *r, int i, const unsigned char **k, size_t *kl,
+///   const unsigned char **v, size_t *vl)`.
+@_cdecl("mg_http_resp_header_at")
+public func mg_http_resp_header_at(
+    _ rp: UnsafeMutableRawPointer?, _ i: Int32, _ k: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+    _ kl: UnsafeMutablePointer<Int>?, _ v: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+    _ vl: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    let pairs = responseHeaderPairs(r)
+    guard Int(i) < pairs.count else { return FFI.declined }
+    FFIScratch.putPair(pairs[Int(i)].0, pairs[Int(i)].1, k, kl, v, vl)
+    return FFI.ok
+}
+
+/// `int mg_http_req_header_count(void *r)`.
+@_cdecl("mg_http_req_header_count")
+public func mg_http_req_header_count(_ rp: UnsafeMutableRawPointer?) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    return Int32(r.head.headers.count)
+}
+
+/// `int mg_http_req_header_at(void *r, int i, const unsigned char **k, size_t *kl,
+///   const unsigned char **v, size_t *vl)`.
+@_cdecl("mg_http_req_header_at")
+public func mg_http_req_header_at(
+    _ rp: UnsafeMutableRawPointer?, _ i: Int32, _ k: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+    _ kl: UnsafeMutablePointer<Int>?, _ v: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+    _ vl: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    guard Int(i) < r.head.headers.count else { return FFI.declined }
+    let h = r.head.headers[Int(i)]
+    FFIScratch.putPair(h.name, h.value, k, kl, v, vl)
+    return FFI.ok
+}
+
+/// `int mg_http_req_header_set(void *r, const char *k, size_t kl, const unsigned char *v,
+///   size_t vl, int mode, const char **err)`: mode 0 clear, 1 replace, 2 append.
+@_cdecl("mg_http_req_header_set")
+public func mg_http_req_header_set(
+    _ rp: UnsafeMutableRawPointer?, _ k: UnsafePointer<CChar>?, _ kl: Int, _ v: UnsafePointer<UInt8>?, _ vl: Int,
+    _ mode: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    let name = string(k, kl)
+    let lower = name.lowercased()
+    if mode != 2 { r.head.headers.removeAll { $0.name.lowercased() == lower } }
+    if mode != 0 {
+        let value = string(v, vl)
+        r.head.headers.append((name, value))
+        if lower == "host" { r.head.host = RequestParser.validateHost(value) }
+    } else if lower == "host" {
+        r.head.host = nil
+    }
+    return FFI.ok
+}

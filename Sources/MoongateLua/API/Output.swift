@@ -1,0 +1,259 @@
+import CLuaJIT
+import MoongateCore
+import MoongateHTTP
+import NIOCore
+
+// ngx.print / ngx.say / ngx.flush / ngx.eof / ngx.send_headers / ngx.exit / ngx.status
+// (ngx_http_lua_output.c, ngx_http_lua_control.c, ngx_http_lua_status.c).
+
+private let outputPhases: LuaPhase = [.rewrite, .access, .content, .serverRewrite, .precontent]
+
+/// `int mg_http_output(void *r, const unsigned char *p, size_t len, const char **err)`.
+@_cdecl("mg_http_output")
+public func mg_http_output(
+    _ rp: UnsafeMutableRawPointer?, _ p: UnsafePointer<UInt8>?, _ len: Int,
+    _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    guard outputPhases.contains(ctx.phase) else {
+        FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
+        return FFI.badContext
+    }
+    if r.responseDone || r.finalized {
+        FFIError.set(err, "seen eof")
+        return FFI.error
+    }
+    if !r.headerSent {
+        prepareHeaders(r)
+        if !r.sendHeader() {
+            FFIError.set(err, "header filter failed")
+            return FFI.error
+        }
+    }
+    if len == 0 { return FFI.ok }
+    var b = r.connection.allocator.buffer(capacity: len)
+    b.writeBytes(UnsafeRawBufferPointer(start: p, count: len))
+    r.output(BodyChunk(data: b, last: false))
+    return FFI.ok
+}
+
+/// Fills in what ngx_lua sets before the first output: the default Content-Type and,
+/// for content without a length, nothing else (chunked is decided by the header writer).
+func prepareHeaders(_ r: HTTPRequest) {
+    if r.status == 0 { r.status = 200 }
+    if r.headersOut.contentType == nil {
+        let useDefault = LuaLocConf.of(r.loc)?.useDefaultType ?? true
+        if useDefault { r.headersOut.contentType = r.loc.defaultType ?? "text/plain" }
+    }
+}
+
+/// `int mg_http_send_headers(void *r, const char **err)`.
+@_cdecl("mg_http_send_headers")
+public func mg_http_send_headers(_ rp: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    guard outputPhases.contains(ctx.phase) else {
+        FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
+        return FFI.badContext
+    }
+    if r.headerSent { return FFI.declined }
+    prepareHeaders(r)
+    r.sendHeader()
+    r.output(BodyChunk(data: nil, last: false, flush: true))
+    return FFI.ok
+}
+
+/// `int mg_http_headers_sent(void *r)`.
+@_cdecl("mg_http_headers_sent")
+public func mg_http_headers_sent(_ rp: UnsafeMutableRawPointer?) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    return r.headerSent ? 1 : 0
+}
+
+/// `int mg_http_flush(void *r, int wait, const char **err)`: 0 done, -2 the caller yields
+/// until the data was written.
+@_cdecl("mg_http_flush")
+public func mg_http_flush(_ rp: UnsafeMutableRawPointer?, _ wait: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    guard outputPhases.contains(ctx.phase) else {
+        FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
+        return FFI.badContext
+    }
+    if r.responseDone {
+        FFIError.set(err, "seen eof")
+        return FFI.error
+    }
+    if !r.headerSent {
+        prepareHeaders(r)
+        r.sendHeader()
+    }
+    if wait == 0 {
+        r.output(BodyChunk(data: nil, last: false, flush: true))
+        return FFI.ok
+    }
+    guard let thread = LuaThread.running else {
+        r.output(BodyChunk(data: nil, last: false, flush: true))
+        return FFI.ok
+    }
+    r.connection.writeAndFlush(r.connection.allocator.buffer(capacity: 0)) { _ in
+        thread.resume { co in
+            lua_pushinteger(co, 1)
+            return 1
+        }
+    }
+    return FFI.again
+}
+
+/// `int mg_http_eof(void *r, const char **err)`.
+@_cdecl("mg_http_eof")
+public func mg_http_eof(_ rp: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    guard outputPhases.contains(ctx.phase) else {
+        FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
+        return FFI.badContext
+    }
+    if r.responseDone { return FFI.declined }
+    if !r.headerSent {
+        prepareHeaders(r)
+        r.sendHeader()
+    }
+    r.output(BodyChunk(data: nil, last: true))
+    return FFI.ok
+}
+
+/// `int mg_http_exit(void *r, int status, const char **err)`: records the exit; the
+/// Lua side then yields (or unwinds in filters).
+@_cdecl("mg_http_exit")
+public func mg_http_exit(_ rp: UnsafeMutableRawPointer?, _ status: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    guard let ctx = LuaRuntime.current else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    let allowed: LuaPhase = [.rewrite, .access, .content, .serverRewrite, .precontent, .timer, .headerFilter, .balancer, .initWorker]
+    guard allowed.contains(ctx.phase) else {
+        FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
+        return FFI.badContext
+    }
+    if let r = ctx.request {
+        let s = Int(status)
+        if ctx.phase == .headerFilter {
+            // ngx_lua: in header_filter, ngx.exit only changes the status and stops the filter.
+            if s >= 200 { r.status = s }
+            return FFI.done
+        }
+        if (s >= 200 || s == -1 || s == -4) && r.headerSent && s >= 300 {
+            // Headers went out: nginx just ends the response.
+            ctx.exitCode = -4
+            return FFI.ok
+        }
+        ctx.exitCode = s
+    } else {
+        ctx.exitCode = Int(status)
+    }
+    return FFI.ok
+}
+
+/// `int mg_http_get_status(void *r)`.
+@_cdecl("mg_http_get_status")
+public func mg_http_get_status(_ rp: UnsafeMutableRawPointer?) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    return Int32(r.status)
+}
+
+/// `int mg_http_set_status(void *r, int status, const char **err)`.
+@_cdecl("mg_http_set_status")
+public func mg_http_set_status(_ rp: UnsafeMutableRawPointer?, _ status: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    if r.headerSent {
+        r.log(.error, "attempt to set ngx.status after sending out response headers")
+        return FFI.declined
+    }
+    if status < 100 || status > 999 {
+        FFIError.set(err, "invalid HTTP status code \(status)")
+        return FFI.error
+    }
+    r.status = Int(status)
+    return FFI.ok
+}
+
+/// `int mg_http_exec(void *r, const char *uri, size_t ulen, const char *args, size_t alen, const char **err)`.
+@_cdecl("mg_http_exec")
+public func mg_http_exec(
+    _ rp: UnsafeMutableRawPointer?, _ u: UnsafePointer<CChar>?, _ ul: Int, _ a: UnsafePointer<CChar>?, _ al: Int,
+    _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    guard [.rewrite, .access, .content, .serverRewrite, .precontent].contains(ctx.phase) else {
+        FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
+        return FFI.badContext
+    }
+    if r.headerSent {
+        FFIError.set(err, "attempt to call ngx.exec after sending out response headers")
+        return FFI.error
+    }
+    var uri = string(u, ul)
+    var args: String? = a == nil ? nil : string(a, al)
+    if uri.isEmpty {
+        FFIError.set(err, "uri is empty")
+        return FFI.error
+    }
+    if let q = uri.firstIndex(of: "?") {
+        let inline = String(uri[uri.index(after: q)...])
+        uri = String(uri[..<q])
+        if let given = args, !given.isEmpty { args = inline + "&" + given } else { args = inline }
+    }
+    if uri.hasPrefix("@") {
+        let name = String(uri.dropFirst())
+        ctx.pendingJump = { r.namedRedirect(name) }
+    } else {
+        guard let norm = URINormalizer.normalize(Substring(uri)) else {
+            FFIError.set(err, "unsafe uri")
+            return FFI.error
+        }
+        let finalArgs = args
+        ctx.pendingJump = { r.internalRedirect(uri: norm, args: finalArgs) }
+    }
+    ctx.exitCode = -4
+    return FFI.ok
+}
+
+/// `int mg_http_redirect(void *r, const char *uri, size_t len, int status, const char **err)`.
+@_cdecl("mg_http_redirect")
+public func mg_http_redirect(
+    _ rp: UnsafeMutableRawPointer?, _ u: UnsafePointer<CChar>?, _ ul: Int, _ status: Int32,
+    _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    guard [.rewrite, .access, .content, .serverRewrite, .precontent].contains(ctx.phase) else {
+        FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
+        return FFI.badContext
+    }
+    if r.headerSent {
+        FFIError.set(err, "attempt to call ngx.redirect after sending out the headers")
+        return FFI.error
+    }
+    let uri = string(u, ul)
+    r.headersOut.location = uri
+    ctx.exitCode = Int(status)
+    return FFI.ok
+}

@@ -1,0 +1,88 @@
+import CLuaJIT
+import MoongateConfig
+import MoongateCore
+import MoongateHTTP
+
+/// Lua code named by a directive: an inline block/string compiled at configuration time,
+/// or a file (its path may contain variables) loaded on first use or per request when
+/// `lua_code_cache off`.
+public final class LuaCode {
+    enum Source {
+        case inline(String)
+        case file(ComplexValue)
+    }
+
+    let source: Source
+    /// ngx_lua's chunk name: `content_by_lua(nginx.conf:40)`.
+    let chunkName: String
+    let location: SourceLocation
+    var ref: Int32 = LUA_NOREF
+
+    /// Every code object of the configuration being loaded, compiled in postconfiguration.
+    nonisolated(unsafe) static var pending: [LuaCode] = []
+
+    init(source: Source, chunkName: String, location: SourceLocation) {
+        self.source = source
+        self.chunkName = chunkName
+        self.location = location
+        LuaCode.pending.append(self)
+    }
+
+    /// Builds the code for a `*_by_lua_block`, `*_by_lua` or `*_by_lua_file` directive.
+    static func from(_ d: ConfDirective, base: String, argIndex: Int = 0) throws -> LuaCode {
+        let file = NSStringLike(s: d.location.file).lastPathComponent
+        let chunk = "\(base)(\(file):\(d.location.line))"
+        if let src = d.luaSource {
+            return LuaCode(source: .inline(src), chunkName: chunk, location: d.location)
+        }
+        if d.name.hasSuffix("_file") {
+            let v = try ComplexValue(d.args[argIndex].value, at: d.location)
+            return LuaCode(source: .file(v), chunkName: chunk, location: d.location)
+        }
+        return LuaCode(source: .inline(d.args[argIndex].value), chunkName: chunk, location: d.location)
+    }
+
+    /// Compiles inline code (file code with a literal path is compiled too, as ngx_lua does
+    /// when the code cache is on).
+    func compile(_ rt: LuaRuntime) throws {
+        switch source {
+        case .inline(let src):
+            do {
+                ref = try rt.compile(source: src, chunkName: chunkName)
+            } catch {
+                throw ConfigError("failed to load inlined Lua code: \(error)", at: location)
+            }
+        case .file:
+            break
+        }
+    }
+
+    /// The function's registry ref for a request; nil (with the error logged) if the file
+    /// cannot be loaded. `temporary` is true when the caller must release the ref.
+    func function(_ rt: LuaRuntime, _ r: HTTPRequest?, log: (String) -> Void) -> (ref: Int32, temporary: Bool)? {
+        switch source {
+        case .inline:
+            return (ref, false)
+        case .file(let v):
+            var path = r.map { v.evaluate($0) } ?? v.source
+            if !path.hasPrefix("/") { path = Variables.prefix + path }
+            do {
+                let useCache = rt.mainConf.codeCache
+                let ref = try rt.compileFile(path: path, useCache: useCache)
+                return (ref, !useCache)
+            } catch {
+                log("failed to load external Lua file \"\(path)\": \(error)")
+                return nil
+            }
+        }
+    }
+}
+
+/// `lastPathComponent` without Foundation.
+struct NSStringLike {
+    let s: String
+    var lastPathComponent: String {
+        if let i = s.lastIndex(of: "/") { return String(s[s.index(after: i)...]) }
+        return s
+    }
+}

@@ -1,0 +1,172 @@
+import CLuaJIT
+import MoongateCore
+import MoongateHTTP
+
+/// `rewrite_by_lua*`, `access_by_lua*`, `precontent_by_lua*`, `server_rewrite_by_lua*` and
+/// `content_by_lua*`: runs the code in a coroutine that may wait (ngx_lua's
+/// `*_by_chunk` functions).
+final class LuaPhaseHandler: PhaseHandler {
+    let code: LuaCode
+    let phase: LuaPhase
+
+    init(code: LuaCode, phase: LuaPhase) {
+        self.code = code
+        self.phase = phase
+    }
+
+    func handle(_ r: HTTPRequest) -> PhaseResult {
+        guard let rt = LuaRuntime.shared else { return .status(500) }
+        let ctx = LuaRequestContext.of(r, phase: phase)
+        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else {
+            return .status(500)
+        }
+        if phase == .content, (rt.mainConf.needRequestBody || LuaLocConf.of(r.loc)?.needRequestBody == true),
+            !r.body.complete
+        {
+            r.body.whenComplete { [weak r] in
+                guard let r, !r.finalized else { return }
+                self.run(rt, ctx, r, fn, async: true)
+            }
+            return .again
+        }
+        return run(rt, ctx, r, fn, async: false)
+    }
+
+    @discardableResult
+    private func run(_ rt: LuaRuntime, _ ctx: LuaRequestContext, _ r: HTTPRequest, _ fn: (ref: Int32, temporary: Bool), async: Bool) -> PhaseResult {
+        var syncResult: PhaseResult? = nil
+        var isAsync = async
+        let phase = self.phase
+        let thread = LuaThread(runtime: rt, context: ctx) { outcome in
+            if fn.temporary { rt.release(fn.ref) }
+            ctx.entry = nil
+            let result = LuaPhaseHandler.map(outcome, phase: phase, r, ctx)
+            if phase == .content {
+                LuaPhaseHandler.finishContent(result, r)
+                syncResult = .again
+                return
+            }
+            if isAsync {
+                r.resumePhases(with: result)
+            } else {
+                syncResult = result
+            }
+        }
+        ctx.entry = thread
+        ctx.exitCode = nil
+        thread.start(function: fn.ref)
+        if let s = syncResult { return s }
+        isAsync = true
+        return .again
+    }
+
+    /// Turns how the thread ended into what the phase engine expects.
+    static func map(_ outcome: LuaThread.Outcome, phase: LuaPhase, _ r: HTTPRequest, _ ctx: LuaRequestContext) -> PhaseResult {
+        if let jump = ctx.pendingJump {
+            ctx.pendingJump = nil
+            jump()
+            return .again
+        }
+        switch outcome {
+        case .finished:
+            if phase == .content { return .done }
+            if r.headerSent {
+                // Output was produced: the request is over once the handler returns.
+                return .status(0)
+            }
+            return .declined
+        case .exited(let code):
+            ctx.exitCode = nil
+            switch code {
+            case 0:
+                return phase == .content ? .done : .ok
+            case -1:
+                return .status(500)
+            case -4:
+                return .status(0)
+            default:
+                if code >= 200 { return .status(code) }
+                return .status(500)
+            }
+        case .failed(let msg):
+            r.log(.error, "lua entry thread aborted: runtime error: \(msg)")
+            return .status(500)
+        }
+    }
+
+    static func finishContent(_ result: PhaseResult, _ r: HTTPRequest) {
+        guard !r.finalized else { return }
+        switch result {
+        case .status(let c): r.finalize(c)
+        case .again: break
+        default: r.finalize(0)
+        }
+    }
+}
+
+/// `header_filter_by_lua*` and `body_filter_by_lua*`.
+final class LuaFilter: ResponseFilter {
+    let header: LuaCode?
+    let body: LuaCode?
+
+    init(header: LuaCode?, body: LuaCode?) {
+        self.header = header
+        self.body = body
+    }
+
+    func headerFilter(_ r: HTTPRequest) -> FilterResult {
+        guard let code = header, let rt = LuaRuntime.shared else { return .ok }
+        let ctx = LuaRequestContext.of(r, phase: .headerFilter)
+        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return .error }
+        defer { if fn.temporary { rt.release(fn.ref) } }
+        if let err = rt.callSync(ref: fn.ref, context: ctx) {
+            r.log(.error, "failed to run header_filter_by_lua*: \(err)")
+            return .error
+        }
+        return .ok
+    }
+
+    func bodyFilter(_ r: HTTPRequest, _ chunk: inout BodyChunk) -> FilterResult {
+        guard let code = body, let rt = LuaRuntime.shared else { return .ok }
+        let ctx = LuaRequestContext.of(r, phase: .bodyFilter)
+        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return .error }
+        defer { if fn.temporary { rt.release(fn.ref) } }
+        if let d = chunk.data {
+            ctx.bodyChunk = Array(d.readableBytesView)
+        } else {
+            ctx.bodyChunk = []
+        }
+        ctx.bodyEOF = chunk.last
+        ctx.bodyChunkChanged = false
+        if let err = rt.callSync(ref: fn.ref, context: ctx) {
+            r.log(.error, "failed to run body_filter_by_lua*: \(err)")
+            return .error
+        }
+        if ctx.bodyChunkChanged {
+            let bytes = ctx.bodyChunk ?? []
+            var b = r.connection.allocator.buffer(capacity: bytes.count)
+            b.writeBytes(bytes)
+            chunk.data = b
+            chunk.last = ctx.bodyEOF
+        }
+        ctx.bodyChunk = nil
+        return .ok
+    }
+}
+
+/// `log_by_lua*`.
+final class LuaLogHandler: LogHandler {
+    let code: LuaCode
+
+    init(code: LuaCode) { self.code = code }
+
+    func log(_ r: HTTPRequest) {
+        guard let rt = LuaRuntime.shared else { return }
+        let ctx = LuaRequestContext.of(r, phase: .log)
+        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return }
+        defer { if fn.temporary { rt.release(fn.ref) } }
+        if let err = rt.callSync(ref: fn.ref, context: ctx) {
+            r.log(.error, "failed to run log_by_lua*: \(err)")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import CLuaJIT
+import MoongateCore
+import MoongateHTTP
+
+/// Per-request Lua state (ngx_lua's `ngx_http_lua_ctx_t`): the phase running, `ngx.ctx`,
+/// the entry thread and what it waits for.
+public final class LuaRequestContext {
+    /// The request; nil for timers and init phases.
+    public let request: HTTPRequest?
+    /// The phase whose Lua code runs.
+    public var phase: LuaPhase
+    /// Registry ref of the `ngx.ctx` table, LUA_NOREF until first used.
+    var ctxRef: Int32 = LUA_NOREF
+    /// Set by `ngx.exit`: the status the handler exits with.
+    var exitCode: Int? = nil
+    /// Set by `ngx.exec`/`ngx.redirect`: what to do once the thread stopped.
+    var pendingJump: (() -> Void)? = nil
+    /// The thread running the current phase handler.
+    var entry: LuaThread? = nil
+    /// Body filter arguments (`ngx.arg[1]`, `ngx.arg[2]`).
+    var bodyChunk: [UInt8]? = nil
+    var bodyEOF = false
+    var bodyChunkChanged = false
+    /// set_by_lua arguments and result.
+    var setArgs: [String] = []
+    /// Scratch storage FFI calls return pointers into (valid until the next call).
+    var scratch: [UInt8] = []
+    /// Request headers flattened for `ngx.req.get_headers` (kept alive while Lua reads).
+    var headerScratch: [UInt8] = []
+    /// Whether the code is running inside a user coroutine or pcall that cannot yield.
+    var cleanupRegistered = false
+
+    init(request: HTTPRequest?, phase: LuaPhase) {
+        self.request = request
+        self.phase = phase
+    }
+
+    /// The context attached to a request, created on first use.
+    static func of(_ r: HTTPRequest, phase: LuaPhase) -> LuaRequestContext {
+        if let c = r.moduleContexts["lua"] as? LuaRequestContext {
+            c.phase = phase
+            return c
+        }
+        let c = LuaRequestContext(request: r, phase: phase)
+        r.moduleContexts["lua"] = c
+        r.cleanups.append { [weak c] in c?.release() }
+        return c
+    }
+
+    /// Frees Lua references held for the request.
+    func release() {
+        if ctxRef != LUA_NOREF, let rt = LuaRuntime.shared {
+            luaL_unref(rt.L, mg_lua_registryindex(), ctxRef)
+            ctxRef = LUA_NOREF
+        }
+        entry?.abandon()
+        entry = nil
+    }
+
+    /// Logs with the request's context appended (or none for timers).
+    func log(_ level: LogLevel, _ message: String) {
+        if let r = request {
+            r.log(level, message)
+        } else {
+            let suffix = phase == .timer ? ", context: ngx.timer" : phase == .initWorker ? ", context: init_worker_by_lua*" : ""
+            ErrorLog.shared.log(level, message, context: suffix)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import CLuaJIT
+import MoongateCore
+import NIOCore
+
+/// The worker's event loop as the Lua side needs it (sleeps now; timers and sockets
+/// build on it).
+enum LuaScheduler {
+    nonisolated(unsafe) static var loop: EventLoop?
+
+    /// Runs `f` after `ms` milliseconds on the worker's loop.
+    @discardableResult
+    static func after(ms: Int, _ f: @escaping () -> Void) -> Scheduled<Void>? {
+        guard let loop else { return nil }
+        if ms <= 0 {
+            loop.execute {
+                CachedTime.update()
+                f()
+            }
+            return nil
+        }
+        return loop.scheduleTask(in: .milliseconds(Int64(ms))) {
+            CachedTime.update()
+            f()
+        }
+    }
+}
+
+extension LuaRuntime {
+    /// After init_by_lua: writing a global from a request handler logs ngx_lua's warning.
+    func lockGlobals() {
+        _ = try? vm.run("require('moongate.runtime').lock_globals()", chunkName: "=lock_globals")
+    }
+}

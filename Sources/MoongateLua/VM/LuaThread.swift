@@ -1,0 +1,168 @@
+import CLuaJIT
+import MoongateCore
+import MoongateHTTP
+
+/// A Lua coroutine running a phase handler (ngx_lua's entry thread). It yields to Swift
+/// when it waits; whoever completes the wait calls `resume(with:)`.
+final class LuaThread {
+    enum State { case idle, running, yielded, dead }
+
+    /// How the thread ended.
+    enum Outcome {
+        /// Returned normally (results left on its stack are dropped).
+        case finished
+        /// `ngx.exit(code)` (or exec/redirect through `pendingJump`).
+        case exited(Int)
+        /// A Lua error with traceback.
+        case failed(String)
+    }
+
+    let co: OpaquePointer
+    private var ref: Int32
+    unowned let runtime: LuaRuntime
+    let context: LuaRequestContext
+    var state = State.idle
+    /// Set when a wait completes while the thread has not yielded yet.
+    private var pendingPush: ((OpaquePointer) -> Int32)?
+    private let onDone: (Outcome) -> Void
+
+    /// The thread whose code runs right now (waiting APIs resume it later).
+    nonisolated(unsafe) static var running: LuaThread?
+
+    nonisolated(unsafe) private static var pool: [(OpaquePointer, Int32)] = []
+
+    init(runtime: LuaRuntime, context: LuaRequestContext, onDone: @escaping (Outcome) -> Void) {
+        self.runtime = runtime
+        self.context = context
+        self.onDone = onDone
+        if let (co, ref) = LuaThread.pool.popLast() {
+            self.co = co
+            self.ref = ref
+        } else {
+            let L = runtime.L
+            co = lua_newthread(L)!
+            // Anchored in the registry while alive (and while pooled).
+            ref = luaL_ref(L, mg_lua_registryindex())
+        }
+    }
+
+    /// Starts the function with registry ref `fn`, with `args` pushed by the closure.
+    func start(function fn: Int32, pushArgs: ((OpaquePointer) -> Int32)? = nil) {
+        lua_settop(co, 0)
+        lua_rawgeti(co, mg_lua_registryindex(), fn)
+        let n = pushArgs?(co) ?? 0
+        run(nargs: n)
+    }
+
+    /// Completes a wait: `push` puts the results on the coroutine's stack.
+    func resume(with push: @escaping (OpaquePointer) -> Int32) {
+        switch state {
+        case .yielded:
+            let n = push(co)
+            run(nargs: n)
+        case .running:
+            pendingPush = push
+        case .idle, .dead:
+            break
+        }
+    }
+
+    private func run(nargs: Int32) {
+        var nargs = nargs
+        while true {
+            state = .running
+            let saved = LuaRuntime.current
+            let savedThread = LuaThread.running
+            LuaRuntime.current = context
+            LuaThread.running = self
+            let rc = lua_resume(co, nargs)
+            LuaRuntime.current = saved
+            LuaThread.running = savedThread
+            switch rc {
+            case 0:
+                state = .dead
+                recycle()
+                if let code = context.exitCode {
+                    onDone(.exited(code))
+                } else {
+                    onDone(.finished)
+                }
+                return
+            case LUA_YIELD:
+                if let code = context.exitCode {
+                    state = .dead
+                    discard()
+                    onDone(.exited(code))
+                    return
+                }
+                if let push = pendingPush {
+                    pendingPush = nil
+                    nargs = push(co)
+                    continue
+                }
+                state = .yielded
+                return
+            default:
+                state = .dead
+                let msg = errorWithTraceback()
+                discard()
+                onDone(.failed(msg))
+                return
+            }
+        }
+    }
+
+    private func errorWithTraceback() -> String {
+        let L = runtime.L
+        var len = 0
+        var msg = "unknown reason"
+        if lua_type(co, -1) == LUA_TSTRING || lua_type(co, -1) == LUA_TNUMBER, let p = lua_tolstring(co, -1, &len) {
+            msg = String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
+        } else if lua_type(co, -1) != LUA_TNIL {
+            lua_xmove(co, L, 1)
+            msg = runtime.vm.luaString(at: -1, convert: true) ?? msg
+            mg_lua_pop(L, 1)
+        }
+        // debug.traceback(co, msg) from the main state.
+        lua_getfield(L, mg_lua_globalsindex(), "debug")
+        lua_getfield(L, -1, "traceback")
+        lua_remove(L, -2)
+        lua_pushthread(co)
+        lua_xmove(co, L, 1)
+        lua_pushstring(L, msg)
+        if lua_pcall(L, 2, 1, 0) == 0 {
+            let tb = runtime.vm.luaString(at: -1) ?? msg
+            mg_lua_pop(L, 1)
+            return tb
+        }
+        mg_lua_pop(L, 1)
+        return msg
+    }
+
+    /// Returns a cleanly finished coroutine to the pool.
+    private func recycle() {
+        lua_settop(co, 0)
+        if LuaThread.pool.count < 512 {
+            LuaThread.pool.append((co, ref))
+        } else {
+            luaL_unref(runtime.L, mg_lua_registryindex(), ref)
+        }
+        ref = LUA_NOREF
+    }
+
+    /// Drops a coroutine that cannot be reused (errored or abandoned while suspended).
+    private func discard() {
+        if ref != LUA_NOREF {
+            luaL_unref(runtime.L, mg_lua_registryindex(), ref)
+            ref = LUA_NOREF
+        }
+    }
+
+    /// The request went away while the thread waited: never resume it.
+    func abandon() {
+        if state == .yielded || state == .idle {
+            state = .dead
+            discard()
+        }
+    }
+}
