@@ -59,7 +59,7 @@ public struct BlockRunner: Sendable {
             plan = try BlockPlan(block: block, preamble: file.preamble, resolver: resolver,
                                  serverRoot: serverRoot, port: port, loadModules: options.loadModules)
         } catch {
-            result.status = .skipped("\(error)")
+            result.status = .skipped("\(error)".replacingOccurrences(of: "\n", with: "\\n"))
             return result
         }
         let failures = execute(plan, block: block, file: file, detail: &result.verboseDetail)
@@ -119,7 +119,7 @@ public struct BlockRunner: Sendable {
             if raw.timedOut && !plan.expectations.abort {
                 failures.append("client timed out after \(plan.timeout)s (got \(raw.data.count) bytes)")
             }
-            if raw.timedOut && plan.expectations.abort && raw.data.isEmpty {
+            if raw.timedOut && raw.data.isEmpty {
                 index += exchange.methods.count
                 continue
             }
