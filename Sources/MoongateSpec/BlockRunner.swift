@@ -135,6 +135,7 @@ public struct BlockRunner: Sendable {
         if plan.wait > 0 { usleep(UInt32(plan.wait * 1_000_000)) }
         failures += checker.checkLog(BlockRunner.readLines(errorLog, from: logOffset))
         if let stopFailure = server.stop() { failures.append(stopFailure) }
+        if let child = start.foregroundPid { _ = Spawn(pid: child).wait(seconds: 1) }
         return failures
     }
 

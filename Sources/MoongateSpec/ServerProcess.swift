@@ -19,7 +19,7 @@ public struct ServerProcess: Sendable {
 
     /// Creates a handle; nothing runs until ``start(waitSeconds:)``.
     public init(binary: String, serverRoot: String, port: Int, environment: [String: String] = [:]) {
-        self.binary = binary
+        self.binary = ServerProcess.resolve(binary)
         self.serverRoot = serverRoot
         self.port = port
         let base = (binary as NSString).lastPathComponent
@@ -37,6 +37,18 @@ public struct ServerProcess: Sendable {
         public var stderr: String
         /// Why the start failed, if it did.
         public var failure: String?
+        /// The launcher's pid when it stayed in the foreground (to reap after stopping).
+        public var foregroundPid: pid_t?
+    }
+
+    /// Resolves a bare command name through `PATH`; paths are returned unchanged.
+    public static func resolve(_ binary: String) -> String {
+        guard !binary.contains("/") else { return binary }
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        for dir in dirs where FileManager.default.isExecutableFile(atPath: "\(dir)/\(binary)") {
+            return "\(dir)/\(binary)"
+        }
+        return binary
     }
 
     var pidFile: String { serverRoot + "/logs/nginx.pid" }
@@ -56,7 +68,18 @@ public struct ServerProcess: Sendable {
             return StartResult(started: false, exitCode: nil, stderr: "", failure: "\(error)")
         }
         let stderrText = { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
-        let exitCode = child.wait(seconds: 10)
+        // With `daemon on` the launcher exits at once; a foreground server never does,
+        // so an accepting port also ends the wait.
+        var exitCode: Int32?
+        let launchDeadline = Date().addingTimeInterval(10)
+        while Date() < launchDeadline {
+            exitCode = child.wait(seconds: 0)
+            if exitCode != nil { break }
+            if HTTPClient.canConnect(port: port) {
+                return StartResult(started: true, exitCode: nil, stderr: stderrText(), failure: nil, foregroundPid: child.pid)
+            }
+            usleep(10_000)
+        }
         if let exitCode, exitCode != 0 {
             return StartResult(started: false, exitCode: exitCode, stderr: stderrText(),
                                failure: "server exited with status \(exitCode)")
