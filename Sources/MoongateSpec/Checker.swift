@@ -35,7 +35,7 @@ public struct Checker: Sendable {
         }
         let body = response.bodyText
         if let expected = Checker.pick(e.responseBody, index) {
-            let want = expected.stringValue
+            let want = withPort(expected.stringValue)
             if want != body {
                 var lines = ["response_body\(tag) mismatch", "expected: \(Diagnostics.show(want, full: fullStrings))",
                              "got:      \(Diagnostics.show(body, full: fullStrings))"]
@@ -58,6 +58,13 @@ public struct Checker: Sendable {
         return failures
     }
 
+    /// Test::Nginx replaces `$ServerPort` and `$ServerPortForClient` in expected bodies.
+    func withPort(_ text: String) -> String {
+        guard text.contains("$ServerPort") else { return text }
+        return text.replacingOccurrences(of: #"\$ServerPort(ForClient)?\b"#, with: String(expectations.serverPort),
+                                         options: .regularExpression)
+    }
+
     func describe(_ pattern: PerlValue) -> String {
         if case .regex(let source, let flags) = pattern { return "qr/\(source)/\(flags)" }
         return "/\(pattern.stringValue)/"
@@ -67,7 +74,7 @@ public struct Checker: Sendable {
     func matches(_ pattern: PerlValue, _ text: String) -> Bool {
         let (source, flags): (String, String)
         if case .regex(let s, let f) = pattern { (source, flags) = (s, f) } else { (source, flags) = (pattern.stringValue, "s") }
-        let patched = source.replacingOccurrences(of: "$ServerPort", with: String(expectations.serverPort))
+        let patched = withPort(source)
         guard let re = try? LogPattern.compile(patched, flags: flags) else { return false }
         return re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }

@@ -73,3 +73,14 @@ import Testing
         #expect(BlockPlan.seconds(nil) == nil)
     }
 }
+
+@Suite struct CheckerPortTests {
+    @Test func serverPortIsSubstituted() {
+        var e = Expectations()
+        e.serverPort = 1984
+        e.responseBody = .string("port=$ServerPort\n")
+        e.responseBodyLike = .string("^port=$ServerPortForClient$")
+        let r = HTTPResponse(status: 200, body: Array("port=1984\n".utf8))
+        #expect(Checker(expectations: e).checkResponse(r, index: 0, count: 1).isEmpty)
+    }
+}
