@@ -36,7 +36,7 @@ struct Spawn {
         }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, path, &actions, &attr, argv, envp)
-        guard rc == 0 else { throw PerlError(message: "cannot run \(path): \(String(cString: strerror(rc)))") }
+        guard rc == 0 else { throw RunnerError(message: "cannot run \(path): \(String(cString: strerror(rc)))") }
         return Spawn(pid: pid)
     }
 

@@ -41,3 +41,11 @@ public struct TestResult: Sendable {
         }
     }
 }
+
+/// A failure of the runner itself (cannot spawn, cannot write files).
+public struct RunnerError: Error, CustomStringConvertible, Equatable {
+    /// What went wrong.
+    public var message: String
+    /// The message.
+    public var description: String { message }
+}
