@@ -1,4 +1,0 @@
-import Testing
-@testable import MoongateSpec
-
-@Test func placeholder() { #expect(true) }
