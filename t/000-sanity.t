@@ -49,7 +49,7 @@ X-Foo: bar
 Content-Type: text/html
 !X-Missing
 --- response_headers_like
-Server: ^nginx
+Server: ^(nginx|moongate)
 
 
 
@@ -97,19 +97,22 @@ Content-Length: 7
 
 
 
-=== TEST 7: error_log at debug level sees the request
+=== TEST 7: rewrite_log writes nginx's notice lines
 --- config
-    location = /t {
-        return 200 "ok\n";
+    rewrite_log on;
+    location /a {
+        rewrite ^/a(.*)$ /b$1 last;
+    }
+    location /b {
+        return 200 "b: $uri $args\n";
     }
 --- request
-GET /t?x=$TEST_NGINX_SERVER_PORT
+GET /a/x?y=1
 --- response_body
-ok
+b: /b/x y=1
 --- error_log
-http request line: "GET /t?x=
---- error_log eval
-qr/http args: "x=\d+"/
+"^/a(.*)$" matches "/a/x"
+rewritten data: "/b/x", args: "y=1"
 
 
 

@@ -23,7 +23,7 @@ public struct ServerProcess: Sendable {
         self.serverRoot = serverRoot
         self.port = port
         let base = (binary as NSString).lastPathComponent
-        self.passErrorLogFlag = base == "nginx" || base == "openresty"
+        self.passErrorLogFlag = true
         self.environment = environment
     }
 

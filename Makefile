@@ -1,0 +1,72 @@
+# Moongate: `make run` and `make test` on a fresh Debian 12 machine.
+
+SWIFT ?= swift
+PREFIX := $(CURDIR)/
+APT_BUILD := pkg-config libssl-dev libpcre2-dev
+APT_RUNTIME := lua-cjson
+APT_TEST := nginx-core libnginx-mod-http-lua
+NGINX_MODULES := /usr/lib/nginx/modules/ndk_http_module.so /usr/lib/nginx/modules/ngx_http_lua_module.so
+
+.PHONY: all deps build debug run test unit spec spec-reference bench clean
+
+all: build
+
+# Installs what is missing (as root). LuaJIT: Debian's libluajit-5.1-dev, unless a
+# compatible one (libluajit2-5.1-dev, OpenResty's branch) already provides pkg-config luajit.
+deps:
+	@missing=""; \
+	for p in $(APT_BUILD) $(APT_RUNTIME); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	pkg-config --exists luajit 2>/dev/null || missing="$$missing libluajit-5.1-dev"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "missing Debian packages:$$missing (run as root or install them)"; exit 1; \
+		fi; \
+	fi
+
+# The reference (nginx + ngx_lua) the specs are also checked against.
+deps-reference: deps
+	@missing=""; \
+	for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+			service nginx stop >/dev/null 2>&1 || true; \
+			pkg-config --exists luajit || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libluajit2-5.1-dev; \
+		else \
+			echo "missing Debian packages:$$missing"; exit 1; \
+		fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product moongate
+
+debug: deps
+	$(SWIFT) build --build-tests
+
+run: build
+	mkdir -p logs
+	.build/release/moongate -p $(PREFIX) -c conf/nginx.conf
+
+unit: debug
+	$(SWIFT) test --skip-build
+
+spec: debug
+	TEST_NGINX_BINARY=$(CURDIR)/.build/debug/moongate .build/debug/mgprove t/
+
+# Runs every spec against Debian's nginx + ngx_lua: a spec the reference fails is wrong.
+spec-reference: deps-reference debug
+	TEST_NGINX_BINARY=/usr/sbin/nginx TEST_NGINX_LOAD_MODULES="$(NGINX_MODULES)" \
+		.build/debug/mgprove t/
+
+test: unit spec
+
+bench: build
+	bench/run
+
+clean:
+	rm -rf .build t/servroot
