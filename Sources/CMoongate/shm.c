@@ -326,8 +326,17 @@ static uint64_t lnode_size(size_t vlen) {
     return n < MINB ? MINB : n;
 }
 
-#define EXPIRED_SCAN 256
-#define EXTRA_EVICTIONS 8
+#define EXPIRED_SCAN 32
+
+/* Whether to compact now. Safe stores must (they may not evict). Other stores
+ * compact only once a sixteenth of the arena is free: under eviction churn the
+ * free space is fragments, and compacting for each store would cost O(zone)
+ * per store; waiting keeps compaction amortised O(1) per stored byte at the
+ * price of evicting LRU items a little early. */
+static int should_compact(mg_shm_zone_t *z, uint64_t need, int safe) {
+    if (z->free_bytes < need) return 0;
+    return safe || z->free_bytes >= (z->arena_end - z->arena_off) / 16;
+}
 
 /* Finds room for a block: free lists, compaction, expired items near the LRU
  * tail, then (unless safe) valid LRU items. *pin is never evicted and follows
@@ -337,7 +346,7 @@ static uint64_t alloc(mg_shm_zone_t *z, uint64_t need, unsigned kind, int safe, 
     if (need > z->arena_end - z->arena_off) return 0;
     uint64_t off = fit(z, need, kind);
     if (off) return off;
-    if (z->free_bytes >= need) {
+    if (should_compact(z, need, safe)) {
         compact(z, pin);
         return fit(z, need, kind);
     }
@@ -350,25 +359,27 @@ static uint64_t alloc(mg_shm_zone_t *z, uint64_t need, unsigned kind, int safe, 
         }
         cur = prev;
     }
-    if (z->free_bytes >= need) {
+    if (should_compact(z, need, safe)) {
         compact(z, pin);
         return fit(z, need, kind);
     }
     if (safe) return 0;
-    /* Evicting a few more LRU items in search of a contiguous fit is cheaper
-     * than compacting each time; they would be the next victims anyway. */
-    int extra = 0;
     for (;;) {
         uint64_t victim = z->lru_tail;
         if (pin && victim && victim == *pin) victim = REC(z, victim)->lprev;
-        if (!victim) return 0;
+        if (!victim) {
+            /* Only the pinned record is left. */
+            if (z->free_bytes < need) return 0;
+            compact(z, pin);
+            return fit(z, need, kind);
+        }
         if (!expired(REC(z, victim), now)) {
             *forcible = 1;
             z->evictions++;
         }
         remove_rec(z, victim);
         if ((off = fit(z, need, kind))) return off;
-        if (z->free_bytes >= need && ++extra > EXTRA_EVICTIONS) {
+        if (should_compact(z, need, 0)) {
             compact(z, pin);
             return fit(z, need, kind);
         }
@@ -808,10 +819,9 @@ done:
     return rc;
 }
 
-int mg_shm_delete(mg_shm_zone_t *z, const void *key, size_t klen) {
+int mg_shm_delete(mg_shm_zone_t *z, const void *key, size_t klen, int64_t now) {
     int forcible;
-    return mg_shm_store(z, MG_SHM_OP_SET, key, klen, MG_SHM_TNIL, NULL, 0, 0, 0, 0, &forcible,
-                        MG_SHM_NOW_SYSTEM);
+    return mg_shm_store(z, MG_SHM_OP_SET, key, klen, MG_SHM_TNIL, NULL, 0, 0, 0, 0, &forcible, now);
 }
 
 int mg_shm_incr(mg_shm_zone_t *z, const void *key, size_t klen, double *value, int has_init,
@@ -1200,7 +1210,7 @@ int mg_shm_load(mg_shm_zone_t *z, const char *path, int64_t *loaded, int64_t now
             if (r == MG_SHM_OK) (*loaded)++;
             continue;
         }
-        mg_shm_delete(z, key, klen);
+        mg_shm_delete(z, key, klen, now);
         int ok = 1;
         for (uint32_t i = 0; i < vlen; i++) {
             uint8_t t;

@@ -130,7 +130,7 @@ int mg_shm_store(mg_shm_zone_t *z, int op, const void *key, size_t key_len,
                  int type, const void *str, size_t str_len, double num,
                  int64_t exptime_ms, uint32_t flags, int *forcible, int64_t now);
 /// delete (always succeeds for a valid key).
-int mg_shm_delete(mg_shm_zone_t *z, const void *key, size_t key_len);
+int mg_shm_delete(mg_shm_zone_t *z, const void *key, size_t key_len, int64_t now);
 /// incr: *value is the delta in, the new value out. init_ttl_ms applies only when init creates the key.
 int mg_shm_incr(mg_shm_zone_t *z, const void *key, size_t key_len, double *value,
                 int has_init, double init, int64_t init_ttl_ms, int *forcible, int64_t now);
