@@ -92,6 +92,23 @@ import MoongateShm
         #expect(z.validate() == 0)
     }
 
+    /// Plain `set` also compacts rather than evicts while at least a sixteenth
+    /// of the zone is free (below that it may evict LRU items instead, see alloc()).
+    @Test func setCompactsBeforeEvicting() throws {
+        let (z, _) = try makeZone(size: 1 << 20)
+        let n = try fill(z, prefix: "s")
+        var rng = SplitMix(seed: 9)
+        for i in (0..<n).shuffled(using: &rng).prefix(n / 2) { try z.delete("s\(i)") }
+        let bigSize = ShdictZone.entrySize(keyLength: 6, valueLength: 1000)
+        var stored = 0
+        while z.freeSpace >= Swift.max(bigSize, z.capacity / 16) {
+            #expect(try z.set("b\(stored + 10000)", randomString(1000, seed: stored)) == false)
+            stored += 1
+        }
+        #expect(stored > 100 && z.stats.evictions == 0 && z.stats.compactions >= 1)
+        #expect(z.validate() == 0)
+    }
+
     @Test func randomChurnKeepsInvariants() throws {
         let (z, _) = try makeZone(size: 64 << 10)
         var rng = SplitMix(seed: 7)

@@ -55,7 +55,7 @@ enum {
 };
 
 /// Header at offset 0 of every zone. Offsets are from the zone base; 0 means none.
-typedef struct mg_shm_zone {
+typedef struct mg_shm_zone_s {
     uint64_t magic;
     uint64_t size;             /* bytes of the whole mapping */
     pthread_mutex_t mutex;     /* process-shared, robust */
@@ -78,7 +78,7 @@ typedef struct mg_shm_zone {
 } mg_shm_zone_t;
 
 /// One value read out of a zone.
-typedef struct mg_shm_value {
+typedef struct mg_shm_value_s {
     int32_t type;       /* MG_SHM_T*; TNIL when absent */
     uint32_t flags;     /* user flags */
     double number;      /* TNUMBER value, or 0/1 for TBOOLEAN */
@@ -87,7 +87,7 @@ typedef struct mg_shm_value {
 } mg_shm_value_t;
 
 /// Snapshot of a zone's counters.
-typedef struct mg_shm_stats {
+typedef struct mg_shm_stats_s {
     uint64_t capacity;    /* bytes of the mapping (ngx: capacity()) */
     uint64_t free_space;  /* bytes of free blocks (ngx: free_space()) */
     uint64_t used_bytes;
