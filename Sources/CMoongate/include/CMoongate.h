@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <signal.h>
+#include "mg_shm.h"
 
 /// Blocks the given signals in this thread (inherited by threads created later).
 int mg_block_signals(const int *sigs, int n);

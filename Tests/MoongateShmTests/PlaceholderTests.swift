@@ -1,4 +1,0 @@
-import Testing
-@testable import MoongateShm
-
-@Test func placeholder() { #expect(true) }
