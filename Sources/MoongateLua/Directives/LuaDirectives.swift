@@ -171,12 +171,21 @@ public enum LuaModule {
             if m.sharedDicts.contains(where: { $0.name == name }) {
                 throw ConfigError("lua_shared_dict \"\(name)\" is already defined as \"\(name)\"", at: d.location)
             }
-            m.sharedDicts.append((name, size, d.location.description))
+            var persist: String? = nil
+            for a in d.values.dropFirst(2) {
+                if a.hasPrefix("persist=") && a.count > 8 {
+                    persist = String(a.dropFirst(8))
+                } else {
+                    throw ConfigError("invalid parameter \"\(a)\" in \"lua_shared_dict\" directive", at: d.location)
+                }
+            }
+            m.sharedDicts.append((name, size, d.location.description, persist))
         }
         DirectiveRegistry.onPostConfiguration(postConfiguration)
         ModuleHooks.initMaster.append(initMaster)
         ModuleHooks.initWorker.append(initWorker)
         ModuleHooks.exitWorker.append(exitWorker)
+        ModuleHooks.exitMaster.append(exitMaster)
     }
 
     /// Creates the VM for the new configuration and compiles its code.
@@ -224,6 +233,9 @@ public enum LuaModule {
     }
 
     static func initMaster(_ cycle: CycleConfig) throws {
+        if let m = cycle.moduleConf["lua"] as? LuaMainConf {
+            try SharedDicts.setUp(m, prefix: cycle.prefix)
+        }
         if let err = runInitCode("lua_init", cycle, phase: .initPhase, name: "init_by_lua") {
             throw CoreError("init_by_lua error: \(err)")
         }
@@ -237,7 +249,12 @@ public enum LuaModule {
         }
     }
 
+    static func exitMaster(_ cycle: CycleConfig) {
+        if let m = cycle.moduleConf["lua"] as? LuaMainConf { SharedDicts.persist(m, prefix: cycle.prefix) }
+    }
+
     static func exitWorker(_ cycle: CycleConfig) {
+        if WorkerInfo.processType == "single" { exitMaster(cycle) }
         if let err = runInitCode("lua_exit_worker", cycle, phase: .exitWorker, name: "exit_worker_by_lua") {
             ErrorLog.shared.log(.error, "failed to run exit_worker_by_lua*: \(err)")
         }

@@ -118,7 +118,7 @@ public final class LuaMainConf {
     public var initRef: (source: String, chunkName: String, isFile: Bool)?
     public var initWorker: (source: String, chunkName: String, isFile: Bool)?
     public var exitWorker: (source: String, chunkName: String, isFile: Bool)?
-    public var sharedDicts: [(name: String, size: Int, location: String)] = []
+    public var sharedDicts: [(name: String, size: Int, location: String, persist: String?)] = []
     public var regexCacheMaxEntries = 1024
     public var regexMatchLimit = 0
     public var maxPendingTimers = 1024
