@@ -131,7 +131,7 @@ local function decode(buf)
     if flags ~= 0 then
         return res, flags
     end
-    return res, nil
+    return res
 end
 
 local function do_get(self, key, stale)
@@ -155,11 +155,11 @@ local function do_get(self, key, stale)
     if value[0].type == T_LIST then
         return nil, "value is a list"
     end
-    local res, flags = decode(buf)
     if stale == 1 then
+        local res, flags = decode(buf)
         return res, flags, value[0].stale == 1
     end
-    return res, flags
+    return decode(buf)
 end
 
 local function get(self, key)
@@ -175,17 +175,17 @@ local function store(self, op, key, val, exptime, flags)
     local err
     key, err = check_key(key)
     if not key then
-        return nil, err, false
+        return nil, err
     end
     if exptime == nil then
         exptime = 0
     elseif type(exptime) ~= "number" or exptime < 0 then
-        error('bad "exptime" argument', 3)
+        error('bad "exptime" argument', 2)
     end
     if flags == nil then
         flags = 0
     elseif type(flags) ~= "number" then
-        error('bad "flags" argument', 3)
+        error('bad "flags" argument', 2)
     end
     local t, str, slen, n = T_NIL, nil, 0, 0
     local tv = type(val)
@@ -420,6 +420,8 @@ local function get_keys(self, max)
     elseif type(max) ~= "number" then
         error('bad "max_count" argument', 2)
     end
+    -- ngx_lua frees every expired item before listing keys.
+    C.mg_shm_flush_expired(zone, 0, NOW)
     local cap = get_string_buf_size()
     local buf = get_string_buf(cap)
     local rc = C.mg_shm_get_keys(zone, max, buf, cap, size, i64, NOW)
