@@ -104,7 +104,7 @@ nil
 --- request
 GET /re
 --- response_body_like
-^nil pcre_compile\(\) failed: missing (\)|closing parenthesis) in "\(abc"$
+^nil pcre2?_compile\(\) failed: missing (\)|closing parenthesis) in "\(abc"$
 
 
 

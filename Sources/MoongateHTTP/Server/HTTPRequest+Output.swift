@@ -77,7 +77,7 @@ extension HTTPRequest {
             buf.writeString("\r\n")
         }
         if var location = headersOut.location {
-            if location.hasPrefix("/") && (loc.absoluteRedirect ?? true) {
+            if location.hasPrefix("/") && (loc.absoluteRedirect ?? true) && !locationVerbatim {
                 location = absoluteLocation(location)
             }
             buf.writeString("Location: ")

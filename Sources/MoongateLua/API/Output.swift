@@ -178,7 +178,7 @@ public func mg_http_set_status(_ rp: UnsafeMutableRawPointer?, _ status: Int32, 
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
-    if r.headerSent {
+    if r.headerSent && ctx.phase != .headerFilter {
         r.log(.error, "attempt to set ngx.status after sending out response headers")
         return FFI.declined
     }
@@ -211,7 +211,7 @@ public func mg_http_exec(
     var uri = string(u, ul)
     var args: String? = a == nil ? nil : string(a, al)
     if uri.isEmpty {
-        FFIError.set(err, "uri is empty")
+        FFIError.set(err, "The uri argument is empty")
         return FFI.error
     }
     if let q = uri.firstIndex(of: "?") {
@@ -254,6 +254,7 @@ public func mg_http_redirect(
     }
     let uri = string(u, ul)
     r.headersOut.location = uri
+    r.locationVerbatim = true
     ctx.exitCode = Int(status)
     return FFI.ok
 }

@@ -41,7 +41,9 @@ public func mg_http_var_set(
     let n = string(name, len).lowercased()
     let v: String? = isNil != 0 ? nil : string(val, vlen)
     switch Variables.set(n, v, r) {
-    case .ok: return FFI.ok
+    case .ok:
+        if v == nil, r.userVars[n] == "" { r.userVars.removeValue(forKey: n) }
+        return FFI.ok
     case .notChangeable:
         FFIError.set(err, "variable \"\(n)\" not changeable")
         return FFI.error

@@ -18,6 +18,9 @@ public final class LuaCode {
     let location: SourceLocation
     var ref: Int32 = LUA_NOREF
 
+    /// Set when the last failed `function` call found no file (ngx_lua answers 404).
+    nonisolated(unsafe) static var lastFileMissing = false
+
     /// Every code object of the configuration being loaded, compiled in postconfiguration.
     nonisolated(unsafe) static var pending: [LuaCode] = []
 
@@ -71,6 +74,7 @@ public final class LuaCode {
                 let ref = try rt.compileFile(path: path, useCache: useCache)
                 return (ref, !useCache)
             } catch {
+                LuaCode.lastFileMissing = access(path, F_OK) != 0
                 log("failed to load external Lua file \"\(path)\": \(error)")
                 return nil
             }

@@ -66,7 +66,7 @@ local function flatten(fname, buf, n, v, argn)
     else
         error("bad argument #" .. argn .. " to '" .. fname
               .. "' (string, number, boolean, nil, ngx.null, or array "
-              .. "table expected, got " .. t .. ")", 4)
+              .. "table expected, but got " .. t .. ")", 4)
     end
     return n
 end
@@ -171,7 +171,8 @@ function ngx.exit(status)
     local r = get_request()
     local rc = C.mg_http_exit(r, status, errmsg)
     if rc == -4 then
-        error(EXIT, 0)
+        -- header_filter_by_lua*: ngx_lua records the exit and returns
+        return
     end
     if rc ~= 0 then
         error(ffi_string(errmsg[0]), 2)

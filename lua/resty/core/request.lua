@@ -39,6 +39,7 @@ ffi.cdef [[
     int mg_http_req_http_version(void *r);
     int mg_http_req_is_internal(void *r);
     int mg_http_req_read_body(void *r, char **err);
+    int mg_http_req_body_read(void *r);
     int mg_http_req_discard_body(void *r);
 ]]
 
@@ -102,7 +103,7 @@ end
 function req.set_header(name, value)
     local r = request()
     if type(name) ~= "string" then
-        name = tostring(name)
+        error("bad 'name' argument: string expected, got " .. type(name), 2)
     end
     name = name:gsub("_", "-")
     if value == nil then
@@ -202,11 +203,13 @@ end
 function req.get_post_args(max_args)
     local r = request()
     local sz = get_size_ptr()
+    if C.mg_http_req_body_read(r) == 0 then
+        error("no request body found; maybe you should turn on "
+              .. "lua_need_request_body?", 2)
+    end
     local rc = C.mg_http_req_get_str(r, 5, value_ptr, sz)
     if rc ~= 0 then
-        if C.mg_http_req_read_body ~= nil then
-            return {}
-        end
+        return {}
     end
     local body = ffi_string(value_ptr[0], sz[0])
     return ngx.decode_args(body, max_args)
