@@ -1,9 +1,14 @@
 # vim:set ft= ts=4 sw=4 et fdm=marker:
 # Hot paths stay JIT-compiled: a loop over ngx.var, ngx.say, ngx.re.find and
 # ngx.time runs under jit.v (LuaJIT's own module, found in the system's
-# /usr/share/luajit-2.1*) and must get compiled traces. Aborts are logged at
-# warn level for comparison; t/041-jit-moongate.t asserts there is no "NYI"
-# (the reference fails that with Debian's stock LuaJIT, see there).
+# /usr/share/luajit-2.1*), and no trace may abort with "NYI" (the check
+# lua-resty-core's tests make with --- no_error_log NYI:).
+#
+# One abort is tolerated: "NYI: return to lower frame", which Debian's stock
+# LuaJIT 2.1.0-beta3 reports when a trace starts inside a hot callee (var.lua)
+# and returns below its start frame; the enclosing loop still compiles, and
+# OpenResty's LuaJIT branch implements the case. Real nginx shows the same
+# line with the same LuaJIT.
 
 use Test::Nginx::Socket 'no_plan';
 
@@ -39,8 +44,10 @@ __DATA__
             local log = f:read("*a")
             f:close()
             for line in log:gmatch("[^\n]+") do
-                if line:find("NYI", 1, true) then
-                    ngx.log(ngx.WARN, "jit.v: ", line)
+                if line:find("NYI", 1, true)
+                   and not line:find("return to lower frame", 1, true)
+                then
+                    ngx.log(ngx.ERR, "jit.v: ", line)
                 end
             end
             ngx.log(ngx.WARN, "traces: ",
@@ -53,11 +60,12 @@ GET /jit
 --- error_log
 traces: true
 --- no_error_log
+NYI
 [error]
 
 
 
-=== TEST 2: ngx.var and ngx.time in a loop
+=== TEST 2: ngx.var and ngx.time in a loop compile
 --- http_config
     lua_package_path "/usr/share/luajit-2.1.0-beta3/?.lua;;";
 --- config
@@ -76,8 +84,10 @@ traces: true
             local log = f:read("*a")
             f:close()
             for line in log:gmatch("[^\n]+") do
-                if line:find("NYI", 1, true) then
-                    ngx.log(ngx.WARN, "jit.v: ", line)
+                if line:find("NYI", 1, true)
+                   and not line:find("return to lower frame", 1, true)
+                then
+                    ngx.log(ngx.ERR, "jit.v: ", line)
                 end
             end
             ngx.say(s >= 500)
@@ -88,4 +98,5 @@ GET /jit
 --- response_body
 true
 --- no_error_log
+NYI
 [error]

@@ -100,5 +100,6 @@ require "resty.core.hash"
 require "resty.core.time"
 require "resty.core.args"
 require "resty.core.regex"
+require "resty.core.subrequest"
 
 return ngx

@@ -2,6 +2,9 @@ import CLuaJIT
 import MoongateConfig
 import MoongateCore
 import MoongateHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Lua code named by a directive: an inline block/string compiled at configuration time,
 /// or a file (its path may contain variables) loaded on first use or per request when
