@@ -38,7 +38,7 @@ public func mg_http_req_get_str(
         h.withUnsafeBytes { FFIScratch.put(bytes: UnsafeRawBufferPointer(rebasing: $0[start...]), v, vl) }
     case .requestURI: FFIScratch.put(r.head.rawURI, v, vl)
     case .body:
-        guard r.body.complete, !r.body.data.isEmpty else { return FFI.declined }
+        guard r.body.complete, !r.body.data.isEmpty, ctx.bodyRead || r.body.replaced else { return FFI.declined }
         r.body.data.withUnsafeBytes { FFIScratch.put(bytes: $0, v, vl) }
     case .none: return FFI.error
     }

@@ -22,6 +22,9 @@ public func mg_http_var_get(
         return FFI.ok
     }
     let n = string(name, len).lowercased()
+    // nginx has $request_body only once a module read the body (ngx.req.read_body,
+    // lua_need_request_body); our connection buffers it earlier.
+    if n == "request_body" && !(ctx.bodyRead || r.body.replaced) { return FFI.declined }
     guard let v = Variables.get(n, r) else { return FFI.declined }
     FFIScratch.put(v, val, vlen)
     return FFI.ok
