@@ -17,7 +17,9 @@ public func mg_log(_ level: Int32, _ msg: UnsafePointer<UInt8>?, _ len: Int) -> 
     let m = string(msg, len)
     if let ctx = LuaRuntime.current {
         if let r = ctx.request {
-            log.log(l, m, connection: r.connection.number, context: r.logContext)
+            // nginx's log->action during the log phase.
+            let action = ctx.phase == .log ? " while logging request" : ""
+            log.log(l, m + action, connection: r.connection.number, context: r.logContext)
         } else {
             ctx.log(l, m)
         }

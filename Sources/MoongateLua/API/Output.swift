@@ -119,6 +119,8 @@ public func mg_http_eof(_ rp: UnsafeMutableRawPointer?, _ err: UnsafeMutablePoin
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
+    // ngx_lua lets body filters and log handlers call ngx.eof; the response ends anyway.
+    if ctx.phase == .bodyFilter || ctx.phase == .log { return FFI.ok }
     guard outputPhases.contains(ctx.phase) else {
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext

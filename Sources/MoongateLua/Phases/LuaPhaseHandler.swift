@@ -175,7 +175,7 @@ final class LuaLogHandler: LogHandler {
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let err = rt.callSync(ref: fn.ref, context: ctx) {
-            r.log(.error, "failed to run log_by_lua*: \(err)")
+            r.log(.error, "failed to run log_by_lua*: \(err) while logging request")
         }
     }
 }

@@ -13,6 +13,7 @@ local select = select
 local error = error
 local concat = table.concat
 local get_request = base.get_request
+local no_request = base.no_request
 local errmsg = base.get_errmsg_ptr()
 local yield_io = runtime.yield_io
 local EXIT = runtime.EXIT
@@ -74,7 +75,7 @@ end
 local function output(fname, newline, ...)
     local r = get_request()
     if not r then
-        error("no request found", 3)
+        no_request(3)
     end
     local nargs = select("#", ...)
     local s
@@ -105,18 +106,21 @@ local function output(fname, newline, ...)
     return nil, ffi_string(errmsg[0])
 end
 
+-- Not tail calls: error levels must find the caller's frame.
 function ngx.print(...)
-    return output("print", false, ...)
+    local ok, err = output("print", false, ...)
+    return ok, err
 end
 
 function ngx.say(...)
-    return output("say", true, ...)
+    local ok, err = output("say", true, ...)
+    return ok, err
 end
 
 function ngx.send_headers()
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     local rc = C.mg_http_send_headers(r, errmsg)
     if rc == 0 then
@@ -131,7 +135,7 @@ end
 function ngx.flush(wait)
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     local rc = C.mg_http_flush(r, wait and 1 or 0, errmsg)
     if rc == 0 then
@@ -149,7 +153,7 @@ end
 function ngx.eof()
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     local rc = C.mg_http_eof(r, errmsg)
     if rc == 0 or rc == -5 then
@@ -187,7 +191,7 @@ end
 function ngx.exec(uri, args)
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     if type(uri) ~= "string" then
         error("bad argument #1 to 'exec' (string expected, got "
@@ -211,7 +215,7 @@ end
 function ngx.redirect(uri, status)
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     status = status or 302
     if status ~= 301 and status ~= 302 and status ~= 303 and status ~= 307

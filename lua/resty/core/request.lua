@@ -15,6 +15,7 @@ local pairs = pairs
 local rawget = rawget
 local lower = string.lower
 local get_request = base.get_request
+local no_request = base.no_request
 local get_size_ptr = base.get_size_ptr
 local new_tab = base.new_tab
 local errmsg = base.get_errmsg_ptr()
@@ -52,7 +53,7 @@ local klen = ffi.new("size_t[1]")
 local function request()
     local r = get_request()
     if not r then
-        error("no request found", 3)
+        no_request(3)
     end
     return r
 end
@@ -174,6 +175,10 @@ function req.set_uri(uri, jump)
     end
     if uri == "" then
         error("attempt to use zero-length uri", 2)
+    end
+    if not get_request() and C.mg_no_request_error(errmsg) == -101 then
+        -- ngx_lua's set_uri words its fake-request check this way
+        error("API disabled in the current context", 0)
     end
     set_str(1, uri, jump and 1 or 0)
 end

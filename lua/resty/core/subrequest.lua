@@ -13,6 +13,7 @@ local tostring = tostring
 local error = error
 local concat = table.concat
 local get_request = base.get_request
+local no_request = base.no_request
 local ref_in_table = base.ref_in_table
 local errmsg = base.get_errmsg_ptr()
 local yield_io = runtime.yield_io
@@ -114,7 +115,7 @@ end
 local function capture_multi(reqs)
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     if type(reqs) ~= "table" then
         error("bad argument #1 to 'capture_multi' (table expected, got "
@@ -142,7 +143,7 @@ end
 local function capture(uri, opts)
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     add(r, uri, opts)
     local rc = C.mg_http_subrequest_run(r, errmsg)
