@@ -25,10 +25,30 @@ our $HttpConfig = <<'_EOC_';
             { "capture", function() return ngx.location.capture("/x") end },
             { "capture_multi", function()
                 return ngx.location.capture_multi{ { "/x" } } end },
+            { "set_header", function()
+                return ngx.req.set_header("X-A", "1") end },
+            { "set_body_data", function()
+                return ngx.req.set_body_data("x") end },
+            { "discard_body", function() return ngx.req.discard_body() end },
+            { "init_body", function() return ngx.req.init_body() end },
+            { "set_method", function()
+                return ngx.req.set_method(ngx.HTTP_POST) end },
+            { "set_uri_args", function()
+                return ngx.req.set_uri_args("a=1") end },
+            { "on_abort", function()
+                return ngx.on_abort(function() end) end },
+            { "resp_header", function() ngx.header["X-B"] = "1" end },
+            { "status", function() ngx.status = 201 end },
         }
         package.loaded.probe = function(tag)
             for _, c in ipairs(calls) do
                 local ok, err = pcall(c[2])
+                if not ok then
+                    -- the reference's nginx.conf has extra load_module lines
+                    err = string.gsub(tostring(err),
+                                      "^init_by_lua%(nginx%.conf:%d+%):%d+: ",
+                                      "")
+                end
                 ngx.log(ngx.WARN, "probe ", tag, " ", c[1], ": ",
                         ok and "ok" or err)
             end
@@ -64,6 +84,15 @@ probe header_filter set_uri_jump: API disabled in the context of header_filter_b
 probe header_filter sleep: API disabled in the context of header_filter_by_lua*
 probe header_filter capture: API disabled in the context of header_filter_by_lua*
 probe header_filter capture_multi: API disabled in the context of header_filter_by_lua*
+probe header_filter set_header: ok
+probe header_filter set_body_data: request body not read yet
+probe header_filter discard_body: ok
+probe header_filter init_body: request body not read yet
+probe header_filter set_method: ok
+probe header_filter set_uri_args: ok
+probe header_filter on_abort: ok
+probe header_filter resp_header: ok
+probe header_filter status: ok
 
 
 
@@ -93,6 +122,15 @@ probe body_filter set_uri_jump: API disabled in the context of body_filter_by_lu
 probe body_filter sleep: API disabled in the context of body_filter_by_lua*
 probe body_filter capture: API disabled in the context of body_filter_by_lua*
 probe body_filter capture_multi: API disabled in the context of body_filter_by_lua*
+probe body_filter set_header: ok
+probe body_filter set_body_data: request body not read yet
+probe body_filter discard_body: ok
+probe body_filter init_body: request body not read yet
+probe body_filter set_method: ok
+probe body_filter set_uri_args: ok
+probe body_filter on_abort: ok
+probe body_filter resp_header: ok
+probe body_filter status: ok
 
 
 
@@ -121,6 +159,15 @@ probe log set_uri_jump: API disabled in the context of log_by_lua* while logging
 probe log sleep: API disabled in the context of log_by_lua* while logging request
 probe log capture: API disabled in the context of log_by_lua* while logging request
 probe log capture_multi: API disabled in the context of log_by_lua* while logging request
+probe log set_header: ok while logging request
+probe log set_body_data: request body not read yet while logging request
+probe log discard_body: ok while logging request
+probe log init_body: request body not read yet while logging request
+probe log set_method: ok while logging request
+probe log set_uri_args: ok while logging request
+probe log on_abort: ok while logging request
+probe log resp_header: ok while logging request
+probe log status: ok while logging request
 
 
 
@@ -148,6 +195,15 @@ probe set set_uri_jump: API disabled in the context of set_by_lua*
 probe set sleep: API disabled in the context of set_by_lua*
 probe set capture: API disabled in the context of set_by_lua*
 probe set capture_multi: API disabled in the context of set_by_lua*
+probe set set_header: ok
+probe set set_body_data: request body not read yet
+probe set discard_body: ok
+probe set init_body: request body not read yet
+probe set set_method: ok
+probe set set_uri_args: ok
+probe set on_abort: ok
+probe set resp_header: ok
+probe set status: ok
 
 
 
@@ -177,3 +233,46 @@ probe init_worker set_uri_jump: API disabled in the current context
 probe init_worker sleep: API disabled in the context of init_worker_by_lua*
 probe init_worker capture: API disabled in the context of init_worker_by_lua*
 probe init_worker capture_multi: API disabled in the context of init_worker_by_lua*
+probe init_worker set_header: API disabled in the current context
+probe init_worker set_body_data: API disabled in the current context
+probe init_worker discard_body: API disabled in the current context
+probe init_worker init_body: API disabled in the current context
+probe init_worker set_method: API disabled in the current context
+probe init_worker set_uri_args: API disabled in the current context
+probe init_worker on_abort: API disabled in the context of init_worker_by_lua*
+probe init_worker resp_header: API disabled in the current context
+probe init_worker status: API disabled in the current context
+
+
+
+=== TEST 6: ngx.on_abort without lua_check_client_abort
+--- config
+    location /t {
+        content_by_lua_block {
+            ngx.say(ngx.on_abort(function() end))
+        }
+    }
+--- request
+GET /t
+--- response_body
+nillua_check_client_abort is off
+
+
+
+=== TEST 7: ngx.on_abort registers once
+--- config
+    location /t {
+        lua_check_client_abort on;
+        content_by_lua_block {
+            ngx.say(ngx.on_abort(function() end))
+            ngx.say(ngx.on_abort(function() end))
+            local ok, err = pcall(ngx.on_abort, "x")
+            ngx.say(err)
+        }
+    }
+--- request
+GET /t
+--- response_body_like
+^1
+nilduplicate call
+.*function expected, got string.*$

@@ -139,9 +139,14 @@ end
 --- Raises what ngx_lua says when an API finds no request: "no request
 --- found", or its context error where ngx_lua has a fake request
 --- (init_worker_by_lua, timers).
-function _M.no_request(level)
+--- `current`: the API words it "in the current context", as ngx_lua's
+--- FFI functions and ngx_http_lua_check_fake_request do.
+function _M.no_request(level, current)
     local rc = C.mg_no_request_error(errmsg)
     if rc == -101 then
+        if current then
+            error("API disabled in the current context", (level or 1) + 1)
+        end
         error(ffi.string(errmsg[0]), 0)
     end
     error("no request found", (level or 1) + 1)

@@ -32,6 +32,7 @@ ffi.cdef [[
                      size_t alen, char **err);
     int mg_http_redirect(void *r, const char *uri, size_t len, int status,
                          char **err);
+    int mg_http_on_abort(void *r, int fn_ref, char **err);
 ]]
 
 local _M = { version = base.version }
@@ -232,6 +233,30 @@ function ngx.redirect(uri, status)
         error(ffi_string(errmsg[0]), 2)
     end
     yield_io()
+end
+
+local registry = debug.getregistry()
+
+function ngx.on_abort(fn)
+    local r = get_request()
+    if not r then
+        no_request(2)
+    end
+    if type(fn) ~= "function" then
+        error("bad argument #1 to 'on_abort' (function expected, got "
+              .. type(fn) .. ")", 2)
+    end
+    local ref = base.ref_in_table(registry, fn)
+    local rc = C.mg_http_on_abort(r, ref, errmsg)
+    if rc == 0 then
+        return 1
+    end
+    registry[ref] = registry[0]
+    registry[0] = ref
+    if rc == -101 then
+        error(ffi_string(errmsg[0]), 2)
+    end
+    return nil, ffi_string(errmsg[0])
 end
 
 return _M

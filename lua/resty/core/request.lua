@@ -53,7 +53,7 @@ local klen = ffi.new("size_t[1]")
 local function request()
     local r = get_request()
     if not r then
-        no_request(3)
+        no_request(3, true)
     end
     return r
 end
@@ -139,7 +139,10 @@ local function get_str(what)
 end
 
 local function set_str(what, value, flag, level)
-    local r = request()
+    local r = get_request()
+    if not r then
+        no_request(level or 3, true)
+    end
     local rc = C.mg_http_req_set_str(r, what, value, #value, flag or 0, errmsg)
     if rc == -2 then
         return yield_io()
@@ -233,7 +236,10 @@ function req.get_body_file()
 end
 
 function req.read_body()
-    local r = request()
+    local r = get_request()
+    if not r then
+        no_request(2)
+    end
     local rc = C.mg_http_req_read_body(r, errmsg)
     if rc == 0 then
         return
@@ -255,6 +261,9 @@ function req.set_body_data(data)
         error("bad argument #1 to 'set_body_data' (string expected, got "
               .. type(data) .. ")", 2)
     end
+    if C.mg_http_req_body_read(request()) == 0 then
+        error("request body not read yet", 2)
+    end
     set_str(5, data)
 end
 
@@ -272,6 +281,9 @@ local body_buffers = setmetatable({}, { __mode = "k" })
 
 function req.init_body(size)
     local r = request()
+    if C.mg_http_req_body_read(r) == 0 then
+        error("request body not read yet", 2)
+    end
     body_buffers[ngx.ctx] = {}
 end
 
