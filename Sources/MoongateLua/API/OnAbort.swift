@@ -25,6 +25,7 @@ public func mg_http_on_abort(_ rp: UnsafeMutableRawPointer?, _ fnRef: Int32, _ e
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext
     }
+    if fnRef < 0 { return FFI.ok }  // the Lua side only checks (bad argument follows)
     final class Registration {
         let ref: Int32
         init(ref: Int32) { self.ref = ref }

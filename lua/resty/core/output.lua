@@ -242,17 +242,22 @@ function ngx.on_abort(fn)
     if not r then
         no_request(2)
     end
-    if type(fn) ~= "function" then
-        error("bad argument #1 to 'on_abort' (function expected, got "
-              .. type(fn) .. ")", 2)
+    -- ngx_lua checks the state before the argument
+    local ref = -2
+    if type(fn) == "function" then
+        ref = base.ref_in_table(registry, fn)
     end
-    local ref = base.ref_in_table(registry, fn)
     local rc = C.mg_http_on_abort(r, ref, errmsg)
     if rc == 0 then
+        if ref == -2 then
+            error("bad argument #1 to 'on_abort' (Lua function expected)", 2)
+        end
         return 1
     end
-    registry[ref] = registry[0]
-    registry[0] = ref
+    if ref >= 0 then
+        registry[ref] = registry[0]
+        registry[0] = ref
+    end
     if rc == -101 then
         error(ffi_string(errmsg[0]), 2)
     end
