@@ -422,3 +422,198 @@ log ran for /other
 GET /lua?a=1
 --- response_body
 args: nil
+
+
+
+=== TEST 20: HEAD subrequest
+--- config
+    location /other {
+        content_by_lua_block { ngx.say(ngx.req.get_method()) }
+    }
+    location /lua {
+        content_by_lua_block {
+            local res = ngx.location.capture("/other",
+                { method = ngx.HTTP_HEAD })
+            ngx.say("[", res.body, "] ", res.status)
+        }
+    }
+--- request
+GET /lua
+--- response_body
+[] 200
+
+
+
+=== TEST 21: PUT with a body, then GET has no Content-Length
+--- config
+    location /other {
+        content_by_lua_block {
+            ngx.req.read_body()
+            ngx.say(ngx.req.get_method())
+            ngx.say(ngx.req.get_body_data())
+        }
+    }
+    location /foo {
+        content_by_lua_block {
+            ngx.say(ngx.req.get_method())
+            ngx.print("[", ngx.var.http_content_length, "]")
+        }
+    }
+    location /lua {
+        content_by_lua_block {
+            local res = ngx.location.capture("/other",
+                { method = ngx.HTTP_PUT, body = "hello" })
+            ngx.print(res.body)
+            res = ngx.location.capture("/foo")
+            ngx.say(res.body)
+        }
+    }
+--- request
+GET /lua
+--- response_body
+PUT
+hello
+GET
+[nil]
+
+
+
+=== TEST 22: empty args option table
+--- config
+    location /foo {
+        content_by_lua_block { ngx.say(ngx.var.query_string) }
+    }
+    location /lua {
+        content_by_lua_block {
+            local res = ngx.location.capture("/foo", { args = {} })
+            ngx.print(res.body)
+        }
+    }
+--- request
+GET /lua
+--- response_body
+nil
+
+
+
+=== TEST 23: args table with special characters
+--- config
+    location /foo {
+        content_by_lua_block { ngx.say(ngx.var.query_string) }
+    }
+    location /lua {
+        content_by_lua_block {
+            local res = ngx.location.capture("/foo",
+                { args = { ["fo="] = "=>" } })
+            ngx.print(res.body)
+        }
+    }
+--- request
+GET /lua
+--- response_body
+fo%3D=%3D%3E
+
+
+
+=== TEST 24: args table with a number key
+--- config
+    location /foo {
+        content_by_lua_block { ngx.say(ngx.var.query_string) }
+    }
+    location /lua {
+        content_by_lua_block {
+            local res = ngx.location.capture("/foo", { args = { [57] = "hi" } })
+            ngx.print(res.body)
+        }
+    }
+--- request
+GET /lua
+--- response_body_like: 500 Internal Server Error
+--- error_code: 500
+
+
+
+=== TEST 25: uri args and args option
+--- config
+    location /foo {
+        content_by_lua_block { ngx.say(ngx.var.query_string) }
+    }
+    location /lua {
+        content_by_lua_block {
+            local res = ngx.location.capture("/foo?a=3", { args = { b = 4 } })
+            ngx.print(res.body)
+        }
+    }
+--- request
+GET /lua
+--- response_body
+a=3&b=4
+
+
+
+=== TEST 26: parent POST body is inherited
+--- config
+    location /other {
+        content_by_lua_block {
+            ngx.req.read_body()
+            ngx.say(ngx.req.get_method(), " ", ngx.req.get_body_data())
+        }
+    }
+    location /lua {
+        content_by_lua_block {
+            ngx.req.read_body()
+            local res = ngx.location.capture("/other",
+                { method = ngx.HTTP_POST })
+            ngx.print(res.body)
+        }
+    }
+--- request
+POST /lua
+parent body
+--- response_body
+POST parent body
+
+
+
+=== TEST 27: nested subrequests
+--- config
+    location /a {
+        content_by_lua_block {
+            local res = ngx.location.capture("/b")
+            ngx.print("a(", res.body, ")")
+        }
+    }
+    location /b {
+        content_by_lua_block { ngx.print("b") }
+    }
+    location /lua {
+        content_by_lua_block {
+            local res = ngx.location.capture("/a")
+            ngx.say(res.body)
+        }
+    }
+--- request
+GET /lua
+--- response_body
+a(b)
+
+
+
+=== TEST 28: capture from rewrite and access
+--- config
+    location /sub {
+        content_by_lua_block { ngx.print("sub") }
+    }
+    location /lua {
+        rewrite_by_lua_block {
+            ngx.ctx.r = ngx.location.capture("/sub").body
+        }
+        access_by_lua_block {
+            ngx.ctx.a = ngx.location.capture("/sub").body
+        }
+        content_by_lua_block { ngx.say(ngx.ctx.r, " ", ngx.ctx.a) }
+    }
+--- request
+GET /lua
+--- response_body
+sub sub

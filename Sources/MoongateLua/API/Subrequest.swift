@@ -57,6 +57,7 @@ public func mg_http_subrequest_add(
         uri = String(uri[..<q])
         if let extra = args, !extra.isEmpty { args = inline + "&" + extra } else { args = inline }
     }
+    if args?.isEmpty == true { args = nil }
     guard !uri.isEmpty, let norm = URINormalizer.normalize(Substring(uri)) else {
         SubrequestQueue.pending.removeAll()
         FFIError.set(err, "unsafe uri in argument #1: \(uri)")
