@@ -218,3 +218,54 @@ GET /t
 --- must_die
 --- error_log
 invalid value "maybe" in "lua_code_cache" directive, it must be "on" or "off"
+
+
+
+=== TEST 13: lua_code_cache off reloads required modules per request
+--- http_config
+    lua_package_path "$prefix/html/?.lua;;";
+--- config
+    lua_code_cache off;
+    location /t {
+        content_by_lua_block { ngx.say(require("mymod").version) }
+    }
+    location /w {
+        content_by_lua_block {
+            local f = assert(io.open(ngx.config.prefix() .. "html/mymod.lua", "w"))
+            f:write('return { version = 2 }')
+            f:close()
+            ngx.say("written")
+        }
+    }
+--- user_files
+>>> mymod.lua
+return { version = 1 }
+--- request eval
+["GET /t", "GET /w", "GET /t"]
+--- response_body eval
+["1\n", "written\n", "2\n"]
+
+
+
+=== TEST 14: lua_code_cache on keeps required modules
+--- http_config
+    lua_package_path "$prefix/html/?.lua;;";
+--- config
+    location /t {
+        content_by_lua_block { ngx.say(require("mymod").version) }
+    }
+    location /w {
+        content_by_lua_block {
+            local f = assert(io.open(ngx.config.prefix() .. "html/mymod.lua", "w"))
+            f:write('return { version = 2 }')
+            f:close()
+            ngx.say("written")
+        }
+    }
+--- user_files
+>>> mymod.lua
+return { version = 1 }
+--- request eval
+["GET /t", "GET /w", "GET /t"]
+--- response_body eval
+["1\n", "written\n", "1\n"]

@@ -231,6 +231,7 @@ public enum LuaModule {
             throw CoreError("init_by_lua error: \(err)")
         }
         LuaRuntime.shared?.lockGlobals()
+        _ = try? LuaRuntime.shared?.vm.run("require('moongate.runtime').snapshot_loaded()", chunkName: "=snapshot")
     }
 
     static func initWorker(_ cycle: CycleConfig, _ loop: EventLoop) {

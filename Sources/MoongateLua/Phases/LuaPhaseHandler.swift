@@ -16,6 +16,9 @@ final class LuaPhaseHandler: PhaseHandler {
 
     func handle(_ r: HTTPRequest) -> PhaseResult {
         guard let rt = LuaRuntime.shared else { return .status(500) }
+        if !rt.mainConf.codeCache && r.moduleContexts["lua"] == nil {
+            _ = try? rt.vm.run("require('moongate.runtime').reset_loaded()", chunkName: "=reset_loaded")
+        }
         let ctx = LuaRequestContext.of(r, phase: phase)
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else {
             return .status(LuaCode.lastFileMissing ? 404 : 500)
