@@ -59,7 +59,11 @@ public enum HTTPStatus {
     public static func errorPage(_ code: Int) -> String? {
         let title: String
         switch code {
-        case 301, 302, 303, 307, 308:
+        case 302:
+            // nginx's ngx_http_error_302_page says "Found" while the status line keeps
+            // "Moved Temporarily".
+            title = "302 Found"
+        case 301, 303, 307, 308:
             title = "\(code) \(reason(code)!)"
         case 494:
             return "<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body>\r\n"

@@ -101,5 +101,6 @@ require "resty.core.time"
 require "resty.core.args"
 require "resty.core.regex"
 require "resty.core.shdict"
+require "resty.core.subrequest"
 
 return ngx

@@ -16,6 +16,7 @@ extension HTTPRequest {
             }
         }
         applyAddHeaders()
+        if subrequestSink != nil { return true }
         var buf = connection.allocator.buffer(capacity: 256)
         writeHead(into: &buf)
         bytesSent += Int64(buf.readableBytes)
@@ -77,7 +78,7 @@ extension HTTPRequest {
             buf.writeString("\r\n")
         }
         if var location = headersOut.location {
-            if location.hasPrefix("/") && (loc.absoluteRedirect ?? true) {
+            if location.hasPrefix("/") && (loc.absoluteRedirect ?? true) && !locationVerbatim {
                 location = absoluteLocation(location)
             }
             buf.writeString("Location: ")
@@ -125,11 +126,15 @@ extension HTTPRequest {
             if case .error = f.bodyFilter(self, &c) {
                 keepAlive = false
                 responseDone = true
-                connection.abortAfterWrite()
+                if subrequestSink == nil { connection.abortAfterWrite() }
                 return
             }
         }
         if c.last { responseDone = true }
+        if let sink = subrequestSink {
+            if !headerOnly { sink.append(c) }
+            return
+        }
         if headerOnly {
             if c.last { connection.flush() }
             return
@@ -274,6 +279,13 @@ extension HTTPRequest {
     func finishRequest(closeNow: Bool) {
         if finalized { return }
         finalized = true
+        if let sink = subrequestSink {
+            // Subrequests are not logged (log_subrequest off) and own no connection.
+            for c in cleanups { c() }
+            cleanups.removeAll()
+            sink.onDone(self)
+            return
+        }
         runLogPhase()
         for c in cleanups { c() }
         cleanups.removeAll()

@@ -78,6 +78,11 @@ public final class HTTPRequest {
     public var clientAborted = false
     /// The error_page target status override.
     var errStatus = 0
+    /// Send `Location` as given even when relative (ngx_lua's `ngx.redirect` marks its
+    /// header so nginx's header filter leaves it alone).
+    public var locationVerbatim = false
+    /// Set for subrequests made by `makeSubrequest`: the response goes there.
+    public internal(set) var subrequestSink: SubrequestSink? = nil
 
     init(connection: HTTPConnection, head: RequestHead, server: ServerConfig, path: String, args: String?) {
         self.connection = connection

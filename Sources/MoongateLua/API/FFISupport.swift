@@ -133,3 +133,17 @@ public func mg_get_phase_name(_ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>
     FFIScratch.put((LuaRuntime.current?.phase ?? .initPhase).name, out, len)
     return FFI.ok
 }
+
+/// `int mg_no_request_error(char **err)`: what an API says when there is no request.
+/// ngx_lua runs init_worker_by_lua and timers with a fake request, so there request APIs
+/// fail their context check (-101) instead of finding no request (-100).
+@_cdecl("mg_no_request_error")
+public func mg_no_request_error(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    let phase = LuaRuntime.current?.phase ?? .initPhase
+    if phase == .initWorker || phase == .timer || phase == .exitWorker {
+        FFIError.set(err, "API disabled in the context of \(phase.contextName)")
+        return FFI.badContext
+    }
+    FFIError.set(err, "no request found")
+    return FFI.noRequest
+}

@@ -28,12 +28,8 @@ public func mg_http_resp_header_set(
     if LuaLocConf.of(r.loc)?.transformUnderscores ?? true {
         name = String(name.map { $0 == "_" ? "-" : $0 })
     }
-    let value = string(v, vl)
-    if value.contains("\r") || value.contains("\n") {
-        // ngx_lua escapes control characters; refusing them keeps responses safe.
-        FFIError.set(err, "invalid header value")
-        return FFI.error
-    }
+    name = escapeHeader(name, isName: true)
+    let value = escapeHeader(string(v, vl), isName: false)
     let lower = name.lowercased()
     switch lower {
     case "content-type":
@@ -182,4 +178,32 @@ public func mg_http_req_header_set(
         r.head.host = nil
     }
     return FFI.ok
+}
+
+/// ngx_lua's `ngx_http_lua_copy_escaped_header`: control characters (and, in names, the
+/// separators nginx would split on) become `%XX` so a value can never end the header.
+func escapeHeader(_ s: String, isName: Bool) -> String {
+    func needs(_ b: UInt8) -> Bool {
+        if b == 0x7f || (b < 0x20 && (isName || b != 0x09)) { return true }
+        if isName {
+            switch b {
+            case 0x20, 0x22, 0x28, 0x29, 0x2c, 0x2f, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40, 0x5b, 0x5c,
+                0x5d, 0x7b, 0x7d:
+                return true
+            default: return false
+            }
+        }
+        return false
+    }
+    guard s.utf8.contains(where: needs) else { return s }
+    let hex = Array("0123456789ABCDEF".utf8)
+    var out: [UInt8] = []
+    for b in s.utf8 {
+        if needs(b) {
+            out += [0x25, hex[Int(b >> 4)], hex[Int(b & 15)]]
+        } else {
+            out.append(b)
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
 }

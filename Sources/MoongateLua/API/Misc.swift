@@ -17,7 +17,9 @@ public func mg_log(_ level: Int32, _ msg: UnsafePointer<UInt8>?, _ len: Int) -> 
     let m = string(msg, len)
     if let ctx = LuaRuntime.current {
         if let r = ctx.request {
-            log.log(l, m, connection: r.connection.number, context: r.logContext)
+            // nginx's log->action during the log phase.
+            let action = ctx.phase == .log ? " while logging request" : ""
+            log.log(l, m + action, connection: r.connection.number, context: r.logContext)
         } else {
             ctx.log(l, m)
         }
@@ -35,7 +37,12 @@ public func mg_log_level() -> Int32 { Int32(ErrorLog.shared.level.rawValue) }
 @_cdecl("mg_raw_log")
 public func mg_raw_log(_ level: Int32, _ msg: UnsafePointer<UInt8>?, _ len: Int) -> Int32 {
     guard let l = LogLevel(rawValue: Int(level)) else { return FFI.error }
-    ErrorLog.shared.log(l, string(msg, len))
+    if let r = LuaRuntime.current?.request {
+        // The connection's log, as ngx_lua uses r->connection->log.
+        ErrorLog.shared.log(l, string(msg, len), connection: r.connection.number, context: r.logContext)
+    } else {
+        ErrorLog.shared.log(l, string(msg, len))
+    }
     return FFI.ok
 }
 
@@ -84,4 +91,11 @@ public func mg_config_str(_ what: Int32, _ v: UnsafeMutablePointer<UnsafePointer
     default: return FFI.error
     }
     return FFI.ok
+}
+
+/// `void mg_process_signal_graceful_exit(void)`: `ngx.process.signal_graceful_exit`, a
+/// QUIT to this process (workers read it from their signalfd).
+@_cdecl("mg_process_signal_graceful_exit")
+public func mg_process_signal_graceful_exit() {
+    kill(getpid(), SIGQUIT)
 }

@@ -119,6 +119,8 @@ public func mg_http_eof(_ rp: UnsafeMutableRawPointer?, _ err: UnsafeMutablePoin
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
+    // ngx_lua lets body filters and log handlers call ngx.eof; the response ends anyway.
+    if ctx.phase == .bodyFilter || ctx.phase == .log { return FFI.ok }
     guard outputPhases.contains(ctx.phase) else {
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext
@@ -178,7 +180,7 @@ public func mg_http_set_status(_ rp: UnsafeMutableRawPointer?, _ status: Int32, 
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
-    if r.headerSent {
+    if r.headerSent && ctx.phase != .headerFilter {
         r.log(.error, "attempt to set ngx.status after sending out response headers")
         return FFI.declined
     }
@@ -211,7 +213,7 @@ public func mg_http_exec(
     var uri = string(u, ul)
     var args: String? = a == nil ? nil : string(a, al)
     if uri.isEmpty {
-        FFIError.set(err, "uri is empty")
+        FFIError.set(err, "The uri argument is empty")
         return FFI.error
     }
     if let q = uri.firstIndex(of: "?") {
@@ -254,6 +256,7 @@ public func mg_http_redirect(
     }
     let uri = string(u, ul)
     r.headersOut.location = uri
+    r.locationVerbatim = true
     ctx.exitCode = Int(status)
     return FFI.ok
 }

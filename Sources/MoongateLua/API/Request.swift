@@ -38,7 +38,7 @@ public func mg_http_req_get_str(
         h.withUnsafeBytes { FFIScratch.put(bytes: UnsafeRawBufferPointer(rebasing: $0[start...]), v, vl) }
     case .requestURI: FFIScratch.put(r.head.rawURI, v, vl)
     case .body:
-        guard r.body.complete, !r.body.data.isEmpty else { return FFI.declined }
+        guard r.body.complete, !r.body.data.isEmpty, ctx.bodyRead || r.body.replaced else { return FFI.declined }
         r.body.data.withUnsafeBytes { FFIScratch.put(bytes: $0, v, vl) }
     case .none: return FFI.error
     }
@@ -138,6 +138,7 @@ public func mg_http_req_read_body(_ rp: UnsafeMutableRawPointer?, _ err: UnsafeM
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext
     }
+    ctx.bodyRead = true
     if r.body.complete { return FFI.ok }
     guard let thread = LuaThread.running else {
         FFIError.set(err, "no thread")
@@ -147,6 +148,14 @@ public func mg_http_req_read_body(_ rp: UnsafeMutableRawPointer?, _ err: UnsafeM
         thread.resume { _ in 0 }
     }
     return FFI.again
+}
+
+/// `int mg_http_req_body_read(void *r)`: 1 once `ngx.req.read_body` (or
+/// `lua_need_request_body`) asked for the body, as ngx_lua's `r->request_body != NULL`.
+@_cdecl("mg_http_req_body_read")
+public func mg_http_req_body_read(_ rp: UnsafeMutableRawPointer?) -> Int32 {
+    guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    return ctx.bodyRead || r.body.replaced ? 1 : 0
 }
 
 /// `int mg_http_req_discard_body(void *r)`.

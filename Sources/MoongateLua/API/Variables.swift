@@ -22,6 +22,9 @@ public func mg_http_var_get(
         return FFI.ok
     }
     let n = string(name, len).lowercased()
+    // nginx has $request_body only once a module read the body (ngx.req.read_body,
+    // lua_need_request_body); our connection buffers it earlier.
+    if n == "request_body" && !(ctx.bodyRead || r.body.replaced) { return FFI.declined }
     guard let v = Variables.get(n, r) else { return FFI.declined }
     FFIScratch.put(v, val, vlen)
     return FFI.ok
@@ -41,7 +44,9 @@ public func mg_http_var_set(
     let n = string(name, len).lowercased()
     let v: String? = isNil != 0 ? nil : string(val, vlen)
     switch Variables.set(n, v, r) {
-    case .ok: return FFI.ok
+    case .ok:
+        if v == nil, r.userVars[n] == "" { r.userVars.removeValue(forKey: n) }
+        return FFI.ok
     case .notChangeable:
         FFIError.set(err, "variable \"\(n)\" not changeable")
         return FFI.error

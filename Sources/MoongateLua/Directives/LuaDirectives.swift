@@ -96,6 +96,9 @@ public enum LuaModule {
         }
         R(DirectiveSpec("lua_code_cache", [.http, .server, .location, .locationIf], .flag)) { d, c in
             mainConf(c).codeCache = d.flagValue
+            if !d.flagValue {
+                ErrorLog.shared.log(.alert, "lua_code_cache is off; this will hurt performance in \(d.location)")
+            }
         }
         R(DirectiveSpec("lua_need_request_body", [.http, .server, .location, .locationIf], .flag)) { d, c in
             LuaLocConf.get(c.loc!).needRequestBody = d.flagValue
@@ -240,6 +243,7 @@ public enum LuaModule {
             throw CoreError("init_by_lua error: \(err)")
         }
         LuaRuntime.shared?.lockGlobals()
+        _ = try? LuaRuntime.shared?.vm.run("require('moongate.runtime').snapshot_loaded()", chunkName: "=snapshot")
     }
 
     static func initWorker(_ cycle: CycleConfig, _ loop: EventLoop) {

@@ -2,6 +2,9 @@ import CLuaJIT
 import MoongateConfig
 import MoongateCore
 import MoongateHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Lua code named by a directive: an inline block/string compiled at configuration time,
 /// or a file (its path may contain variables) loaded on first use or per request when
@@ -17,6 +20,9 @@ public final class LuaCode {
     let chunkName: String
     let location: SourceLocation
     var ref: Int32 = LUA_NOREF
+
+    /// Set when the last failed `function` call found no file (ngx_lua answers 404).
+    nonisolated(unsafe) static var lastFileMissing = false
 
     /// Every code object of the configuration being loaded, compiled in postconfiguration.
     nonisolated(unsafe) static var pending: [LuaCode] = []
@@ -71,6 +77,7 @@ public final class LuaCode {
                 let ref = try rt.compileFile(path: path, useCache: useCache)
                 return (ref, !useCache)
             } catch {
+                LuaCode.lastFileMissing = access(path, F_OK) != 0
                 log("failed to load external Lua file \"\(path)\": \(error)")
                 return nil
             }

@@ -16,13 +16,16 @@ final class LuaPhaseHandler: PhaseHandler {
 
     func handle(_ r: HTTPRequest) -> PhaseResult {
         guard let rt = LuaRuntime.shared else { return .status(500) }
+        if !rt.mainConf.codeCache && r.moduleContexts["lua"] == nil {
+            _ = try? rt.vm.run("require('moongate.runtime').reset_loaded()", chunkName: "=reset_loaded")
+        }
         let ctx = LuaRequestContext.of(r, phase: phase)
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else {
-            return .status(500)
+            return .status(LuaCode.lastFileMissing ? 404 : 500)
         }
-        if phase == .content, (rt.mainConf.needRequestBody || LuaLocConf.of(r.loc)?.needRequestBody == true),
-            !r.body.complete
-        {
+        let needBody = phase != .set && (LuaLocConf.of(r.loc)?.needRequestBody ?? rt.mainConf.needRequestBody)
+        if needBody { ctx.bodyRead = true }
+        if [.rewrite, .access, .content].contains(phase), needBody, !r.body.complete {
             r.body.whenComplete { [weak r] in
                 guard let r, !r.finalized else { return }
                 self.run(rt, ctx, r, fn, async: true)
@@ -116,7 +119,10 @@ final class LuaFilter: ResponseFilter {
 
     func headerFilter(_ r: HTTPRequest) -> FilterResult {
         guard let code = header, let rt = LuaRuntime.shared else { return .ok }
+        let savedPhase = (r.moduleContexts["lua"] as? LuaRequestContext)?.phase ?? .headerFilter
         let ctx = LuaRequestContext.of(r, phase: .headerFilter)
+        // Filters run inside another phase's output call: give that phase back.
+        defer { ctx.phase = savedPhase }
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return .error }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let err = rt.callSync(ref: fn.ref, context: ctx) {
@@ -128,7 +134,10 @@ final class LuaFilter: ResponseFilter {
 
     func bodyFilter(_ r: HTTPRequest, _ chunk: inout BodyChunk) -> FilterResult {
         guard let code = body, let rt = LuaRuntime.shared else { return .ok }
+        let savedPhase = (r.moduleContexts["lua"] as? LuaRequestContext)?.phase ?? .bodyFilter
         let ctx = LuaRequestContext.of(r, phase: .bodyFilter)
+        // Filters run inside another phase's output call: give that phase back.
+        defer { ctx.phase = savedPhase }
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return .error }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let d = chunk.data {
@@ -162,11 +171,14 @@ final class LuaLogHandler: LogHandler {
 
     func log(_ r: HTTPRequest) {
         guard let rt = LuaRuntime.shared else { return }
+        let savedPhase = (r.moduleContexts["lua"] as? LuaRequestContext)?.phase ?? .log
         let ctx = LuaRequestContext.of(r, phase: .log)
+        // Filters run inside another phase's output call: give that phase back.
+        defer { ctx.phase = savedPhase }
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let err = rt.callSync(ref: fn.ref, context: ctx) {
-            r.log(.error, "failed to run log_by_lua*: \(err)")
+            r.log(.error, "failed to run log_by_lua*: \(err) while logging request")
         }
     }
 }

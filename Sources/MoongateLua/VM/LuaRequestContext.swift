@@ -20,6 +20,8 @@ public final class LuaRequestContext {
     /// Body filter arguments (`ngx.arg[1]`, `ngx.arg[2]`).
     var bodyChunk: [UInt8]? = nil
     var bodyEOF = false
+    /// `ngx.req.read_body` or `lua_need_request_body` asked for the body.
+    var bodyRead = false
     var bodyChunkChanged = false
     /// set_by_lua arguments and result.
     var setArgs: [String] = []

@@ -118,10 +118,6 @@ final class LuaThread {
         var msg = "unknown reason"
         if lua_type(co, -1) == LUA_TSTRING || lua_type(co, -1) == LUA_TNUMBER, let p = lua_tolstring(co, -1, &len) {
             msg = String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
-        } else if lua_type(co, -1) != LUA_TNIL {
-            lua_xmove(co, L, 1)
-            msg = runtime.vm.luaString(at: -1, convert: true) ?? msg
-            mg_lua_pop(L, 1)
         }
         // debug.traceback(co, msg) from the main state.
         lua_getfield(L, mg_lua_globalsindex(), "debug")

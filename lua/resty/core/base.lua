@@ -24,6 +24,7 @@ local _M = {
 
 ffi.cdef [[
     void *mg_http_get_request(void);
+    int mg_no_request_error(char **err);
 ]]
 
 local C = ffi.C
@@ -133,6 +134,22 @@ function _M.ref_in_table(tb, key)
 end
 
 function _M.check_subsystem()
+end
+
+--- Raises what ngx_lua says when an API finds no request: "no request
+--- found", or its context error where ngx_lua has a fake request
+--- (init_worker_by_lua, timers).
+--- `current`: the API words it "in the current context", as ngx_lua's
+--- FFI functions and ngx_http_lua_check_fake_request do.
+function _M.no_request(level, current)
+    local rc = C.mg_no_request_error(errmsg)
+    if rc == -101 then
+        if current then
+            error("API disabled in the current context", (level or 1) + 1)
+        end
+        error(ffi.string(errmsg[0]), 0)
+    end
+    error("no request found", (level or 1) + 1)
 end
 
 return _M

@@ -73,7 +73,7 @@ end
 local function set_status(status)
     local r = get_request()
     if not r then
-        error("no request found", 3)
+        base.no_request(3, true)
     end
     if type(status) ~= "number" then
         status = tonumber(status)

@@ -64,6 +64,10 @@ local function format_args(fname, ...)
             local mt = getmetatable(v)
             if mt and mt.__tostring then
                 buf[i] = tostring(v)
+            elseif t == "table" then
+                error("bad argument #" .. i .. " to '" .. fname
+                      .. "' (expected table to have __tostring metamethod)",
+                      3)
             else
                 error("bad argument #" .. (fname == "log" and i + 1 or i)
                       .. " to '" .. fname .. "' (string, number, boolean, "
@@ -75,12 +79,13 @@ local function format_args(fname, ...)
 end
 
 local function where(level)
-    local info = getinfo(level, "Sl")
+    local info = getinfo(level, "Sln")
     if not info then
         return "[lua] ?: "
     end
+    local name = info.name
     return "[lua] " .. info.short_src .. ":" .. (info.currentline or 0)
-           .. ": "
+           .. ": " .. (name and name .. "(): " or "")
 end
 
 function ngx.log(level, ...)
@@ -200,9 +205,12 @@ local function arg_set(t, idx, v)
     if idx == 2 then
         rc = C.mg_http_arg_set(2, nil, 0, v and 1 or 0, errmsg)
     else
+        local tv = type(v)
         if v == nil then
             v = ""
-        elseif type(v) == "table" then
+        elseif tv ~= "table" and tv ~= "string" and tv ~= "number" then
+            error("bad chunk data type: " .. tv, 2)
+        elseif tv == "table" then
             local parts = {}
             for i = 1, #v do
                 parts[i] = tostring(v[i])

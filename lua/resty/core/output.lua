@@ -13,6 +13,7 @@ local select = select
 local error = error
 local concat = table.concat
 local get_request = base.get_request
+local no_request = base.no_request
 local errmsg = base.get_errmsg_ptr()
 local yield_io = runtime.yield_io
 local EXIT = runtime.EXIT
@@ -31,6 +32,7 @@ ffi.cdef [[
                      size_t alen, char **err);
     int mg_http_redirect(void *r, const char *uri, size_t len, int status,
                          char **err);
+    int mg_http_on_abort(void *r, int fn_ref, char **err);
 ]]
 
 local _M = { version = base.version }
@@ -66,7 +68,7 @@ local function flatten(fname, buf, n, v, argn)
     else
         error("bad argument #" .. argn .. " to '" .. fname
               .. "' (string, number, boolean, nil, ngx.null, or array "
-              .. "table expected, got " .. t .. ")", 4)
+              .. "table expected, but got " .. t .. ")", 4)
     end
     return n
 end
@@ -74,7 +76,7 @@ end
 local function output(fname, newline, ...)
     local r = get_request()
     if not r then
-        error("no request found", 3)
+        no_request(3)
     end
     local nargs = select("#", ...)
     local s
@@ -105,18 +107,21 @@ local function output(fname, newline, ...)
     return nil, ffi_string(errmsg[0])
 end
 
+-- Not tail calls: error levels must find the caller's frame.
 function ngx.print(...)
-    return output("print", false, ...)
+    local ok, err = output("print", false, ...)
+    return ok, err
 end
 
 function ngx.say(...)
-    return output("say", true, ...)
+    local ok, err = output("say", true, ...)
+    return ok, err
 end
 
 function ngx.send_headers()
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     local rc = C.mg_http_send_headers(r, errmsg)
     if rc == 0 then
@@ -131,7 +136,7 @@ end
 function ngx.flush(wait)
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     local rc = C.mg_http_flush(r, wait and 1 or 0, errmsg)
     if rc == 0 then
@@ -149,7 +154,7 @@ end
 function ngx.eof()
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     local rc = C.mg_http_eof(r, errmsg)
     if rc == 0 or rc == -5 then
@@ -171,7 +176,8 @@ function ngx.exit(status)
     local r = get_request()
     local rc = C.mg_http_exit(r, status, errmsg)
     if rc == -4 then
-        error(EXIT, 0)
+        -- header_filter_by_lua*: ngx_lua records the exit and returns
+        return
     end
     if rc ~= 0 then
         error(ffi_string(errmsg[0]), 2)
@@ -186,7 +192,7 @@ end
 function ngx.exec(uri, args)
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     if type(uri) ~= "string" then
         error("bad argument #1 to 'exec' (string expected, got "
@@ -210,7 +216,7 @@ end
 function ngx.redirect(uri, status)
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        no_request(2)
     end
     status = status or 302
     if status ~= 301 and status ~= 302 and status ~= 303 and status ~= 307
@@ -227,6 +233,35 @@ function ngx.redirect(uri, status)
         error(ffi_string(errmsg[0]), 2)
     end
     yield_io()
+end
+
+local registry = debug.getregistry()
+
+function ngx.on_abort(fn)
+    local r = get_request()
+    if not r then
+        no_request(2)
+    end
+    -- ngx_lua checks the state before the argument
+    local ref = -2
+    if type(fn) == "function" then
+        ref = base.ref_in_table(registry, fn)
+    end
+    local rc = C.mg_http_on_abort(r, ref, errmsg)
+    if rc == 0 then
+        if ref == -2 then
+            error("bad argument #1 to 'on_abort' (Lua function expected)", 2)
+        end
+        return 1
+    end
+    if ref >= 0 then
+        registry[ref] = registry[0]
+        registry[0] = ref
+    end
+    if rc == -101 then
+        error(ffi_string(errmsg[0]), 2)
+    end
+    return nil, ffi_string(errmsg[0])
 end
 
 return _M

@@ -15,6 +15,7 @@ local pairs = pairs
 local rawget = rawget
 local lower = string.lower
 local get_request = base.get_request
+local no_request = base.no_request
 local get_size_ptr = base.get_size_ptr
 local new_tab = base.new_tab
 local errmsg = base.get_errmsg_ptr()
@@ -39,6 +40,7 @@ ffi.cdef [[
     int mg_http_req_http_version(void *r);
     int mg_http_req_is_internal(void *r);
     int mg_http_req_read_body(void *r, char **err);
+    int mg_http_req_body_read(void *r);
     int mg_http_req_discard_body(void *r);
 ]]
 
@@ -51,7 +53,7 @@ local klen = ffi.new("size_t[1]")
 local function request()
     local r = get_request()
     if not r then
-        error("no request found", 3)
+        no_request(3, true)
     end
     return r
 end
@@ -102,7 +104,7 @@ end
 function req.set_header(name, value)
     local r = request()
     if type(name) ~= "string" then
-        name = tostring(name)
+        error("bad 'name' argument: string expected, got " .. type(name), 2)
     end
     name = name:gsub("_", "-")
     if value == nil then
@@ -137,7 +139,10 @@ local function get_str(what)
 end
 
 local function set_str(what, value, flag, level)
-    local r = request()
+    local r = get_request()
+    if not r then
+        no_request(level or 3, true)
+    end
     local rc = C.mg_http_req_set_str(r, what, value, #value, flag or 0, errmsg)
     if rc == -2 then
         return yield_io()
@@ -174,6 +179,10 @@ function req.set_uri(uri, jump)
     if uri == "" then
         error("attempt to use zero-length uri", 2)
     end
+    if not get_request() and C.mg_no_request_error(errmsg) == -101 then
+        -- ngx_lua's set_uri words its fake-request check this way
+        error("API disabled in the current context", 0)
+    end
     set_str(1, uri, jump and 1 or 0)
 end
 
@@ -202,11 +211,13 @@ end
 function req.get_post_args(max_args)
     local r = request()
     local sz = get_size_ptr()
+    if C.mg_http_req_body_read(r) == 0 then
+        error("no request body found; maybe you should turn on "
+              .. "lua_need_request_body?", 2)
+    end
     local rc = C.mg_http_req_get_str(r, 5, value_ptr, sz)
     if rc ~= 0 then
-        if C.mg_http_req_read_body ~= nil then
-            return {}
-        end
+        return {}
     end
     local body = ffi_string(value_ptr[0], sz[0])
     return ngx.decode_args(body, max_args)
@@ -225,7 +236,10 @@ function req.get_body_file()
 end
 
 function req.read_body()
-    local r = request()
+    local r = get_request()
+    if not r then
+        no_request(2)
+    end
     local rc = C.mg_http_req_read_body(r, errmsg)
     if rc == 0 then
         return
@@ -247,6 +261,9 @@ function req.set_body_data(data)
         error("bad argument #1 to 'set_body_data' (string expected, got "
               .. type(data) .. ")", 2)
     end
+    if C.mg_http_req_body_read(request()) == 0 then
+        error("request body not read yet", 2)
+    end
     set_str(5, data)
 end
 
@@ -264,6 +281,9 @@ local body_buffers = setmetatable({}, { __mode = "k" })
 
 function req.init_body(size)
     local r = request()
+    if C.mg_http_req_body_read(r) == 0 then
+        error("request body not read yet", 2)
+    end
     body_buffers[ngx.ctx] = {}
 end
 

@@ -62,7 +62,7 @@ end
 local function header_set(self, key, value)
     local r = get_request()
     if not r then
-        error("no request found", 2)
+        base.no_request(2, true)
     end
     if type(key) ~= "string" then
         key = tostring(key)

@@ -1,0 +1,80 @@
+import MoongateCore
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a subrequest's response goes instead of the client connection (nginx's
+/// `NGX_HTTP_SUBREQUEST_IN_MEMORY` postponed output, as `ngx.location.capture` uses it).
+public final class SubrequestSink {
+    /// The response body as produced by the subrequest's body filters.
+    public private(set) var body: [UInt8] = []
+    /// Called once the subrequest finished (its status and headers are final).
+    public var onDoneHook: (HTTPRequest) -> Void
+
+    /// - Parameter onDone: runs when the subrequest is finalized (may be replaced later).
+    public init(onDone: @escaping (HTTPRequest) -> Void) {
+        self.onDoneHook = onDone
+    }
+
+    func onDone(_ r: HTTPRequest) { onDoneHook(r) }
+
+    func append(_ chunk: BodyChunk) {
+        if let d = chunk.data, d.readableBytes > 0 {
+            body += d.readableBytesView
+        }
+        if let f = chunk.file {
+            var want = f.readableBytes
+            var off = f.readerIndex
+            var buf = [UInt8](repeating: 0, count: min(want, 65536))
+            _ = try? f.fileHandle.withUnsafeFileDescriptor { fd -> Void in
+                while want > 0 {
+                    let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, min(want, $0.count), off) }
+                    if n <= 0 { break }
+                    body += buf[0..<n]
+                    want -= n
+                    off += n
+                }
+            }
+        }
+    }
+}
+
+extension HTTPRequest {
+    /// Creates a subrequest of this request for `uri` (normalized, without `?`), which
+    /// inherits the request headers, the body (unless `body` is given) and the server.
+    /// Its output goes to `sink`; it never writes to the connection nor runs the log phase.
+    public func makeSubrequest(
+        uri: String, args: String?, method: String, body newBody: [UInt8]?, sink: SubrequestSink
+    ) -> HTTPRequest {
+        var h = head
+        h.method = method
+        if let b = newBody {
+            h.headers.removeAll { $0.name.lowercased() == "content-length" }
+            h.headers.append(("Content-Length", String(b.count)))
+            h.contentLength = Int64(b.count)
+            h.chunked = false
+        }
+        let sr = HTTPRequest(connection: connection, head: h, server: server, path: uri, args: args)
+        sr.parent = self
+        sr.isInternal = true
+        sr.headerOnly = method == "HEAD"
+        sr.keepAlive = keepAlive
+        sr.subrequestSink = sink
+        if let b = newBody {
+            sr.body.data = b
+            sr.body.complete = true
+            sr.body.replaced = true
+        } else {
+            sr.body.data = body.data
+            sr.body.complete = body.complete
+            sr.body.tooLarge = body.tooLarge
+        }
+        return sr
+    }
+
+    /// Runs the subrequest's phases (from server rewrite, as nginx does for internal requests).
+    public func startSubrequest() {
+        start()
+    }
+}
