@@ -100,5 +100,9 @@ require "resty.core.hash"
 require "resty.core.time"
 require "resty.core.args"
 require "resty.core.regex"
+require "resty.core.timer"
+require "resty.core.thread"
+require "resty.core.socket_tcp"
+require "resty.core.socket_udp"
 
 return ngx

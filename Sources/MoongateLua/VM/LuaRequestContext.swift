@@ -29,6 +29,8 @@ public final class LuaRequestContext {
     var headerScratch: [UInt8] = []
     /// Whether the code is running inside a user coroutine or pcall that cannot yield.
     var cleanupRegistered = false
+    /// Light threads spawned by this request or timer (nil until the first spawn).
+    var lightThreads: LuaLightThreads? = nil
 
     init(request: HTTPRequest?, phase: LuaPhase) {
         self.request = request
@@ -55,6 +57,7 @@ public final class LuaRequestContext {
         }
         entry?.abandon()
         entry = nil
+        lightThreads?.killAll()
     }
 
     /// Logs with the request's context appended (or none for timers).
