@@ -99,11 +99,12 @@ qr/context: ngx\.timer/]
     }
 --- request
 GET /t
---- response_body
-false expecting at least 2 arguments but got 1
-false bad argument #1 to 'at' (number expected, got string)
-false bad argument #2 to 'at' (Lua function expected)
-false delay cannot be zero
+--- response_body_like chomp
+\Afalse content_by_lua\(nginx.conf:\d+\):7: expecting at least 2 arguments but got 1
+false content_by_lua\(nginx.conf:\d+\):8: bad argument #1 to 'at' \(number expected, got string\)
+false content_by_lua\(nginx.conf:\d+\):9: bad argument #2 to 'at' \(Lua function expected\)
+false content_by_lua\(nginx.conf:\d+\):10: delay cannot be zero
+\z
 --- no_error_log
 [error]
 

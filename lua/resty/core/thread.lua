@@ -17,6 +17,8 @@ local unpack = unpack
 local type = type
 local error = error
 local tostring = tostring
+local gsub = string.gsub
+local getinfo = debug.getinfo
 local xpcall = xpcall
 local setmetatable = setmetatable
 local errmsg = base.get_errmsg_ptr()
@@ -68,11 +70,23 @@ function _M.run(id)
         local msg = "lua user thread aborted: runtime error: "
                     .. tostring(res[2])
         C.mg_log(4, msg, #msg)
-        res = { n = 2, false, last_err }
+        local e = last_err
+        if type(e) == "string" then
+            -- ngx.thread.wait reports the message without its position.
+            e = gsub(e, "^[^\n]-:%d+: ", "", 1)
+        end
+        res = { n = 2, false, e }
         last_err = nil
     end
     rec.res = res
     rec.done = true
+end
+
+-- The function's name as its caller sees it ('?' under pcall), as
+-- luaL_argerror reports it.
+local function fname()
+    local info = getinfo(2, "n")
+    return info and info.name or "?"
 end
 
 local function check(level)
@@ -84,7 +98,8 @@ end
 
 local function spawn(f, ...)
     if type(f) ~= "function" then
-        error("bad argument #1 to 'spawn' (Lua function expected)", 2)
+        error("bad argument #1 to '" .. fname() .. "' (Lua function expected)",
+              2)
     end
     check(2)
     next_id = next_id + 1
@@ -117,13 +132,13 @@ local function wait(...)
     for i = 1, n do
         local co = select(i, ...)
         if type(co) ~= "thread" then
-            error("bad argument #" .. i
-                  .. " to 'wait' (lua thread expected)", 2)
+            error("bad argument #" .. i .. " to '" .. fname()
+                  .. "' (lua thread expected)", 2)
         end
         local rec = recs[co]
         if not rec then
-            error("bad argument #" .. i
-                  .. " to 'wait' (lua thread expected)", 2)
+            error("bad argument #" .. i .. " to '" .. fname()
+                  .. "' (lua thread expected)", 2)
         end
         if rec.parent ~= me then
             error("only the parent coroutine can wait on the thread", 2)
@@ -153,7 +168,8 @@ end
 
 local function kill(co)
     if type(co) ~= "thread" then
-        error("bad argument #1 to 'kill' (lua thread expected)", 2)
+        error("bad argument #1 to '" .. fname() .. "' (lua thread expected)",
+              2)
     end
     check(2)
     local rec = recs[co]

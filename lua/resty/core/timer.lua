@@ -27,6 +27,13 @@ local _M = { version = base.version }
 local timers = {}
 local next_id = 0
 
+-- The API function's name as its caller sees it ('?' under pcall), as
+-- luaL_argerror reports it.
+local function fname()
+    local info = getinfo(3, "n")
+    return info and info.name or "?"
+end
+
 local function add(name, every, ...)
     local n = select("#", ...)
     if n < 2 then
@@ -35,6 +42,7 @@ local function add(name, every, ...)
     local delay, callback = ...
     local d = tonumber(delay)
     if type(delay) ~= "number" and not d then
+        name = fname()
         error("bad argument #1 to '" .. name .. "' (number expected, got "
               .. type(delay) .. ")", 3)
     end
@@ -43,6 +51,7 @@ local function add(name, every, ...)
         error("delay cannot be zero", 3)
     end
     if type(callback) ~= "function" then
+        name = fname()
         error("bad argument #2 to '" .. name .. "' (Lua function expected)", 3)
     end
     next_id = next_id + 1
@@ -81,12 +90,15 @@ end
 
 local timer = ngx.timer
 
+-- Not tail calls: add() raises errors at level 3, the caller of these.
 function timer.at(...)
-    return add("at", false, ...)
+    local ok, err = add("at", false, ...)
+    return ok, err
 end
 
 function timer.every(...)
-    return add("every", true, ...)
+    local ok, err = add("every", true, ...)
+    return ok, err
 end
 
 function timer.running_count()
