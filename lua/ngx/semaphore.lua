@@ -72,7 +72,7 @@ function _M.post(self, n)
     end
     local num = n and tonumber(n) or 1
     if num < 1 then
-        return error("no negative number")
+        return error("positive number required")
     end
     C.mg_sema_post(self.sem, num)
     return true

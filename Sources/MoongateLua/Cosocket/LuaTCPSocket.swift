@@ -208,9 +208,10 @@ final class LuaTCPSocket: LuaTCPEvents {
         LuaTCPSocket.push(.fail("timeout", partial), to: rd.thread)
     }
 
-    /// A failed read (other than a timeout) closes the connection, as in ngx_lua.
+    /// A failed read closes the connection, as in ngx_lua, except a timeout or the
+    /// peer's end of stream (the socket stays usable until `close`).
     private func finish(_ r: ReadResult) -> ReadResult {
-        if case .fail = r { closeChannel() }
+        if case .fail(let e, _) = r, e != "closed" { closeChannel() }
         return r
     }
 

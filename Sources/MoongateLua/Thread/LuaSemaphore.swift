@@ -36,7 +36,8 @@ final class LuaSemaphore {
                 resources -= 1
                 w.thread.resume { co in
                     lua_pushboolean(co, 1)
-                    return 1
+                    lua_pushnil(co)
+                    return 2
                 }
             }
         }
@@ -50,7 +51,7 @@ final class LuaSemaphore {
             guard let self, let w, let i = self.waiters.firstIndex(where: { $0 === w }) else { return }
             self.waiters.remove(at: i)
             w.thread.resume { co in
-                lua_pushnil(co)
+                lua_pushboolean(co, 0)
                 lua_pushstring(co, "timeout")
                 return 2
             }
@@ -89,8 +90,8 @@ public func mg_sema_count(_ p: UnsafeMutableRawPointer?) -> Int32 {
 }
 
 /// `int mg_sema_wait(void *sem, int ms, char **err)`: 0 got one, -5 timeout without
-/// waiting (`ms == 0`), -2 the caller yields and is resumed with `true` or
-/// `nil, "timeout"`, -1/-100/-101 with an error.
+/// waiting (`ms == 0`), -2 the caller yields and is resumed with `true, nil` or
+/// `false, "timeout"`, -1/-100/-101 with an error.
 @_cdecl("mg_sema_wait")
 public func mg_sema_wait(_ p: UnsafeMutableRawPointer?, _ ms: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
     guard let p else { return FFI.error }

@@ -20,6 +20,7 @@ local error = error
 local select = select
 local floor = math.floor
 local sub = string.sub
+local getinfo = debug.getinfo
 local errmsg = base.get_errmsg_ptr()
 local get_size_ptr = base.get_size_ptr
 
@@ -46,9 +47,13 @@ local found_ptr = ffi_new("int[1]")
 
 local _M = { version = base.version }
 
--- Drops the `found` flag recv returns for receiveuntil.
+-- A read's values as ngx_lua returns them: the data alone, or nil, the
+-- error and the partial data.
 local function three(d, e, p)
-    return d, e, p
+    if d then
+        return d
+    end
+    return nil, e, p
 end
 
 local methods = {}
@@ -56,6 +61,17 @@ local mt = { __index = methods }
 
 local function raise(rc, level)
     error(ffi_string(errmsg[0]), level + 1)
+end
+
+-- luaL_argerror's message: the function's name as its caller sees it ('?'
+-- under pcall), and the argument number without self for method calls.
+local function argerror(narg, msg)
+    local info = getinfo(2, "n")
+    local name = info and info.name or "?"
+    if info and info.namewhat == "method" then
+        narg = narg - 1
+    end
+    error("bad argument #" .. narg .. " to '" .. name .. "' (" .. msg .. ")", 3)
 end
 
 local function check_self(self, name)
@@ -78,8 +94,7 @@ end
 function methods.connect(self, host, port, opts)
     local s = check_self(self, "connect")
     if type(host) ~= "string" then
-        error("bad argument #1 to 'connect' (string expected, got "
-              .. type(host) .. ")", 2)
+        argerror(2, "string expected, got " .. type(host))
     end
     local pool, pool_size
     local p
@@ -90,13 +105,11 @@ function methods.connect(self, host, port, opts)
         end
     else
         if type(port) == "table" or port == nil then
-            error("bad argument #2 to 'connect' (number expected, got "
-                  .. type(port) .. ")", 2)
+            argerror(3, "number expected, got " .. type(port))
         end
         p = tonumber(port)
         if not p then
-            error("bad argument #2 to 'connect' (number expected, got "
-                  .. type(port) .. ")", 2)
+            argerror(3, "number expected, got " .. type(port))
         end
         if p < 0 or p > 65535 then
             return nil, "bad port number: " .. tostring(port)
@@ -104,8 +117,7 @@ function methods.connect(self, host, port, opts)
     end
     if opts ~= nil then
         if type(opts) ~= "table" then
-            error("bad argument #3 to 'connect' (table expected, got "
-                  .. type(opts) .. ")", 2)
+            argerror(4, "table expected, got " .. type(opts))
         end
         pool = opts.pool
         if pool ~= nil and type(pool) ~= "string" then
@@ -179,8 +191,8 @@ function methods.send(self, data)
     elseif td == "nil" then
         data = "nil"
     elseif td ~= "string" then
-        error("bad argument #1 to 'send' (string, number, boolean, nil, "
-              .. "or array table expected, got " .. td .. ")", 2)
+        argerror(2, "string, number, boolean, nil, or array table "
+                 .. "expected, got " .. td)
     end
     local rc = C.mg_tcp_send(s, data, #data, errmsg)
     if rc == -2 then
@@ -226,14 +238,14 @@ function methods.receive(self, pat, ...)
     end
     local n = tonumber(pat)
     if type(pat) == "string" and not n then
-        error("bad argument #1 to 'receive' (bad pattern argument)", 2)
+        argerror(2, "bad pattern argument")
     end
     if not n then
-        error("bad argument #1 to 'receive' (bad pattern argument)", 2)
+        argerror(2, "bad pattern argument")
     end
     n = floor(n)
     if n < 0 then
-        error("bad argument #1 to 'receive' (bad pattern argument)", 2)
+        argerror(2, "bad pattern argument")
     end
     if n == 0 then
         return ""
@@ -245,11 +257,10 @@ function methods.receiveany(self, max)
     local s = check_self(self, "receiveany")
     local n = tonumber(max)
     if not n then
-        error("bad argument #1 to 'receiveany' (number expected, got "
-              .. type(max) .. ")", 2)
+        argerror(2, "number expected, got " .. type(max))
     end
     if n <= 0 then
-        error("bad argument #1 to 'receiveany' (bad max argument)", 2)
+        argerror(2, "bad max argument")
     end
     return three(recv(s, 3, floor(n)))
 end
@@ -257,8 +268,7 @@ end
 function methods.receiveuntil(self, pat, opts)
     local s = check_self(self, "receiveuntil")
     if type(pat) ~= "string" then
-        error("bad argument #1 to 'receiveuntil' (string expected, got "
-              .. type(pat) .. ")", 2)
+        argerror(2, "string expected, got " .. type(pat))
     end
     if #pat == 0 then
         return nil, "pattern is empty"
@@ -266,8 +276,7 @@ function methods.receiveuntil(self, pat, opts)
     local inclusive = false
     if opts ~= nil then
         if type(opts) ~= "table" then
-            error("bad argument #2 to 'receiveuntil' (table expected, got "
-                  .. type(opts) .. ")", 2)
+            argerror(3, "table expected, got " .. type(opts))
         end
         local v = opts.inclusive
         if v ~= nil then
@@ -296,7 +305,13 @@ function methods.receiveuntil(self, pat, opts)
         if found then
             boundary_seen = true
         end
-        return d, e, p
+        if d then
+            return d
+        end
+        if e then
+            return nil, e, p
+        end
+        return nil
     end
 end
 
