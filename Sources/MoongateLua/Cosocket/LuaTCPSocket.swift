@@ -422,8 +422,9 @@ final class LuaTCPSocket: LuaTCPEvents {
         if busyWriting { return "socket busy writing" }
         if pos < inbuf.count { return "unread data in buffer" }
         if eof || !ch.isActive {
+            // The peer already closed (ngx_lua sees it when it checks the connection).
             closeChannel()
-            return "connection in dubious state"
+            return "closed"
         }
         let key = poolKey
         let s = size ?? poolSize

@@ -54,12 +54,12 @@ final class LuaUDPSocket {
         guard let loop = LuaScheduler.loop else { return .failed("no event loop") }
         let h = Handler()
         h.owner = self
-        let bindHost = address.protocol == .inet6 ? "::" : "0.0.0.0"
+        // A connected socket, as ngx_lua's: ICMP errors come back as ECONNREFUSED.
         DatagramBootstrap(group: loop)
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(h) }
             }
-            .bind(host: bindHost, port: 0)
+            .connect(to: address)
             .whenComplete { [weak self] r in
                 guard let self else { return }
                 switch r {
