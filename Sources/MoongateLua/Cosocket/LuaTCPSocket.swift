@@ -1,5 +1,6 @@
 import CLuaJIT
 import MoongateCore
+import MoongateHTTP
 import NIOCore
 import NIOPosix
 
@@ -42,6 +43,11 @@ final class LuaTCPSocket: LuaTCPEvents {
     /// "host:port" for log messages.
     private var peerName = ""
     private let logErrors: Bool
+    /// The request or timer that connected the socket: only it may use the connection
+    /// (ngx_lua's "bad request"), and its end closes it.
+    private weak var owner: LuaRequestContext?
+    /// `ngx.req.socket()`: reads the request body instead of a connection.
+    private var bodyStream = false
 
     init(conf: LuaMainConf) {
         connectTimeout = conf.socketConnectTimeout
@@ -55,7 +61,43 @@ final class LuaTCPSocket: LuaTCPEvents {
         channel?.close(promise: nil)
     }
 
-    var isConnected: Bool { channel != nil }
+    var isConnected: Bool { channel != nil || bodyStream }
+
+    /// Whether `ctx` may use this socket (the one that connected it, if connected).
+    func usable(by ctx: LuaRequestContext?) -> Bool {
+        guard isConnected, let o = owner else { return true }
+        return o === ctx
+    }
+
+    /// Binds the connection to the running request or timer.
+    private func bindOwner(_ ctx: LuaRequestContext) {
+        if owner === ctx { return }
+        owner = ctx
+        ctx.onRelease.append { [weak self, weak ctx] in
+            guard let self, let ctx, self.owner === ctx else { return }
+            _ = self.close()
+            self.owner = nil
+        }
+    }
+
+    /// Feeds the request body to a `ngx.req.socket()` socket.
+    func attachBody(_ ctx: LuaRequestContext, _ r: HTTPRequest) {
+        bodyStream = true
+        bindOwner(ctx)
+        // Not through whenComplete when complete: it runs at once, inside the
+        // mutation of r.body.
+        if r.body.complete {
+            inbuf.append(contentsOf: r.body.data)
+            eof = true
+            return
+        }
+        r.body.whenComplete { [weak self, weak r] in
+            guard let self, let r else { return }
+            self.inbuf.append(contentsOf: r.body.data)
+            self.eof = true
+            self.tryFinishRead()
+        }
+    }
 
     // MARK: connect
 
@@ -70,6 +112,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         poolKey = key
         if let s = poolSize { self.poolSize = s }
         LuaConnectionPool.ensure(key, size: self.poolSize)
+        bindOwner(thread.context)
         if let idle = LuaConnectionPool.take(key) {
             attach(idle.channel, idle.handler)
             reusedTimes = idle.reused + 1
@@ -184,7 +227,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     /// Starts a read: returns the result when it completes now, or nil after parking
     /// `thread` (resumed with the results later).
     func receive(_ p: Pattern, thread: LuaThread) -> ReadResult? {
-        guard channel != nil else { return .fail("closed", []) }
+        guard channel != nil || bodyStream else { return .fail("closed", []) }
         if reader != nil { return .fail("socket busy reading", []) }
         if let r = evaluate(p) { return finish(r) }
         let timer = readTimeout > 0 ? LuaTimerHeap.add(ms: readTimeout) { [weak self] in self?.readTimedOut() } : nil
@@ -438,6 +481,10 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     /// `close`: nil or "closed".
     func close() -> String? {
+        if bodyStream {
+            bodyStream = false
+            return nil
+        }
         guard channel != nil else { return "closed" }
         if let rd = reader {
             reader = nil

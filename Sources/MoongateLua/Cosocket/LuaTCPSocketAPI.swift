@@ -15,6 +15,19 @@ let cosocketPhases: LuaPhase = [.rewrite, .access, .content, .timer, .serverRewr
     return Unmanaged<LuaTCPSocket>.fromOpaque(p).takeUnretainedValue()
 }
 
+/// The socket behind `p` if the running request may use it; else `err` says why.
+private func tcpFor(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> LuaTCPSocket? {
+    guard let s = tcp(p) else {
+        FFIError.set(err, "bad socket")
+        return nil
+    }
+    guard s.usable(by: LuaRuntime.current) else {
+        FFIError.set(err, "bad request")
+        return nil
+    }
+    return s
+}
+
 /// The context check every cosocket call makes: nil, or the status with `err` set.
 func cosocketCheck(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32? {
     guard let ctx = LuaRuntime.current else {
@@ -54,7 +67,8 @@ public func mg_tcp_connect(
     _ pool: UnsafePointer<CChar>?, _ pl: Int, _ poolSize: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
-    guard let s = tcp(p), let thread = LuaThread.running else {
+    guard let s = tcpFor(p, err) else { return FFI.badContext }
+    guard let thread = LuaThread.running else {
         FFIError.set(err, "no thread")
         return FFI.error
     }
@@ -82,7 +96,8 @@ public func mg_tcp_receive(
     _ found: UnsafeMutablePointer<Int32>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
-    guard let s = tcp(p), let thread = LuaThread.running else {
+    guard let s = tcpFor(p, err) else { return FFI.badContext }
+    guard let thread = LuaThread.running else {
         FFIError.set(err, "no thread")
         return FFI.error
     }
@@ -119,7 +134,8 @@ public func mg_tcp_send(
     _ p: UnsafeMutableRawPointer?, _ data: UnsafePointer<UInt8>?, _ len: Int, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
-    guard let s = tcp(p), let thread = LuaThread.running else {
+    guard let s = tcpFor(p, err) else { return FFI.badContext }
+    guard let thread = LuaThread.running else {
         FFIError.set(err, "no thread")
         return FFI.error
     }
@@ -146,7 +162,8 @@ public func mg_tcp_setkeepalive(
     _ p: UnsafeMutableRawPointer?, _ timeout: Int32, _ size: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
-    guard let s = tcp(p), let rt = LuaRuntime.shared else { return FFI.error }
+    guard let s = tcpFor(p, err) else { return FFI.badContext }
+    guard let rt = LuaRuntime.shared else { return FFI.error }
     if let e = s.setKeepalive(
         timeoutMs: timeout >= 0 ? Int(timeout) : nil, size: size > 0 ? Int(size) : nil, conf: rt.mainConf)
     {
@@ -167,10 +184,35 @@ public func mg_tcp_reused(_ p: UnsafeMutableRawPointer?) -> Int32 {
 @_cdecl("mg_tcp_close")
 public func mg_tcp_close(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
-    guard let s = tcp(p) else { return FFI.error }
+    guard let s = tcpFor(p, err) else { return FFI.badContext }
     if let e = s.close() {
         FFIError.set(err, e)
         return FFI.error
     }
+    return FFI.ok
+}
+
+/// `int mg_req_socket(void **out, char **err)`: a socket reading the request body
+/// (`ngx.req.socket()`); -1 with "no body" or another reason.
+@_cdecl("mg_req_socket")
+public func mg_req_socket(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    if let rc = cosocketCheck(err) { return rc }
+    guard let ctx = LuaRuntime.current, let r = ctx.request, let rt = LuaRuntime.shared else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    if r.head.chunked == false && (r.head.contentLength ?? 0) <= 0 {
+        FFIError.set(err, "no body")
+        return FFI.error
+    }
+    // ngx_lua marks the body as taken; a second call finds it there.
+    if r.moduleContexts["lua_req_socket"] != nil {
+        FFIError.set(err, "request body already exists")
+        return FFI.error
+    }
+    let s = LuaTCPSocket(conf: rt.mainConf)
+    r.moduleContexts["lua_req_socket"] = s
+    s.attachBody(ctx, r)
+    out?.pointee = Unmanaged.passRetained(s).toOpaque()
     return FFI.ok
 }

@@ -31,6 +31,8 @@ public final class LuaRequestContext {
     var cleanupRegistered = false
     /// Light threads spawned by this request or timer (nil until the first spawn).
     var lightThreads: LuaLightThreads? = nil
+    /// Run when the request or timer ends (cosockets close their connections).
+    var onRelease: [() -> Void] = []
 
     init(request: HTTPRequest?, phase: LuaPhase) {
         self.request = request
@@ -58,6 +60,9 @@ public final class LuaRequestContext {
         entry?.abandon()
         entry = nil
         lightThreads?.killAll()
+        let hooks = onRelease
+        onRelease = []
+        for h in hooks { h() }
     }
 
     /// Logs with the request's context appended (or none for timers).

@@ -39,6 +39,7 @@ ffi.cdef [[
     int mg_tcp_setkeepalive(void *s, int timeout, int size, char **err);
     int mg_tcp_reused(void *s);
     int mg_tcp_close(void *s, char **err);
+    int mg_req_socket(void **out, char **err);
 ]]
 
 local out_ptr = ffi_new("void *[1]")
@@ -399,6 +400,30 @@ function socket.connect(host, port, opts)
         return nil, err
     end
     return sock
+end
+
+-- ngx.req.socket(): reads the request body with the receive methods.
+local req_methods = {
+    receive = methods.receive,
+    receiveany = methods.receiveany,
+    receiveuntil = methods.receiveuntil,
+    settimeout = methods.settimeout,
+    settimeouts = methods.settimeouts,
+}
+local req_mt = { __index = req_methods }
+
+function ngx.req.socket(raw)
+    if raw then
+        return nil, "raw request socket not supported yet"
+    end
+    local rc = C.mg_req_socket(out_ptr, errmsg)
+    if rc == 0 then
+        return setmetatable({ ffi_gc(out_ptr[0], C.mg_tcp_gc) }, req_mt)
+    end
+    if rc == -1 then
+        return nil, ffi_string(errmsg[0])
+    end
+    error(ffi_string(errmsg[0]), 2)
 end
 
 _M.tcp = tcp
