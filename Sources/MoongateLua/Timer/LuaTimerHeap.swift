@@ -39,11 +39,15 @@ enum LuaTimerHeap {
     /// Entries in the heap, cancelled ones included until they surface.
     static var count: Int { heap.count }
 
-    /// Runs `f` after `ms` milliseconds (from the cached time, as nginx's timers).
+    /// The monotonic clock in ms. Not the cached time: on a kept-alive connection it
+    /// may be up to one signal poll (50 ms) old, and a sleep would come back early.
+    static var nowMsec: Int64 { Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000) }
+
+    /// Runs `f` after `ms` milliseconds.
     @discardableResult
     static func add(ms: Int, _ f: @escaping () -> Void) -> LuaTimerEntry {
         seq &+= 1
-        let e = LuaTimerEntry(deadline: CachedTime.monotonicMsec + Int64(max(ms, 0)), seq: seq, action: f)
+        let e = LuaTimerEntry(deadline: nowMsec + Int64(max(ms, 0)), seq: seq, action: f)
         push(e)
         if e.deadline < armedDeadline { rearm() }
         return e
@@ -72,7 +76,7 @@ enum LuaTimerHeap {
         while let top = heap.first, top.cancelled { _ = pop() }
         guard let top = heap.first, let loop = LuaScheduler.loop else { return }
         armedDeadline = top.deadline
-        let delay = max(top.deadline - CachedTime.monotonicMsec, 0)
+        let delay = max(top.deadline - nowMsec, 0)
         armed = loop.scheduleTask(in: .milliseconds(delay)) { fire() }
     }
 
@@ -80,7 +84,7 @@ enum LuaTimerHeap {
         armed = nil
         armedDeadline = .max
         CachedTime.update()
-        let now = CachedTime.monotonicMsec
+        let now = nowMsec
         var due: [() -> Void] = []
         while let top = heap.first, top.deadline <= now {
             if let f = pop().take() { due.append(f) }

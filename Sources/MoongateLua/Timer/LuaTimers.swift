@@ -8,7 +8,7 @@ import MoongateHTTP
 /// (lua/resty/core/timer.lua), keyed by the timer's id.
 enum LuaTimers {
     /// Timers waiting for their deadline, by id.
-    nonisolated(unsafe) private static var pendingTimers: [Int: (entry: LuaTimerEntry, every: Int)] = [:]
+    nonisolated(unsafe) private static var pendingTimers: [Int: (entry: LuaTimerEntry, every: Int, log: String)] = [:]
     /// Timer callbacks running now.
     nonisolated(unsafe) private(set) static var running = 0
     nonisolated(unsafe) private static var hooked = false
@@ -16,10 +16,11 @@ enum LuaTimers {
     static var pending: Int { pendingTimers.count }
 
     /// Adds timer `id`; `every` > 0 makes it repeat every `every` ms.
-    static func add(id: Int, delayMs: Int, every: Int) {
+    /// `log` is the creating request's ", client: ..., server: ..." (timers log it).
+    static func add(id: Int, delayMs: Int, every: Int, log: String) {
         hookWorkerExit()
         let e = LuaTimerHeap.add(ms: delayMs) { expire(id, premature: false) }
-        pendingTimers[id] = (e, every)
+        pendingTimers[id] = (e, every, log)
     }
 
     private static func expire(_ id: Int, premature: Bool) {
@@ -27,19 +28,21 @@ enum LuaTimers {
         var keep = false
         if t.every > 0, !premature, !WorkerInfo.exiting {
             // As ngx_lua: the next run is scheduled before this one starts.
-            add(id: id, delayMs: t.every, every: t.every)
+            add(id: id, delayMs: t.every, every: t.every, log: t.log)
             keep = true
         }
-        run(id, premature: premature, keep: keep)
+        run(id, premature: premature, keep: keep, log: t.log)
     }
 
-    private static func run(_ id: Int, premature: Bool, keep: Bool) {
+    private static func run(_ id: Int, premature: Bool, keep: Bool, log: String) {
         guard let rt = LuaRuntime.shared,
             let runner = LuaModuleRef.function(rt, module: "resty.core.timer", field: "run")
         else { return }
         let max = rt.mainConf.maxRunningTimers
         let overloaded = running >= max
         let ctx = LuaRequestContext(request: nil, phase: .timer)
+        // nginx gives each timer a fake connection with a number of its own.
+        ctx.timerLog = (ConnectionRegistry.shared.nextConnectionNumber(), log)
         if !overloaded { running += 1 }
         let thread = LuaThread(runtime: rt, context: ctx) { outcome in
             if !overloaded { running -= 1 }
@@ -99,7 +102,13 @@ public func mg_timer_add(_ id: Int32, _ delay: Double, _ every: Int32, _ err: Un
         FFIError.set(err, "too many pending timers")
         return FFI.error
     }
-    LuaTimers.add(id: Int(id), delayMs: ms, every: every != 0 ? max(ms, 1) : 0)
+    var log = ctx.timerLog?.suffix ?? ""
+    if let r = ctx.request {
+        let l = r.server.listens.first
+        let host = l.map { $0.host == "*" ? "0.0.0.0" : $0.host } ?? "0.0.0.0"
+        log = ", client: \(r.connection.remoteAddress), server: \(host):\(l?.port ?? 80)"
+    }
+    LuaTimers.add(id: Int(id), delayMs: ms, every: every != 0 ? max(ms, 1) : 0, log: log)
     return FFI.ok
 }
 

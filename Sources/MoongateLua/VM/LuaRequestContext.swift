@@ -31,6 +31,8 @@ public final class LuaRequestContext {
     var cleanupRegistered = false
     /// Light threads spawned by this request or timer (nil until the first spawn).
     var lightThreads: LuaLightThreads? = nil
+    /// A timer's fake connection number and log context (", client: ..., server: ...").
+    var timerLog: (connection: Int, suffix: String)? = nil
     /// Run when the request or timer ends (cosockets close their connections).
     var onRelease: [() -> Void] = []
 
@@ -69,6 +71,8 @@ public final class LuaRequestContext {
     func log(_ level: LogLevel, _ message: String) {
         if let r = request {
             r.log(level, message)
+        } else if let t = timerLog {
+            ErrorLog.shared.log(level, message, connection: t.connection, context: ", context: ngx.timer" + t.suffix)
         } else {
             let suffix = phase == .timer ? ", context: ngx.timer" : phase == .initWorker ? ", context: init_worker_by_lua*" : ""
             ErrorLog.shared.log(level, message, context: suffix)
