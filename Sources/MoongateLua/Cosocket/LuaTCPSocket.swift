@@ -124,17 +124,49 @@ final class LuaTCPSocket: LuaTCPEvents {
             if unix {
                 address = try SocketAddress(unixDomainSocketPath: String(host.dropFirst(5)))
                 peerName = host
-            } else {
-                guard let ip = LuaHostResolver.resolve(host) else {
-                    return .failed("no resolver defined to resolve \"\(host)\"")
-                }
+            } else if let ip = LuaHostResolver.resolve(host) {
                 address = try SocketAddress(ipAddress: ip, port: port)
                 peerName = "\(ip):\(port)"
+            } else if let conf = LuaResolverConf.current, !conf.servers.isEmpty {
+                busyConnecting = true
+                LuaDNSClient.resolve(host, conf: conf) { [weak self] r in
+                    guard let self else { return }
+                    self.busyConnecting = false
+                    switch r {
+                    case .success(let addrs):
+                        guard let ip = addrs.first, let a = try? SocketAddress(ipAddress: ip, port: port) else {
+                            LuaTCPSocket.fail(thread, "bad address")
+                            return
+                        }
+                        self.peerName = "\(ip):\(port)"
+                        self.startConnect(a, thread: thread)
+                    case .failure(let e):
+                        LuaTCPSocket.fail(thread, e.message)
+                    }
+                }
+                return .again
+            } else {
+                return .failed("no resolver defined to resolve \"\(host)\"")
             }
         } catch {
             return .failed(LuaSocketError.message(for: error))
         }
-        guard let loop = LuaScheduler.loop else { return .failed("no event loop") }
+        guard LuaScheduler.loop != nil else { return .failed("no event loop") }
+        startConnect(address, thread: thread)
+        return .again
+    }
+
+    /// Resumes `thread` with `nil, msg`.
+    static func fail(_ thread: LuaThread, _ msg: String) {
+        thread.resume { co in
+            lua_pushnil(co)
+            lua_pushstring(co, msg)
+            return 2
+        }
+    }
+
+    private func startConnect(_ address: SocketAddress, thread: LuaThread) {
+        guard let loop = LuaScheduler.loop else { return }
         busyConnecting = true
         let h = LuaTCPHandler()
         let timeout = connectTimeout
@@ -168,14 +200,9 @@ final class LuaTCPSocket: LuaTCPEvents {
                             thread.context.log(.error, "connect() failed (\(code): \(LuaSocketError.strerrorText(code).capitalizedFirst))")
                         }
                     }
-                    thread.resume { co in
-                        lua_pushnil(co)
-                        lua_pushstring(co, msg)
-                        return 2
-                    }
+                    LuaTCPSocket.fail(thread, msg)
                 }
             }
-        return .again
     }
 
     enum ConnectStart {

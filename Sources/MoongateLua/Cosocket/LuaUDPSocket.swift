@@ -42,16 +42,36 @@ final class LuaUDPSocket {
         do {
             if port < 0 {
                 address = try SocketAddress(unixDomainSocketPath: String(host.dropFirst(5)))
-            } else {
-                guard let ip = LuaHostResolver.resolve(host) else {
-                    return .failed("no resolver defined to resolve \"\(host)\"")
-                }
+            } else if let ip = LuaHostResolver.resolve(host) {
                 address = try SocketAddress(ipAddress: ip, port: port)
+            } else if let conf = LuaResolverConf.current, !conf.servers.isEmpty {
+                LuaDNSClient.resolve(host, conf: conf) { [weak self] r in
+                    guard let self else { return }
+                    switch r {
+                    case .success(let addrs):
+                        guard let ip = addrs.first, let a = try? SocketAddress(ipAddress: ip, port: port) else {
+                            LuaTCPSocket.fail(thread, "bad address")
+                            return
+                        }
+                        self.open(a, thread: thread)
+                    case .failure(let e):
+                        LuaTCPSocket.fail(thread, e.message)
+                    }
+                }
+                return .again
+            } else {
+                return .failed("no resolver defined to resolve \"\(host)\"")
             }
         } catch {
             return .failed(LuaSocketError.message(for: error))
         }
-        guard let loop = LuaScheduler.loop else { return .failed("no event loop") }
+        guard LuaScheduler.loop != nil else { return .failed("no event loop") }
+        open(address, thread: thread)
+        return .again
+    }
+
+    private func open(_ address: SocketAddress, thread: LuaThread) {
+        guard let loop = LuaScheduler.loop else { return }
         let h = Handler()
         h.owner = self
         // A connected socket, as ngx_lua's: ICMP errors come back as ECONNREFUSED.
@@ -72,14 +92,9 @@ final class LuaUDPSocket {
                     }
                 case .failure(let e):
                     let m = LuaSocketError.message(for: e)
-                    thread.resume { co in
-                        lua_pushnil(co)
-                        lua_pushstring(co, m)
-                        return 2
-                    }
+                    LuaTCPSocket.fail(thread, m)
                 }
             }
-        return .again
     }
 
     fileprivate func received(_ d: [UInt8]) {

@@ -1,0 +1,83 @@
+import MoongateConfig
+import MoongateCore
+import MoongateHTTP
+
+/// nginx's `resolver` and `resolver_timeout`, as cosockets use them. One setting per
+/// configuration: the last `resolver` read wins (nginx keeps one per location).
+final class LuaResolverConf {
+    /// Name servers as "ip:port".
+    var servers: [(host: String, port: Int)] = []
+    /// `valid=`: overrides the answers' TTL (ms), nil to use the TTL.
+    var validMs: Int?
+    /// `ipv6=off` skips AAAA lookups.
+    var ipv6 = true
+    var timeoutMs = 30_000
+
+    /// The configuration being served (set when a configuration is loaded).
+    nonisolated(unsafe) static var current: LuaResolverConf?
+
+    static func of(_ c: BuildContext) -> LuaResolverConf {
+        if let r = c.cycle.moduleConf["resolver"] as? LuaResolverConf { return r }
+        let r = LuaResolverConf()
+        c.cycle.moduleConf["resolver"] = r
+        current = r
+        return r
+    }
+
+    /// Registers the directives.
+    static func register() {
+        let R = DirectiveRegistry.register
+        R(DirectiveSpec("resolver", [.http, .server, .location], .atLeast(1))) { d, c in
+            let r = of(c)
+            r.servers = []
+            for a in d.args.map(\.value) {
+                if a.hasPrefix("valid=") {
+                    guard let v = ConfUnits.milliseconds(String(a.dropFirst(6))) else {
+                        throw ConfigError("invalid parameter \"\(a)\"", at: d.location)
+                    }
+                    r.validMs = v
+                } else if a.hasPrefix("ipv6=") {
+                    let v = a.dropFirst(5)
+                    guard v == "on" || v == "off" else {
+                        throw ConfigError("invalid parameter \"\(a)\"", at: d.location)
+                    }
+                    r.ipv6 = v == "on"
+                } else if a.hasPrefix("status_zone=") {
+                    continue
+                } else {
+                    guard let s = parseServer(a) else {
+                        throw ConfigError("host not found in resolver \"\(a)\"", at: d.location)
+                    }
+                    r.servers.append(s)
+                }
+            }
+        }
+        R(DirectiveSpec("resolver_timeout", [.http, .server, .location], .exactly(1))) { d, c in
+            guard let v = ConfUnits.milliseconds(d.args[0].value) else {
+                throw ConfigError("\"resolver_timeout\" directive invalid value", at: d.location)
+            }
+            of(c).timeoutMs = v
+        }
+    }
+
+    /// "1.2.3.4", "1.2.3.4:53", "[::1]:53", "localhost".
+    static func parseServer(_ a: String) -> (host: String, port: Int)? {
+        var host = a
+        var port = 53
+        if a.hasPrefix("[") {
+            guard let close = a.firstIndex(of: "]") else { return nil }
+            host = String(a[a.index(after: a.startIndex)..<close])
+            let rest = a[a.index(after: close)...]
+            if rest.hasPrefix(":") {
+                guard let p = Int(rest.dropFirst()) else { return nil }
+                port = p
+            }
+        } else if a.filter({ $0 == ":" }).count == 1, let i = a.firstIndex(of: ":") {
+            host = String(a[..<i])
+            guard let p = Int(a[a.index(after: i)...]) else { return nil }
+            port = p
+        }
+        guard let ip = LuaHostResolver.resolve(host) else { return nil }
+        return (ip, port)
+    }
+}
