@@ -15,11 +15,19 @@ final class LuaTimerEntry {
     }
 
     /// Stops the entry from firing.
-    func cancel() { action = nil }
+    func cancel() {
+        guard action != nil else { return }
+        action = nil
+        if inHeap { LuaTimerHeap.noteCancelled() }
+    }
+
+    /// Still in the heap (not fired or popped yet).
+    fileprivate var inHeap = true
 
     var cancelled: Bool { action == nil }
 
     fileprivate func take() -> (() -> Void)? {
+        inHeap = false
         defer { action = nil }
         return action
     }
@@ -35,6 +43,8 @@ enum LuaTimerHeap {
     nonisolated(unsafe) private static var armed: Scheduled<Void>?
     nonisolated(unsafe) private static var armedDeadline = Int64.max
     nonisolated(unsafe) private static var seq: UInt64 = 0
+    /// Cancelled entries still in the heap (socket timeouts are mostly cancelled).
+    nonisolated(unsafe) private static var cancelledCount = 0
 
     /// Entries in the heap, cancelled ones included until they surface.
     static var count: Int { heap.count }
@@ -93,6 +103,18 @@ enum LuaTimerHeap {
         if armed == nil { rearm() }
     }
 
+    /// Drops cancelled entries once they are most of the heap, so that cancelled
+    /// 60 s read timeouts do not pile up under load.
+    fileprivate static func noteCancelled() {
+        cancelledCount += 1
+        guard cancelledCount > 1024, cancelledCount * 2 > heap.count else { return }
+        let live = heap.filter { !$0.cancelled }
+        for e in heap where e.cancelled { e.inHeap = false }
+        heap = []
+        for e in live { push(e) }
+        cancelledCount = 0
+    }
+
     private static func less(_ a: LuaTimerEntry, _ b: LuaTimerEntry) -> Bool {
         a.deadline < b.deadline || (a.deadline == b.deadline && a.seq < b.seq)
     }
@@ -110,6 +132,8 @@ enum LuaTimerHeap {
 
     private static func pop() -> LuaTimerEntry {
         let top = heap[0]
+        if top.cancelled && top.inHeap { cancelledCount -= 1 }
+        top.inHeap = false
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last
