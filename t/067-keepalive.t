@@ -161,3 +161,57 @@ GET /t
 hello
 nilclosed
 reused: 0
+
+
+
+=== TEST 6: backlog queues connects while the pool is full
+--- http_config eval: $::HttpConfig
+--- config
+    location = /t {
+        content_by_lua_block {
+            local port = $TEST_NGINX_RAND_PORT_1
+            local opts = { pool = "bl", pool_size = 1, backlog = 1 }
+            local a = ngx.socket.tcp()
+            assert(a:connect("127.0.0.1", port, opts))
+            local tb = ngx.thread.spawn(function()
+                local b = ngx.socket.tcp()
+                local ok, err = b:connect("127.0.0.1", port, opts)
+                ngx.say("b: ", ok, " ", err, " reused ", b:getreusedtimes())
+            end)
+            local c = ngx.socket.tcp()
+            ngx.say("c: ", c:connect("127.0.0.1", port, opts))
+            fetch(a)
+            ngx.say("a keepalive: ", a:setkeepalive())
+            ngx.thread.wait(tb)
+        }
+    }
+--- request
+GET /t
+--- response_body
+c: niltoo many waiting connect operations
+a keepalive: 1
+b: 1 nil reused 1
+
+
+
+=== TEST 7: a queued connect times out
+--- http_config eval: $::HttpConfig
+--- config
+    location = /t {
+        content_by_lua_block {
+            local port = $TEST_NGINX_RAND_PORT_1
+            local opts = { pool = "bl2", pool_size = 1, backlog = 5 }
+            local a = ngx.socket.tcp()
+            assert(a:connect("127.0.0.1", port, opts))
+            local b = ngx.socket.tcp()
+            b:settimeout(50)
+            ngx.say("b: ", b:connect("127.0.0.1", port, opts))
+            a:close()
+            ngx.say("c: ", b:connect("127.0.0.1", port, opts))
+        }
+    }
+--- request
+GET /t
+--- response_body
+b: niltimeout
+c: 1

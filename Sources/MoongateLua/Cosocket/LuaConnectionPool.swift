@@ -26,13 +26,25 @@ enum LuaConnectionPool {
             timer?.cancel()
             LuaConnectionPool.remove(self)
             channel.close(promise: nil)
+            LuaConnectionPool.closed(key)
         }
     }
 
     final class Pool {
         let size: Int
         var idle: [Idle] = []
+        /// Open connections of the pool, in use or idle (what `backlog` limits).
+        var connections = 0
+        /// Connects queued by `backlog` while the pool was full.
+        var waiting: [Waiter] = []
         init(size: Int) { self.size = size }
+    }
+
+    /// A connect queued by the `backlog` option.
+    final class Waiter {
+        let go: () -> Void
+        var timer: LuaTimerEntry?
+        init(go: @escaping () -> Void) { self.go = go }
     }
 
     nonisolated(unsafe) private static var pools: [String: Pool] = [:]
@@ -66,6 +78,47 @@ enum LuaConnectionPool {
             c.timer = LuaTimerHeap.add(ms: timeoutMs) { [weak c] in c?.drop() }
         }
         p.idle.append(c)
+        // A connect waiting in the backlog takes this connection.
+        wakeOne(p)
+    }
+
+    /// Whether the pool has `size` open connections.
+    static func isFull(_ key: String) -> Bool {
+        guard let p = pools[key] else { return false }
+        return p.connections >= p.size
+    }
+
+    static func waitingCount(_ key: String) -> Int { pools[key]?.waiting.count ?? 0 }
+
+    /// A new connection of the pool opens.
+    static func opened(_ key: String) { pools[key]?.connections += 1 }
+
+    /// A connection of the pool closed: a queued connect may go.
+    static func closed(_ key: String) {
+        guard let p = pools[key] else { return }
+        p.connections = max(p.connections - 1, 0)
+        wakeOne(p)
+    }
+
+    private static func wakeOne(_ p: Pool) {
+        guard !p.waiting.isEmpty, p.connections < p.size || !p.idle.isEmpty else { return }
+        let w = p.waiting.removeFirst()
+        w.timer?.cancel()
+        LuaTimerHeap.post(w.go)
+    }
+
+    /// Queues a connect until the pool has room; `onTimeout` after `timeoutMs`.
+    static func enqueue(_ key: String, timeoutMs: Int, onTimeout: @escaping () -> Void, go: @escaping () -> Void) {
+        guard let p = pools[key] else { return }
+        let w = Waiter(go: go)
+        if timeoutMs > 0 {
+            w.timer = LuaTimerHeap.add(ms: timeoutMs) { [weak p, weak w] in
+                guard let p, let w else { return }
+                p.waiting.removeAll { $0 === w }
+                onTimeout()
+            }
+        }
+        p.waiting.append(w)
     }
 
     static func remove(_ c: Idle) {

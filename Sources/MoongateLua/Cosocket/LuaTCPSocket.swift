@@ -57,8 +57,12 @@ final class LuaTCPSocket: LuaTCPEvents {
         logErrors = conf.socketLogErrors
     }
 
+    /// The pool whose open-connection count includes this socket's connection.
+    private var counted: String?
+
     deinit {
         channel?.close(promise: nil)
+        if let k = counted { LuaConnectionPool.closed(k) }
     }
 
     var isConnected: Bool { channel != nil || bodyStream }
@@ -104,20 +108,54 @@ final class LuaTCPSocket: LuaTCPEvents {
     /// Connects to `host:port` (port < 0: `host` is "unix:/path"). Returns nil when the
     /// connection came from the pool at once, or an error; otherwise `thread` is resumed
     /// with `1` or `nil, err` and `.again` comes back.
-    func connect(host: String, port: Int, pool: String?, poolSize: Int?, thread: LuaThread) -> ConnectStart {
+    func connect(
+        host: String, port: Int, pool: String?, poolSize: Int?, backlog: Int?, thread: LuaThread
+    ) -> ConnectStart {
         if busyConnecting { return .failed("socket busy connecting") }
         closeChannel()
-        let unix = port < 0
-        let key = pool ?? (unix ? host : "\(host):\(port)")
+        let key = pool ?? (port < 0 ? host : "\(host):\(port)")
         poolKey = key
         if let s = poolSize { self.poolSize = s }
         LuaConnectionPool.ensure(key, size: self.poolSize)
         bindOwner(thread.context)
+        return attempt(host: host, port: port, key: key, backlog: backlog, thread: thread)
+    }
+
+    /// Takes an idle connection, queues in the backlog, or opens a new connection.
+    private func attempt(host: String, port: Int, key: String, backlog: Int?, thread: LuaThread) -> ConnectStart {
         if let idle = LuaConnectionPool.take(key) {
             attach(idle.channel, idle.handler)
+            counted = key
             reusedTimes = idle.reused + 1
             return .done
         }
+        if let b = backlog, LuaConnectionPool.isFull(key) {
+            if LuaConnectionPool.waitingCount(key) >= b { return .failed("too many waiting connect operations") }
+            busyConnecting = true
+            LuaConnectionPool.enqueue(
+                key, timeoutMs: connectTimeout,
+                onTimeout: { [weak self] in
+                    self?.busyConnecting = false
+                    LuaTCPSocket.fail(thread, "timeout")
+                },
+                go: { [weak self] in
+                    guard let self, thread.state == .yielded else { return }
+                    self.busyConnecting = false
+                    switch self.attempt(host: host, port: port, key: key, backlog: backlog, thread: thread) {
+                    case .done:
+                        thread.resume { co in
+                            lua_pushinteger(co, 1)
+                            return 1
+                        }
+                    case .failed(let m): LuaTCPSocket.fail(thread, m)
+                    case .again: break
+                    }
+                })
+            return .again
+        }
+        LuaConnectionPool.opened(key)
+        counted = key
+        let unix = port < 0
         reusedTimes = 0
         let address: SocketAddress
         do {
@@ -135,25 +173,36 @@ final class LuaTCPSocket: LuaTCPEvents {
                     switch r {
                     case .success(let addrs):
                         guard let ip = addrs.first, let a = try? SocketAddress(ipAddress: ip, port: port) else {
+                            self.uncount()
                             LuaTCPSocket.fail(thread, "bad address")
                             return
                         }
                         self.peerName = "\(ip):\(port)"
                         self.startConnect(a, thread: thread)
                     case .failure(let e):
+                        self.uncount()
                         LuaTCPSocket.fail(thread, e.message)
                     }
                 }
                 return .again
             } else {
+                uncount()
                 return .failed("no resolver defined to resolve \"\(host)\"")
             }
         } catch {
+            uncount()
             return .failed(LuaSocketError.message(for: error))
         }
-        guard LuaScheduler.loop != nil else { return .failed("no event loop") }
         startConnect(address, thread: thread)
         return .again
+    }
+
+    /// The connection being opened will not be: the pool may take another.
+    private func uncount() {
+        if let k = counted {
+            counted = nil
+            LuaConnectionPool.closed(k)
+        }
     }
 
     /// Resumes `thread` with `nil, msg`.
@@ -192,6 +241,7 @@ final class LuaTCPSocket: LuaTCPEvents {
                         return 1
                     }
                 case .failure(let e):
+                    self.uncount()
                     let msg = LuaSocketError.message(for: e)
                     if self.logErrors {
                         if msg == "timeout" {
@@ -228,6 +278,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     }
 
     private func closeChannel() {
+        if channel != nil { uncount() }
         handler?.owner = nil
         channel?.close(promise: nil)
         channel = nil
@@ -500,6 +551,8 @@ final class LuaTCPSocket: LuaTCPEvents {
         let s = size ?? poolSize
         channel = nil
         handler = nil
+        // The parked connection stays counted in its pool.
+        counted = nil
         LuaConnectionPool.put(
             key, size: s, channel: ch, handler: h, reused: reusedTimes,
             timeoutMs: timeoutMs ?? conf.socketKeepaliveTimeout)

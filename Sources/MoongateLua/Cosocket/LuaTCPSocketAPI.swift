@@ -60,11 +60,13 @@ public func mg_tcp_gc(_ p: UnsafeMutableRawPointer?) {
 }
 
 /// `int mg_tcp_connect(void *s, const char *host, size_t hl, int port, const char *pool,
-/// size_t pl, int pool_size, char **err)`: 0 connected (from the pool), -2 yield, -1 error.
+/// size_t pl, int pool_size, int backlog, char **err)`: 0 connected (from the pool),
+/// -2 yield, -1 error. `backlog` < 0: none.
 @_cdecl("mg_tcp_connect")
 public func mg_tcp_connect(
     _ p: UnsafeMutableRawPointer?, _ host: UnsafePointer<CChar>?, _ hl: Int, _ port: Int32,
-    _ pool: UnsafePointer<CChar>?, _ pl: Int, _ poolSize: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+    _ pool: UnsafePointer<CChar>?, _ pl: Int, _ poolSize: Int32, _ backlog: Int32,
+    _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
     guard let s = tcpFor(p, err) else { return FFI.badContext }
@@ -75,7 +77,7 @@ public func mg_tcp_connect(
     let poolName = pool == nil ? nil : string(pool, pl)
     switch s.connect(
         host: string(host, hl), port: Int(port), pool: poolName, poolSize: poolSize > 0 ? Int(poolSize) : nil,
-        thread: thread)
+        backlog: backlog >= 0 ? Int(backlog) : nil, thread: thread)
     {
     case .done: return FFI.ok
     case .again: return FFI.again

@@ -29,7 +29,7 @@ ffi.cdef [[
     void mg_tcp_gc(void *s);
     int mg_tcp_connect(void *s, const char *host, size_t hl, int port,
                        const char *pool, size_t pl, int pool_size,
-                       char **err);
+                       int backlog, char **err);
     int mg_tcp_receive(void *s, int kind, int n, const unsigned char *pat,
                        size_t pl, int inclusive, const unsigned char **out,
                        size_t *outl, int *found, char **err);
@@ -97,7 +97,7 @@ function methods.connect(self, host, port, opts)
     if type(host) ~= "string" then
         argerror(2, "string expected, got " .. type(host))
     end
-    local pool, pool_size
+    local pool, pool_size, backlog
     local p
     if sub(host, 1, 5) == "unix:" then
         p = -1
@@ -133,7 +133,7 @@ function methods.connect(self, host, port, opts)
                 error("bad \"pool_size\" option value: " .. pool_size, 2)
             end
         end
-        local backlog = opts.backlog
+        backlog = opts.backlog
         if backlog ~= nil then
             if type(backlog) ~= "number" then
                 error("bad \"backlog\" option type: " .. type(backlog), 2)
@@ -144,7 +144,7 @@ function methods.connect(self, host, port, opts)
         end
     end
     local rc = C.mg_tcp_connect(s, host, #host, p, pool, pool and #pool or 0,
-                                pool_size or 0, errmsg)
+                                pool_size or 0, backlog or -1, errmsg)
     if rc == 0 then
         return 1
     end
