@@ -242,3 +242,27 @@ only the parent coroutine can wait on the thread
 GET /t
 --- response_body
 nillua_check_client_abort is off
+
+
+
+=== TEST 12: coroutine.status of light threads
+--- config
+    location = /t {
+        content_by_lua_block {
+            local t = ngx.thread.spawn(function() ngx.sleep(0.01) return 1 end)
+            ngx.say("waiting: ", coroutine.status(t))
+            local t2 = ngx.thread.spawn(function() return 2 end)
+            ngx.say("finished: ", coroutine.status(t2))
+            ngx.thread.wait(t)
+            ngx.say("waited: ", coroutine.status(t))
+            ngx.thread.kill(t2)
+            ngx.say("killed zombie: ", coroutine.status(t2))
+        }
+    }
+--- request
+GET /t
+--- response_body
+waiting: running
+finished: zombie
+waited: dead
+killed zombie: dead

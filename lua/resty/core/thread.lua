@@ -191,6 +191,26 @@ local function kill(co)
     return 1
 end
 
+-- ngx_lua reports light threads by its own scheduler's view: one waiting
+-- for I/O is "running", one that ended but was not waited for a "zombie".
+local co_status = coroutine.status
+
+function coroutine.status(co)
+    local rec = co and recs[co]
+    if rec then
+        if rec.waited then
+            return "dead"
+        end
+        if rec.done then
+            return "zombie"
+        end
+        if co_status(co) == "suspended" then
+            return "running"
+        end
+    end
+    return co_status(co)
+end
+
 local thread = ngx.thread
 thread.spawn = spawn
 thread.wait = wait
