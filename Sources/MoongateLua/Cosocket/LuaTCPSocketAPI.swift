@@ -30,7 +30,8 @@ private func tcpFor(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<U
 
 /// The context check every cosocket call makes: nil, or the status with `err` set.
 func cosocketCheck(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32? {
-    guard let ctx = LuaRuntime.current else {
+    // init_by_lua has no (fake) request in ngx_lua.
+    guard let ctx = LuaRuntime.current, ctx.phase != .initPhase else {
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
