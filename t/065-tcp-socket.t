@@ -208,12 +208,14 @@ falsebad argument #2 to '?' (bad max argument)
         content_by_lua_block {
             local sock = ngx.socket.tcp()
             ngx.say(sock:connect("no-such-host.example", 80))
+            ngx.say(sock:connect("localhost", 80))
         }
     }
 --- request
 GET /t
 --- response_body
 nilno resolver defined to resolve "no-such-host.example"
+nilno resolver defined to resolve "localhost"
 
 
 

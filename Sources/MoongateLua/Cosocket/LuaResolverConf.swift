@@ -1,6 +1,9 @@
 import MoongateConfig
 import MoongateCore
 import MoongateHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// nginx's `resolver` and `resolver_timeout`, as cosockets use them. One setting per
 /// configuration: the last `resolver` read wins (nginx keeps one per location).
@@ -77,7 +80,25 @@ final class LuaResolverConf {
             guard let p = Int(a[a.index(after: i)...]) else { return nil }
             port = p
         }
-        guard let ip = LuaHostResolver.resolve(host) else { return nil }
+        guard let ip = LuaHostResolver.resolve(host) ?? lookup(host) else { return nil }
         return (ip, port)
+    }
+
+    /// A resolver given by name: looked up once while the configuration is read (in
+    /// the master, where blocking is fine), as nginx does.
+    private static func lookup(_ host: String) -> String? {
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &res) == 0, let first = res else { return nil }
+        defer { freeaddrinfo(res) }
+        var buf = [CChar](repeating: 0, count: 64)
+        guard let sa = first.pointee.ai_addr else { return nil }
+        let ok = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+            var a = sin.pointee.sin_addr
+            return inet_ntop(AF_INET, &a, &buf, 64) != nil
+        }
+        return ok ? String(cString: buf) : nil
     }
 }
