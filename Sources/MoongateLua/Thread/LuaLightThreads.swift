@@ -13,7 +13,6 @@ final class LuaLightThreads {
     private var heldEntry: (outcome: LuaThread.Outcome, done: (LuaThread.Outcome) -> Void)?
     /// `ngx.on_abort` was called.
     var abortHandlerSet = false
-    nonisolated(unsafe) private static var nextID = 0
 
     init(context: LuaRequestContext) { self.context = context }
 
@@ -22,12 +21,6 @@ final class LuaLightThreads {
         let lt = LuaLightThreads(context: ctx)
         ctx.lightThreads = lt
         return lt
-    }
-
-    /// A fresh id for a thread about to be spawned.
-    static func newID() -> Int {
-        nextID += 1
-        return nextID
     }
 
     /// Starts the runner for `id` in a new coroutine sharing the context.
