@@ -102,5 +102,9 @@ require "resty.core.args"
 require "resty.core.regex"
 require "resty.core.shdict"
 require "resty.core.subrequest"
+require "resty.core.timer"
+require "resty.core.thread"
+require "resty.core.socket_tcp"
+require "resty.core.socket_udp"
 
 return ngx

@@ -49,7 +49,8 @@ public func mg_raw_log(_ level: Int32, _ msg: UnsafePointer<UInt8>?, _ len: Int)
 /// `int mg_sleep(int ms, const char **err)`: -2, then the caller yields; resumed after `ms`.
 @_cdecl("mg_sleep")
 public func mg_sleep(_ ms: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
-    guard let ctx = LuaRuntime.current else {
+    // init_by_lua has no (fake) request in ngx_lua.
+    guard let ctx = LuaRuntime.current, ctx.phase != .initPhase else {
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }

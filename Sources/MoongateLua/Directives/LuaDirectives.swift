@@ -184,6 +184,7 @@ public enum LuaModule {
             }
             m.sharedDicts.append((name, size, d.location.description, persist))
         }
+        LuaResolverConf.register()
         DirectiveRegistry.onPostConfiguration(postConfiguration)
         ModuleHooks.initMaster.append(initMaster)
         ModuleHooks.initWorker.append(initWorker)

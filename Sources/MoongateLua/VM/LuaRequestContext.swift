@@ -31,6 +31,12 @@ public final class LuaRequestContext {
     var headerScratch: [UInt8] = []
     /// Whether the code is running inside a user coroutine or pcall that cannot yield.
     var cleanupRegistered = false
+    /// Light threads spawned by this request or timer (nil until the first spawn).
+    var lightThreads: LuaLightThreads? = nil
+    /// A timer's fake connection number and log context (", client: ..., server: ...").
+    var timerLog: (connection: Int, suffix: String)? = nil
+    /// Run when the request or timer ends (cosockets close their connections).
+    var onRelease: [() -> Void] = []
 
     init(request: HTTPRequest?, phase: LuaPhase) {
         self.request = request
@@ -57,12 +63,18 @@ public final class LuaRequestContext {
         }
         entry?.abandon()
         entry = nil
+        lightThreads?.killAll()
+        let hooks = onRelease
+        onRelease = []
+        for h in hooks { h() }
     }
 
     /// Logs with the request's context appended (or none for timers).
     func log(_ level: LogLevel, _ message: String) {
         if let r = request {
             r.log(level, message)
+        } else if let t = timerLog {
+            ErrorLog.shared.log(level, message, connection: t.connection, context: ", context: ngx.timer" + t.suffix)
         } else {
             let suffix = phase == .timer ? ", context: ngx.timer" : phase == .initWorker ? ", context: init_worker_by_lua*" : ""
             ErrorLog.shared.log(level, message, context: suffix)

@@ -7,21 +7,15 @@ import NIOCore
 enum LuaScheduler {
     nonisolated(unsafe) static var loop: EventLoop?
 
-    /// Runs `f` after `ms` milliseconds on the worker's loop.
+    /// Runs `f` after `ms` milliseconds on the worker's loop, through the timer heap
+    /// (`ms <= 0`: the ready queue, as `ngx.sleep(0)`).
     @discardableResult
-    static func after(ms: Int, _ f: @escaping () -> Void) -> Scheduled<Void>? {
-        guard let loop else { return nil }
+    static func after(ms: Int, _ f: @escaping () -> Void) -> LuaTimerEntry? {
         if ms <= 0 {
-            loop.execute {
-                CachedTime.update()
-                f()
-            }
+            LuaTimerHeap.post(f)
             return nil
         }
-        return loop.scheduleTask(in: .milliseconds(Int64(ms))) {
-            CachedTime.update()
-            f()
-        }
+        return LuaTimerHeap.add(ms: ms, f)
     }
 }
 

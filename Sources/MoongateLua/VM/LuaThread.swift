@@ -31,11 +31,16 @@ final class LuaThread {
 
     nonisolated(unsafe) private static var pool: [(OpaquePointer, Int32)] = []
 
-    init(runtime: LuaRuntime, context: LuaRequestContext, onDone: @escaping (Outcome) -> Void) {
+    /// Whether the coroutine returns to the pool when done (light threads' coroutines are
+    /// Lua values user code keeps, so they are never reused).
+    private let pooled: Bool
+
+    init(runtime: LuaRuntime, context: LuaRequestContext, pooled: Bool = true, onDone: @escaping (Outcome) -> Void) {
         self.runtime = runtime
         self.context = context
         self.onDone = onDone
-        if let (co, ref) = LuaThread.pool.popLast() {
+        self.pooled = pooled
+        if pooled, let (co, ref) = LuaThread.pool.popLast() {
             self.co = co
             self.ref = ref
         } else {
@@ -83,16 +88,16 @@ final class LuaThread {
                 state = .dead
                 recycle()
                 if let code = context.exitCode {
-                    onDone(.exited(code))
+                    finish(.exited(code))
                 } else {
-                    onDone(.finished)
+                    finish(.finished)
                 }
                 return
             case LUA_YIELD:
                 if let code = context.exitCode {
                     state = .dead
                     discard()
-                    onDone(.exited(code))
+                    finish(.exited(code))
                     return
                 }
                 if let push = pendingPush {
@@ -106,10 +111,25 @@ final class LuaThread {
                 state = .dead
                 let msg = errorWithTraceback()
                 discard()
-                onDone(.failed(msg))
+                finish(.failed(msg))
                 return
             }
         }
+    }
+
+    /// Reports the end, unless light threads of the request keep it alive.
+    private func finish(_ outcome: Outcome) {
+        if let lt = context.lightThreads, lt.entryEnded(self, outcome, onDone) { return }
+        onDone(outcome)
+    }
+
+    /// Stops a thread that is suspended and reports `outcome` as its end (a light thread
+    /// called ngx.exit while the entry thread waited).
+    func terminate(_ outcome: Outcome) {
+        guard state == .yielded || state == .idle else { return }
+        state = .dead
+        discard()
+        onDone(outcome)
     }
 
     private func errorWithTraceback() -> String {
@@ -137,6 +157,10 @@ final class LuaThread {
 
     /// Returns a cleanly finished coroutine to the pool.
     private func recycle() {
+        guard pooled else {
+            discard()
+            return
+        }
         lua_settop(co, 0)
         if LuaThread.pool.count < 512 {
             LuaThread.pool.append((co, ref))

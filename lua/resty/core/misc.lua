@@ -132,7 +132,7 @@ function ngx.sleep(sec)
         end
     end
     if sec < 0 then
-        error("invalid sleep duration \"" .. sec .. "\"", 2)
+        error("invalid sleep duration \"" .. sec * 1000 .. "\"", 2)
     end
     local rc = C.mg_sleep(sec * 1000, errmsg)
     if rc == -2 then

@@ -1,0 +1,70 @@
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Receives a cosocket's bytes and end of stream and hands them to its owner: the
+/// socket in use, or the keepalive pool while the connection idles.
+final class LuaTCPHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    /// What the connection's events go to.
+    weak var owner: LuaTCPEvents?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let b = unwrapInboundIn(data)
+        owner?.received(b)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        owner?.closedByPeer(error: nil)
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? ChannelEvent, e == .inputClosed {
+            owner?.closedByPeer(error: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        owner?.closedByPeer(error: LuaSocketError.message(for: error))
+        context.close(promise: nil)
+    }
+}
+
+/// Receiver of a cosocket connection's events.
+protocol LuaTCPEvents: AnyObject {
+    func received(_ b: ByteBuffer)
+    func closedByPeer(error: String?)
+}
+
+/// ngx_lua's socket error strings.
+enum LuaSocketError {
+    /// The lower-case strerror text ngx_lua reports, or "closed".
+    static func message(for error: Error) -> String {
+        if let e = error as? IOError { return strerrorText(e.errnoCode) }
+        if let e = error as? NIOConnectionError {
+            if let first = e.connectionErrors.first { return message(for: first.error) }
+            if let d = e.dnsAAAAError ?? e.dnsAError { return message(for: d) }
+            return "connection refused"
+        }
+        if let e = error as? ChannelError {
+            switch e {
+            case .connectTimeout: return "timeout"
+            case .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed, .eof: return "closed"
+            default: return "\(e)"
+            }
+        }
+        return "\(error)"
+    }
+
+    /// `strerror(code)` with a lower-case first letter, as ngx_lua prints it.
+    static func strerrorText(_ code: Int32) -> String {
+        guard let p = strerror(code) else { return "error \(code)" }
+        let s = String(cString: p)
+        return s.prefix(1).lowercased() + s.dropFirst()
+    }
+}

@@ -1,0 +1,580 @@
+import CLuaJIT
+import MoongateCore
+import MoongateHTTP
+import NIOCore
+import NIOPosix
+
+/// A TCP cosocket (ngx_http_lua_socket_tcp.c): a NIO client channel whose bytes
+/// collect in a buffer that `receive*` reads from; a read that cannot complete parks the
+/// Lua thread until data, end of stream or its timeout.
+final class LuaTCPSocket: LuaTCPEvents {
+    /// What a `receive*` call waits for.
+    enum Pattern {
+        case line
+        case all
+        case size(Int)
+        case any(Int)
+        case until([UInt8], inclusive: Bool, size: Int?)
+    }
+
+    /// How a read ends.
+    enum ReadResult {
+        case data([UInt8], found: Bool)
+        case fail(String, [UInt8])
+        /// `receiveuntil` with a size: the boundary came right away.
+        case done
+    }
+
+    private(set) var channel: Channel?
+    private var handler: LuaTCPHandler?
+    private var inbuf: [UInt8] = []
+    private var pos = 0
+    private var eof = false
+    private var peerError: String?
+    var connectTimeout: Int
+    var sendTimeout: Int
+    var readTimeout: Int
+    private(set) var reusedTimes = 0
+    private var poolKey = ""
+    private var poolSize = 30
+    private var reader: (thread: LuaThread, pattern: Pattern, timer: LuaTimerEntry?)?
+    private var busyConnecting = false
+    private var busyWriting = false
+    /// "host:port" for log messages.
+    private var peerName = ""
+    private let logErrors: Bool
+    /// The request or timer that connected the socket: only it may use the connection
+    /// (ngx_lua's "bad request"), and its end closes it.
+    private weak var owner: LuaRequestContext?
+    /// `ngx.req.socket()`: reads the request body instead of a connection.
+    private var bodyStream = false
+
+    init(conf: LuaMainConf) {
+        connectTimeout = conf.socketConnectTimeout
+        sendTimeout = conf.socketSendTimeout
+        readTimeout = conf.socketReadTimeout
+        poolSize = conf.socketPoolSize
+        logErrors = conf.socketLogErrors
+    }
+
+    /// The pool whose open-connection count includes this socket's connection.
+    private var counted: String?
+
+    deinit {
+        channel?.close(promise: nil)
+        if let k = counted { LuaConnectionPool.closed(k) }
+    }
+
+    var isConnected: Bool { channel != nil || bodyStream }
+
+    /// Whether `ctx` may use this socket (the one that connected it, if connected).
+    func usable(by ctx: LuaRequestContext?) -> Bool {
+        guard isConnected, let o = owner else { return true }
+        return o === ctx
+    }
+
+    /// Binds the connection to the running request or timer.
+    private func bindOwner(_ ctx: LuaRequestContext) {
+        if owner === ctx { return }
+        owner = ctx
+        ctx.onRelease.append { [weak self, weak ctx] in
+            guard let self, let ctx, self.owner === ctx else { return }
+            _ = self.close()
+            self.owner = nil
+        }
+    }
+
+    /// Feeds the request body to a `ngx.req.socket()` socket.
+    func attachBody(_ ctx: LuaRequestContext, _ r: HTTPRequest) {
+        bodyStream = true
+        bindOwner(ctx)
+        // Not through whenComplete when complete: it runs at once, inside the
+        // mutation of r.body.
+        if r.body.complete {
+            inbuf.append(contentsOf: r.body.data)
+            eof = true
+            return
+        }
+        r.body.whenComplete { [weak self, weak r] in
+            guard let self, let r else { return }
+            self.inbuf.append(contentsOf: r.body.data)
+            self.eof = true
+            self.tryFinishRead()
+        }
+    }
+
+    // MARK: connect
+
+    /// Connects to `host:port` (port < 0: `host` is "unix:/path"). Returns nil when the
+    /// connection came from the pool at once, or an error; otherwise `thread` is resumed
+    /// with `1` or `nil, err` and `.again` comes back.
+    func connect(
+        host: String, port: Int, pool: String?, poolSize: Int?, backlog: Int?, thread: LuaThread
+    ) -> ConnectStart {
+        if busyConnecting { return .failed("socket busy connecting") }
+        closeChannel()
+        let key = pool ?? (port < 0 ? host : "\(host):\(port)")
+        poolKey = key
+        if let s = poolSize { self.poolSize = s }
+        LuaConnectionPool.ensure(key, size: self.poolSize)
+        bindOwner(thread.context)
+        return attempt(host: host, port: port, key: key, backlog: backlog, thread: thread)
+    }
+
+    /// Takes an idle connection, queues in the backlog, or opens a new connection.
+    private func attempt(host: String, port: Int, key: String, backlog: Int?, thread: LuaThread) -> ConnectStart {
+        if let idle = LuaConnectionPool.take(key) {
+            attach(idle.channel, idle.handler)
+            counted = key
+            reusedTimes = idle.reused + 1
+            return .done
+        }
+        if let b = backlog, LuaConnectionPool.isFull(key) {
+            if LuaConnectionPool.waitingCount(key) >= b { return .failed("too many waiting connect operations") }
+            busyConnecting = true
+            LuaConnectionPool.enqueue(
+                key, timeoutMs: connectTimeout,
+                onTimeout: { [weak self] in
+                    self?.busyConnecting = false
+                    LuaTCPSocket.fail(thread, "timeout")
+                },
+                go: { [weak self] in
+                    guard let self, thread.state == .yielded else { return }
+                    self.busyConnecting = false
+                    switch self.attempt(host: host, port: port, key: key, backlog: backlog, thread: thread) {
+                    case .done:
+                        thread.resume { co in
+                            lua_pushinteger(co, 1)
+                            return 1
+                        }
+                    case .failed(let m): LuaTCPSocket.fail(thread, m)
+                    case .again: break
+                    }
+                })
+            return .again
+        }
+        LuaConnectionPool.opened(key)
+        counted = key
+        let unix = port < 0
+        reusedTimes = 0
+        let address: SocketAddress
+        do {
+            if unix {
+                address = try SocketAddress(unixDomainSocketPath: String(host.dropFirst(5)))
+                peerName = host
+            } else if let ip = LuaHostResolver.resolve(host) {
+                address = try SocketAddress(ipAddress: ip, port: port)
+                peerName = "\(ip):\(port)"
+            } else if let conf = LuaResolverConf.current, !conf.servers.isEmpty {
+                busyConnecting = true
+                LuaDNSClient.resolve(host, conf: conf) { [weak self] r in
+                    guard let self else { return }
+                    self.busyConnecting = false
+                    switch r {
+                    case .success(let addrs):
+                        guard let ip = addrs.first, let a = try? SocketAddress(ipAddress: ip, port: port) else {
+                            self.uncount()
+                            LuaTCPSocket.fail(thread, "bad address")
+                            return
+                        }
+                        self.peerName = "\(ip):\(port)"
+                        self.startConnect(a, thread: thread)
+                    case .failure(let e):
+                        self.uncount()
+                        LuaTCPSocket.fail(thread, e.message)
+                    }
+                }
+                return .again
+            } else {
+                uncount()
+                return .failed("no resolver defined to resolve \"\(host)\"")
+            }
+        } catch {
+            uncount()
+            return .failed(LuaSocketError.message(for: error))
+        }
+        startConnect(address, thread: thread)
+        return .again
+    }
+
+    /// The connection being opened will not be: the pool may take another.
+    private func uncount() {
+        if let k = counted {
+            counted = nil
+            LuaConnectionPool.closed(k)
+        }
+    }
+
+    /// Resumes `thread` with `nil, msg`.
+    static func fail(_ thread: LuaThread, _ msg: String) {
+        thread.resume { co in
+            lua_pushnil(co)
+            lua_pushstring(co, msg)
+            return 2
+        }
+    }
+
+    private func startConnect(_ address: SocketAddress, thread: LuaThread) {
+        guard let loop = LuaScheduler.loop else { return }
+        busyConnecting = true
+        let h = LuaTCPHandler()
+        let timeout = connectTimeout
+        ClientBootstrap(group: loop)
+            .connectTimeout(.milliseconds(Int64(max(timeout, 1))))
+            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .channelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(h) }
+            }
+            .connect(to: address)
+            .whenComplete { [weak self] result in
+                CachedTime.update()
+                guard let self else {
+                    if case .success(let ch) = result { ch.close(promise: nil) }
+                    return
+                }
+                self.busyConnecting = false
+                switch result {
+                case .success(let ch):
+                    self.attach(ch, h)
+                    thread.resume { co in
+                        lua_pushinteger(co, 1)
+                        return 1
+                    }
+                case .failure(let e):
+                    self.uncount()
+                    let msg = LuaSocketError.message(for: e)
+                    if self.logErrors {
+                        if msg == "timeout" {
+                            thread.context.log(.error, "lua tcp socket connect timed out, when connecting to \(self.peerName)")
+                        } else if let code = LuaTCPSocket.errno(of: e) {
+                            thread.context.log(.error, "connect() failed (\(code): \(LuaSocketError.strerrorText(code).capitalizedFirst))")
+                        }
+                    }
+                    LuaTCPSocket.fail(thread, msg)
+                }
+            }
+    }
+
+    enum ConnectStart {
+        case done
+        case again
+        case failed(String)
+    }
+
+    static func errno(of e: Error) -> Int32? {
+        if let io = e as? IOError { return io.errnoCode }
+        if let c = e as? NIOConnectionError, let f = c.connectionErrors.first { return errno(of: f.error) }
+        return nil
+    }
+
+    private func attach(_ ch: Channel, _ h: LuaTCPHandler) {
+        channel = ch
+        handler = h
+        h.owner = self
+        inbuf = []
+        pos = 0
+        eof = false
+        peerError = nil
+    }
+
+    private func closeChannel() {
+        if channel != nil { uncount() }
+        handler?.owner = nil
+        channel?.close(promise: nil)
+        channel = nil
+        handler = nil
+        inbuf = []
+        pos = 0
+    }
+
+    // MARK: events
+
+    func received(_ b: ByteBuffer) {
+        inbuf.append(contentsOf: b.readableBytesView)
+        tryFinishRead()
+    }
+
+    func closedByPeer(error: String?) {
+        eof = true
+        if let error, peerError == nil { peerError = error }
+        tryFinishRead()
+    }
+
+    // MARK: reading
+
+    /// Starts a read: returns the result when it completes now, or nil after parking
+    /// `thread` (resumed with the results later).
+    func receive(_ p: Pattern, thread: LuaThread) -> ReadResult? {
+        guard channel != nil || bodyStream else { return .fail("closed", []) }
+        if reader != nil { return .fail("socket busy reading", []) }
+        if let r = evaluate(p) { return finish(r) }
+        let timer = readTimeout > 0 ? LuaTimerHeap.add(ms: readTimeout) { [weak self] in self?.readTimedOut() } : nil
+        reader = (thread, p, timer)
+        return nil
+    }
+
+    private func tryFinishRead() {
+        guard let rd = reader, let r = evaluate(rd.pattern) else { return }
+        reader = nil
+        rd.timer?.cancel()
+        LuaTCPSocket.push(finish(r), to: rd.thread)
+    }
+
+    private func readTimedOut() {
+        guard let rd = reader else { return }
+        reader = nil
+        if logErrors { rd.thread.context.log(.error, "lua tcp socket read timed out") }
+        let partial = Array(inbuf[pos...])
+        consume(inbuf.count - pos)
+        LuaTCPSocket.push(.fail("timeout", partial), to: rd.thread)
+    }
+
+    /// A failed read closes the connection, as in ngx_lua, except a timeout or the
+    /// peer's end of stream (the socket stays usable until `close`).
+    private func finish(_ r: ReadResult) -> ReadResult {
+        if case .fail(let e, _) = r, e != "closed" { closeChannel() }
+        return r
+    }
+
+    /// Pushes a read's results onto a resumed thread: `data, nil, nil, found`,
+    /// `nil, err, partial` or `nil`.
+    static func push(_ r: ReadResult, to thread: LuaThread) {
+        thread.resume { co in
+            switch r {
+            case .data(let d, let found):
+                d.withUnsafeBufferPointer { p in
+                    p.withMemoryRebound(to: CChar.self) { lua_pushlstring(co, $0.baseAddress, $0.count) }
+                }
+                lua_pushnil(co)
+                lua_pushnil(co)
+                lua_pushboolean(co, found ? 1 : 0)
+                return 4
+            case .fail(let e, let partial):
+                lua_pushnil(co)
+                lua_pushstring(co, e)
+                partial.withUnsafeBufferPointer { p in
+                    p.withMemoryRebound(to: CChar.self) { lua_pushlstring(co, $0.baseAddress, $0.count) }
+                }
+                return 3
+            case .done:
+                lua_pushnil(co)
+                return 1
+            }
+        }
+    }
+
+    private func consume(_ n: Int) {
+        pos += n
+        if pos >= inbuf.count {
+            inbuf.removeAll(keepingCapacity: true)
+            pos = 0
+        } else if pos > 65536 {
+            inbuf.removeFirst(pos)
+            pos = 0
+        }
+    }
+
+    private func closedError() -> String { peerError ?? "closed" }
+
+    private func evaluate(_ p: Pattern) -> ReadResult? {
+        let avail = inbuf.count - pos
+        switch p {
+        case .line:
+            if let nl = inbuf[pos...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = inbuf[pos..<nl].filter { $0 != UInt8(ascii: "\r") }
+                consume(nl - pos + 1)
+                return .data(line, found: false)
+            }
+            if eof {
+                let partial = inbuf[pos...].filter { $0 != UInt8(ascii: "\r") }
+                consume(avail)
+                return .fail(closedError(), partial)
+            }
+            return nil
+        case .all:
+            guard eof else { return nil }
+            let d = Array(inbuf[pos...])
+            consume(avail)
+            if let e = peerError { return .fail(e, d) }
+            return .data(d, found: false)
+        case .size(let n):
+            if avail >= n {
+                let d = Array(inbuf[pos..<(pos + n)])
+                consume(n)
+                return .data(d, found: false)
+            }
+            if eof {
+                let d = Array(inbuf[pos...])
+                consume(avail)
+                return .fail(closedError(), d)
+            }
+            return nil
+        case .any(let max):
+            if avail > 0 {
+                let n = min(avail, max)
+                let d = Array(inbuf[pos..<(pos + n)])
+                consume(n)
+                return .data(d, found: false)
+            }
+            if eof { return .fail(closedError(), []) }
+            return nil
+        case .until(let pat, let inclusive, let size):
+            let hay = inbuf[pos...]
+            if let i = LuaTCPSocket.find(pat, in: hay) {
+                let before = i - pos
+                if let s = size, before > s {
+                    let d = Array(inbuf[pos..<(pos + s)])
+                    consume(s)
+                    return .data(d, found: false)
+                }
+                if let _ = size, before == 0, !inclusive {
+                    consume(pat.count)
+                    return .done
+                }
+                var d = Array(inbuf[pos..<i])
+                if inclusive { d += pat }
+                consume(before + pat.count)
+                return .data(d, found: size != nil)
+            }
+            let safe = LuaTCPSocket.safePrefix(pat, in: hay)
+            if let s = size, safe >= s, s > 0 {
+                let d = Array(inbuf[pos..<(pos + s)])
+                consume(s)
+                return .data(d, found: false)
+            }
+            if eof {
+                let d = Array(inbuf[pos...])
+                consume(avail)
+                return .fail(closedError(), d)
+            }
+            return nil
+        }
+    }
+
+    /// Index of `pat` in `hay` (absolute indices), or nil.
+    static func find(_ pat: [UInt8], in hay: ArraySlice<UInt8>) -> Int? {
+        guard !pat.isEmpty, hay.count >= pat.count else { return nil }
+        let first = pat[0]
+        var i = hay.startIndex
+        let last = hay.endIndex - pat.count
+        while i <= last {
+            if hay[i] == first {
+                var k = 1
+                while k < pat.count && hay[i + k] == pat[k] { k += 1 }
+                if k == pat.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// How many leading bytes of `hay` cannot be the start of `pat` (a match may still
+    /// begin in the rest once more bytes arrive).
+    static func safePrefix(_ pat: [UInt8], in hay: ArraySlice<UInt8>) -> Int {
+        let n = hay.count
+        var start = max(0, n - pat.count + 1)
+        while start < n {
+            var ok = true
+            var k = 0
+            while start + k < n {
+                if hay[hay.startIndex + start + k] != pat[k] {
+                    ok = false
+                    break
+                }
+                k += 1
+            }
+            if ok { return start }
+            start += 1
+        }
+        return n
+    }
+
+    // MARK: writing, pool, close
+
+    /// Sends `bytes`; `thread` is resumed with the count or `nil, err`.
+    func send(_ bytes: UnsafeRawBufferPointer, thread: LuaThread) -> String? {
+        guard let ch = channel else { return "closed" }
+        if busyWriting { return "socket busy writing" }
+        var b = ch.allocator.buffer(capacity: bytes.count)
+        b.writeBytes(bytes)
+        let n = bytes.count
+        busyWriting = true
+        var done = false
+        let timer = sendTimeout > 0 ? LuaTimerHeap.add(ms: sendTimeout) { [weak self] in
+            guard let self, !done else { return }
+            done = true
+            self.busyWriting = false
+            if self.logErrors { thread.context.log(.error, "lua tcp socket write timed out") }
+            self.closeChannel()
+            thread.resume { co in
+                lua_pushnil(co)
+                lua_pushstring(co, "timeout")
+                return 2
+            }
+        } : nil
+        ch.writeAndFlush(b).whenComplete { [weak self] r in
+            guard !done else { return }
+            done = true
+            timer?.cancel()
+            self?.busyWriting = false
+            switch r {
+            case .success:
+                thread.resume { co in
+                    lua_pushinteger(co, n)
+                    return 1
+                }
+            case .failure(let e):
+                let msg = LuaSocketError.message(for: e)
+                self?.closeChannel()
+                thread.resume { co in
+                    lua_pushnil(co)
+                    lua_pushstring(co, msg)
+                    return 2
+                }
+            }
+        }
+        return nil
+    }
+
+    /// `setkeepalive`: parks the connection in the pool; nil or an error.
+    func setKeepalive(timeoutMs: Int?, size: Int?, conf: LuaMainConf) -> String? {
+        guard let ch = channel, let h = handler else { return "closed" }
+        if reader != nil { return "socket busy reading" }
+        if busyWriting { return "socket busy writing" }
+        if pos < inbuf.count { return "unread data in buffer" }
+        if eof || !ch.isActive {
+            // The peer already closed (ngx_lua sees it when it checks the connection).
+            closeChannel()
+            return "closed"
+        }
+        let key = poolKey
+        let s = size ?? poolSize
+        channel = nil
+        handler = nil
+        // The parked connection stays counted in its pool.
+        counted = nil
+        LuaConnectionPool.put(
+            key, size: s, channel: ch, handler: h, reused: reusedTimes,
+            timeoutMs: timeoutMs ?? conf.socketKeepaliveTimeout)
+        return nil
+    }
+
+    /// `close`: nil or "closed".
+    func close() -> String? {
+        if bodyStream {
+            bodyStream = false
+            return nil
+        }
+        guard channel != nil else { return "closed" }
+        if let rd = reader {
+            reader = nil
+            rd.timer?.cancel()
+        }
+        closeChannel()
+        return nil
+    }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

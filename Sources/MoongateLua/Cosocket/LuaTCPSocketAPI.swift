@@ -1,0 +1,221 @@
+import CLuaJIT
+import MoongateCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// FFI of ngx.socket.tcp (lua/resty/core/socket_tcp.lua). A socket handle is a retained
+// `LuaTCPSocket` pointer released by the Lua object's finalizer.
+
+/// Phases where cosockets work (ngx_lua: rewrite, access, content, timer, ssl_cert...).
+let cosocketPhases: LuaPhase = [.rewrite, .access, .content, .timer, .serverRewrite, .precontent, .sslCert]
+
+@inline(__always) private func tcp(_ p: UnsafeMutableRawPointer?) -> LuaTCPSocket? {
+    guard let p else { return nil }
+    return Unmanaged<LuaTCPSocket>.fromOpaque(p).takeUnretainedValue()
+}
+
+/// The socket behind `p` if the running request may use it; else `err` says why.
+private func tcpFor(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> LuaTCPSocket? {
+    guard let s = tcp(p) else {
+        FFIError.set(err, "bad socket")
+        return nil
+    }
+    guard s.usable(by: LuaRuntime.current) else {
+        FFIError.set(err, "bad request")
+        return nil
+    }
+    return s
+}
+
+/// The context check every cosocket call makes: nil, or the status with `err` set.
+func cosocketCheck(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32? {
+    // init_by_lua has no (fake) request in ngx_lua.
+    guard let ctx = LuaRuntime.current, ctx.phase != .initPhase else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    guard cosocketPhases.contains(ctx.phase) else {
+        FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
+        return FFI.badContext
+    }
+    return nil
+}
+
+/// `int mg_tcp_new(void **out, char **err)`.
+@_cdecl("mg_tcp_new")
+public func mg_tcp_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    if let rc = cosocketCheck(err) { return rc }
+    guard let rt = LuaRuntime.shared else { return FFI.error }
+    out?.pointee = Unmanaged.passRetained(LuaTCPSocket(conf: rt.mainConf)).toOpaque()
+    return FFI.ok
+}
+
+/// `void mg_tcp_gc(void *s)`.
+@_cdecl("mg_tcp_gc")
+public func mg_tcp_gc(_ p: UnsafeMutableRawPointer?) {
+    guard let p else { return }
+    let s = Unmanaged<LuaTCPSocket>.fromOpaque(p)
+    _ = s.takeUnretainedValue().close()
+    s.release()
+}
+
+/// `int mg_tcp_connect(void *s, const char *host, size_t hl, int port, const char *pool,
+/// size_t pl, int pool_size, int backlog, char **err)`: 0 connected (from the pool),
+/// -2 yield, -1 error. `backlog` < 0: none.
+@_cdecl("mg_tcp_connect")
+public func mg_tcp_connect(
+    _ p: UnsafeMutableRawPointer?, _ host: UnsafePointer<CChar>?, _ hl: Int, _ port: Int32,
+    _ pool: UnsafePointer<CChar>?, _ pl: Int, _ poolSize: Int32, _ backlog: Int32,
+    _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    if let rc = cosocketCheck(err) { return rc }
+    guard let s = tcpFor(p, err) else { return FFI.badContext }
+    guard let thread = LuaThread.running else {
+        FFIError.set(err, "no thread")
+        return FFI.error
+    }
+    let poolName = pool == nil ? nil : string(pool, pl)
+    switch s.connect(
+        host: string(host, hl), port: Int(port), pool: poolName, poolSize: poolSize > 0 ? Int(poolSize) : nil,
+        backlog: backlog >= 0 ? Int(backlog) : nil, thread: thread)
+    {
+    case .done: return FFI.ok
+    case .again: return FFI.again
+    case .failed(let m):
+        FFIError.set(err, m)
+        return FFI.error
+    }
+}
+
+/// `int mg_tcp_receive(void *s, int kind, int n, const unsigned char *pat, size_t pl,
+/// int inclusive, const unsigned char **out, size_t *outl, int *found, char **err)`:
+/// kind 0 "*l", 1 "*a", 2 size n, 3 receiveany(n), 4 receiveuntil (n = size or -1).
+/// 0 data, -1 `err` with the partial data in `out`, -2 yield, -4 boundary (nil).
+@_cdecl("mg_tcp_receive")
+public func mg_tcp_receive(
+    _ p: UnsafeMutableRawPointer?, _ kind: Int32, _ n: Int32, _ pat: UnsafePointer<UInt8>?, _ pl: Int,
+    _ inclusive: Int32, _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ outl: UnsafeMutablePointer<Int>?,
+    _ found: UnsafeMutablePointer<Int32>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    if let rc = cosocketCheck(err) { return rc }
+    guard let s = tcpFor(p, err) else { return FFI.badContext }
+    guard let thread = LuaThread.running else {
+        FFIError.set(err, "no thread")
+        return FFI.error
+    }
+    let pattern: LuaTCPSocket.Pattern
+    switch kind {
+    case 0: pattern = .line
+    case 1: pattern = .all
+    case 2: pattern = .size(Int(n))
+    case 3: pattern = .any(Int(n))
+    default:
+        let bytes = pat.map { Array(UnsafeBufferPointer(start: $0, count: pl)) } ?? []
+        pattern = .until(bytes, inclusive: inclusive != 0, size: n >= 0 ? Int(n) : nil)
+    }
+    guard let r = s.receive(pattern, thread: thread) else { return FFI.again }
+    found?.pointee = 0
+    switch r {
+    case .data(let d, let f):
+        found?.pointee = f ? 1 : 0
+        d.withUnsafeBytes { FFIScratch.put(bytes: $0, out, outl) }
+        return FFI.ok
+    case .fail(let e, let partial):
+        FFIError.set(err, e)
+        partial.withUnsafeBytes { FFIScratch.put(bytes: $0, out, outl) }
+        return FFI.error
+    case .done:
+        return FFI.done
+    }
+}
+
+/// `int mg_tcp_send(void *s, const unsigned char *data, size_t len, char **err)`:
+/// -2 yield (resumed with the byte count or nil, err), -1 error.
+@_cdecl("mg_tcp_send")
+public func mg_tcp_send(
+    _ p: UnsafeMutableRawPointer?, _ data: UnsafePointer<UInt8>?, _ len: Int, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    if let rc = cosocketCheck(err) { return rc }
+    guard let s = tcpFor(p, err) else { return FFI.badContext }
+    guard let thread = LuaThread.running else {
+        FFIError.set(err, "no thread")
+        return FFI.error
+    }
+    if let e = s.send(UnsafeRawBufferPointer(start: data, count: len), thread: thread) {
+        FFIError.set(err, e)
+        return FFI.error
+    }
+    return FFI.again
+}
+
+/// `int mg_tcp_settimeouts(void *s, int connect, int send, int read)`: -1 keeps a value.
+@_cdecl("mg_tcp_settimeouts")
+public func mg_tcp_settimeouts(_ p: UnsafeMutableRawPointer?, _ c: Int32, _ w: Int32, _ r: Int32) -> Int32 {
+    guard let s = tcp(p) else { return FFI.error }
+    if c >= 0 { s.connectTimeout = Int(c) }
+    if w >= 0 { s.sendTimeout = Int(w) }
+    if r >= 0 { s.readTimeout = Int(r) }
+    return FFI.ok
+}
+
+/// `int mg_tcp_setkeepalive(void *s, int timeout, int size, char **err)`: -1 = default.
+@_cdecl("mg_tcp_setkeepalive")
+public func mg_tcp_setkeepalive(
+    _ p: UnsafeMutableRawPointer?, _ timeout: Int32, _ size: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    if let rc = cosocketCheck(err) { return rc }
+    guard let s = tcpFor(p, err) else { return FFI.badContext }
+    guard let rt = LuaRuntime.shared else { return FFI.error }
+    if let e = s.setKeepalive(
+        timeoutMs: timeout >= 0 ? Int(timeout) : nil, size: size > 0 ? Int(size) : nil, conf: rt.mainConf)
+    {
+        FFIError.set(err, e)
+        return FFI.error
+    }
+    return FFI.ok
+}
+
+/// `int mg_tcp_reused(void *s)`: reuse count, -1 when not connected.
+@_cdecl("mg_tcp_reused")
+public func mg_tcp_reused(_ p: UnsafeMutableRawPointer?) -> Int32 {
+    guard let s = tcp(p), s.isConnected else { return -1 }
+    return Int32(s.reusedTimes)
+}
+
+/// `int mg_tcp_close(void *s, char **err)`.
+@_cdecl("mg_tcp_close")
+public func mg_tcp_close(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    if let rc = cosocketCheck(err) { return rc }
+    guard let s = tcpFor(p, err) else { return FFI.badContext }
+    if let e = s.close() {
+        FFIError.set(err, e)
+        return FFI.error
+    }
+    return FFI.ok
+}
+
+/// `int mg_req_socket(void **out, char **err)`: a socket reading the request body
+/// (`ngx.req.socket()`); -1 with "no body" or another reason.
+@_cdecl("mg_req_socket")
+public func mg_req_socket(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    if let rc = cosocketCheck(err) { return rc }
+    guard let ctx = LuaRuntime.current, let r = ctx.request, let rt = LuaRuntime.shared else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    if r.head.chunked == false && (r.head.contentLength ?? 0) <= 0 {
+        FFIError.set(err, "no body")
+        return FFI.error
+    }
+    // ngx_lua marks the body as taken; a second call finds it there.
+    if r.moduleContexts["lua_req_socket"] != nil {
+        FFIError.set(err, "request body already exists")
+        return FFI.error
+    }
+    let s = LuaTCPSocket(conf: rt.mainConf)
+    r.moduleContexts["lua_req_socket"] = s
+    s.attachBody(ctx, r)
+    out?.pointee = Unmanaged.passRetained(s).toOpaque()
+    return FFI.ok
+}

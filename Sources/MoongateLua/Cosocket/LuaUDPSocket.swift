@@ -1,0 +1,188 @@
+import CLuaJIT
+import MoongateCore
+import NIOCore
+import NIOPosix
+
+/// A UDP cosocket (ngx_http_lua_socket_udp.c): a NIO datagram channel connected to one
+/// peer; datagrams queue until `receive` takes them.
+final class LuaUDPSocket {
+    final class Handler: ChannelInboundHandler {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        weak var owner: LuaUDPSocket?
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let env = unwrapInboundIn(data)
+            owner?.received(Array(env.data.readableBytesView))
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: Error) {
+            owner?.failed(LuaSocketError.message(for: error))
+        }
+    }
+
+    private(set) var channel: Channel?
+    private var peer: SocketAddress?
+    private var queue: [[UInt8]] = []
+    private var lastError: String?
+    var readTimeout: Int
+    private var reader: (thread: LuaThread, size: Int, timer: LuaTimerEntry?)?
+    private let logErrors: Bool
+
+    init(conf: LuaMainConf) {
+        readTimeout = conf.socketReadTimeout
+        logErrors = conf.socketLogErrors
+    }
+
+    deinit { channel?.close(promise: nil) }
+
+    /// `setpeername`: binds a local socket for the peer's family; nil or an error.
+    func setPeer(host: String, port: Int, thread: LuaThread) -> LuaTCPSocket.ConnectStart {
+        close()
+        let address: SocketAddress
+        do {
+            if port < 0 {
+                address = try SocketAddress(unixDomainSocketPath: String(host.dropFirst(5)))
+            } else if let ip = LuaHostResolver.resolve(host) {
+                address = try SocketAddress(ipAddress: ip, port: port)
+            } else if let conf = LuaResolverConf.current, !conf.servers.isEmpty {
+                LuaDNSClient.resolve(host, conf: conf) { [weak self] r in
+                    guard let self else { return }
+                    switch r {
+                    case .success(let addrs):
+                        guard let ip = addrs.first, let a = try? SocketAddress(ipAddress: ip, port: port) else {
+                            LuaTCPSocket.fail(thread, "bad address")
+                            return
+                        }
+                        self.open(a, thread: thread)
+                    case .failure(let e):
+                        LuaTCPSocket.fail(thread, e.message)
+                    }
+                }
+                return .again
+            } else {
+                return .failed("no resolver defined to resolve \"\(host)\"")
+            }
+        } catch {
+            return .failed(LuaSocketError.message(for: error))
+        }
+        guard LuaScheduler.loop != nil else { return .failed("no event loop") }
+        open(address, thread: thread)
+        return .again
+    }
+
+    private func open(_ address: SocketAddress, thread: LuaThread) {
+        guard let loop = LuaScheduler.loop else { return }
+        let h = Handler()
+        h.owner = self
+        // A connected socket, as ngx_lua's: ICMP errors come back as ECONNREFUSED.
+        DatagramBootstrap(group: loop)
+            .channelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(h) }
+            }
+            .connect(to: address)
+            .whenComplete { [weak self] r in
+                guard let self else { return }
+                switch r {
+                case .success(let ch):
+                    self.channel = ch
+                    self.peer = address
+                    thread.resume { co in
+                        lua_pushinteger(co, 1)
+                        return 1
+                    }
+                case .failure(let e):
+                    let m = LuaSocketError.message(for: e)
+                    LuaTCPSocket.fail(thread, m)
+                }
+            }
+    }
+
+    fileprivate func received(_ d: [UInt8]) {
+        queue.append(d)
+        finishRead()
+    }
+
+    fileprivate func failed(_ e: String) {
+        lastError = e
+        finishRead()
+    }
+
+    /// `send`: nil when sent (synchronously queued), or an error.
+    func send(_ bytes: UnsafeRawBufferPointer) -> String? {
+        guard let ch = channel, let peer else { return "closed" }
+        var b = ch.allocator.buffer(capacity: bytes.count)
+        b.writeBytes(bytes)
+        ch.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: b), promise: nil)
+        return nil
+    }
+
+    /// `receive(size)`: a datagram now, an error, or nil after parking `thread`.
+    func receive(size: Int, thread: LuaThread) -> Result<[UInt8], LuaUDPError>? {
+        guard channel != nil else { return .failure(LuaUDPError(message: "closed")) }
+        if reader != nil { return .failure(LuaUDPError(message: "socket busy")) }
+        if let r = take(size) { return r }
+        let timer = readTimeout > 0 ? LuaTimerHeap.add(ms: readTimeout) { [weak self] in
+            guard let self, let rd = self.reader else { return }
+            self.reader = nil
+            if self.logErrors { rd.thread.context.log(.error, "lua udp socket read timed out") }
+            LuaUDPSocket.push(.failure(LuaUDPError(message: "timeout")), to: rd.thread)
+        } : nil
+        reader = (thread, size, timer)
+        return nil
+    }
+
+    private func take(_ size: Int) -> Result<[UInt8], LuaUDPError>? {
+        if !queue.isEmpty {
+            let d = queue.removeFirst()
+            return .success(Array(d.prefix(size)))
+        }
+        if let e = lastError {
+            lastError = nil
+            return .failure(LuaUDPError(message: e))
+        }
+        return nil
+    }
+
+    private func finishRead() {
+        guard let rd = reader, let r = take(rd.size) else { return }
+        reader = nil
+        rd.timer?.cancel()
+        LuaUDPSocket.push(r, to: rd.thread)
+    }
+
+    static func push(_ r: Result<[UInt8], LuaUDPError>, to thread: LuaThread) {
+        thread.resume { co in
+            switch r {
+            case .success(let d):
+                d.withUnsafeBufferPointer { p in
+                    p.withMemoryRebound(to: CChar.self) { lua_pushlstring(co, $0.baseAddress, $0.count) }
+                }
+                return 1
+            case .failure(let e):
+                lua_pushnil(co)
+                lua_pushstring(co, e.message)
+                return 2
+            }
+        }
+    }
+
+    /// `close`: false when it was not open.
+    @discardableResult
+    func close() -> Bool {
+        guard let ch = channel else { return false }
+        if let rd = reader {
+            reader = nil
+            rd.timer?.cancel()
+        }
+        ch.close(promise: nil)
+        channel = nil
+        peer = nil
+        queue = []
+        return true
+    }
+}
+
+/// A UDP cosocket failure carrying ngx_lua's message.
+struct LuaUDPError: Error {
+    let message: String
+}

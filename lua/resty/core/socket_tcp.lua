@@ -1,0 +1,430 @@
+-- ngx.socket.tcp, ngx.socket.stream, ngx.socket.connect
+-- (ngx_http_lua_socket_tcp.c). Swift owns the connection and its buffer;
+-- a call that cannot finish at once yields and is resumed with its results.
+
+local ffi = require "ffi"
+local base = require "resty.core.base"
+local runtime = require "moongate.runtime"
+
+local C = ffi.C
+local ffi_new = ffi.new
+local ffi_string = ffi.string
+local ffi_gc = ffi.gc
+local yield_io = runtime.yield_io
+local setmetatable = setmetatable
+local tostring = tostring
+local tonumber = tonumber
+local concat = table.concat
+local type = type
+local error = error
+local select = select
+local floor = math.floor
+local sub = string.sub
+local getinfo = debug.getinfo
+local errmsg = base.get_errmsg_ptr()
+local get_size_ptr = base.get_size_ptr
+
+ffi.cdef [[
+    int mg_tcp_new(void **out, char **err);
+    void mg_tcp_gc(void *s);
+    int mg_tcp_connect(void *s, const char *host, size_t hl, int port,
+                       const char *pool, size_t pl, int pool_size,
+                       int backlog, char **err);
+    int mg_tcp_receive(void *s, int kind, int n, const unsigned char *pat,
+                       size_t pl, int inclusive, const unsigned char **out,
+                       size_t *outl, int *found, char **err);
+    int mg_tcp_send(void *s, const unsigned char *data, size_t len,
+                    char **err);
+    int mg_tcp_settimeouts(void *s, int c, int w, int r);
+    int mg_tcp_setkeepalive(void *s, int timeout, int size, char **err);
+    int mg_tcp_reused(void *s);
+    int mg_tcp_close(void *s, char **err);
+    int mg_req_socket(void **out, char **err);
+]]
+
+local out_ptr = ffi_new("void *[1]")
+local str_ptr = ffi_new("const unsigned char *[1]")
+local found_ptr = ffi_new("int[1]")
+
+local _M = { version = base.version }
+
+-- A read's values as ngx_lua returns them: the data alone, or nil, the
+-- error and the partial data.
+local function three(d, e, p)
+    if d then
+        return d
+    end
+    return nil, e, p
+end
+
+local methods = {}
+local mt = { __index = methods }
+
+local function raise(rc, level)
+    error(ffi_string(errmsg[0]), level + 1)
+end
+
+-- luaL_argerror's message: the function's name as its caller sees it ('?'
+-- under pcall), and the argument number without self for method calls.
+local function argerror(narg, msg)
+    local info = getinfo(2, "n")
+    local name = info and info.name or "?"
+    if info and info.namewhat == "method" then
+        narg = narg - 1
+    end
+    error("bad argument #" .. narg .. " to '" .. name .. "' (" .. msg .. ")", 3)
+end
+
+local function check_self(self, name)
+    if type(self) ~= "table" or self[1] == nil then
+        error("bad argument #1 to '" .. name .. "' (table expected, got "
+              .. type(self) .. ")", 3)
+    end
+    return self[1]
+end
+
+local function tcp()
+    local rc = C.mg_tcp_new(out_ptr, errmsg)
+    if rc ~= 0 then
+        raise(rc, 2)
+    end
+    local s = ffi_gc(out_ptr[0], C.mg_tcp_gc)
+    return setmetatable({ s }, mt)
+end
+
+function methods.connect(self, host, port, opts)
+    local s = check_self(self, "connect")
+    if type(host) ~= "string" then
+        argerror(2, "string expected, got " .. type(host))
+    end
+    local pool, pool_size, backlog
+    local p
+    if sub(host, 1, 5) == "unix:" then
+        p = -1
+        if type(port) == "table" then
+            opts = port
+        end
+    else
+        if type(port) == "table" or port == nil then
+            argerror(3, "number expected, got " .. type(port))
+        end
+        p = tonumber(port)
+        if not p then
+            argerror(3, "number expected, got " .. type(port))
+        end
+        if p < 0 or p > 65535 then
+            return nil, "bad port number: " .. tostring(port)
+        end
+    end
+    if opts ~= nil then
+        if type(opts) ~= "table" then
+            argerror(4, "table expected, got " .. type(opts))
+        end
+        pool = opts.pool
+        if pool ~= nil and type(pool) ~= "string" then
+            error("bad \"pool\" option type: " .. type(pool), 2)
+        end
+        pool_size = opts.pool_size
+        if pool_size ~= nil then
+            if type(pool_size) ~= "number" then
+                error("bad \"pool_size\" option type: " .. type(pool_size), 2)
+            end
+            if pool_size <= 0 then
+                error("bad \"pool_size\" option value: " .. pool_size, 2)
+            end
+        end
+        backlog = opts.backlog
+        if backlog ~= nil then
+            if type(backlog) ~= "number" then
+                error("bad \"backlog\" option type: " .. type(backlog), 2)
+            end
+            if backlog < 0 then
+                error("bad \"backlog\" option value: " .. backlog, 2)
+            end
+        end
+    end
+    local rc = C.mg_tcp_connect(s, host, #host, p, pool, pool and #pool or 0,
+                                pool_size or 0, backlog or -1, errmsg)
+    if rc == 0 then
+        return 1
+    end
+    if rc == -2 then
+        return yield_io()
+    end
+    if rc == -1 then
+        return nil, ffi_string(errmsg[0])
+    end
+    raise(rc, 2)
+end
+
+local function flatten(t, out, level)
+    for i = 1, #t do
+        local v = t[i]
+        local tv = type(v)
+        if tv == "string" then
+            out[#out + 1] = v
+        elseif tv == "number" then
+            out[#out + 1] = tostring(v)
+        elseif tv == "boolean" then
+            out[#out + 1] = v and "true" or "false"
+        elseif tv == "nil" then
+            out[#out + 1] = "nil"
+        elseif tv == "table" then
+            flatten(v, out, level + 1)
+        else
+            error("bad argument #1 to 'send' (bad data type " .. tv
+                  .. " found)", level)
+        end
+    end
+end
+
+function methods.send(self, data)
+    local s = check_self(self, "send")
+    local td = type(data)
+    if td == "table" then
+        local out = {}
+        flatten(data, out, 3)
+        data = concat(out)
+    elseif td == "number" then
+        data = tostring(data)
+    elseif td == "boolean" then
+        data = data and "true" or "false"
+    elseif td == "nil" then
+        data = "nil"
+    elseif td ~= "string" then
+        argerror(2, "string, number, boolean, nil, or array table "
+                 .. "expected, got " .. td)
+    end
+    local rc = C.mg_tcp_send(s, data, #data, errmsg)
+    if rc == -2 then
+        return yield_io()
+    end
+    if rc == -1 then
+        return nil, ffi_string(errmsg[0])
+    end
+    raise(rc, 2)
+end
+
+local function recv(s, kind, n, pat, inclusive)
+    local sz = get_size_ptr()
+    local rc = C.mg_tcp_receive(s, kind, n, pat, pat and #pat or 0,
+                                inclusive and 1 or 0, str_ptr, sz, found_ptr,
+                                errmsg)
+    if rc == 0 then
+        return ffi_string(str_ptr[0], sz[0]), nil, nil, found_ptr[0] == 1
+    end
+    if rc == -2 then
+        return yield_io()
+    end
+    if rc == -1 then
+        return nil, ffi_string(errmsg[0]), ffi_string(str_ptr[0], sz[0])
+    end
+    if rc == -4 then
+        return nil
+    end
+    raise(rc, 3)
+end
+
+function methods.receive(self, pat, ...)
+    local s = check_self(self, "receive")
+    if select("#", ...) > 0 then
+        error("expecting 1 or 2 arguments (including the object), but got "
+              .. (select("#", ...) + 2), 2)
+    end
+    if pat == nil or pat == "*l" then
+        return three(recv(s, 0, 0))
+    end
+    if pat == "*a" then
+        return three(recv(s, 1, 0))
+    end
+    local n = tonumber(pat)
+    if type(pat) == "string" and not n then
+        argerror(2, "bad pattern argument")
+    end
+    if not n then
+        argerror(2, "bad pattern argument")
+    end
+    n = floor(n)
+    if n < 0 then
+        argerror(2, "bad pattern argument")
+    end
+    if n == 0 then
+        return ""
+    end
+    return three(recv(s, 2, n))
+end
+
+function methods.receiveany(self, max)
+    local s = check_self(self, "receiveany")
+    local n = tonumber(max)
+    if not n then
+        argerror(2, "number expected, got " .. type(max))
+    end
+    if n <= 0 then
+        argerror(2, "bad max argument")
+    end
+    return three(recv(s, 3, floor(n)))
+end
+
+function methods.receiveuntil(self, pat, opts)
+    local s = check_self(self, "receiveuntil")
+    if type(pat) ~= "string" then
+        argerror(2, "string expected, got " .. type(pat))
+    end
+    if #pat == 0 then
+        return nil, "pattern is empty"
+    end
+    local inclusive = false
+    if opts ~= nil then
+        if type(opts) ~= "table" then
+            argerror(3, "table expected, got " .. type(opts))
+        end
+        local v = opts.inclusive
+        if v ~= nil then
+            if type(v) ~= "boolean" then
+                error("bad \"inclusive\" option value type: " .. type(v), 2)
+            end
+            inclusive = v
+        end
+    end
+    local boundary_seen = false
+    return function(size)
+        if boundary_seen then
+            boundary_seen = false
+            return nil
+        end
+        local n = -1
+        if size ~= nil then
+            n = tonumber(size)
+            if not n then
+                error("bad argument #1 to iterator (number expected, got "
+                      .. type(size) .. ")", 2)
+            end
+            n = floor(n)
+        end
+        local d, e, p, found = recv(s, 4, n, pat, inclusive)
+        if found then
+            boundary_seen = true
+        end
+        if d then
+            return d
+        end
+        if e then
+            return nil, e, p
+        end
+        return nil
+    end
+end
+
+function methods.settimeout(self, ms)
+    local s = check_self(self, "settimeout")
+    ms = tonumber(ms) or 0
+    if ms < 0 then
+        ms = 0
+    end
+    C.mg_tcp_settimeouts(s, ms, ms, ms)
+end
+
+function methods.settimeouts(self, c, w, r)
+    local s = check_self(self, "settimeouts")
+    C.mg_tcp_settimeouts(s, tonumber(c) or 0, tonumber(w) or 0,
+                         tonumber(r) or 0)
+end
+
+function methods.setoption(self, opt, val)
+    check_self(self, "setoption")
+    return 1
+end
+
+function methods.setkeepalive(self, timeout, size)
+    local s = check_self(self, "setkeepalive")
+    local t = -1
+    if timeout ~= nil then
+        t = tonumber(timeout)
+        if not t then
+            error("bad argument #1 to 'setkeepalive' (number expected)", 2)
+        end
+    end
+    local z = -1
+    if size ~= nil then
+        z = tonumber(size)
+        if not z or z <= 0 then
+            error("bad argument #2 to 'setkeepalive' (bad \"pool_size\" "
+                  .. "option value: " .. tostring(size) .. ")", 2)
+        end
+    end
+    local rc = C.mg_tcp_setkeepalive(s, t, z, errmsg)
+    if rc == 0 then
+        return 1
+    end
+    if rc == -1 then
+        return nil, ffi_string(errmsg[0])
+    end
+    raise(rc, 2)
+end
+
+function methods.getreusedtimes(self)
+    local s = check_self(self, "getreusedtimes")
+    local n = C.mg_tcp_reused(s)
+    if n < 0 then
+        return nil, "closed"
+    end
+    return n
+end
+
+function methods.close(self)
+    local s = check_self(self, "close")
+    local rc = C.mg_tcp_close(s, errmsg)
+    if rc == 0 then
+        return 1
+    end
+    if rc == -1 then
+        return nil, ffi_string(errmsg[0])
+    end
+    raise(rc, 2)
+end
+
+function methods.sslhandshake(self)
+    check_self(self, "sslhandshake")
+    return nil, "not supported yet"
+end
+
+local socket = ngx.socket
+socket.tcp = tcp
+socket.stream = tcp
+
+function socket.connect(host, port, opts)
+    local sock = tcp()
+    local ok, err = sock:connect(host, port, opts)
+    if not ok then
+        return nil, err
+    end
+    return sock
+end
+
+-- ngx.req.socket(): reads the request body with the receive methods.
+local req_methods = {
+    receive = methods.receive,
+    receiveany = methods.receiveany,
+    receiveuntil = methods.receiveuntil,
+    settimeout = methods.settimeout,
+    settimeouts = methods.settimeouts,
+}
+local req_mt = { __index = req_methods }
+
+function ngx.req.socket(raw)
+    if raw then
+        return nil, "raw request socket not supported yet"
+    end
+    local rc = C.mg_req_socket(out_ptr, errmsg)
+    if rc == 0 then
+        return setmetatable({ ffi_gc(out_ptr[0], C.mg_tcp_gc) }, req_mt)
+    end
+    if rc == -1 then
+        return nil, ffi_string(errmsg[0])
+    end
+    error(ffi_string(errmsg[0]), 2)
+end
+
+_M.tcp = tcp
+return _M
