@@ -62,9 +62,14 @@ struct UpstreamResponseParser {
     }
 
     private func parse(_ bytes: [UInt8]) throws -> UpstreamResponseHead {
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        // Split on LF bytes: "\r\n" is one Character in Swift strings.
+        var lines: [Substring] = []
+        var start = 0
+        for (i, b) in bytes.enumerated() where b == 10 {
+            var end = i
+            if end > start && bytes[end - 1] == 13 { end -= 1 }
+            lines.append(Substring(String(decoding: bytes[start..<end], as: UTF8.self)))
+            start = i + 1
         }
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         guard let statusLine = lines.first else {
