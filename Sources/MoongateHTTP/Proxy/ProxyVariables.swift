@@ -15,11 +15,7 @@ enum ProxyVariables {
     static func register() {
         Variables.register("upstream_addr") { r in list(r) { $0.addr } }
         Variables.register("upstream_status") { r in list(r) { $0.status == 0 ? "-" : String($0.status) } }
-        Variables.register("upstream_response_time") { r in
-            list(r) { t in
-                time(t.responseTime >= 0 ? t.responseTime : Int(CachedTime.monotonicMsec - t.start))
-            }
-        }
+        Variables.register("upstream_response_time") { r in list(r) { time($0.responseTime) } }
         Variables.register("upstream_connect_time") { r in list(r) { time($0.connectTime) } }
         Variables.register("upstream_header_time") { r in list(r) { time($0.headerTime) } }
         Variables.register("proxy_host") { r in session(r)?.target.proxyHost }
