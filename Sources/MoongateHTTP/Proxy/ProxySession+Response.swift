@@ -91,7 +91,10 @@ extension ProxySession {
         if !rest.isEmpty { feedBody(rest) }
     }
 
-    var keepaliveCapacity: Int { target.block.keepalive }
+    var keepaliveCapacity: Int {
+        if target.block.keepalive > 0 { return target.block.keepalive }
+        return balancerState.keepalive != nil ? 32 : 0
+    }
 
     func canRetryStatus(_ ft: NextUpstream) -> Bool {
         var copy = balancerState.triesLeft

@@ -173,6 +173,7 @@ public enum LuaModule {
             }
             m.sharedDicts.append((name, size, d.location.description))
         }
+        LuaBalancer.register()
         DirectiveRegistry.onPostConfiguration(postConfiguration)
         ModuleHooks.initMaster.append(initMaster)
         ModuleHooks.initWorker.append(initWorker)
