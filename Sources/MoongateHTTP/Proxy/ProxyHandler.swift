@@ -23,7 +23,11 @@ final class ProxyHandler: PhaseHandler {
         }
         let session = ProxySession(request: r, conf: conf, target: target)
         r.moduleContexts["proxy"] = session
-        r.cleanups.append { [weak session] in session?.abort() }
+        // The session holds the request; dropping it here (after the log phase) breaks the cycle.
+        r.cleanups.append { [weak session, weak r] in
+            session?.abort()
+            r?.moduleContexts["proxy"] = nil
+        }
         if conf.passRequestBody ?? true, !r.body.complete {
             r.body.whenComplete { [weak r, weak session] in
                 guard let r, !r.finalized else { return }

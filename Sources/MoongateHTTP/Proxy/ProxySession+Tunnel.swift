@@ -26,12 +26,14 @@ extension ProxySession {
         r.connection.rawReader = { [weak c] buf in
             c?.send(buf) { _ in }
         }
+        if let early = r.connection.takeBuffered() {
+            c.send(early) { _ in }
+        }
         if !rest.isEmpty {
             var b = r.connection.allocator.buffer(capacity: rest.count)
             b.writeBytes(rest)
             relayToClient(b)
         }
-        _ = c
     }
 
     func relayToClient(_ buf: ByteBuffer) {
