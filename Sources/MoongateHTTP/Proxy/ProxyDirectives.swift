@@ -93,7 +93,7 @@ enum ProxyDirectives {
             case "1.0": conf(c).httpVersion = 10
             case "1.1": conf(c).httpVersion = 11
             default:
-                throw ConfigError("invalid value \"\(d.args[0].value)\" in \"proxy_http_version\" directive, it must be \"1.0\" or \"1.1\"", at: d.location)
+                throw ConfigError("invalid value \"\(d.args[0].value)\"", at: d.location)
             }
         }
         let times: [(String, ReferenceWritableKeyPath<ProxyLocConf, Int?>)] = [
