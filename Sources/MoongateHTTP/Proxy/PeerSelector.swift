@@ -15,7 +15,8 @@ struct PeerSelector {
         let single = block.peers.count == 1
         if single {
             let p = block.peers[0]
-            if p.down || !tried.isEmpty { return nil }
+            // nginx's single peer is never marked failed; tries alone bound it.
+            if p.down { return nil }
             tried.insert(ObjectIdentifier(p))
             p.conns += 1
             return p

@@ -37,6 +37,8 @@ final class ProxySession: UpstreamConnectionDelegate {
     var requestBytes: ByteBuffer?
     /// Set once an Upgrade relay runs.
     var tunnel = false
+    /// The current try reuses a cached keepalive connection.
+    var usedCached = false
 
     init(request: HTTPRequest, conf: ProxyLocConf, target: ProxyTarget) {
         self.r = request
@@ -95,8 +97,10 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     private func connect(host: String, port: Int) {
         stage = .connecting
+        usedCached = false
         if keepaliveCapacity > 0, let c = target.block.pool.take(peerName) {
             tries[tries.count - 1].connectTime = 0
+            usedCached = true
             conn = c
             sendRequest()
             return
@@ -193,11 +197,15 @@ final class ProxySession: UpstreamConnectionDelegate {
         conn?.delegate = nil
         conn?.close()
         conn = nil
-        let failed = !(ft == .http403 || ft == .http404)
+        // A cached connection the upstream closed meanwhile is not the peer's fault:
+        // nginx gives the try back (`u->peer.tries++`).
+        let cachedError = usedCached && ft == .error
+        let failed = !(ft == .http403 || ft == .http404) && !cachedError
         releasePeer(failed: failed)
         balancerState.lastPeerState = failed ? 4 : 2
         balancerState.lastStatus = code
-        if balancerState.triesLeft > 0 { balancerState.triesLeft -= 1 }
+        if balancerState.triesLeft > 0 && !cachedError { balancerState.triesLeft -= 1 }
+        if cachedError, target.block.balancer == nil { selector.tried.removeAll() }
         if canRetry(ft) {
             stage = .idle
             requestSent = false
