@@ -63,6 +63,9 @@ struct PeerSelector {
         }
     }
 
+    /// Round robin over `peers` ignoring health (for tests and fallbacks).
+    func pick(roundRobinOf peers: [UpstreamPeer]) -> UpstreamPeer { smoothWeighted(peers) }
+
     /// nginx's smooth weighted round robin.
     private func smoothWeighted(_ live: [UpstreamPeer]) -> UpstreamPeer {
         var best: UpstreamPeer? = nil
