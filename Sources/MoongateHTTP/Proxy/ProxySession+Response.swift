@@ -221,9 +221,9 @@ extension ProxySession {
             pendingOut = nil
             r.output(BodyChunk(data: rest, last: false, flush: true))
         }
+        // nginx closes the client connection without ending the body, keeping the status.
         r.keepAlive = false
-        let status = r.status
-        r.finalize(444)
-        r.status = status
+        r.connection.flush()
+        r.finalizeAborted()
     }
 }
