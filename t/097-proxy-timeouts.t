@@ -25,6 +25,17 @@ our $HttpConfig = qq{
             return 200 "fast\n";
         }
     }
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_RAND_PORT_4;
+        location / {
+            content_by_lua_block {
+                ngx.header.content_length = 100
+                ngx.print("short")
+                ngx.flush(true)
+                ngx.exit(444)
+            }
+        }
+    }
     upstream up {
         server 127.0.0.1:\$TEST_NGINX_RAND_PORT_1;
         server 127.0.0.1:\$TEST_NGINX_RAND_PORT_3;
@@ -87,3 +98,19 @@ GET /t
 --- response_body_like: 504 Gateway Time-out
 --- error_log
 upstream timed out (110: Connection timed out)
+
+
+
+=== TEST 4: upstream closing inside a Content-Length body
+--- http_config eval: $::HttpConfig
+--- config
+    location /t {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_4;
+    }
+--- request
+GET /t
+--- ignore_response
+--- error_log
+upstream prematurely closed connection while reading upstream
+--- no_error_log
+[crit]
