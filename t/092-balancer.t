@@ -334,3 +334,29 @@ GET /t
 backend 1
 --- error_log
 set_timeouts: bad connect timeout
+
+
+
+=== TEST 12: balancer_by_lua_file
+--- http_config eval
+$::Backends . qq{
+    upstream lb {
+        server 0.0.0.1;
+        balancer_by_lua_file html/bal.lua;
+    }
+}
+--- config
+    location /t {
+        set $backend_port $TEST_NGINX_RAND_PORT_1;
+        proxy_pass http://lb;
+    }
+--- user_files
+>>> bal.lua
+local b = require "ngx.balancer"
+assert(b.set_current_peer("127.0.0.1", tonumber(ngx.var.backend_port)))
+--- request
+GET /t
+--- response_body
+backend 1
+--- no_error_log
+[error]

@@ -284,3 +284,23 @@ X-Check: dropped
 ^ph: 127\.0\.0\.1:\d+, ff: 10\.0\.0\.1, 127\.0\.0\.1, check: $
 --- no_error_log
 [error]
+
+
+
+=== TEST 14: proxy_pass inside if
+--- http_config eval: $::HttpConfig
+--- config
+    location /t {
+        if ($arg_go) {
+            proxy_pass http://backend;
+        }
+        content_by_lua_block {
+            ngx.say("not proxied")
+        }
+    }
+--- request eval
+["GET /t?go=1", "GET /t"]
+--- response_body eval
+["uri: /t?go=1\n", "not proxied\n"]
+--- no_error_log
+[error]
