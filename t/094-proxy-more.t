@@ -22,6 +22,12 @@ our $HttpConfig = qq{
         location /echo {
             return 200 "ph: \$http_x_ph, ff: \$http_x_ff, check: \$http_x_check\n";
         }
+        location /big {
+            content_by_lua_block {
+                ngx.header["X-Big"] = string.rep("a", 5000)
+                ngx.say("big")
+            }
+        }
         location /close {
             return 444;
         }
@@ -302,5 +308,36 @@ X-Check: dropped
 ["GET /t?go=1", "GET /t"]
 --- response_body eval
 ["uri: /t?go=1\n", "not proxied\n"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: a head larger than proxy_buffer_size gives 502
+--- http_config eval: $::HttpConfig
+--- config
+    location /big {
+        proxy_pass http://backend;
+    }
+--- request
+GET /big
+--- error_code: 502
+--- error_log
+upstream sent too big header while reading response header from upstream
+--- response_body_like: 502 Bad Gateway
+
+
+
+=== TEST 16: a larger proxy_buffer_size takes it
+--- http_config eval: $::HttpConfig
+--- config
+    location /big {
+        proxy_buffer_size 8k;
+        proxy_pass http://backend;
+    }
+--- request
+GET /big
+--- response_body
+big
 --- no_error_log
 [error]

@@ -45,10 +45,12 @@ final class ProxySession: UpstreamConnectionDelegate {
         self.conf = conf
         self.target = target
         self.selector = PeerSelector(block: target.block)
-        self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 64 * 1024)
+        self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
     }
 
     var loop: EventLoop { r.connection.eventLoop }
+    /// `proxy_buffer_size` (nginx's default is one page).
+    var headLimit: Int { conf.bufferSize ?? 4096 }
 
     func start() {
         guard stage == .idle, !r.finalized else { return }
@@ -141,7 +143,7 @@ final class ProxySession: UpstreamConnectionDelegate {
             requestBytes = buildRequest()
         }
         head = nil
-        parser = UpstreamResponseParser(limit: conf.bufferSize ?? 64 * 1024)
+        parser = UpstreamResponseParser(limit: headLimit)
         armTimer(balancerState.sendTimeout > 0 ? balancerState.sendTimeout : conf.effSendTimeout) { [self] in
             logUpstream(.error, "upstream timed out (110: Connection timed out) while sending request to upstream")
             fail(.timeout)
@@ -284,7 +286,15 @@ final class ProxySession: UpstreamConnectionDelegate {
             }
             armReadTimer()
             do {
-                guard let (h, rest) = try parser.feed(&buf) else { return }
+                guard var (h, rest) = try parser.feed(&buf) else { return }
+                // Interim 1xx responses (100 Continue) are skipped, as nginx does.
+                while h.status < 200 && h.status != 101 {
+                    parser = UpstreamResponseParser(limit: headLimit)
+                    var more = r.connection.allocator.buffer(capacity: rest.count)
+                    more.writeBytes(rest)
+                    guard let next = try parser.feed(&more) else { return }
+                    (h, rest) = next
+                }
                 tries[tries.count - 1].headerTime = elapsed()
                 processHead(h, rest: rest)
             } catch UpstreamParseError.invalid(let msg) {

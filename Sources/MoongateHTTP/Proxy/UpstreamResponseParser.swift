@@ -44,6 +44,9 @@ struct UpstreamResponseParser {
             }
             return nil
         }
+        if end > limit {
+            throw UpstreamParseError.invalid("upstream sent too big header")
+        }
         let head = try parse(Array(pending[0..<end]))
         return (head, Array(pending[end...]))
     }
