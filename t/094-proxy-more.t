@@ -28,6 +28,14 @@ our $HttpConfig = qq{
                 ngx.say("big")
             }
         }
+        location /accel {
+            add_header X-Accel-Redirect /protected/file?k=v;
+            return 200 "should not be seen\n";
+        }
+        location /named {
+            add_header X-Accel-Redirect @named;
+            return 200 "should not be seen\n";
+        }
         location /close {
             return 444;
         }
@@ -339,5 +347,46 @@ upstream sent too big header while reading response header from upstream
 GET /big
 --- response_body
 big
+--- no_error_log
+[error]
+
+
+
+=== TEST 17: X-Accel-Redirect from the upstream redirects internally
+--- http_config eval: $::HttpConfig
+--- config
+    location /accel {
+        proxy_pass http://backend;
+    }
+    location /named {
+        proxy_pass http://backend;
+    }
+    location /protected/ {
+        internal;
+        return 200 "internal $uri $args\n";
+    }
+    location @named {
+        return 200 "named location\n";
+    }
+--- request eval
+["GET /accel", "GET /named"]
+--- response_body eval
+["internal /protected/file k=v\n", "named location\n"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: proxy_ignore_headers X-Accel-Redirect passes the response
+--- http_config eval: $::HttpConfig
+--- config
+    location /accel {
+        proxy_ignore_headers X-Accel-Redirect;
+        proxy_pass http://backend;
+    }
+--- request
+GET /accel
+--- response_body
+should not be seen
 --- no_error_log
 [error]

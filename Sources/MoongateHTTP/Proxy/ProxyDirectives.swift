@@ -143,6 +143,20 @@ enum ProxyDirectives {
             }
             conf(c).bufferSize = v
         }
+        R(DirectiveSpec("proxy_ignore_headers", all, .atLeast(1))) { d, c in
+            let known: Set<String> = [
+                "x-accel-redirect", "x-accel-expires", "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset",
+                "expires", "cache-control", "set-cookie", "vary",
+            ]
+            var set: Set<String> = []
+            for v in d.values {
+                guard known.contains(v.lowercased()) else {
+                    throw ConfigError("invalid value \"\(v)\"", at: d.location)
+                }
+                set.insert(v.lowercased())
+            }
+            conf(c).ignoreHeaders = set
+        }
         R(DirectiveSpec("proxy_method", all, .exactly(1))) { d, c in
             conf(c).method = try ComplexValue(d.args[0].value, at: d.location)
         }

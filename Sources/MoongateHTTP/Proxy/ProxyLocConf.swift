@@ -86,6 +86,8 @@ final class ProxyLocConf: MergeableModuleConf {
     var bufferSize: Int? = nil
     var ignoreClientAbort: Bool? = nil
     var method: ComplexValue? = nil
+    /// `proxy_ignore_headers`, lowercased.
+    var ignoreHeaders: Set<String>? = nil
 
     init() {}
 
@@ -125,6 +127,7 @@ final class ProxyLocConf: MergeableModuleConf {
         bufferSize = bufferSize ?? p.bufferSize
         ignoreClientAbort = ignoreClientAbort ?? p.ignoreClientAbort
         method = method ?? p.method
+        ignoreHeaders = ignoreHeaders ?? p.ignoreHeaders
     }
 
     // Effective values with nginx's defaults.

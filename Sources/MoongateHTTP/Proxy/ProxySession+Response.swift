@@ -32,6 +32,14 @@ extension ProxySession {
             startTunnel(h, rest: rest)
             return
         }
+        let ignored = conf.ignoreHeaders ?? []
+        if !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
+            accelRedirect(target)
+            return
+        }
+        if !ignored.contains("x-accel-buffering"), let v = h.header("x-accel-buffering")?.lowercased() {
+            if v == "no" { bufferingOverride = false } else if v == "yes" { bufferingOverride = true }
+        }
         r.status = h.status
         var out = ResponseHeaders()
         let pass = Set(conf.passHeaders ?? [])
@@ -166,7 +174,7 @@ extension ProxySession {
     /// Passes body data on: at once with `proxy_buffering off`, else in larger pieces.
     func emit(_ bytes: [UInt8]) {
         guard !bytes.isEmpty, !r.finalized else { return }
-        if conf.effBuffering {
+        if bufferingOverride ?? conf.effBuffering {
             if pendingOut == nil { pendingOut = r.connection.allocator.buffer(capacity: max(4096, bytes.count)) }
             pendingOut!.writeBytes(bytes)
             if pendingOut!.readableBytes >= 32 * 1024 {
@@ -225,5 +233,31 @@ extension ProxySession {
         r.keepAlive = false
         r.connection.flush()
         r.finalizeAborted()
+    }
+}
+
+extension ProxySession {
+    /// `X-Accel-Redirect`: drop the upstream response and redirect internally
+    /// (nginx's `ngx_http_upstream_process_headers`).
+    func accelRedirect(_ target: String) {
+        stage = .done
+        timer?.cancel()
+        tries[tries.count - 1].responseTime = elapsed()
+        releasePeer(failed: false)
+        conn?.delegate = nil
+        conn?.close()
+        conn = nil
+        if target.hasPrefix("@") {
+            r.namedRedirect(String(target.dropFirst()))
+            return
+        }
+        var path = target
+        var args: String? = nil
+        if let q = path.firstIndex(of: "?") {
+            args = String(path[path.index(after: q)...])
+            path = String(path[..<q])
+        }
+        if r.method != "HEAD" { r.method = "GET" }
+        r.internalRedirect(uri: path, args: args)
     }
 }

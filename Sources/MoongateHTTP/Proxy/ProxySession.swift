@@ -37,6 +37,8 @@ final class ProxySession: UpstreamConnectionDelegate {
     var requestBytes: ByteBuffer?
     /// Set once an Upgrade relay runs.
     var tunnel = false
+    /// `X-Accel-Buffering` from the upstream overrides `proxy_buffering`.
+    var bufferingOverride: Bool?
     /// The current try reuses a cached keepalive connection.
     var usedCached = false
 
