@@ -278,6 +278,8 @@ $::HttpConfig . qq{
             ngx.header["X-RT"] = ngx.var.upstream_response_time
             ngx.header["X-HT"] = ngx.var.upstream_header_time
             ngx.header["X-UC"] = ngx.var.upstream_http_x_conn_req
+            ngx.header["X-CT"] = ngx.var.upstream_connect_time
+            ngx.header["X-BR"] = ngx.var.upstream_bytes_received
         }
     }
 --- request
@@ -286,6 +288,8 @@ GET /t
 X-RT: -
 X-HT: \d+\.\d{3}
 X-UC: 1
+X-CT: \d+\.\d{3}
+X-BR: [1-9]\d*
 --- no_error_log
 [error]
 

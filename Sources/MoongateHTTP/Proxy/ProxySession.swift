@@ -161,6 +161,7 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             requestSent = true
+            if !tries.isEmpty { tries[tries.count - 1].bytesSent = requestBytes?.readableBytes ?? 0 }
             if stage == .sending {
                 stage = .header
                 armReadTimer()
@@ -276,6 +277,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     // MARK: UpstreamConnectionDelegate
 
     func upstreamRead(_ buf: inout ByteBuffer) {
+        if !tries.isEmpty { tries[tries.count - 1].bytesReceived += buf.readableBytes }
         if tunnel {
             relayToClient(buf)
             return

@@ -9,4 +9,6 @@ struct ProxyTry {
     var connectTime = -1
     var headerTime = -1
     var responseTime = -1
+    var bytesSent = 0
+    var bytesReceived = 0
 }

@@ -18,6 +18,8 @@ enum ProxyVariables {
         Variables.register("upstream_response_time") { r in list(r) { time($0.responseTime) } }
         Variables.register("upstream_connect_time") { r in list(r) { time($0.connectTime) } }
         Variables.register("upstream_header_time") { r in list(r) { time($0.headerTime) } }
+        Variables.register("upstream_bytes_received") { r in list(r) { String($0.bytesReceived) } }
+        Variables.register("upstream_bytes_sent") { r in list(r) { String($0.bytesSent) } }
         Variables.register("proxy_host") { r in session(r)?.target.proxyHost }
         Variables.register("proxy_port") { r in session(r).map { String($0.target.proxyPort) } }
         Variables.register("proxy_add_x_forwarded_for") { r in
