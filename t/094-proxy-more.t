@@ -390,3 +390,42 @@ GET /accel
 should not be seen
 --- no_error_log
 [error]
+
+
+
+=== TEST 19: ngx.req.set_header and set_uri in rewrite_by_lua reach the upstream
+--- http_config eval: $::HttpConfig
+--- config
+    location /t {
+        rewrite_by_lua_block {
+            ngx.req.set_header("X-PH", "from lua")
+            ngx.req.set_uri("/echo")
+        }
+        proxy_pass http://backend;
+    }
+--- request
+GET /t
+--- response_body_like
+^ph: from lua, ff: , check: $
+--- no_error_log
+[error]
+
+
+
+=== TEST 20: log_by_lua sees $upstream_addr and $upstream_response_time
+--- http_config eval: $::HttpConfig
+--- config
+    location /t {
+        proxy_pass http://backend;
+        log_by_lua_block {
+            ngx.log(ngx.WARN, "log: ", ngx.var.upstream_addr, " ",
+                    ngx.var.upstream_status, " ",
+                    ngx.var.upstream_response_time)
+        }
+    }
+--- request
+GET /t
+--- response_body
+uri: /t
+--- error_log eval
+qr/log: 127\.0\.0\.1:\d+ 200 \d+\.\d{3}/
