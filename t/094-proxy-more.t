@@ -36,6 +36,10 @@ our $HttpConfig = qq{
             add_header X-Accel-Redirect @named;
             return 200 "should not be seen\n";
         }
+        location /refresh {
+            add_header Refresh "5; url=http://127.0.0.1:\$TEST_NGINX_RAND_PORT_1/next";
+            return 200 "refresh\n";
+        }
         location /close {
             return 444;
         }
@@ -429,3 +433,18 @@ GET /t
 uri: /t
 --- error_log eval
 qr/log: 127\.0\.0\.1:\d+ 200 \d+\.\d{3}/
+
+
+
+=== TEST 21: proxy_redirect rewrites the url= part of Refresh
+--- http_config eval: $::HttpConfig
+--- config
+    location /refresh {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- request
+GET /refresh
+--- response_headers
+Refresh: 5; url=/next
+--- no_error_log
+[error]

@@ -58,7 +58,7 @@ extension ProxySession {
                     out.list.append((name, value))
                 }
             case "refresh":
-                out.list.append((name, rewriteRedirect(value) ?? value))
+                out.list.append((name, rewriteRefresh(value)))
             default:
                 out.list.append((name, value))
             }
@@ -138,6 +138,20 @@ extension ProxySession {
             }
         }
         return nil
+    }
+
+    /// Only the part after `url=` of a Refresh header is a target (nginx's rewrite_refresh).
+    func rewriteRefresh(_ value: String) -> String {
+        let bytes = Array(value.utf8)
+        let lower = bytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        let needle = Array("url=".utf8)
+        guard bytes.count >= needle.count else { return value }
+        for i in 0...(bytes.count - needle.count) where Array(lower[i..<(i + needle.count)]) == needle {
+            let head = String(decoding: bytes[..<(i + needle.count)], as: UTF8.self)
+            let tail = String(decoding: bytes[(i + needle.count)...], as: UTF8.self)
+            return head + (rewriteRedirect(tail) ?? tail)
+        }
+        return value
     }
 
     /// Body bytes from the upstream, framed by the response.
