@@ -6,9 +6,6 @@ import Glibc
 
 /// The directive tables of nginx's proxy and upstream modules.
 enum ProxyDirectives {
-    /// `proxy_pass` confs of the configuration being read, resolved in postconfiguration.
-    nonisolated(unsafe) static var pending: [(ProxyLocConf, SourceLocation)] = []
-
     static func registerAll() {
         registerProxy()
         registerUpstream()
@@ -61,7 +58,7 @@ enum ProxyDirectives {
                 pc.pass = .fixed(upstreamName: u.portGiven ? nil : u.host, host: u.host, port: u.port, uri: u.uri)
             }
             l.contentHandler = ProxyHandler.shared
-            pending.append((pc, d.location))
+            UpstreamRegistry.of(c.http!).pendingPasses.append((pc, d.location))
         }
         R(DirectiveSpec("proxy_set_header", all, .exactly(2))) { d, c in
             let pc = conf(c)
@@ -173,10 +170,10 @@ enum ProxyDirectives {
 
     /// Finds the upstream each literal `proxy_pass` names (nginx's `ngx_http_upstream_add`).
     static func resolve(_ cycle: CycleConfig) throws {
-        let items = pending
-        pending = []
         guard let http = cycle.http else { return }
         let reg = UpstreamRegistry.of(http)
+        let items = reg.pendingPasses
+        reg.pendingPasses = []
         ProxyHandler.registry = reg
         for (pc, loc) in items {
             guard case .fixed(let name, let host, let port, _) = pc.pass else { continue }
@@ -192,19 +189,28 @@ enum ProxyDirectives {
     }
 
     /// An IP literal as is, `localhost`, or a name resolved once at configuration time.
-    static func resolveHost(_ host: String) -> String? {
-        if ProxyURL.isIPLiteral(host) { return host }
-        if host == "localhost" { return "127.0.0.1" }
+    static func resolveHost(_ host: String) -> String? { resolveAll(host).first }
+
+    /// Every IPv4 address of a name (nginx adds one peer per address), in resolver order.
+    static func resolveAll(_ host: String) -> [String] {
+        if ProxyURL.isIPLiteral(host) { return [host] }
+        if host == "localhost" { return ["127.0.0.1"] }
         var hints = addrinfo()
         hints.ai_family = AF_INET
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var res: UnsafeMutablePointer<addrinfo>? = nil
-        guard getaddrinfo(host, nil, &hints, &res) == 0, let first = res else { return nil }
+        guard getaddrinfo(host, nil, &hints, &res) == 0 else { return [] }
         defer { freeaddrinfo(res) }
-        var buf = [CChar](repeating: 0, count: 64)
-        let sin = first.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
-        var a = sin.sin_addr
-        inet_ntop(AF_INET, &a, &buf, 64)
-        return String(cString: buf)
+        var out: [String] = []
+        var cur = res
+        while let ai = cur {
+            var buf = [CChar](repeating: 0, count: 64)
+            var a = ai.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+            inet_ntop(AF_INET, &a, &buf, 64)
+            let ip = String(cString: buf)
+            if !out.contains(ip) { out.append(ip) }
+            cur = ai.pointee.ai_next
+        }
+        return out
     }
 }

@@ -51,6 +51,8 @@ public final class UpstreamRegistry {
     public var blocks: [String: UpstreamBlock] = [:]
     /// Implicit blocks made by `proxy_pass` with a literal address, by `host:port`.
     var implicit: [String: UpstreamBlock] = [:]
+    /// `proxy_pass` confs of this configuration, resolved in postconfiguration.
+    var pendingPasses: [(ProxyLocConf, SourceLocation)] = []
 
     /// The registry of `http`, created on first use.
     public static func of(_ http: HTTPConfig) -> UpstreamRegistry {

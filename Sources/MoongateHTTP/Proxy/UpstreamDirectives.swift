@@ -73,13 +73,16 @@ extension ProxyDirectives {
                     throw ConfigError("invalid parameter \"\(a)\"", at: d.location)
                 }
             }
-            guard let ip = resolveHost(hp.host) else {
+            let ips = resolveAll(hp.host)
+            if ips.isEmpty {
                 throw ConfigError("host not found in upstream \"\(d.args[0].value)\"", at: d.location)
             }
-            block(c).peers.append(
-                UpstreamPeer(
-                    host: ip, port: hp.port, weight: weight, maxFails: maxFails, failTimeout: failTimeout,
-                    backup: backup, down: down))
+            for ip in ips {
+                block(c).peers.append(
+                    UpstreamPeer(
+                        host: ip, port: hp.port, weight: weight, maxFails: maxFails, failTimeout: failTimeout,
+                        backup: backup, down: down))
+            }
         }
         U(DirectiveSpec("keepalive", .upstream, .exactly(1))) { d, c in
             guard let n = Int(d.args[0].value), n > 0 else {
