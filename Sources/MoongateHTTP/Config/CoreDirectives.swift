@@ -9,6 +9,7 @@ enum CoreDirectives {
         registerHTTPBlocks()
         registerHTTPSettings()
         registerRewrite()
+        ProxyDirectives.registerAll()
     }
 
     static func size(_ d: ConfDirective, _ i: Int = 0) throws -> Int {

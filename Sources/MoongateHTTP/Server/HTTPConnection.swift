@@ -289,6 +289,15 @@ public final class HTTPConnection: ChannelInboundHandler {
         r.finalize(e.status)
     }
 
+    /// Takes the bytes received after the current request's head and body (the first
+    /// data of an upgraded connection, for the proxy's tunnel).
+    public func takeBuffered() -> ByteBuffer? {
+        guard buffer.readableBytes > 0 else { return nil }
+        let b = buffer.getSlice(at: buffer.readerIndex, length: buffer.readableBytes)
+        buffer.clear()
+        return b
+    }
+
     // MARK: Output used by HTTPRequest
 
     func write(_ b: ByteBuffer) {

@@ -185,6 +185,7 @@ public enum LuaModule {
             m.sharedDicts.append((name, size, d.location.description, persist))
         }
         LuaResolverConf.register()
+        LuaBalancer.register()
         DirectiveRegistry.onPostConfiguration(postConfiguration)
         ModuleHooks.initMaster.append(initMaster)
         ModuleHooks.initWorker.append(initWorker)

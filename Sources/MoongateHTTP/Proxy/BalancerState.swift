@@ -1,0 +1,33 @@
+/// One request's view of its upstream tries, shared with `balancer_by_lua*`
+/// (ngx_lua's `ngx_http_lua_balancer_peer_data_t` plus the parts of `r->upstream` it reads).
+public final class BalancerState {
+    /// Peer chosen by the balancer hook for the current try (`set_current_peer`).
+    public var chosen: (host: String, port: Int)?
+    /// Extra tries granted for the current try (`set_more_tries`).
+    public var moreTries = 0
+    /// Tries made so far, this one included.
+    public internal(set) var totalTries = 0
+    /// Tries left (nginx's `peer.tries`).
+    public internal(set) var triesLeft = 0
+    /// `proxy_next_upstream_tries` (0 = unlimited).
+    public internal(set) var maxTries = 0
+    /// How the previous try ended: 0 none, 2 next, 4 failed (nginx's NGX_PEER_*).
+    public internal(set) var lastPeerState = 0
+    /// The status of the previous try (0 when it had none).
+    public internal(set) var lastStatus = 0
+    /// Timeouts set by the balancer for this request (msec, 0 = unchanged).
+    public var connectTimeout = 0
+    public var sendTimeout = 0
+    public var readTimeout = 0
+    /// Keepalive requested by the balancer (`enable_keepalive`).
+    public var keepalive: (timeout: Int, requests: Int)?
+    /// Whether the request should be rebuilt before this try.
+    public var recreateRequest = false
+
+    init() {}
+
+    /// The state of a request that is proxying, if any.
+    public static func of(_ r: HTTPRequest) -> BalancerState? {
+        (r.moduleContexts["proxy"] as? ProxySession)?.balancerState
+    }
+}

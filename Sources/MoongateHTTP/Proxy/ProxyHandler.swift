@@ -1,0 +1,111 @@
+import MoongateCore
+
+/// Where one request goes: the upstream, the URI and `$proxy_host`.
+struct ProxyTarget {
+    var block: UpstreamBlock
+    var uri: String
+    var proxyHost: String
+    var proxyPort: Int
+}
+
+/// The content handler `proxy_pass` installs (nginx's `ngx_http_proxy_handler`).
+final class ProxyHandler: PhaseHandler {
+    static let shared = ProxyHandler()
+    /// The upstreams of the running configuration (for `proxy_pass` with variables).
+    nonisolated(unsafe) static var registry: UpstreamRegistry?
+
+    func handle(_ r: HTTPRequest) -> PhaseResult {
+        guard let conf = ProxyLocConf.of(r.loc), let pass = conf.pass else { return .status(500) }
+        let target: ProxyTarget
+        switch targetFor(r, conf, pass) {
+        case .success(let t): target = t
+        case .failure(let f): return .status(f.code)
+        }
+        let session = ProxySession(request: r, conf: conf, target: target)
+        r.moduleContexts["proxy"] = session
+        // The session holds the request; dropping it here (after the log phase) breaks the cycle.
+        r.cleanups.append { [weak session, weak r] in
+            session?.abort()
+            r?.moduleContexts["proxy"] = nil
+        }
+        if conf.passRequestBody ?? true, !r.body.complete {
+            r.body.whenComplete { [weak r, weak session] in
+                guard let r, !r.finalized else { return }
+                session?.start()
+            }
+        } else {
+            session.start()
+        }
+        return .again
+    }
+
+    struct Failure: Error { let code: Int }
+
+    private func targetFor(_ r: HTTPRequest, _ conf: ProxyLocConf, _ pass: ProxyPassTarget) -> Result<ProxyTarget, Failure> {
+        switch pass {
+        case .fixed(let name, let host, let port, let uriPart):
+            guard let block = conf.upstream else { return .failure(Failure(code: 500)) }
+            let proxyHost = name ?? (port == 80 ? host : "\(host):\(port)")
+            return .success(
+                ProxyTarget(block: block, uri: uri(r, conf, uriPart), proxyHost: proxyHost, proxyPort: port))
+        case .variable(let cv):
+            let url = cv.evaluate(r)
+            guard let u = ProxyURL.parse(url) else {
+                r.log(.error, "invalid URL prefix in \"\(url)\"")
+                return .failure(Failure(code: 500))
+            }
+            let proxyHost = u.portGiven ? "\(u.host):\(u.port)" : u.host
+            let uri = u.uri ?? uri(r, conf, nil)
+            if !u.portGiven, let b = ProxyHandler.registry?.blocks[u.host] {
+                return .success(ProxyTarget(block: b, uri: uri, proxyHost: proxyHost, proxyPort: u.port))
+            }
+            let ip: String
+            if ProxyURL.isIPLiteral(u.host) {
+                ip = u.host
+            } else if u.host == "localhost" {
+                ip = "127.0.0.1"
+            } else {
+                r.log(.error, "no resolver defined to resolve \(u.host)")
+                return .failure(Failure(code: 502))
+            }
+            let reg = ProxyHandler.registry ?? UpstreamRegistry()
+            let b = reg.implicitBlock(host: ip, port: u.port)
+            return .success(ProxyTarget(block: b, uri: uri, proxyHost: proxyHost, proxyPort: u.port))
+        }
+    }
+
+    /// nginx's URI rules: with a URI part the matched location prefix is replaced; without,
+    /// the client's URI goes as sent unless it was changed, then the normalized one.
+    func uri(_ r: HTTPRequest, _ conf: ProxyLocConf, _ uriPart: String?) -> String {
+        let original = URINormalizer.split(r.head.rawURI)
+        let changed = r.isInternal || original?.path != r.uri || original?.args != r.args
+        let argsSuffix = r.args.map { $0.isEmpty ? "" : "?" + $0 } ?? ""
+        if let part = uriPart {
+            let rewritten = !r.isInternal && original?.path != r.uri
+            if rewritten { return ProxyHandler.escape(r.uri) + argsSuffix }
+            let prefix = conf.locationPrefix ?? ""
+            let rest = r.uri.hasPrefix(prefix) ? String(r.uri.dropFirst(prefix.count)) : r.uri
+            return part + ProxyHandler.escape(rest) + argsSuffix
+        }
+        if !changed { return r.head.rawURI }
+        return ProxyHandler.escape(r.uri) + argsSuffix
+    }
+
+    /// nginx's `ngx_escape_uri(NGX_ESCAPE_URI)` for the path.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        let hex = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        for b in s.utf8 {
+            if b <= 0x20 || b >= 0x7f || b == UInt8(ascii: "#") || b == UInt8(ascii: "%") || b == UInt8(ascii: "?")
+                || b == UInt8(ascii: "\"")
+            {
+                bytes += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]]
+            } else {
+                bytes.append(b)
+            }
+        }
+        out = String(decoding: bytes, as: UTF8.self)
+        return out
+    }
+}

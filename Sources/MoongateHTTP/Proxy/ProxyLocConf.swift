@@ -1,0 +1,102 @@
+import MoongateConfig
+import MoongateCore
+
+/// What `proxy_pass` names.
+enum ProxyPassTarget {
+    /// A literal URL, resolved at configuration time.
+    case fixed(upstreamName: String?, host: String, port: Int, uri: String?)
+    /// A URL with variables, resolved per request.
+    case variable(ComplexValue)
+}
+
+/// One `proxy_redirect from to`.
+enum ProxyRedirect {
+    case off
+    case defaultRule
+    case rule(from: ComplexValue, to: ComplexValue)
+}
+
+/// Per-location settings of the proxy module (nginx's `ngx_http_proxy_loc_conf_t`).
+final class ProxyLocConf: MergeableModuleConf {
+    static let key = "proxy"
+
+    var pass: ProxyPassTarget?
+    /// The `proxy_pass` argument as written (for `proxy_redirect default`).
+    var passText = ""
+    /// The resolved upstream of a fixed `proxy_pass` (set in postconfiguration).
+    var upstream: UpstreamBlock?
+    /// The location prefix `proxy_pass` with a URI part replaces.
+    var locationPrefix: String?
+    /// proxy_pass is inside a regex or named location or an if block.
+    var noURIAllowed = false
+
+    var setHeaders: [(String, ComplexValue)]? = nil
+    var passRequestHeaders: Bool? = nil
+    var passRequestBody: Bool? = nil
+    var httpVersion: Int? = nil
+    var hideHeaders: [String]? = nil
+    var passHeaders: [String]? = nil
+    var buffering: Bool? = nil
+    var redirects: [ProxyRedirect]? = nil
+    var interceptErrors: Bool? = nil
+    var nextUpstream: NextUpstream? = nil
+    var nextUpstreamTries: Int? = nil
+    var nextUpstreamTimeout: Int? = nil
+    var connectTimeout: Int? = nil
+    var sendTimeout: Int? = nil
+    var readTimeout: Int? = nil
+    var bufferSize: Int? = nil
+    var ignoreClientAbort: Bool? = nil
+    var method: ComplexValue? = nil
+    /// `proxy_ignore_headers`, lowercased.
+    var ignoreHeaders: Set<String>? = nil
+
+    init() {}
+
+    /// The conf of a location level, created on first use.
+    static func get(_ l: LocationConfig) -> ProxyLocConf {
+        if let c = l.moduleConf[key] as? ProxyLocConf { return c }
+        let c = ProxyLocConf()
+        l.moduleConf[key] = c
+        return c
+    }
+
+    static func of(_ l: LocationConfig) -> ProxyLocConf? { l.moduleConf[key] as? ProxyLocConf }
+
+    func inherited() -> AnyObject {
+        let c = ProxyLocConf()
+        c.merge(from: self)
+        return c
+    }
+
+    func merge(from parent: AnyObject) {
+        guard let p = parent as? ProxyLocConf else { return }
+        setHeaders = setHeaders ?? p.setHeaders
+        passRequestHeaders = passRequestHeaders ?? p.passRequestHeaders
+        passRequestBody = passRequestBody ?? p.passRequestBody
+        httpVersion = httpVersion ?? p.httpVersion
+        hideHeaders = hideHeaders ?? p.hideHeaders
+        passHeaders = passHeaders ?? p.passHeaders
+        buffering = buffering ?? p.buffering
+        redirects = redirects ?? p.redirects
+        interceptErrors = interceptErrors ?? p.interceptErrors
+        nextUpstream = nextUpstream ?? p.nextUpstream
+        nextUpstreamTries = nextUpstreamTries ?? p.nextUpstreamTries
+        nextUpstreamTimeout = nextUpstreamTimeout ?? p.nextUpstreamTimeout
+        connectTimeout = connectTimeout ?? p.connectTimeout
+        sendTimeout = sendTimeout ?? p.sendTimeout
+        readTimeout = readTimeout ?? p.readTimeout
+        bufferSize = bufferSize ?? p.bufferSize
+        ignoreClientAbort = ignoreClientAbort ?? p.ignoreClientAbort
+        method = method ?? p.method
+        ignoreHeaders = ignoreHeaders ?? p.ignoreHeaders
+    }
+
+    // Effective values with nginx's defaults.
+    var effNextUpstream: NextUpstream { nextUpstream ?? [.error, .timeout] }
+    var effConnectTimeout: Int { connectTimeout ?? 60_000 }
+    var effSendTimeout: Int { sendTimeout ?? 60_000 }
+    var effReadTimeout: Int { readTimeout ?? 60_000 }
+    var effHTTPVersion: Int { httpVersion ?? 10 }
+    var effBuffering: Bool { buffering ?? true }
+}

@@ -1,0 +1,277 @@
+import MoongateCore
+import NIOCore
+
+extension ProxySession {
+    /// Headers nginx never passes from a proxied response unless `proxy_pass_header`.
+    static let hiddenByDefault: Set<String> = [
+        "date", "server", "x-pad", "x-accel-expires", "x-accel-redirect", "x-accel-limit-rate",
+        "x-accel-buffering", "x-accel-charset",
+    ]
+    static let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length"]
+
+    /// The response head arrived: retry, intercept, or relay it.
+    func processHead(_ h: UpstreamResponseHead, rest: [UInt8]) {
+        tries[tries.count - 1].status = h.status
+        if let ft = NextUpstream.forStatus(h.status), conf.effNextUpstream.contains(ft) {
+            if canRetryStatus(ft) {
+                fail(ft, status: h.status)
+                return
+            }
+        }
+        timer?.cancel()
+        head = h
+        if (conf.interceptErrors ?? false) && h.status >= 300,
+            (r.loc.errorPages ?? []).contains(where: { $0.codes.contains(h.status) })
+        {
+            releasePeer(failed: false)
+            tries[tries.count - 1].responseTime = elapsed()
+            finish(h.status)
+            return
+        }
+        if h.status == 101 {
+            startTunnel(h, rest: rest)
+            return
+        }
+        let ignored = conf.ignoreHeaders ?? []
+        if !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
+            accelRedirect(target)
+            return
+        }
+        if !ignored.contains("x-accel-buffering"), let v = h.header("x-accel-buffering")?.lowercased() {
+            if v == "no" { bufferingOverride = false } else if v == "yes" { bufferingOverride = true }
+        }
+        r.status = h.status
+        var out = ResponseHeaders()
+        let pass = Set(conf.passHeaders ?? [])
+        let hide = Set(conf.hideHeaders ?? [])
+        for (name, value) in h.headers {
+            let l = name.lowercased()
+            if ProxySession.hopByHop.contains(l) || hide.contains(l) { continue }
+            if ProxySession.hiddenByDefault.contains(l) && !pass.contains(l) { continue }
+            switch l {
+            case "content-type":
+                out.contentType = value
+            case "location":
+                if let rewritten = rewriteRedirect(value) {
+                    out.location = rewritten
+                } else {
+                    out.list.append((name, value))
+                }
+            case "refresh":
+                out.list.append((name, rewriteRefresh(value)))
+            default:
+                out.list.append((name, value))
+            }
+        }
+        let noBody = r.method == "HEAD" || h.status == 204 || h.status == 304 || h.status < 200
+        if let cl = h.contentLength, h.status != 204 { out.contentLength = cl }
+        r.headersOut = out
+        if noBody {
+            bodyMode = .none
+        } else if h.chunked {
+            bodyMode = .chunked(ChunkedDecoder())
+        } else if let cl = h.contentLength {
+            bodyMode = .length(cl)
+        } else {
+            bodyMode = .close
+        }
+        let reusable = h.version >= 11 ? !h.connectionClose : h.connectionKeepAlive
+        if case .close = bodyMode {
+            keepaliveEligible = false
+        } else {
+            keepaliveEligible = reusable && keepaliveCapacity > 0
+        }
+        stage = .body
+        armReadTimer()
+        if !r.sendHeader() {
+            abortBody()
+            return
+        }
+        if r.finalized { return }
+        if case .none = bodyMode {
+            finishBody()
+            return
+        }
+        if case .length(0) = bodyMode {
+            finishBody()
+            return
+        }
+        if !rest.isEmpty { feedBody(rest) }
+    }
+
+    var keepaliveCapacity: Int {
+        if target.block.keepalive > 0 { return target.block.keepalive }
+        return balancerState.keepalive != nil ? 32 : 0
+    }
+
+    func canRetryStatus(_ ft: NextUpstream) -> Bool {
+        var copy = balancerState.triesLeft
+        if copy > 0 { copy -= 1 }
+        guard copy > 0 else { return false }
+        return canRetry(ft)
+    }
+
+    /// `proxy_redirect`: the rewritten value, or nil when no rule applies.
+    func rewriteRedirect(_ value: String) -> String? {
+        let rules = conf.redirects ?? [.defaultRule]
+        for rule in rules {
+            var from: String
+            var to: String
+            switch rule {
+            case .off:
+                return nil
+            case .defaultRule:
+                guard case .fixed(_, _, _, let uriPart) = conf.pass else { continue }
+                if uriPart != nil {
+                    from = conf.passText
+                    to = conf.locationPrefix ?? "/"
+                } else {
+                    from = conf.passText + "/"
+                    to = "/"
+                }
+            case .rule(let f, let t):
+                from = f.evaluate(r)
+                to = t.evaluate(r)
+            }
+            if value.lowercased().hasPrefix(from.lowercased()) {
+                return to + value.dropFirst(from.count)
+            }
+        }
+        return nil
+    }
+
+    /// Only the part after `url=` of a Refresh header is a target (nginx's rewrite_refresh).
+    func rewriteRefresh(_ value: String) -> String {
+        let bytes = Array(value.utf8)
+        let lower = bytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        let needle = Array("url=".utf8)
+        guard bytes.count >= needle.count else { return value }
+        for i in 0...(bytes.count - needle.count) where Array(lower[i..<(i + needle.count)]) == needle {
+            let head = String(decoding: bytes[..<(i + needle.count)], as: UTF8.self)
+            let tail = String(decoding: bytes[(i + needle.count)...], as: UTF8.self)
+            return head + (rewriteRedirect(tail) ?? tail)
+        }
+        return value
+    }
+
+    /// Body bytes from the upstream, framed by the response.
+    func feedBody(_ bytes: [UInt8]) {
+        guard stage == .body else { return }
+        switch bodyMode {
+        case .none:
+            finishBody()
+        case .close:
+            emit(bytes)
+        case .length(let remaining):
+            let take = Int(min(Int64(bytes.count), remaining))
+            if take < bytes.count { keepaliveEligible = false }
+            emit(Array(bytes.prefix(take)))
+            let left = remaining - Int64(take)
+            bodyMode = .length(left)
+            if left == 0 { finishBody() }
+        case .chunked(var dec):
+            var out: [UInt8] = []
+            do {
+                let used = try bytes.withUnsafeBytes { try dec.feed($0, into: &out) }
+                if used < bytes.count { keepaliveEligible = false }
+            } catch {
+                logUpstream(.error, "upstream sent invalid chunked response while reading upstream")
+                abortBody()
+                return
+            }
+            bodyMode = .chunked(dec)
+            emit(out)
+            if dec.isComplete { finishBody() }
+        }
+    }
+
+    /// Passes body data on: at once with `proxy_buffering off`, else in larger pieces.
+    func emit(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty, !r.finalized else { return }
+        if bufferingOverride ?? conf.effBuffering {
+            if pendingOut == nil { pendingOut = r.connection.allocator.buffer(capacity: max(4096, bytes.count)) }
+            pendingOut!.writeBytes(bytes)
+            if pendingOut!.readableBytes >= 32 * 1024 {
+                let b = pendingOut!
+                pendingOut = nil
+                r.output(BodyChunk(data: b, last: false, flush: true))
+            }
+            return
+        }
+        var b = r.connection.allocator.buffer(capacity: bytes.count)
+        b.writeBytes(bytes)
+        r.output(BodyChunk(data: b, last: false, flush: true))
+    }
+
+    /// The whole response was read: keep or close the connection, end the request.
+    func finishBody() {
+        guard stage == .body else { return }
+        stage = .done
+        timer?.cancel()
+        tries[tries.count - 1].responseTime = elapsed()
+        releasePeer(failed: false)
+        if let c = conn {
+            conn = nil
+            if keepaliveEligible {
+                let ka = balancerState.keepalive
+                target.block.pool.put(
+                    c, timeoutMs: ka?.timeout ?? target.block.keepaliveTimeout,
+                    maxRequests: ka?.requests ?? target.block.keepaliveRequests, capacity: keepaliveCapacity)
+            } else {
+                c.delegate = nil
+                c.close()
+            }
+        }
+        guard !r.finalized else { return }
+        let rest = pendingOut
+        pendingOut = nil
+        r.output(BodyChunk(data: rest, last: true))
+        r.finalize(0)
+    }
+
+    /// The body broke off: send what we have and close the client connection.
+    func abortBody() {
+        stage = .done
+        timer?.cancel()
+        if !tries.isEmpty { tries[tries.count - 1].responseTime = elapsed() }
+        conn?.delegate = nil
+        conn?.close()
+        conn = nil
+        releasePeer(failed: true)
+        guard !r.finalized else { return }
+        if let rest = pendingOut {
+            pendingOut = nil
+            r.output(BodyChunk(data: rest, last: false, flush: true))
+        }
+        // nginx closes the client connection without ending the body, keeping the status.
+        r.keepAlive = false
+        r.connection.flush()
+        r.finalizeAborted()
+    }
+}
+
+extension ProxySession {
+    /// `X-Accel-Redirect`: drop the upstream response and redirect internally
+    /// (nginx's `ngx_http_upstream_process_headers`).
+    func accelRedirect(_ target: String) {
+        stage = .done
+        timer?.cancel()
+        tries[tries.count - 1].responseTime = elapsed()
+        releasePeer(failed: false)
+        conn?.delegate = nil
+        conn?.close()
+        conn = nil
+        if target.hasPrefix("@") {
+            r.namedRedirect(String(target.dropFirst()))
+            return
+        }
+        var path = target
+        var args: String? = nil
+        if let q = path.firstIndex(of: "?") {
+            args = String(path[path.index(after: q)...])
+            path = String(path[..<q])
+        }
+        if r.method != "HEAD" { r.method = "GET" }
+        r.internalRedirect(uri: path, args: args)
+    }
+}

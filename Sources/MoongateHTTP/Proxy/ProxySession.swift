@@ -1,0 +1,365 @@
+import MoongateCore
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One proxied request: picks peers, connects, sends, reads and relays the response,
+/// retrying by `proxy_next_upstream` (nginx's `ngx_http_upstream_t`).
+final class ProxySession: UpstreamConnectionDelegate {
+    enum Stage { case idle, connecting, sending, header, body, done }
+    enum BodyMode {
+        case none
+        case length(Int64)
+        case chunked(ChunkedDecoder)
+        case close
+    }
+
+    let r: HTTPRequest
+    let conf: ProxyLocConf
+    let target: ProxyTarget
+    let balancerState = BalancerState()
+    var selector: PeerSelector
+    var stage = Stage.idle
+    var tries: [ProxyTry] = []
+    var conn: UpstreamConnection?
+    var peer: UpstreamPeer?
+    var peerName = ""
+    var timer: Scheduled<Void>?
+    var parser: UpstreamResponseParser
+    var head: UpstreamResponseHead?
+    var bodyMode = BodyMode.none
+    var requestSent = false
+    var keepaliveEligible = false
+    var pendingOut: ByteBuffer?
+    let started = CachedTime.monotonicMsec
+    var requestBytes: ByteBuffer?
+    /// Set once an Upgrade relay runs.
+    var tunnel = false
+    /// `X-Accel-Buffering` from the upstream overrides `proxy_buffering`.
+    var bufferingOverride: Bool?
+    /// The current try reuses a cached keepalive connection.
+    var usedCached = false
+
+    init(request: HTTPRequest, conf: ProxyLocConf, target: ProxyTarget) {
+        self.r = request
+        self.conf = conf
+        self.target = target
+        self.selector = PeerSelector(block: target.block)
+        self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
+    }
+
+    var loop: EventLoop { r.connection.eventLoop }
+    /// `proxy_buffer_size` (nginx's default is one page).
+    var headLimit: Int { conf.bufferSize ?? 4096 }
+
+    func start() {
+        guard stage == .idle, !r.finalized else { return }
+        balancerState.triesLeft = target.block.peers.count
+        balancerState.maxTries = conf.nextUpstreamTries ?? 0
+        connectNext()
+    }
+
+    // MARK: Trying peers
+
+    private func connectNext() {
+        guard !r.finalized else { return }
+        balancerState.totalTries += 1
+        var t = ProxyTry(addr: target.block.name, start: CachedTime.monotonicMsec)
+        peer = nil
+        if let hook = target.block.balancer {
+            balancerState.chosen = nil
+            balancerState.moreTries = 0
+            if let code = hook.choosePeer(r, balancerState) {
+                finish(code)
+                return
+            }
+            if let c = balancerState.chosen {
+                peerName = c.host.contains(":") ? "[\(c.host)]:\(c.port)" : "\(c.host):\(c.port)"
+                balancerState.triesLeft += balancerState.moreTries
+                t.addr = peerName
+                tries.append(t)
+                connect(host: c.host, port: c.port)
+                return
+            }
+        }
+        guard let p = selector.next(r) else {
+            t.status = 502
+            tries.append(t)
+            peerName = target.block.name
+            logUpstream(.error, "no live upstreams while connecting to upstream")
+            finish(502)
+            return
+        }
+        peer = p
+        peerName = p.name
+        t.addr = p.name
+        tries.append(t)
+        connect(host: p.host, port: p.port)
+    }
+
+    private func connect(host: String, port: Int) {
+        stage = .connecting
+        usedCached = false
+        if keepaliveCapacity > 0, let c = target.block.pool.take(peerName) {
+            tries[tries.count - 1].connectTime = 0
+            usedCached = true
+            conn = c
+            sendRequest()
+            return
+        }
+        let timeout = balancerState.connectTimeout > 0 ? balancerState.connectTimeout : conf.effConnectTimeout
+        let name = peerName
+        UpstreamConnection.connect(on: loop, host: host, port: port, peerName: name, timeoutMs: timeout)
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let c):
+                    guard stage == .connecting, !r.finalized else {
+                        c.close()
+                        return
+                    }
+                    tries[tries.count - 1].connectTime = elapsed()
+                    conn = c
+                    sendRequest()
+                case .failure(let error):
+                    guard stage == .connecting, !r.finalized else { return }
+                    if let ce = error as? ChannelError, case .connectTimeout = ce {
+                        logUpstream(.error, "upstream timed out (110: Connection timed out) while connecting to upstream")
+                        fail(.timeout)
+                    } else {
+                        logUpstream(.error, "connect() failed (\(ProxySession.describe(error))) while connecting to upstream")
+                        fail(.error)
+                    }
+                }
+            }
+    }
+
+    private func sendRequest() {
+        guard let c = conn else { return }
+        stage = .sending
+        c.delegate = self
+        c.requests += 1
+        if requestBytes == nil || balancerState.recreateRequest {
+            balancerState.recreateRequest = false
+            requestBytes = buildRequest()
+        }
+        head = nil
+        parser = UpstreamResponseParser(limit: headLimit)
+        armTimer(balancerState.sendTimeout > 0 ? balancerState.sendTimeout : conf.effSendTimeout) { [self] in
+            logUpstream(.error, "upstream timed out (110: Connection timed out) while sending request to upstream")
+            fail(.timeout)
+        }
+        let sentOn = c
+        c.send(requestBytes!) { [self] ok in
+            guard conn === sentOn, stage == .sending || stage == .header else { return }
+            if !ok {
+                if stage == .sending {
+                    logUpstream(.error, "upstream prematurely closed connection while sending request to upstream")
+                    fail(.error)
+                }
+                return
+            }
+            requestSent = true
+            if !tries.isEmpty { tries[tries.count - 1].bytesSent = requestBytes?.readableBytes ?? 0 }
+            if stage == .sending {
+                stage = .header
+                armReadTimer()
+            }
+        }
+        // A response may arrive before the write completion runs.
+        if stage == .sending && requestSent { stage = .header }
+    }
+
+    func armReadTimer() {
+        armTimer(balancerState.readTimeout > 0 ? balancerState.readTimeout : conf.effReadTimeout) { [self] in
+            if stage == .header || stage == .sending {
+                logUpstream(.error, "upstream timed out (110: Connection timed out) while reading response header from upstream")
+                fail(.timeout)
+            } else if stage == .body {
+                logUpstream(.error, "upstream timed out (110: Connection timed out) while reading upstream")
+                abortBody()
+            }
+        }
+    }
+
+    func armTimer(_ ms: Int, _ f: @escaping () -> Void) {
+        timer?.cancel()
+        timer = loop.scheduleTask(in: .milliseconds(Int64(max(1, ms)))) { f() }
+    }
+
+    func elapsed() -> Int { Int(CachedTime.monotonicMsec - tries[tries.count - 1].start) }
+
+    /// A try failed: record it, mark the peer, and try the next one or give up
+    /// (nginx's `ngx_http_upstream_next`).
+    func fail(_ ft: NextUpstream, status: Int? = nil) {
+        timer?.cancel()
+        let code = status ?? (ft == .timeout ? 504 : 502)
+        if !tries.isEmpty {
+            tries[tries.count - 1].status = code
+            tries[tries.count - 1].responseTime = elapsed()
+        }
+        conn?.delegate = nil
+        conn?.close()
+        conn = nil
+        // A cached connection the upstream closed meanwhile is not the peer's fault:
+        // nginx gives the try back (`u->peer.tries++`).
+        let cachedError = usedCached && ft == .error
+        let failed = !(ft == .http403 || ft == .http404) && !cachedError
+        releasePeer(failed: failed)
+        balancerState.lastPeerState = failed ? 4 : 2
+        balancerState.lastStatus = code
+        if balancerState.triesLeft > 0 && !cachedError { balancerState.triesLeft -= 1 }
+        if cachedError, target.block.balancer == nil { selector.tried.removeAll() }
+        if canRetry(ft) {
+            stage = .idle
+            requestSent = false
+            connectNext()
+            return
+        }
+        finish(code)
+    }
+
+    func canRetry(_ ft: NextUpstream) -> Bool {
+        let next = conf.effNextUpstream
+        guard balancerState.triesLeft > 0, next.contains(ft) else { return false }
+        if balancerState.maxTries > 0 && balancerState.totalTries >= balancerState.maxTries { return false }
+        if let t = conf.nextUpstreamTimeout, t > 0, CachedTime.monotonicMsec - started >= Int64(t) { return false }
+        if requestSent && ["POST", "LOCK", "PATCH"].contains(r.method) && !next.contains(.nonIdempotent) {
+            return false
+        }
+        return true
+    }
+
+    func releasePeer(failed: Bool) {
+        guard let p = peer else { return }
+        peer = nil
+        let single = target.block.peers.count == 1
+        if single {
+            if p.conns > 0 { p.conns -= 1 }
+            return
+        }
+        if p.release(failed: failed, now: CachedTime.monotonicMsec) {
+            logUpstream(.warn, "upstream server temporarily disabled while \(actionText)")
+        }
+    }
+
+    var actionText: String {
+        switch stage {
+        case .idle, .connecting: return "connecting to upstream"
+        case .sending: return "sending request to upstream"
+        case .header: return "reading response header from upstream"
+        case .body, .done: return "reading upstream"
+        }
+    }
+
+    /// Ends the request with an error status before a response was relayed.
+    func finish(_ code: Int) {
+        stage = .done
+        timer?.cancel()
+        conn?.delegate = nil
+        conn?.close()
+        conn = nil
+        r.finalize(code)
+    }
+
+    /// The request went away (client abort or finalize): drop the upstream connection.
+    func abort() {
+        guard stage != .done else { return }
+        stage = .done
+        timer?.cancel()
+        conn?.delegate = nil
+        conn?.close()
+        conn = nil
+        releasePeer(failed: false)
+    }
+
+    // MARK: UpstreamConnectionDelegate
+
+    func upstreamRead(_ buf: inout ByteBuffer) {
+        if !tries.isEmpty { tries[tries.count - 1].bytesReceived += buf.readableBytes }
+        if tunnel {
+            relayToClient(buf)
+            return
+        }
+        switch stage {
+        case .sending, .header:
+            if stage == .sending {
+                requestSent = true
+                stage = .header
+            }
+            armReadTimer()
+            do {
+                guard var (h, rest) = try parser.feed(&buf) else { return }
+                // Interim 1xx responses (100 Continue) are skipped, as nginx does.
+                while h.status < 200 && h.status != 101 {
+                    parser = UpstreamResponseParser(limit: headLimit)
+                    var more = r.connection.allocator.buffer(capacity: rest.count)
+                    more.writeBytes(rest)
+                    guard let next = try parser.feed(&more) else { return }
+                    (h, rest) = next
+                }
+                tries[tries.count - 1].headerTime = elapsed()
+                processHead(h, rest: rest)
+            } catch UpstreamParseError.invalid(let msg) {
+                logUpstream(.error, "\(msg) while reading response header from upstream")
+                fail(.invalidHeader)
+            } catch {
+                fail(.invalidHeader)
+            }
+        case .body:
+            armReadTimer()
+            var bytes: [UInt8] = []
+            bytes.append(contentsOf: buf.readableBytesView)
+            feedBody(bytes)
+        default:
+            break
+        }
+    }
+
+    func upstreamClosed() {
+        if tunnel {
+            tunnelClosed()
+            return
+        }
+        switch stage {
+        case .sending, .header:
+            logUpstream(.error, "upstream prematurely closed connection while reading response header from upstream")
+            conn = nil
+            fail(.error)
+        case .body:
+            conn = nil
+            if case .close = bodyMode {
+                finishBody()
+            } else {
+                logUpstream(.error, "upstream prematurely closed connection while reading upstream")
+                abortBody()
+            }
+        default:
+            break
+        }
+    }
+
+    // MARK: Logging
+
+    /// Logs with nginx's upstream context: client, server, request, upstream, host.
+    func logUpstream(_ level: LogLevel, _ message: String) {
+        let log = ErrorLog.shared
+        guard log.enabled(level) else { return }
+        var s = ", client: \(r.connection.remoteAddress), server: \(r.server.primaryName)"
+        s += ", request: \"\(r.head.requestLine)\""
+        s += ", upstream: \"http://\(peerName)\(target.uri)\""
+        if let h = r.head.header("host") { s += ", host: \"\(h)\"" }
+        log.log(level, message, connection: r.connection.number, context: s)
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let io = error as? IOError {
+            return "\(io.errnoCode): \(String(cString: strerror(io.errnoCode)))"
+        }
+        if let ne = error as? NIOConnectionError, let first = ne.connectionErrors.first {
+            return describe(first.error)
+        }
+        return "111: Connection refused"
+    }
+}

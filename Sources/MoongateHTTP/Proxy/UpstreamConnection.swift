@@ -1,0 +1,108 @@
+import NIOCore
+import NIOPosix
+
+/// Who receives what an upstream connection reads.
+protocol UpstreamConnectionDelegate: AnyObject {
+    func upstreamRead(_ buf: inout ByteBuffer)
+    func upstreamClosed()
+}
+
+/// One TCP connection to an upstream peer, on the worker's event loop.
+final class UpstreamConnection {
+    let channel: Channel
+    /// `ip:port` of the peer.
+    let peerName: String
+    /// Requests sent on this connection (keepalive_requests).
+    var requests = 0
+    weak var delegate: UpstreamConnectionDelegate?
+    private(set) var closed = false
+    var idleTimer: Scheduled<Void>?
+    /// Called once when the connection goes away (the pool forgets it).
+    var onClose: (() -> Void)?
+
+    init(channel: Channel, peerName: String) {
+        self.channel = channel
+        self.peerName = peerName
+    }
+
+    /// Opens a connection with a connect timeout in milliseconds.
+    static func connect(
+        on loop: EventLoop, host: String, port: Int, peerName: String, timeoutMs: Int
+    ) -> EventLoopFuture<UpstreamConnection> {
+        let address: SocketAddress
+        do {
+            address = try SocketAddress(ipAddress: host, port: port)
+        } catch {
+            return loop.makeFailedFuture(error)
+        }
+        let handler = UpstreamChannelHandler()
+        return ClientBootstrap(group: loop)
+            .connectTimeout(.milliseconds(Int64(max(1, timeoutMs))))
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { ch in ch.pipeline.addHandler(handler) }
+            .connect(to: address)
+            .map { ch in
+                let c = UpstreamConnection(channel: ch, peerName: peerName)
+                handler.connection = c
+                return c
+            }
+    }
+
+    /// Writes and flushes; `done` gets false if the write failed.
+    func send(_ buf: ByteBuffer, done: @escaping (Bool) -> Void) {
+        let p = channel.eventLoop.makePromise(of: Void.self)
+        p.futureResult.whenComplete { r in
+            if case .success = r { done(true) } else { done(false) }
+        }
+        channel.writeAndFlush(NIOAny(buf), promise: p)
+    }
+
+    func close() {
+        guard !closed else { return }
+        markClosed()
+        channel.close(promise: nil)
+    }
+
+    fileprivate func markClosed() {
+        guard !closed else { return }
+        closed = true
+        idleTimer?.cancel()
+        idleTimer = nil
+        let f = onClose
+        onClose = nil
+        f?()
+    }
+
+    fileprivate func inactive() {
+        let wasClosed = closed
+        markClosed()
+        if !wasClosed { delegate?.upstreamClosed() }
+    }
+}
+
+/// Forwards channel events to the connection's current owner; an idle pooled connection
+/// that receives data or closes is dropped.
+final class UpstreamChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    var connection: UpstreamConnection?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buf = unwrapInboundIn(data)
+        guard let c = connection else { return }
+        if let d = c.delegate {
+            d.upstreamRead(&buf)
+        } else {
+            c.close()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection?.inactive()
+        connection = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

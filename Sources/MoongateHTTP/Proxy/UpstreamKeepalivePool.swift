@@ -1,0 +1,43 @@
+import NIOCore
+
+/// Idle connections of one upstream kept for reuse (nginx's upstream keepalive module):
+/// at most `keepalive` per worker, least recently used dropped first.
+final class UpstreamKeepalivePool {
+    unowned let block: UpstreamBlock
+    private var idle: [UpstreamConnection] = []
+
+    init(block: UpstreamBlock) { self.block = block }
+
+    /// A cached connection to `peerName`, if one is idle.
+    func take(_ peerName: String) -> UpstreamConnection? {
+        guard let i = idle.lastIndex(where: { $0.peerName == peerName && !$0.closed }) else { return nil }
+        let c = idle.remove(at: i)
+        c.idleTimer?.cancel()
+        c.idleTimer = nil
+        c.onClose = nil
+        return c
+    }
+
+    /// Keeps a connection whose response was read completely.
+    func put(_ c: UpstreamConnection, timeoutMs: Int, maxRequests: Int, capacity: Int) {
+        guard capacity > 0, !c.closed, maxRequests == 0 || c.requests < maxRequests else {
+            c.close()
+            return
+        }
+        c.delegate = nil
+        if idle.count >= capacity {
+            let old = idle.removeFirst()
+            old.close()
+        }
+        idle.append(c)
+        c.onClose = { [weak self, weak c] in
+            guard let self, let c else { return }
+            self.idle.removeAll { $0 === c }
+        }
+        if timeoutMs > 0 {
+            c.idleTimer = c.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutMs))) { [weak c] in
+                c?.close()
+            }
+        }
+    }
+}

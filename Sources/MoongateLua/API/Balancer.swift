@@ -1,0 +1,133 @@
+import MoongateCore
+import MoongateHTTP
+
+/// The FFI half of `ngx.balancer` (ngx_lua's `ngx_http_lua_ffi_balancer_*`).
+private func balancerState(
+    _ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> BalancerState? {
+    guard let ctx = luaContext(p), let r = ctx.request else {
+        FFIError.set(err, "no request found")
+        return nil
+    }
+    guard let state = BalancerState.of(r) else {
+        FFIError.set(err, "no upstream found")
+        return nil
+    }
+    guard ctx.phase == .balancer else {
+        FFIError.set(err, "API disabled in the current context")
+        return nil
+    }
+    return state
+}
+
+/// `int mg_balancer_set_current_peer(r, addr, len, port, err)`.
+@_cdecl("mg_balancer_set_current_peer")
+public func mg_balancer_set_current_peer(
+    _ p: UnsafeMutableRawPointer?, _ addr: UnsafePointer<UInt8>?, _ len: Int, _ port: Int32,
+    _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let state = balancerState(p, err) else { return FFI.error }
+    var host = string(addr, len)
+    var portValue = Int(port)
+    if host.hasPrefix("[") {
+        guard let close = host.firstIndex(of: "]") else {
+            FFIError.set(err, "invalid IPv6 address")
+            return FFI.error
+        }
+        let rest = host[host.index(after: close)...]
+        if rest.hasPrefix(":"), let p = Int(rest.dropFirst()) { portValue = p }
+        host = String(host[host.index(after: host.startIndex)..<close])
+    } else if host.filter({ $0 == ":" }).count == 1, let colon = host.firstIndex(of: ":") {
+        guard let p = Int(host[host.index(after: colon)...]), p > 0, p < 65536 else {
+            FFIError.set(err, "invalid port")
+            return FFI.error
+        }
+        portValue = p
+        host = String(host[..<colon])
+    }
+    if host.isEmpty {
+        FFIError.set(err, "no host")
+        return FFI.error
+    }
+    let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+    let isV4 = parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
+    let isV6 = host.contains(":")
+    if !isV4 && !isV6 {
+        FFIError.set(err, "no host allowed")
+        return FFI.error
+    }
+    if portValue <= 0 || portValue > 65535 {
+        FFIError.set(err, "invalid port")
+        return FFI.error
+    }
+    state.chosen = (host, portValue)
+    return FFI.ok
+}
+
+/// `int mg_balancer_set_more_tries(r, count, err)`: `err` carries a warning on success.
+@_cdecl("mg_balancer_set_more_tries")
+public func mg_balancer_set_more_tries(
+    _ p: UnsafeMutableRawPointer?, _ count: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let state = balancerState(p, err) else { return FFI.error }
+    let maxTries = state.maxTries == 0 ? 3 : state.maxTries
+    let total = state.totalTries + state.triesLeft - 1
+    var n = Int(count)
+    if total + n > maxTries {
+        n = max(0, maxTries - total)
+        FFIError.set(err, "reduced tries due to limit")
+    } else {
+        err?.pointee = nil
+    }
+    state.moreTries = n
+    return FFI.ok
+}
+
+/// `int mg_balancer_get_last_failure(r, int *status, err)`: 0, 2 (next) or 4 (failed).
+@_cdecl("mg_balancer_get_last_failure")
+public func mg_balancer_get_last_failure(
+    _ p: UnsafeMutableRawPointer?, _ status: UnsafeMutablePointer<Int32>?,
+    _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let state = balancerState(p, err) else { return FFI.error }
+    status?.pointee = Int32(state.totalTries > 1 ? state.lastStatus : 0)
+    return Int32(state.totalTries > 1 ? state.lastPeerState : 0)
+}
+
+/// `int mg_balancer_set_timeouts(r, connect, send, read, err)` in milliseconds (0 = keep).
+@_cdecl("mg_balancer_set_timeouts")
+public func mg_balancer_set_timeouts(
+    _ p: UnsafeMutableRawPointer?, _ connect: Int, _ send: Int, _ read: Int,
+    _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let state = balancerState(p, err) else { return FFI.error }
+    if connect > 0 { state.connectTimeout = connect }
+    if send > 0 { state.sendTimeout = send }
+    if read > 0 { state.readTimeout = read }
+    return FFI.ok
+}
+
+/// `int mg_balancer_recreate_request(r, err)`: rebuild the upstream request before the try.
+@_cdecl("mg_balancer_recreate_request")
+public func mg_balancer_recreate_request(
+    _ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let state = balancerState(p, err) else { return FFI.error }
+    state.recreateRequest = true
+    return FFI.ok
+}
+
+/// `int mg_balancer_enable_keepalive(r, timeout_ms, max_requests, err)`.
+@_cdecl("mg_balancer_enable_keepalive")
+public func mg_balancer_enable_keepalive(
+    _ p: UnsafeMutableRawPointer?, _ timeout: Int, _ requests: Int,
+    _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let state = balancerState(p, err) else { return FFI.error }
+    guard state.chosen != nil else {
+        FFIError.set(err, "no current peer set")
+        return FFI.error
+    }
+    state.keepalive = (timeout, requests)
+    return FFI.ok
+}

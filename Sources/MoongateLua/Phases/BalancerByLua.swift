@@ -1,0 +1,51 @@
+import CLuaJIT
+import MoongateConfig
+import MoongateCore
+import MoongateHTTP
+
+/// `balancer_by_lua_block` / `balancer_by_lua_file` inside `upstream { }`: runs for each
+/// try, synchronously and without yielding (ngx_lua's `ngx_http_lua_balancer_get_peer`).
+final class LuaBalancer: UpstreamBalancerHook {
+    let code: LuaCode
+
+    init(code: LuaCode) { self.code = code }
+
+    /// Registers the directives (called from `LuaModule.register()`).
+    static func register() {
+        let R = DirectiveRegistry.register
+        let apply: DirectiveHandler = { d, c in
+            guard let block = c.upstream as? UpstreamBlock else {
+                throw ConfigError("\"\(d.name)\" directive is not allowed here", at: d.location)
+            }
+            if block.balancer != nil {
+                throw ConfigError("\"\(d.name)\" directive is duplicate", at: d.location)
+            }
+            block.balancer = LuaBalancer(code: try LuaCode.from(d, base: "balancer_by_lua"))
+        }
+        R(DirectiveSpec("balancer_by_lua_block", .upstream, .exactly(0), block: .luaBlock), apply)
+        R(DirectiveSpec("balancer_by_lua_file", .upstream, .exactly(1)), apply)
+    }
+
+    func choosePeer(_ r: HTTPRequest, _ state: BalancerState) -> Int? {
+        guard let rt = LuaRuntime.shared else { return 500 }
+        let ctx = LuaRequestContext.of(r, phase: .balancer)
+        let savedPhase = ctx.phase
+        defer { ctx.phase = savedPhase }
+        ctx.phase = .balancer
+        ctx.exitCode = nil
+        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return 500 }
+        defer { if fn.temporary { rt.release(fn.ref) } }
+        if let err = rt.callSync(ref: fn.ref, context: ctx) {
+            r.log(.error, "failed to run balancer_by_lua*: \(err)")
+            return 500
+        }
+        if let code = ctx.exitCode {
+            ctx.exitCode = nil
+            // ngx.exit(ngx.ERROR) and statuses fail the request as nginx without the
+            // balancer status patch does; ngx.exit(ngx.OK) goes on.
+            if code == -3 { return 502 }
+            if code != 0 { return 500 }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,69 @@
+import NIOCore
+import Testing
+
+@testable import MoongateHTTP
+
+@Suite struct UpstreamResponseParserTests {
+    func feed(_ s: String) throws -> (UpstreamResponseHead, [UInt8])? {
+        var p = UpstreamResponseParser(limit: 4096)
+        var b = ByteBuffer(string: s)
+        return try p.feed(&b)
+    }
+
+    @Test func parsesStatusHeadersAndRest() throws {
+        let r = try #require(try feed("HTTP/1.1 201 Created\r\nContent-Length: 3\r\nX-A: b\r\n\r\nabc"))
+        #expect(r.0.status == 201)
+        #expect(r.0.version == 11)
+        #expect(r.0.contentLength == 3)
+        #expect(r.0.header("x-a") == "b")
+        #expect(r.1 == Array("abc".utf8))
+    }
+
+    @Test func waitsForTheWholeHead() throws {
+        #expect(try feed("HTTP/1.1 200 OK\r\nX-A: b\r\n") == nil)
+    }
+
+    @Test func chunkedWinsOverLength() throws {
+        let r = try #require(try feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"))
+        #expect(r.0.chunked)
+        #expect(r.0.contentLength == nil)
+    }
+
+    @Test func rejectsGarbage() {
+        #expect(throws: UpstreamParseError.self) { try feed("garbage\r\n\r\n") }
+    }
+}
+
+@Suite struct PeerSelectorTests {
+    func block(_ weights: [Int]) -> UpstreamBlock {
+        let b = UpstreamBlock(name: "up", explicit: true, location: nil)
+        for (i, w) in weights.enumerated() {
+            b.peers.append(
+                UpstreamPeer(
+                    host: "127.0.0.\(i + 1)", port: 80, weight: w, maxFails: 1, failTimeout: 10_000, backup: false,
+                    down: false))
+        }
+        return b
+    }
+
+    @Test func smoothWeightedOrder() {
+        let b = block([5, 1, 1])
+        var s = PeerSelector(block: b)
+        var order: [String] = []
+        for _ in 0..<7 {
+            s.tried.removeAll()
+            let p = s.pick(roundRobinOf: b.peers)
+            order.append(p.host)
+        }
+        // nginx's smooth weighted round robin: a a b a c a a.
+        #expect(order == ["127.0.0.1", "127.0.0.1", "127.0.0.2", "127.0.0.1", "127.0.0.3", "127.0.0.1", "127.0.0.1"])
+    }
+
+    @Test func failedPeerIsSkippedWithinFailTimeout() {
+        let b = block([1, 1])
+        let p = b.peers[0]
+        #expect(p.release(failed: true, now: 1000))
+        #expect(!p.available(now: 2000))
+        #expect(p.available(now: 12_001))
+    }
+}
