@@ -14,7 +14,17 @@ from .conf import load_scenarios
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(BENCH)
 CALLGRIND_SCENARIOS = ["static", "hello"]
+RATIO_KEYS = ("rps", "p50_ms", "p99_ms", "mb_per_s", "rss_kb", "hwm_kb",
+              "cpu_us_per_req", "rss_idle_kb", "kb_per_conn")
 REDIS_KEY, REDIS_VALUE = "bench", "moongate-bench-value"
+
+
+def _seconds(text):
+    """wrk takes whole seconds."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("seconds must be >= 0")
+    return value
 
 
 def parse_args(argv):
@@ -23,9 +33,9 @@ def parse_args(argv):
         epilog="Writes bench/RESULTS.md and bench/results.json (or --out).")
     p.add_argument("--rounds", type=int, default=3,
                    help="A B rounds per scenario (default 3)")
-    p.add_argument("--duration", type=float, default=5,
+    p.add_argument("--duration", type=_seconds, default=5,
                    help="seconds per wrk measurement (default 5)")
-    p.add_argument("--warmup", type=float, default=2,
+    p.add_argument("--warmup", type=_seconds, default=2,
                    help="seconds of wrk warm-up before each (default 2)")
     p.add_argument("--connections", type=int, default=50,
                    help="wrk connections (default 50)")
@@ -134,9 +144,8 @@ def _entry(sc, agg):
     out.update(agg)
     m, n = agg.get("moongate", {}), agg.get("nginx", {})
     if m.get("ok") and n.get("ok"):
-        out["ratios"] = {k: m[k] / n[k] for k in m
-                         if k in n and isinstance(m[k], (int, float))
-                         and not isinstance(m[k], bool) and n[k]}
+        out["ratios"] = {k: m[k] / n[k] for k in RATIO_KEYS
+                         if m.get(k) is not None and n.get(k)}
     return out
 
 
@@ -147,6 +156,7 @@ def _line(name, i, r):
     for key, fmt in (("rps", "{:,.0f} req/s"), ("p99_ms", "p99 {:.2f} ms"),
                      ("mb_per_s", "{:,.0f} MB/s"), ("rss_kb", "RSS {:,} kB"),
                      ("cpu_us_per_req", "{:.1f} µs/req"),
+                     ("growth_b_per_req", "RSS +{:.0f} B/req"),
                      ("kb_per_conn", "{:.2f} kB/conn"),
                      ("failed", "{} failed"), ("retried", "{} retried"),
                      ("hups", "{} HUPs"), ("workers_seen", "{} workers")):

@@ -134,11 +134,14 @@ def wrk_markdown(w):
         "## Throughput, latency, memory, CPU", "",
         "`x` = moongate / nginx. Higher is better for req/s, lower for the "
         "rest. RSS = the worker's VmHWM (peak); CPU = the worker's "
-        "utime+stime per request.", "",
+        "utime+stime per request; RSS growth = the worker's VmRSS after "
+        "the measurement minus before, per request (a leak shows here; "
+        "it also makes the peak RSS depend on how many requests ran).", "",
         "| scenario | req/s moongate | req/s nginx | req/s x "
         "| p50 ms mg / ng | p99 ms mg / ng | p99 x "
-        "| RSS MB mg / ng | RSS x | CPU µs/req mg / ng | CPU x |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        "| RSS MB mg / ng | RSS x | CPU µs/req mg / ng | CPU x "
+        "| RSS growth B/req mg / ng |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     if any(sc["kind"] == "wrk" for sc in w["scenarios"].values()):
         out += table
     specials = []
@@ -155,7 +158,8 @@ def wrk_markdown(w):
             f"| {_r(m, n, 'p99_ms')} "
             f"| {_pair(m, n, 'rss_kb', 1, 1 / 1024)} | {_r(m, n, 'rss_kb')} "
             f"| {_pair(m, n, 'cpu_us_per_req', 1)} "
-            f"| {_r(m, n, 'cpu_us_per_req')} |")
+            f"| {_r(m, n, 'cpu_us_per_req')} "
+            f"| {_pair(m, n, 'growth_b_per_req', 0)} |")
     out.append("")
     big = w["scenarios"].get("bigbody")
     if big:

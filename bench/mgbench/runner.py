@@ -77,7 +77,9 @@ def _url(srv, scenario):
 
 def _wrk_errors(w):
     if w["requests"] == 0:
-        return "wrk completed no request"
+        first = next((l for l in w.get("raw", "").splitlines()
+                      if l.strip()), "")
+        return "wrk completed no request: " + servers.clip(first, 120)
     if w["non2xx"] or w["socket_errors"]:
         sock = ", ".join(f"{k} {v}" for k, v in w["socket"].items() if v)
         return (f"wrk: {w['non2xx']} non-2xx/3xx of {w['requests']}"
@@ -95,10 +97,12 @@ def _measure_wrk(ctx, scenario, srv):
         if bad:
             return _fail("warm-up " + bad + _log(srv))
     workers = srv.workers()
+    rss0 = _rss_kb(workers, "VmRSS")
     cpu0 = procs.cpu_seconds(workers)
     w = wrk.run(ctx.registry, url, s.duration, s.connections,
                 servers.CLIENT_CPU)
     cpu1 = procs.cpu_seconds(workers)
+    rss1 = _rss_kb(workers, "VmRSS")
     if not srv.alive() or srv.workers() != workers:
         return _fail("worker or master died during the run" + _log(srv))
     bad = _wrk_errors(w)
@@ -109,6 +113,10 @@ def _measure_wrk(ctx, scenario, srv):
         "p99_ms": w["p99_ms"], "mb_per_s": w["mb_per_s"],
         "requests": w["requests"], "rss_kb": _rss_kb(workers),
         "cpu_us_per_req": (cpu1 - cpu0) * 1e6 / w["requests"],
+        # Steady state should not grow: a leak shows up here.
+        "growth_b_per_req": ((rss1 - rss0) * 1024 / w["requests"]
+                             if rss0 is not None and rss1 is not None
+                             else None),
     }
 
 
