@@ -59,6 +59,8 @@ def parse_args(argv):
                    help="where RESULTS.md and results.json go")
     p.add_argument("--no-install", action="store_true",
                    help="never apt-get or swift build; report what is missing")
+    p.add_argument("--report-only", action="store_true",
+                   help="only rewrite RESULTS.md from results.json")
     p.add_argument("--keep", action="store_true",
                    help="keep the temporary prefixes (logs) for inspection")
     args = p.parse_args(argv)
@@ -156,7 +158,7 @@ def _line(name, i, r):
     for key, fmt in (("rps", "{:,.0f} req/s"), ("p99_ms", "p99 {:.2f} ms"),
                      ("mb_per_s", "{:,.0f} MB/s"), ("rss_kb", "RSS {:,} kB"),
                      ("cpu_us_per_req", "{:.1f} µs/req"),
-                     ("growth_b_per_req", "RSS +{:.0f} B/req"),
+                     ("growth_b_per_req", "RSS {:+.0f} B/req"),
                      ("kb_per_conn", "{:.2f} kB/conn"),
                      ("failed", "{} failed"), ("retried", "{} retried"),
                      ("hups", "{} HUPs"), ("workers_seen", "{} workers")):
@@ -190,6 +192,9 @@ def run_callgrind(args, ctx, sides, scenarios):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.report_only:
+        report.rewrite(args.out)
+        return 0
     deps.ensure_packages(args.callgrind, not args.no_install)
     deps.check_files()
     deps.ensure_moongate(ROOT, args.moongate, not args.no_install)

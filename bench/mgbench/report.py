@@ -59,7 +59,8 @@ def load(path):
 
 def save(path, data):
     with open(path, "w") as f:
-        json.dump(data, f, indent=2, sort_keys=True)
+        # Insertion order is the scenario order of the run: keep it.
+        json.dump(data, f, indent=2)
         f.write("\n")
 
 
@@ -164,8 +165,9 @@ def wrk_markdown(w):
     big = w["scenarios"].get("bigbody")
     if big:
         m, n = big["moongate"], big["nginx"]
-        out += [f"bigbody (1 MB file): moongate {_pair(m, n, 'mb_per_s', 0)}"
-                f" nginx MB/s, x {_r(m, n, 'mb_per_s')}.", ""]
+        out += [f"bigbody (1 MB file), MB/s: moongate "
+                f"{_cell(m, 'mb_per_s', 0)}, nginx {_cell(n, 'mb_per_s', 0)}"
+                f" (x {_r(m, n, 'mb_per_s')}).", ""]
     for name, sc in specials:
         out += _special(name, sc)
     out += ["## Scenarios", ""]
@@ -258,6 +260,13 @@ def markdown(data):
     if "callgrind" in data:
         out += callgrind_markdown(data["callgrind"])
     return "\n".join(out).rstrip() + "\n"
+
+
+def rewrite(out_dir):
+    """RESULTS.md again from results.json (after a change of layout)."""
+    data = load(os.path.join(out_dir, "results.json"))
+    with open(os.path.join(out_dir, "RESULTS.md"), "w") as f:
+        f.write(markdown(data))
 
 
 def write(out_dir, section, value):
