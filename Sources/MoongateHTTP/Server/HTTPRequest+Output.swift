@@ -284,11 +284,15 @@ extension HTTPRequest {
             for c in cleanups { c() }
             cleanups.removeAll()
             sink.onDone(self)
+            moduleContexts.removeAll()
             return
         }
         runLogPhase()
         for c in cleanups { c() }
         cleanups.removeAll()
+        // Module contexts refer back to the request (ngx_lua's context holds it):
+        // dropping them here breaks the cycle so the request is freed.
+        moduleContexts.removeAll()
         connection.requestFinished(self, closeNow: closeNow)
     }
 

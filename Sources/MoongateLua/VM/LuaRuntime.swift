@@ -35,6 +35,7 @@ public final class LuaRuntime {
         lua_pushlightuserdata(L, nil)
         lua_setfield(L, -2, "null")
         mg_lua_setglobal(L, "ngx")
+        registerCFunctions()
         let results = try vm.run("return require('moongate.runtime').ref()", chunkName: "=bootstrap")
         _ = results
         mg_lua_getglobal(L, "__moongate_runtime")

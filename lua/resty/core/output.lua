@@ -6,6 +6,12 @@ local base = require "resty.core.base"
 local runtime = require "moongate.runtime"
 
 local C = ffi.C
+-- Output may run Lua filters before it returns: classic C functions, not FFI.
+local cf = require "moongate.cfuncs"
+local cf_output = cf.output
+local cf_send_headers = cf.send_headers
+local cf_flush = cf.flush
+local cf_eof = cf.eof
 local ffi_string = ffi.string
 local type = type
 local tostring = tostring
@@ -97,14 +103,14 @@ local function output(fname, newline, ...)
         end
         s = concat(buf, "", 1, n)
     end
-    local rc = C.mg_http_output(r, s, #s, errmsg)
+    local rc, err = cf_output(s)
     if rc == 0 then
         return 1
     end
     if rc == -101 then
-        error(ffi_string(errmsg[0]), 3)
+        error(err, 3)
     end
-    return nil, ffi_string(errmsg[0])
+    return nil, err
 end
 
 -- Not tail calls: error levels must find the caller's frame.
@@ -123,14 +129,14 @@ function ngx.send_headers()
     if not r then
         no_request(2)
     end
-    local rc = C.mg_http_send_headers(r, errmsg)
+    local rc, err = cf_send_headers()
     if rc == 0 then
         return 1
     end
     if rc == -5 then
         return nil, "header already sent"
     end
-    error(ffi_string(errmsg[0]), 2)
+    error(err, 2)
 end
 
 function ngx.flush(wait)
@@ -138,7 +144,7 @@ function ngx.flush(wait)
     if not r then
         no_request(2)
     end
-    local rc = C.mg_http_flush(r, wait and 1 or 0, errmsg)
+    local rc, err = cf_flush(wait and true or false)
     if rc == 0 then
         return 1
     end
@@ -146,9 +152,9 @@ function ngx.flush(wait)
         return yield_io()
     end
     if rc == -101 then
-        error(ffi_string(errmsg[0]), 2)
+        error(err, 2)
     end
-    return nil, ffi_string(errmsg[0])
+    return nil, err
 end
 
 function ngx.eof()
@@ -156,14 +162,14 @@ function ngx.eof()
     if not r then
         no_request(2)
     end
-    local rc = C.mg_http_eof(r, errmsg)
+    local rc, err = cf_eof()
     if rc == 0 or rc == -5 then
         return 1
     end
     if rc == -101 then
-        error(ffi_string(errmsg[0]), 2)
+        error(err, 2)
     end
-    return nil, ffi_string(errmsg[0])
+    return nil, err
 end
 
 local yieldable = 0x1 * 0 + 8 + 16 + 32 + 512 + 8192 + 16384
