@@ -216,21 +216,6 @@ thread.spawn = spawn
 thread.wait = wait
 thread.kill = kill
 
--- lua_check_client_abort: the handler is recorded; client aborts are not
--- detected yet while a handler runs.
-function ngx.on_abort(f)
-    if type(f) ~= "function" then
-        error("bad argument #1 to 'on_abort' (Lua function expected)", 2)
-    end
-    check(2)
-    local rc = C.mg_on_abort()
-    if rc == -1 then
-        return nil, "lua_check_client_abort is off"
-    end
-    if rc == -3 then
-        return nil, "duplicate call"
-    end
-    return 1
-end
+-- ngx.on_abort lives in resty.core.output (with ngx_lua's context checks).
 
 return _M
