@@ -59,7 +59,10 @@ public enum HTTPStatus {
     public static func errorPage(_ code: Int) -> String? {
         let title: String
         switch code {
-        case 301, 302, 303, 307, 308:
+        case 302:
+            // nginx's status line says "Moved Temporarily" but its page says "Found".
+            title = "302 Found"
+        case 301, 303, 307, 308:
             title = "\(code) \(reason(code)!)"
         case 494:
             return "<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body>\r\n"

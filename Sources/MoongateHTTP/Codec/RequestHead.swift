@@ -48,6 +48,15 @@ public struct RequestParseError: Error {
     public var message: String
     /// Set when the request line was parsed (for logging `request: "..."`).
     public var requestLine: String?
+    /// Where parsing failed, for nginx's `while reading client request line|headers`.
+    public var stage: Stage = .requestLine
+    /// The raw Host header value when one was read (logged as `host: "..."`).
+    public var host: String?
+
+    /// The part of the head being read when the error happened.
+    public enum Stage: Sendable {
+        case requestLine, headers
+    }
 
     public init(_ status: Int, _ message: String, requestLine: String? = nil) {
         self.status = status

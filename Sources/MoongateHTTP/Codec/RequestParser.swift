@@ -37,10 +37,14 @@ public enum RequestParser {
             throw RequestParseError(414, "client sent too long URI")
         }
         if !first && cur > limits.largeBufferSize {
-            throw RequestParseError(494, "client sent too long header line")
+            var e = RequestParseError(494, "client sent too long header line")
+            e.stage = .headers
+            throw e
         }
         if bytes.count - start > limits.largeBufferSize * limits.largeBufferCount {
-            throw RequestParseError(494, "client sent too large request")
+            var e = RequestParseError(494, "client sent too large request")
+            e.stage = .headers
+            throw e
         }
     }
 
@@ -99,7 +103,7 @@ public enum RequestParser {
                 throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
             }
             if major > 1 {
-                throw RequestParseError(505, "client sent unsupported HTTP version", requestLine: requestLine)
+                throw RequestParseError(505, "client sent invalid version", requestLine: requestLine)
             }
             if major < 1 {
                 throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
@@ -123,6 +127,13 @@ public enum RequestParser {
         var hostSeen = false
         var connectionValue: String? = nil
         var expectContinue = false
+        var rawHost: String? = nil
+        func headerError(_ status: Int, _ message: String) -> RequestParseError {
+            var e = RequestParseError(status, message, requestLine: requestLine)
+            e.stage = .headers
+            e.host = rawHost
+            return e
+        }
         i = lineEnd + 1
         while i < n {
             let ls = i
@@ -132,7 +143,7 @@ public enum RequestParser {
             if stop > i && bytes[stop - 1] == 13 { stop -= 1 }
             if stop == i { break }  // blank line
             if stop - i > limits.largeBufferSize {
-                throw RequestParseError(494, "client sent too long header line", requestLine: requestLine)
+                throw headerError(494, "client sent too long header line")
             }
             var colon = -1
             var valid = true
@@ -144,7 +155,7 @@ public enum RequestParser {
                     break
                 }
                 if c == 0 {
-                    throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+                    throw headerError(400, "client sent invalid header line")
                 }
                 let isTok =
                     (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 45
@@ -153,7 +164,7 @@ public enum RequestParser {
                 k += 1
             }
             if colon <= i {
-                throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+                throw headerError(400, "client sent invalid header line")
             }
             var vs = colon + 1
             while vs < stop && (bytes[vs] == 32 || bytes[vs] == 9) { vs += 1 }
@@ -161,45 +172,46 @@ public enum RequestParser {
             while ve > vs && (bytes[ve - 1] == 32 || bytes[ve - 1] == 9) { ve -= 1 }
             for q in vs..<ve where bytes[q] == 0 {
                 _ = q
-                throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+                throw headerError(400, "client sent invalid header line")
             }
             i = e + 1
             if !valid {
                 if limits.ignoreInvalidHeaders { continue }
-                throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+                throw headerError(400, "client sent invalid header line")
             }
             let hname = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<colon]), as: UTF8.self)
             let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[vs..<ve]), as: UTF8.self)
             headers.append((hname, value))
             switch hname.lowercased() {
             case "host":
+                if rawHost == nil { rawHost = value }
                 if hostSeen {
-                    throw RequestParseError(400, "client sent duplicate host header: \"Host: \(value)\", previous value: \"Host: \(host ?? "")\"", requestLine: requestLine)
+                    throw headerError(400, "client sent duplicate host header: \"Host: \(value)\", previous value: \"Host: \(host ?? "")\"")
                 }
                 hostSeen = true
                 guard let h = validateHost(value) else {
-                    throw RequestParseError(400, "client sent invalid host header", requestLine: requestLine)
+                    throw headerError(400, "client sent invalid host header")
                 }
                 host = h
             case "content-length":
                 if contentLength != nil {
-                    throw RequestParseError(400, "client sent duplicate header line: \"Content-Length: \(value)\"", requestLine: requestLine)
+                    throw headerError(400, "client sent duplicate header line: \"Content-Length: \(value)\"")
                 }
                 guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), value.utf8.count <= 18,
                     let v = Int64(value)
                 else {
-                    throw RequestParseError(400, "client sent invalid \"Content-Length\" header", requestLine: requestLine)
+                    throw headerError(400, "client sent invalid \"Content-Length\" header")
                 }
                 contentLength = v
             case "transfer-encoding":
                 if sawTE {
-                    throw RequestParseError(400, "client sent duplicate header line: \"Transfer-Encoding: \(value)\"", requestLine: requestLine)
+                    throw headerError(400, "client sent duplicate header line: \"Transfer-Encoding: \(value)\"")
                 }
                 sawTE = true
                 if value.lowercased() == "chunked" {
                     chunked = true
                 } else {
-                    throw RequestParseError(501, "client sent unknown \"Transfer-Encoding\": \"\(value)\"", requestLine: requestLine)
+                    throw headerError(501, "client sent unknown \"Transfer-Encoding\": \"\(value)\"")
                 }
             case "connection":
                 connectionValue = value.lowercased()
@@ -211,10 +223,10 @@ public enum RequestParser {
         }
         _ = headStart
         if chunked && version == 10 {
-            throw RequestParseError(400, "client sent \"Transfer-Encoding\" header with HTTP/1.0", requestLine: requestLine)
+            throw headerError(400, "client sent \"Transfer-Encoding\" header with HTTP/1.0")
         }
         if chunked && contentLength != nil {
-            throw RequestParseError(400, "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time", requestLine: requestLine)
+            throw headerError(400, "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time")
         }
         // An absolute URI's host wins over the Host header.
         var uri = rawURI
@@ -222,14 +234,14 @@ public enum RequestParser {
             let rest = rawURI.lowercased().hasPrefix("https://") ? rawURI.dropFirst(8) : rawURI.dropFirst(7)
             let slash = rest.firstIndex(of: "/") ?? rest.firstIndex(of: "?") ?? rest.endIndex
             guard let h = validateHost(String(rest[..<slash])) else {
-                throw RequestParseError(400, "client sent invalid host in request line", requestLine: requestLine)
+                throw headerError(400, "client sent invalid host in request line")
             }
             host = h
             uri = String(rest[slash...])
             if uri.isEmpty || uri.first == "?" { uri = "/" + uri }
         }
         if version == 11 && !hostSeen && host == nil {
-            throw RequestParseError(400, "client sent HTTP/1.1 request without \"Host\" header", requestLine: requestLine)
+            throw headerError(400, "client sent HTTP/1.1 request without \"Host\" header")
         }
         let keepAlive: Bool
         if version == 11 {

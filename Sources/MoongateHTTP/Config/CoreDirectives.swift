@@ -160,11 +160,8 @@ enum CoreDirectives {
             for a in d.args {
                 let n = a.value
                 if n.hasPrefix("~") {
-                    do {
-                        c.server!.regexNames.append(try Regex(String(n.dropFirst()), caseless: true))
-                    } catch {
-                        throw ConfigError("\(error)", at: d.location)
-                    }
+                    c.server!.regexNames.append(
+                        try ConfigRegex.compile(String(n.dropFirst()), caseless: true, at: d.location))
                 } else {
                     c.server!.names.append(n.lowercased())
                 }
@@ -180,20 +177,18 @@ enum CoreDirectives {
                 case "=": match = .exact(pat)
                 case "^~": match = .prefixNoRegex(pat)
                 case "~", "~*":
-                    do {
-                        match = .regex(try Regex(pat, caseless: a0 == "~*"), caseless: a0 == "~*")
-                    } catch {
-                        throw ConfigError("\(error)", at: d.location)
-                    }
+                    let re = try ConfigRegex.compile(pat, caseless: a0 == "~*", at: d.location)
+                    match = .regex(re, caseless: a0 == "~*")
                 default:
                     throw ConfigError("invalid location modifier \"\(a0)\"", at: d.location)
                 }
             } else if a0.hasPrefix("=") && a0.count > 1 {
                 match = .exact(String(a0.dropFirst()))
             } else if a0.hasPrefix("~*") && a0.count > 2 {
-                match = .regex(try Regex(String(a0.dropFirst(2)), caseless: true), caseless: true)
+                match = .regex(
+                    try ConfigRegex.compile(String(a0.dropFirst(2)), caseless: true, at: d.location), caseless: true)
             } else if a0.hasPrefix("~") && a0.count > 1 {
-                match = .regex(try Regex(String(a0.dropFirst())), caseless: false)
+                match = .regex(try ConfigRegex.compile(String(a0.dropFirst()), at: d.location), caseless: false)
             } else if a0.hasPrefix("^~") && a0.count > 2 {
                 match = .prefixNoRegex(String(a0.dropFirst(2)))
             } else if a0.hasPrefix("@") {

@@ -70,9 +70,18 @@ public final class ListenGroup {
             }
         }
         for s in servers {
-            for re in s.regexNames { if re.matches(host) { return s } }
+            for re in s.regexNames where re.matches(host) { return s }
         }
         return defaultServer
+    }
+
+    /// The regex `server_name` of `server` that matches `host`, for its captures.
+    public func matchingRegex(of server: ServerConfig, host: String?) -> (Regex, [Range<Int>?])? {
+        guard let host, !host.isEmpty, !server.regexNames.isEmpty, !server.names.contains(host) else { return nil }
+        for re in server.regexNames {
+            if let m = re.match(host) { return (re, m) }
+        }
+        return nil
     }
 }
 

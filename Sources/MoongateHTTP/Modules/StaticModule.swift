@@ -90,20 +90,21 @@ public enum StaticModule {
         r.headersOut.lastModified = mtime
         let etag = "\"\(String(mtime, radix: 16))-\(String(size, radix: 16))\""
         if r.loc.etag ?? true { r.headersOut.list.append(("ETag", etag)) }
-        // Conditional requests.
-        if let ims = r.header("if-modified-since"), (r.loc.ifModifiedSince ?? "exact") != "off",
-            let t = CachedTime.parseHTTPTime(ims)
-        {
-            let exact = (r.loc.ifModifiedSince ?? "exact") == "exact"
-            if (exact && t == mtime) || (!exact && t >= mtime) {
-                close(fd)
-                r.status = 304
-                r.headersOut.contentLength = nil
-                r.headersOut.contentType = nil
-                r.sendHeader()
-                r.output(BodyChunk(data: nil, last: true))
-                return 0
-            }
+        // Conditional requests (nginx's not_modified filter).
+        switch NotModified.check(r, mtime: mtime, etag: etag) {
+        case .notModified:
+            close(fd)
+            r.status = 304
+            r.headersOut.contentLength = nil
+            r.headersOut.contentType = nil
+            r.sendHeader()
+            r.output(BodyChunk(data: nil, last: true))
+            return 0
+        case .preconditionFailed:
+            close(fd)
+            return 412
+        case .send:
+            break
         }
         r.headersOut.list.append(("Accept-Ranges", "bytes"))
         var start: Int64 = 0
@@ -250,7 +251,9 @@ enum TryFilesModule {
             if stat(file, &st) == 0 {
                 let dir = (st.st_mode & S_IFMT) == S_IFDIR
                 if dir == isDir {
-                    if !isDir { r.uri = value }
+                    // nginx drops the tested directory's slash, so the static module then
+                    // redirects to it.
+                    r.uri = isDir ? String(value.dropLast()) : value
                     return .next
                 }
             }

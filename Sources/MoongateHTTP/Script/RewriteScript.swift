@@ -75,6 +75,8 @@ public struct RewriteScript {
                     r.log(.notice, "rewritten data: \"\(value)\", args: \"\(r.args ?? "")\"")
                 }
                 r.uri = value.isEmpty ? "/" : value
+                // As ngx_http_script_regex_end_code: a rewritten request may enter internal locations.
+                r.isInternal = true
                 if value.isEmpty {
                     r.log(.error, "the rewritten URI has a zero length")
                     return .finalize(500)
@@ -101,6 +103,8 @@ public struct RewriteScript {
     private func doReturn(_ r: HTTPRequest, _ code: Int, _ text: ComplexValue?) -> Outcome {
         if code == 444 { return .finalize(444) }
         guard let text else { return .finalize(code) }
+        // ngx_http_send_response discards the body before evaluating the text.
+        r.bodyDiscarded = true
         let value = text.evaluate(r)
         if code == 301 || code == 302 || code == 303 || code == 307 || code == 308 {
             r.headersOut = ResponseHeaders()

@@ -102,7 +102,12 @@ public enum Variables {
         g["request_method"] = { $0.method }
         g["request"] = { $0.head.requestLine }
         g["request_length"] = { r in String(r.head.rawHeader.count + (r.head.contentLength.map { Int($0) } ?? r.body.data.count)) }
-        g["content_length"] = { $0.head.header("content-length") }
+        g["content_length"] = { r in
+            if let v = r.head.header("content-length") { return v }
+            // A chunked body: nginx knows its length once read (0 once discarded).
+            guard r.head.chunked, r.body.complete else { return nil }
+            return r.bodyDiscarded ? "0" : String(r.body.data.count)
+        }
         g["content_type"] = { $0.head.header("content-type") }
         g["status"] = { r in String(format3(r.status)) }
         g["body_bytes_sent"] = { String($0.bodyBytesSent) }

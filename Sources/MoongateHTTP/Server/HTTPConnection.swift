@@ -242,6 +242,9 @@ public final class HTTPConnection: ChannelInboundHandler {
             return
         }
         let r = HTTPRequest(connection: self, head: head, server: server, path: split.path, args: split.args)
+        if let (re, m) = listen.matchingRegex(of: server, host: head.host) {
+            r.setCaptures(m, subject: head.host ?? "", regex: re)
+        }
         current = r
         state = .active
         bodyRemaining = head.contentLength ?? 0
@@ -283,7 +286,9 @@ public final class HTTPConnection: ChannelInboundHandler {
         if ErrorLog.shared.enabled(level) {
             var ctx = ", client: \(remoteAddress), server: \(server.primaryName)"
             if let rl = e.requestLine { ctx += ", request: \"\(rl)\"" }
-            ErrorLog.shared.log(level, e.message, connection: number, context: ctx)
+            if let h = e.host { ctx += ", host: \"\(h)\"" }
+            let stage = e.stage == .headers ? "headers" : "line"
+            ErrorLog.shared.log(level, e.message + " while reading client request " + stage, connection: number, context: ctx)
         }
         r.loc = server.serverLevel
         r.finalize(e.status)
@@ -373,9 +378,8 @@ public final class HTTPConnection: ChannelInboundHandler {
             ErrorLog.shared.log(
                 .info, "client timed out (110: Connection timed out) while reading client request headers",
                 connection: number, context: ", client: \(remoteAddress), server: \(listen.defaultServer.primaryName)")
-            badRequest(RequestParseError(408, "client timed out"))
-            return
         }
+        // nginx closes a connection whose head timed out without sending a 408 page.
         close()
     }
 

@@ -7,6 +7,8 @@ extension HTTPRequest {
     @discardableResult
     public func sendHeader() -> Bool {
         if headerSent { return true }
+        // ngx_http_send_header: the error status (error_page) wins over what the page set.
+        if errStatus != 0 { status = errStatus }
         if status == 0 { status = 200 }
         headerSent = true
         for f in loc.filters ?? [] {
@@ -215,6 +217,7 @@ extension HTTPRequest {
         case 400, 413, 414, 494, 495, 496, 497, 500, 501, 408: keepAlive = false
         default: break
         }
+        errStatus = (494...497).contains(code) ? 400 : code
         if !errorPageDone || (loc.recursiveErrorPages ?? false), let rules = loc.errorPages {
             for rule in rules where rule.codes.contains(code) {
                 errorPageDone = true
@@ -243,6 +246,7 @@ extension HTTPRequest {
                 }
                 // External redirect.
                 status = (errStatus >= 301 && errStatus <= 308) ? errStatus : 302
+                errStatus = status
                 headersOut = ResponseHeaders()
                 headersOut.location = target
                 sendErrorPage(status)
@@ -250,8 +254,11 @@ extension HTTPRequest {
             }
         }
         let location = headersOut.location
+        let contentRange = headersOut.list.first { $0.0 == "Content-Range" }
         headersOut = ResponseHeaders()
         if code >= 300 && code < 400 { headersOut.location = location }
+        // The range filter's Content-Range survives into the 416 page, as in nginx.
+        if code == 416, let cr = contentRange { headersOut.list.append(cr) }
         sendErrorPage(code)
     }
 

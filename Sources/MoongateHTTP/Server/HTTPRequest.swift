@@ -33,6 +33,8 @@ public final class HTTPRequest {
     public internal(set) var responseDone = false
     /// Set for internal redirects and error_page requests.
     public var isInternal = false
+    /// The body was discarded (nginx then reports `$content_length` 0 for a chunked body).
+    public var bodyDiscarded = false
     /// Set when a subrequest (`ngx.location.capture`).
     public var parent: HTTPRequest? = nil
     /// Remaining URI changes before 500 (nginx allows 10 redirects/rewrites).
@@ -103,7 +105,11 @@ public final class HTTPRequest {
         let u = Array(subject.utf8)
         captures = ranges.map { r in r.map { String(decoding: u[$0], as: UTF8.self) } }
         for (name, idx) in regex.names where idx < captures.count {
-            if let v = captures[idx] { namedCaptures[name] = v }
+            if let v = captures[idx] {
+                namedCaptures[name] = v
+                // nginx stores named captures as variables that outlive the match.
+                userVars[name.lowercased()] = v
+            }
         }
     }
 
