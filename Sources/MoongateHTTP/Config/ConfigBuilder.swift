@@ -57,12 +57,20 @@ public enum DirectiveRegistry {
         "log_subrequest": .httpAll, "connection_pool_size": .httpAll, "request_pool_size": .httpAll,
         "client_body_in_file_only": .httpAll, "client_body_in_single_buffer": .httpAll,
         "msie_refresh": .httpAll, "disable_symlinks": .httpAll, "gzip_vary": .httpAll,
+        "gzip": [.http, .server, .location, .locationIf], "gzip_types": .httpAll, "gzip_comp_level": .httpAll,
+        "gzip_min_length": .httpAll, "gzip_proxied": .httpAll, "gzip_disable": .httpAll,
+        "gzip_http_version": .httpAll, "gzip_buffers": .httpAll, "charset": [.http, .server, .location, .locationIf],
+        "source_charset": [.http, .server, .location, .locationIf], "charset_types": .httpAll,
+        "keepalive_disable": .httpAll, "send_lowat": .httpAll, "max_ranges": .httpAll,
+        "open_log_file_cache": .httpAll, "satisfy": .httpAll, "subrequest_output_buffer_size": .httpAll,
     ]
 
     static func lookup(_ name: String) -> (DirectiveSpec, DirectiveHandler)? {
         if !coreRegistered {
             coreRegistered = true
             CoreDirectives.registerAll()
+            LimitExcept.register()
+            ExpiresSetting.register()
         }
         return table[name]
     }
@@ -100,6 +108,7 @@ public enum ConfigLoader {
         l.merge(from: parent)
         for c in l.children { mergeTree(c, parent: l) }
         for c in l.named.values { mergeTree(c, parent: l) }
+        if let le = l.limitExcept { mergeIf(le.config, parent: l) }
         for ins in l.rewriteScript.instructions {
             if case .ifBlock(_, let ifLoc) = ins { mergeIf(ifLoc, parent: l) }
         }

@@ -397,8 +397,8 @@ enum CoreDirectives {
             list.append(AddHeader(name: d.args[0].value, value: try ComplexValue(d.args[1].value, at: d.location), always: always))
             c.loc!.addHeaders = list
         }
-        R(DirectiveSpec("allow", [.http, .server, .location], .exactly(1))) { d, c in try accessRule(d, c, allow: true) }
-        R(DirectiveSpec("deny", [.http, .server, .location], .exactly(1))) { d, c in try accessRule(d, c, allow: false) }
+        R(DirectiveSpec("allow", [.http, .server, .location, .limitExcept], .exactly(1))) { d, c in try accessRule(d, c, allow: true) }
+        R(DirectiveSpec("deny", [.http, .server, .location, .limitExcept], .exactly(1))) { d, c in try accessRule(d, c, allow: false) }
         R(DirectiveSpec("log_format", .http, .atLeast(2))) { d, c in
             var args = d.values
             let name = args.removeFirst()

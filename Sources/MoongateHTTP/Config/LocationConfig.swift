@@ -103,6 +103,10 @@ public final class LocationConfig {
     public var msiePadding: Bool? = nil
     public var rewriteLog: Bool? = nil
     public var uninitializedVariableWarn: Bool? = nil
+    /// `expires`.
+    public var expires: ExpiresSetting? = nil
+    /// `limit_except`: other settings for methods not listed (not inherited).
+    public var limitExcept: LimitExcept? = nil
     /// Inherited filters and log handlers registered by modules (header_filter_by_lua etc.).
     public var filters: [ResponseFilter]? = nil
     public var logHandlers: [LogHandler]? = nil
@@ -153,6 +157,7 @@ public final class LocationConfig {
         msiePadding = msiePadding ?? p.msiePadding
         rewriteLog = rewriteLog ?? p.rewriteLog
         uninitializedVariableWarn = uninitializedVariableWarn ?? p.uninitializedVariableWarn
+        expires = expires ?? p.expires
         filters = filters ?? p.filters
         if rewriteHandlers.isEmpty { rewriteHandlers = p.rewriteHandlers }
         if accessHandlers.isEmpty { accessHandlers = p.accessHandlers }

@@ -17,6 +17,7 @@ extension HTTPRequest {
                 return false
             }
         }
+        loc.expires?.apply(self)
         applyAddHeaders()
         var buf = connection.allocator.buffer(capacity: 256)
         writeHead(into: &buf)

@@ -83,6 +83,7 @@ extension HTTPRequest {
                     return
                 }
                 loc = l
+                if let le = l.limitExcept, !le.methods.contains(method) { loc = le.config }
                 if let cl = head.contentLength, let max = loc.clientMaxBodySize, max > 0, cl > Int64(max) {
                     log(.error, "client intended to send too large body: \(cl) bytes")
                     keepAlive = false
