@@ -75,7 +75,7 @@ public enum Startup {
         }
         if o.testConfig {
             if o.dumpConfig {
-                dump(o.confPath)
+                for f in cycle.confFiles { dump(f) }
             }
             if !o.quiet {
                 stderrLine("nginx: the configuration file \(o.confPath) syntax is ok")
@@ -95,9 +95,12 @@ public enum Startup {
         return Master.start(options: o, cycle: cycle)
     }
 
+    /// nginx -T's format: a header line, the file as is, and a line feed.
     static func dump(_ path: String) {
-        print("# configuration file \(path):")
-        if let t = readWholeFile(path) { print(t) }
+        var out = "# configuration file \(path):\n"
+        if let t = readWholeFile(path) { out += t }
+        out += "\n"
+        _ = out.withCString { write(1, $0, strlen($0)) }
     }
 
     static func sendSignal(_ name: String, _ o: CommandLineOptions) -> Int32 {

@@ -89,6 +89,7 @@ public enum ConfigLoader {
             tree += try parser.parse(text: g, file: "command line")
         }
         tree += try parser.parseFile(confPath)
+        cycle.confFiles = parser.filesRead
         let ctx = BuildContext(cycle: cycle)
         try walk(tree, ctx)
         if let http = cycle.http {
