@@ -262,3 +262,27 @@ Connection: close
 --- response_body
 a
 b
+
+
+
+=== TEST 26: a chunk size that overflows gives 400
+--- config
+    location = /t {
+        content_by_lua_block { ngx.req.read_body() ngx.say("read") }
+    }
+--- raw_request eval
+"POST /t HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nffffffffffffffff1\r\nhello\r\n0\r\n\r\n"
+--- error_code: 400
+--- error_log
+client sent invalid chunked body
+
+
+
+=== TEST 27: HEAD to a return gives headers only
+--- config
+    location = /t { return 200 "body\n"; }
+--- request
+HEAD /t
+--- response_headers
+Content-Length: 5
+--- response_body

@@ -253,3 +253,20 @@ X-Esc: a"b\c
 ["GET /logged", "GET /read"]
 --- response_body eval
 ["x", "[-]\n"]
+
+
+
+=== TEST 16: repeated headers: the first one, except Cookie and X-Forwarded-For
+--- config
+    location /v { return 200 "$http_x_rep|$http_cookie|$http_x_forwarded_for\n"; }
+--- request
+GET /v
+--- more_headers
+X-Rep: one
+X-Rep: two
+Cookie: a=1
+Cookie: b=2
+X-Forwarded-For: 1.1.1.1
+X-Forwarded-For: 2.2.2.2
+--- response_body
+one|a=1; b=2|1.1.1.1, 2.2.2.2

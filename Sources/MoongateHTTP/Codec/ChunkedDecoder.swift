@@ -36,9 +36,10 @@ public struct ChunkedDecoder {
             case .size:
                 let c = bytes[i]
                 if let d = hexValue(c) {
+                    // Checked before multiplying: 16 hex digits would overflow (a remote crash).
+                    if size > (Int.max - 15) / 16 { throw ChunkedError() }
                     size = size * 16 + d
                     sizeDigits += 1
-                    if sizeDigits > 15 { throw ChunkedError() }
                 } else if c == 13 {
                     guard sizeDigits > 0 else { throw ChunkedError() }
                     state = .sizeLF

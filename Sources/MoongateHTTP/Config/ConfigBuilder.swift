@@ -95,6 +95,7 @@ public enum ConfigLoader {
         if let http = cycle.http {
             http.httpLevel.applyDefaults()
             for s in http.servers {
+                for (name, apply) in http.serverDefaults where !s.explicitSettings.contains(name) { apply(s) }
                 mergeTree(s.serverLevel, parent: http.httpLevel)
             }
             if http.servers.isEmpty == false {

@@ -313,31 +313,34 @@ enum CoreDirectives {
         }
         R(DirectiveSpec("client_header_timeout", [.http, .server], .exactly(1))) { d, c in
             let v = try msec(d)
-            if let s = c.server { s.clientHeaderTimeout = v } else { c.http!.moduleConf["client_header_timeout"] = Box(v) }
+            serverSetting(d, c) { $0.clientHeaderTimeout = v }
         }
         R(DirectiveSpec("client_header_buffer_size", [.http, .server], .exactly(1))) { d, c in
             let v = try size(d)
-            if let s = c.server { s.headerLimits.bufferSize = v }
+            serverSetting(d, c) { $0.headerLimits.bufferSize = v }
         }
         R(DirectiveSpec("large_client_header_buffers", [.http, .server], .exactly(2))) { d, c in
             guard let n = Int(d.args[0].value), n > 0 else {
                 throw ConfigError("invalid value \"\(d.args[0].value)\"", at: d.location)
             }
             let s = try size(d, 1)
-            if let srv = c.server {
-                srv.headerLimits.largeBufferCount = n
-                srv.headerLimits.largeBufferSize = s
-            } else {
-                c.http!.moduleConf["large_client_header_buffers"] = Box((n, s))
+            serverSetting(d, c) {
+                $0.headerLimits.largeBufferCount = n
+                $0.headerLimits.largeBufferSize = s
             }
         }
         R(DirectiveSpec("underscores_in_headers", [.http, .server], .flag)) { d, c in
-            if let s = c.server { s.headerLimits.underscoresInHeaders = d.flagValue }
+            let v = d.flagValue
+            serverSetting(d, c) { $0.headerLimits.underscoresInHeaders = v }
         }
         R(DirectiveSpec("ignore_invalid_headers", [.http, .server], .flag)) { d, c in
-            if let s = c.server { s.headerLimits.ignoreInvalidHeaders = d.flagValue }
+            let v = d.flagValue
+            serverSetting(d, c) { $0.headerLimits.ignoreInvalidHeaders = v }
         }
-        R(DirectiveSpec("merge_slashes", [.http, .server], .flag)) { _, _ in }
+        R(DirectiveSpec("merge_slashes", [.http, .server], .flag)) { d, c in
+            let v = d.flagValue
+            serverSetting(d, c) { $0.mergeSlashes = v }
+        }
         let flags: [(String, ReferenceWritableKeyPath<LocationConfig, Bool?>)] = [
             ("log_not_found", \.logNotFound), ("etag", \.etag), ("recursive_error_pages", \.recursiveErrorPages),
             ("absolute_redirect", \.absoluteRedirect), ("server_name_in_redirect", \.serverNameInRedirect),
@@ -446,6 +449,17 @@ enum CoreDirectives {
             return try AccessLogFile.get(path, bufferSize: buffer)
         } catch {
             throw ConfigError("\(error)", at: d.location)
+        }
+    }
+
+    /// A server-level setting: applied now inside `server {}`; at the http level it
+    /// becomes the default for servers that do not set it (nginx's merge_srv_conf).
+    static func serverSetting(_ d: ConfDirective, _ c: BuildContext, _ apply: @escaping (ServerConfig) -> Void) {
+        if let s = c.server {
+            apply(s)
+            s.explicitSettings.insert(d.name)
+        } else if let http = c.http {
+            http.serverDefaults[d.name] = apply
         }
     }
 

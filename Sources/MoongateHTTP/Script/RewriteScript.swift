@@ -49,12 +49,14 @@ public struct RewriteScript {
                 }
                 r.setCaptures(m, subject: r.uri, regex: regex)
                 var value = replacement.evaluate(r)
+                // As ngx_http_rewrite: a trailing "?" in the replacement drops the original
+                // args; otherwise they are appended ("&" when the replacement has args).
+                let addArgs = !replacement.source.hasSuffix("?")
+                if !addArgs && value.hasSuffix("?") { value.removeLast() }
                 let isURL = value.hasPrefix("http://") || value.hasPrefix("https://") || value.hasPrefix("$scheme")
                 if isURL || flag == .redirect || flag == .permanent {
-                    if let a = r.args, !a.isEmpty, !replacement.source.contains("?") {
-                        value += "?" + a
-                    } else if value.hasSuffix("?") {
-                        value.removeLast()
+                    if addArgs, let a = r.args, !a.isEmpty {
+                        value += (value.contains("?") ? "&" : "?") + a
                     }
                     r.headersOut = ResponseHeaders()
                     r.headersOut.location = value
@@ -63,13 +65,13 @@ public struct RewriteScript {
                 if let q = value.firstIndex(of: "?") {
                     let newArgs = String(value[value.index(after: q)...])
                     value = String(value[..<q])
-                    if newArgs.isEmpty {
-                        r.args = nil
-                    } else if let a = r.args, !a.isEmpty {
-                        r.args = newArgs + "&" + a
+                    if addArgs, let a = r.args, !a.isEmpty {
+                        r.args = newArgs.isEmpty ? a : newArgs + "&" + a
                     } else {
-                        r.args = newArgs
+                        r.args = newArgs.isEmpty ? nil : newArgs
                     }
+                } else if !addArgs {
+                    r.args = nil
                 }
                 if r.loc.rewriteLog ?? false {
                     r.log(.notice, "rewritten data: \"\(value)\", args: \"\(r.args ?? "")\"")

@@ -72,6 +72,11 @@ public enum Variables {
 
     public enum SetResult { case ok, notChangeable, notFound }
 
+    /// A header name as `$http_` variables spell it: lowercase, "-" as "_".
+    static func variableName(_ header: String) -> String {
+        String(header.lowercased().map { $0 == "-" ? "_" : $0 })
+    }
+
     static func headerName(_ suffix: String) -> String {
         String(suffix.map { $0 == "_" ? "-" : $0 })
     }
@@ -169,10 +174,15 @@ public enum Variables {
             (
                 "http_",
                 { r, n in
-                    let name = headerName(n)
-                    let vals = r.head.headers.filter { $0.name.lowercased() == name }.map(\.value)
+                    // nginx compares the header's name lowercased with "-" read as "_", and
+                    // (1.22) joins repeated headers only for Cookie and X-Forwarded-For.
+                    let vals = r.head.headers.filter { variableName($0.name) == n }.map(\.value)
                     if vals.isEmpty { return nil }
-                    return vals.joined(separator: name == "cookie" ? "; " : ", ")
+                    switch n {
+                    case "cookie": return vals.joined(separator: "; ")
+                    case "x_forwarded_for": return vals.joined(separator: ", ")
+                    default: return vals[0]
+                    }
                 }
             ),
             (

@@ -236,7 +236,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         timer?.cancel()
         requestCount += 1
         let server = listen.findServer(host: head.host)
-        guard let split = URINormalizer.split(head.rawURI) else {
+        guard let split = URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
             let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLine)
             badRequest(e)
             return
