@@ -350,3 +350,70 @@ If-None-Match: *
 GET /p.html
 --- response_headers
 Content-Type: text/html
+
+
+
+=== TEST 28: several ranges give multipart/byteranges
+--- user_files
+>>> r.txt
+0123456789
+--- request
+GET /r.txt
+--- more_headers
+Range: bytes=0-1,5-6
+--- error_code: 206
+--- response_headers_like
+Content-Type: ^multipart/byteranges; boundary=\d{20}$
+--- response_body_like eval
+qr{^\r\n--(\d{20})\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-1/11\r\n\r\n01\r\n--\1\r\nContent-Type: text/plain\r\nContent-Range: bytes 5-6/11\r\n\r\n56\r\n--\1--\r\n$}
+
+
+
+=== TEST 29: If-Range with another entity tag serves the whole file
+--- user_files
+>>> r.txt
+0123456789
+--- request
+GET /r.txt
+--- more_headers
+Range: bytes=2-4
+If-Range: "other"
+--- error_code: 200
+--- response_body
+0123456789
+
+
+
+=== TEST 30: a malformed range is 416
+--- user_files
+>>> r.txt
+0123456789
+--- request
+GET /r.txt
+--- more_headers
+Range: bytes=x-1
+--- error_code: 416
+
+
+
+=== TEST 31: ranges larger than the file are ignored
+--- user_files
+>>> r.txt
+0123456789
+--- request
+GET /r.txt
+--- more_headers
+Range: bytes=0-10,1-5
+--- error_code: 200
+
+
+
+=== TEST 32: a range header that is not bytes= is ignored
+--- user_files
+>>> r.txt
+0123456789
+--- request
+GET /r.txt
+--- more_headers
+Range: items=1-2
+--- error_code: 200

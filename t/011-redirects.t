@@ -298,3 +298,26 @@ Location: http://localhost/new
 "GET /t HTTP/1.1\r\nHost: localhost\r\nX_A_B: 1\r\nConnection: close\r\n\r\n"
 --- response_body
 [1]
+
+
+
+=== TEST 24: return 304 keeps Content-Type and a zero Content-Length
+--- config
+    location = /t { return 304; }
+--- request
+GET /t
+--- error_code: 304
+--- response_headers
+Content-Type: text/plain
+Content-Length: 0
+
+
+
+=== TEST 25: return 200 without text has the default type
+--- config
+    location = /t { default_type text/x-empty; return 200; }
+--- request
+GET /t
+--- response_headers
+Content-Type: text/x-empty
+Content-Length: 0

@@ -114,7 +114,7 @@ public enum RequestParser {
         }
         if rawURI.first != "/" {
             let lower = rawURI.lowercased()
-            if !(lower.hasPrefix("http://") || lower.hasPrefix("https://")) && !(method == "OPTIONS" && rawURI == "*") {
+            if !(lower.hasPrefix("http://") || lower.hasPrefix("https://")) {
                 throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
             }
         }

@@ -109,20 +109,25 @@ public enum StaticModule {
         r.headersOut.list.append(("Accept-Ranges", "bytes"))
         var start: Int64 = 0
         var end: Int64 = size
-        if let range = r.header("range"), r.status == 200 {
-            switch parseRange(range, size: size) {
-            case .some(.some(let rg)):
-                start = rg.lowerBound
-                end = rg.upperBound
+        if r.status == 200 {
+            switch RangeRequest.evaluate(r, size: size, mtime: mtime, etag: etag) {
+            case .ranges(let list) where list.count == 1:
+                start = list[0].lowerBound
+                end = list[0].upperBound
                 r.status = 206
+                // nginx's range filter drops Accept-Ranges from partial responses.
+                r.headersOut.list.removeAll { $0.0 == "Accept-Ranges" }
                 r.headersOut.list.append(("Content-Range", "bytes \(start)-\(end - 1)/\(size)"))
-            case .some(.none):
+            case .ranges(let list):
+                close(fd)
+                return sendMultipart(r, path: path, ranges: list, size: size)
+            case .unsatisfiable:
                 close(fd)
                 r.status = 416
                 r.headersOut = ResponseHeaders()
                 r.headersOut.list.append(("Content-Range", "bytes */\(size)"))
                 return 416
-            case .none:
+            case .whole:
                 break
             }
         }
@@ -163,29 +168,50 @@ public enum StaticModule {
         return 0
     }
 
-    /// nil: no usable range (serve all); .some(nil): unsatisfiable (416).
-    static func parseRange(_ h: String, size: Int64) -> Range<Int64>?? {
-        guard h.hasPrefix("bytes=") else { return nil }
-        let spec = h.dropFirst(6)
-        if spec.contains(",") { return nil }
-        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return nil }
-        let a = parts[0].trimmingCharacters()
-        let b = parts[1].trimmingCharacters()
-        if a.isEmpty {
-            guard let n = Int64(b), n > 0 else { return .some(nil) }
-            let s = max(0, size - n)
-            return .some(s..<size)
+    /// Several ranges: a multipart/byteranges body read into memory.
+    static func sendMultipart(_ r: HTTPRequest, path: String, ranges: [Range<Int64>], size: Int64) -> Int {
+        guard let bytes = readWholeFileBytesForRange(path) else {
+            r.log(.crit, "open() \"\(path)\" failed (\(errno): \(String(cString: strerror(errno))))")
+            return 500
         }
-        guard let s = Int64(a) else { return nil }
-        if s >= size { return .some(nil) }
-        var e = size
-        if !b.isEmpty {
-            guard let v = Int64(b) else { return nil }
-            if v < s { return nil }
-            e = min(size, v + 1)
+        let type = r.headersOut.contentType ?? "text/plain"
+        let parts = RangeRequest.multipart(ranges, size: size, contentType: type)
+        var body: [UInt8] = []
+        for (i, rg) in ranges.enumerated() {
+            body += Array(parts.heads[i].utf8)
+            let lo = Int(rg.lowerBound)
+            let hi = min(Int(rg.upperBound), bytes.count)
+            if lo < hi { body += bytes[lo..<hi] }
         }
-        return .some(s..<e)
+        body += Array(parts.tail.utf8)
+        r.status = 206
+        r.headersOut.list.removeAll { $0.0 == "Accept-Ranges" }
+        r.headersOut.contentType = "multipart/byteranges; boundary=\(parts.boundary)"
+        r.headersOut.contentLength = Int64(body.count)
+        if !r.sendHeader() { return 0 }
+        if r.headerOnly {
+            r.output(BodyChunk(data: nil, last: true))
+            return 0
+        }
+        var buf = r.connection.allocator.buffer(capacity: body.count)
+        buf.writeBytes(body)
+        r.output(BodyChunk(data: buf, last: true))
+        return 0
+    }
+
+    private static func readWholeFileBytesForRange(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return out
     }
 
     static func index(_ r: HTTPRequest) -> Int {

@@ -102,9 +102,14 @@ public struct RewriteScript {
         return r.uriChanged ? .last : .next
     }
 
+    static let redirectCodes: Set<Int> = [301, 302, 303, 307, 308]
+
     private func doReturn(_ r: HTTPRequest, _ code: Int, _ text: ComplexValue?) -> Outcome {
         if code == 444 { return .finalize(444) }
-        guard let text else { return .finalize(code) }
+        // As ngx_http_script_return_code: codes below 400 are sent as a response
+        // (empty body) even without text; others become the special response.
+        guard let text = text ?? (code < 400 && !Self.redirectCodes.contains(code) ? ComplexValue(literal: "") : nil)
+        else { return .finalize(code) }
         // ngx_http_send_response discards the body before evaluating the text.
         r.bodyDiscarded = true
         let value = text.evaluate(r)

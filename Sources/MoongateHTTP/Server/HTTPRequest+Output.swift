@@ -40,8 +40,10 @@ extension HTTPRequest {
         let noBody = status == 204 || status == 304 || (status >= 100 && status < 200)
         if noBody {
             headerOnly = true
-            if status == 304 || status == 204 {
-                if status == 204 { headersOut.contentType = nil }
+            // nginx's header filter clears these for 204 only; a 304 keeps what its
+            // producer set (the not_modified filter clears them itself).
+            if status == 204 {
+                headersOut.contentType = nil
                 headersOut.contentLength = nil
             }
         }
@@ -64,7 +66,7 @@ extension HTTPRequest {
         buf.writeString("\r\nServer: moongate\r\nDate: ")
         buf.writeString(CachedTime.httpTime)
         buf.writeString("\r\n")
-        if let ct = headersOut.contentType, status != 304 {
+        if let ct = headersOut.contentType {
             buf.writeString("Content-Type: ")
             buf.writeString(ct)
             buf.writeString("\r\n")
@@ -79,13 +81,17 @@ extension HTTPRequest {
             buf.writeString(CachedTime.httpTime(for: lm))
             buf.writeString("\r\n")
         }
-        if var location = headersOut.location {
+        // Like nginx's header filter: only a "/..." Location made absolute is written
+        // here; any other stays with the other headers, after Connection.
+        var lateLocation: String? = nil
+        if let location = headersOut.location {
             if location.hasPrefix("/") && (loc.absoluteRedirect ?? true) {
-                location = absoluteLocation(location)
+                buf.writeString("Location: ")
+                buf.writeString(absoluteLocation(location))
+                buf.writeString("\r\n")
+            } else {
+                lateLocation = location
             }
-            buf.writeString("Location: ")
-            buf.writeString(location)
-            buf.writeString("\r\n")
         }
         if chunked { buf.writeString("Transfer-Encoding: chunked\r\n") }
         if status == 101 {
@@ -94,6 +100,11 @@ extension HTTPRequest {
             buf.writeString("Connection: keep-alive\r\n")
         } else {
             buf.writeString("Connection: close\r\n")
+        }
+        if let l = lateLocation {
+            buf.writeString("Location: ")
+            buf.writeString(l)
+            buf.writeString("\r\n")
         }
         for h in headersOut.list {
             buf.writeString(h.name)
