@@ -286,3 +286,42 @@ HEAD /t
 --- response_headers
 Content-Length: 5
 --- response_body
+
+
+
+=== TEST 28: folded header lines give 400
+--- raw_request eval
+"GET / HTTP/1.1\r\nHost: localhost\r\n X: folded\r\n\r\n"
+--- error_code: 400
+--- error_log
+client sent invalid header line
+
+
+
+=== TEST 29: a fragment is not part of the uri
+--- config
+    location = /t { return 200 "uri=$uri args=$args\n"; }
+--- raw_request eval
+"GET /t?a=1#frag HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+--- response_body
+uri=/t args=a=1
+
+
+
+=== TEST 30: HTTP/1.1 with an absolute uri still needs Host
+--- raw_request eval
+"GET http://localhost/ HTTP/1.1\r\nConnection: close\r\n\r\n"
+--- error_code: 400
+--- error_log
+client sent HTTP/1.1 request without "Host" header
+
+
+
+=== TEST 31: TRACE is refused with 405
+--- config
+    location = /t { return 200 "never\n"; }
+--- raw_request eval
+"TRACE /t HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+--- error_code: 405
+--- error_log
+client sent TRACE method while reading client request headers

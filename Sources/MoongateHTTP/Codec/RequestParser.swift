@@ -145,6 +145,10 @@ public enum RequestParser {
             if stop - i > limits.largeBufferSize {
                 throw headerError(494, "client sent too long header line")
             }
+            // Obsolete line folding is refused, as nginx does.
+            if bytes[i] == 32 || bytes[i] == 9 {
+                throw headerError(400, "client sent invalid header line")
+            }
             var colon = -1
             var valid = true
             var k = i
@@ -240,8 +244,14 @@ public enum RequestParser {
             uri = String(rest[slash...])
             if uri.isEmpty || uri.first == "?" { uri = "/" + uri }
         }
-        if version == 11 && !hostSeen && host == nil {
+        if version == 11 && !hostSeen {
             throw headerError(400, "client sent HTTP/1.1 request without \"Host\" header")
+        }
+        if method == "TRACE" {
+            var e = RequestParseError(405, "client sent TRACE method", requestLine: requestLine)
+            e.stage = .headers
+            e.host = host
+            throw e
         }
         let keepAlive: Bool
         if version == 11 {
