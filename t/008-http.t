@@ -114,7 +114,7 @@ client sent invalid host header while reading client request headers
 "GET / HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n"
 --- error_code: 400
 --- error_log
-client sent invalid header line
+client sent invalid header line: "Bad\x20..." while reading client request headers
 
 
 
@@ -248,6 +248,8 @@ host=example.org uri=/t
 "GET /t HTTP/1.1\r\nHost: localhost\r\nX_A_B: 1\r\nConnection: close\r\n\r\n"
 --- response_body
 []
+--- error_log
+client sent invalid header line: "X_A_B: 1" while reading client request headers
 
 
 
@@ -325,3 +327,22 @@ client sent HTTP/1.1 request without "Host" header
 --- error_code: 405
 --- error_log
 client sent TRACE method while reading client request headers
+
+
+
+=== TEST 32: a header line without a colon has an empty value
+--- config
+    location = /t { return 200 "[$http_nocolon]\n"; }
+--- raw_request eval
+"GET /t HTTP/1.1\r\nHost: localhost\r\nNoColon\r\nConnection: close\r\n\r\n"
+--- response_body
+[]
+
+
+
+=== TEST 33: a request line with only a method is an invalid method
+--- raw_request eval
+"BAD\r\n\r\n"
+--- error_code: 400
+--- error_log
+client sent invalid method while reading client request line

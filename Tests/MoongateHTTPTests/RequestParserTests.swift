@@ -69,7 +69,14 @@ private func failure(_ s: String, limits: HeaderLimits = HeaderLimits()) -> Requ
     var strict = HeaderLimits()
     strict.ignoreInvalidHeaders = false
     #expect(failure("GET / HTTP/1.1\r\nHost: a\r\nA@B: 2\r\n\r\n", limits: strict)?.message
-        == "client sent invalid header line")
+        == "client sent invalid header line: \"A\\x40...\"")
+    #expect(failure("GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n")?.message
+        == "client sent invalid header line: \"Bad\\x20...\"")
+    if case .success(let h3) = parse("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n") {
+        #expect(h3.header("nocolon") == "")
+    } else {
+        Issue.record("a line without a colon is a header with an empty value")
+    }
     var underscores = HeaderLimits()
     underscores.underscoresInHeaders = true
     if case .success(let h2) = parse("GET / HTTP/1.1\r\nHost: a\r\nX_U: 1\r\n\r\n", limits: underscores) {

@@ -20,6 +20,8 @@ public struct RequestHead {
     public var host: String?
     /// Whether the client asked to keep the connection.
     public var keepAliveRequested: Bool
+    /// Header lines dropped by `ignore_invalid_headers` (logged at info).
+    public var ignoredHeaderLines: [String] = []
     /// `Expect: 100-continue` was sent.
     public var expectContinue: Bool
 

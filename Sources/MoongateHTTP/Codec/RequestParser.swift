@@ -72,8 +72,12 @@ public enum RequestParser {
             }
             p += 1
         }
-        if p == i || p >= lineStop {
+        if p == i {
             throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+        }
+        if p >= lineStop {
+            // nginx's parser meets CR/LF while still reading the method.
+            throw RequestParseError(400, "client sent invalid method", requestLine: requestLine)
         }
         let method = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<p]), as: UTF8.self)
         while p < lineStop && bytes[p] == 32 { p += 1 }
@@ -128,6 +132,7 @@ public enum RequestParser {
         var connectionValue: String? = nil
         var expectContinue = false
         var rawHost: String? = nil
+        var ignored: [String] = []
         func headerError(_ status: Int, _ message: String) -> RequestParseError {
             var e = RequestParseError(status, message, requestLine: requestLine)
             e.stage = .headers
@@ -145,9 +150,23 @@ public enum RequestParser {
             if stop - i > limits.largeBufferSize {
                 throw headerError(494, "client sent too long header line")
             }
+            // nginx names the line up to the offending byte: `"Bad\x20..."`.
+            func invalidLine() -> RequestParseError {
+                var bad = ls
+                while bad < stop {
+                    let c = bytes[bad]
+                    let tok = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 45 || c == 95
+                    if !tok { break }
+                    bad += 1
+                }
+                let shown = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<bad]), as: UTF8.self)
+                let byte = bad < n ? bytes[bad] : 10
+                let hex = String(byte, radix: 16)
+                return headerError(400, "client sent invalid header line: \"\(shown)\\x\(hex.count == 1 ? "0" + hex : hex)...\"")
+            }
             // Obsolete line folding is refused, as nginx does.
             if bytes[i] == 32 || bytes[i] == 9 {
-                throw headerError(400, "client sent invalid header line")
+                throw invalidLine()
             }
             var colon = -1
             var valid = true
@@ -158,8 +177,8 @@ public enum RequestParser {
                     colon = k
                     break
                 }
-                if c == 0 {
-                    throw headerError(400, "client sent invalid header line")
+                if c == 0 || c == 32 || c == 9 {
+                    throw invalidLine()
                 }
                 let isTok =
                     (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 45
@@ -167,10 +186,12 @@ public enum RequestParser {
                 if !isTok { valid = false }
                 k += 1
             }
-            if colon <= i {
-                throw headerError(400, "client sent invalid header line")
+            if colon == i {
+                throw invalidLine()
             }
-            var vs = colon + 1
+            // nginx reads a line without ":" as a header with an empty value.
+            if colon < 0 { colon = stop }
+            var vs = min(colon + 1, stop)
             while vs < stop && (bytes[vs] == 32 || bytes[vs] == 9) { vs += 1 }
             var ve = stop
             while ve > vs && (bytes[ve - 1] == 32 || bytes[ve - 1] == 9) { ve -= 1 }
@@ -180,8 +201,11 @@ public enum RequestParser {
             }
             i = e + 1
             if !valid {
-                if limits.ignoreInvalidHeaders { continue }
-                throw headerError(400, "client sent invalid header line")
+                if limits.ignoreInvalidHeaders {
+                    ignored.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<stop]), as: UTF8.self))
+                    continue
+                }
+                throw invalidLine()
             }
             let hname = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<colon]), as: UTF8.self)
             let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[vs..<ve]), as: UTF8.self)
@@ -227,7 +251,7 @@ public enum RequestParser {
         }
         _ = headStart
         if chunked && version == 10 {
-            throw headerError(400, "client sent \"Transfer-Encoding\" header with HTTP/1.0")
+            throw headerError(400, "client sent HTTP/1.0 request with \"Transfer-Encoding\" header")
         }
         if chunked && contentLength != nil {
             throw headerError(400, "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time")
@@ -259,11 +283,13 @@ public enum RequestParser {
         } else {
             keepAlive = connectionValue?.contains("keep-alive") ?? false
         }
-        return RequestHead(
+        var result = RequestHead(
             method: method, rawURI: uri, version: version, headers: headers,
             rawHeader: Array(UnsafeRawBufferPointer(rebasing: bytes[headStart..<n])),
             requestLineLength: lineStop - headStart, contentLength: contentLength, chunked: chunked, host: host,
             keepAliveRequested: keepAlive, expectContinue: expectContinue)
+        result.ignoredHeaderLines = ignored
+        return result
     }
 
     /// nginx's `ngx_http_validate_host`: lowercases, strips the port and a trailing dot,

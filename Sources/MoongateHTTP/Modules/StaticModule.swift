@@ -234,8 +234,10 @@ public enum StaticModule {
             return 403
         }
         let first = (r.loc.index ?? [ComplexValue(literal: "index.html")]).first?.evaluate(r) ?? "index.html"
+        var fst = stat()
+        let e = stat(dir + first, &fst) == 0 ? ENOENT : errno
         if r.loc.logNotFound ?? true {
-            r.log(.error, "\"\(dir)\(first)\" is not found (2: No such file or directory)")
+            r.log(.error, "\"\(dir)\(first)\" is not found (\(e): \(String(cString: strerror(e))))")
         }
         return 404
     }

@@ -71,6 +71,18 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     public func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
+        if state == .idle && buffer.readableBytes == 0 && ErrorLog.shared.enabled(.info) {
+            // The client closed while we waited: nginx's info lines for the two cases.
+            if requestCount > 0 {
+                ErrorLog.shared.log(
+                    .info, "client \(remoteAddress) closed keepalive connection", connection: number, context: "")
+            } else {
+                let host = listen.listen.host == "*" ? "0.0.0.0" : listen.listen.host
+                ErrorLog.shared.log(
+                    .info, "client closed connection while waiting for request", connection: number,
+                    context: ", client: \(remoteAddress), server: \(host):\(listen.listen.port)")
+            }
+        }
         let wasActive = state == .active
         state = .closed
         ConnectionRegistry.shared.remove(self)
@@ -246,6 +258,9 @@ public final class HTTPConnection: ChannelInboundHandler {
             r.setCaptures(m, subject: head.host ?? "", regex: re)
         }
         current = r
+        for line in head.ignoredHeaderLines {
+            r.log(.info, "client sent invalid header line: \"\(line)\" while reading client request headers")
+        }
         state = .active
         bodyRemaining = head.contentLength ?? 0
         chunkedDecoder = head.chunked ? ChunkedDecoder() : nil
