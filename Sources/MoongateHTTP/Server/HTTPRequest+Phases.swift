@@ -183,44 +183,11 @@ extension HTTPRequest {
         }
     }
 
-    /// nginx's location search: exact, longest prefix (with nested), `^~`, then regexes in order.
+    /// nginx's location search; keeps a matching regex's captures.
     func findLocation(uri: String) -> LocationConfig? {
-        let (l, _) = find(in: server.serverLevel, uri)
-        return l
-    }
-
-    private func find(in parent: LocationConfig, _ uri: String) -> (LocationConfig?, Bool) {
-        var best: LocationConfig? = nil
-        var bestLen = -1
-        for c in parent.children {
-            switch c.match {
-            case .exact(let s):
-                if s == uri { return (c, true) }
-            case .prefix(let s), .prefixNoRegex(let s):
-                if s.utf8.count > bestLen && uri.hasPrefix(s) {
-                    best = c
-                    bestLen = s.utf8.count
-                }
-            default: break
-            }
-        }
-        var current = best
-        if let b = best, !b.children.isEmpty {
-            let (n, fin) = find(in: b, uri)
-            if fin { return (n, true) }
-            if let n { current = n }
-        }
-        var noRegex = false
-        if let c = current, case .prefixNoRegex = c.match { noRegex = true }
-        if !noRegex {
-            for c in parent.children {
-                if case .regex(let re, _) = c.match, let m = re.match(uri) {
-                    setCaptures(m, subject: uri, regex: re)
-                    return (c, true)
-                }
-            }
-        }
-        return (current, false)
+        let found = LocationMatcher.find(in: server.serverLevel, uri: uri)
+        if let re = found.regex { setCaptures(found.ranges, subject: uri, regex: re) }
+        return found.location
     }
 
     /// nginx's `ngx_http_internal_redirect`: restart at find-config with a new URI.
