@@ -14,7 +14,7 @@ final class BinaryHarness {
 
     let prefix: String
     let port: Int
-    var server: Process?
+    var server: Child?
 
     init() throws {
         prefix = NSTemporaryDirectory() + "mgbin-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/"
@@ -78,47 +78,32 @@ final class BinaryHarness {
 
     /// Runs the binary to completion with `-p prefix` and `args`.
     func run(_ args: [String], timeout: Double = 20) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: BinaryHarness.binary)
-        p.arguments = ["-p", prefix] + args
-        // Files rather than pipes: no reader threads, and a daemon child cannot hold them open.
         let outPath = prefix + "run.stdout"
         let errPath = prefix + "run.stderr"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        p.standardOutput = FileHandle(forWritingAtPath: outPath)
-        p.standardError = FileHandle(forWritingAtPath: errPath)
-        try p.run()
+        let child = try Child.spawn(["-p", prefix] + args, stdout: outPath, stderr: errPath)
         let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-        }
-        p.waitUntilExit()
-        let outData = FileManager.default.contents(atPath: outPath) ?? Data()
-        let errData = FileManager.default.contents(atPath: errPath) ?? Data()
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        while child.isRunning && Date() < deadline { usleep(20_000) }
+        if child.isRunning { kill(child.pid, SIGKILL) }
+        let status = child.wait()
+        let out = FileManager.default.contents(atPath: outPath) ?? Data()
+        let err = FileManager.default.contents(atPath: errPath) ?? Data()
+        return (status, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 
     /// Starts the server in the foreground (`daemon off`) and waits until it answers.
     func start() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: BinaryHarness.binary)
-        p.arguments = ["-p", prefix, "-c", confPath]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Child.spawn(["-p", prefix, "-c", confPath], stdout: "/dev/null", stderr: "/dev/null")
         server = p
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
             if get("/t") != nil { return }
-            if !p.isRunning { throw HarnessError("server exited with \(p.terminationStatus): \(errorLog())") }
+            if !p.isRunning { throw HarnessError("server exited with \(p.wait()): \(errorLog())") }
             usleep(50_000)
         }
         throw HarnessError("server did not answer: \(errorLog())")
     }
 
-    var masterPid: pid_t { server?.processIdentifier ?? 0 }
+    var masterPid: pid_t { server?.pid ?? 0 }
 
     /// Sends `sig` to the master.
     func signal(_ sig: Int32) {
@@ -138,10 +123,10 @@ final class BinaryHarness {
         guard let p = server else { return }
         let workers = workerPids()
         if p.isRunning {
-            kill(p.processIdentifier, SIGQUIT)
-            if !waitExit(seconds: 5) { kill(p.processIdentifier, SIGKILL) }
-            p.waitUntilExit()
+            kill(p.pid, SIGQUIT)
+            if !waitExit(seconds: 5) { kill(p.pid, SIGKILL) }
         }
+        _ = p.wait()
         for w in workers where kill(w, 0) == 0 { kill(w, SIGKILL) }
         server = nil
     }
@@ -207,6 +192,54 @@ final class BinaryHarness {
         let text = String(decoding: data, as: UTF8.self)
         guard text.hasPrefix("HTTP/1.1 200"), let sep = text.range(of: "\r\n\r\n") else { return nil }
         return String(text[sep.upperBound...])
+    }
+}
+
+/// A child process made with posix_spawn and reaped with waitpid (Foundation's Process
+/// hung in these tests when several suites spawned at once).
+final class Child {
+    let pid: pid_t
+    private var status: Int32?
+
+    init(pid: pid_t) { self.pid = pid }
+
+    static func spawn(_ args: [String], stdout: String, stderr: String) throws -> Child {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([BinaryHarness.binary] + args).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, BinaryHarness.binary, &actions, nil, argv, environ)
+        guard rc == 0 else { throw HarnessError("posix_spawn failed: \(rc)") }
+        return Child(pid: pid)
+    }
+
+    /// True until the child was reaped.
+    var isRunning: Bool {
+        if status != nil { return false }
+        var st: Int32 = 0
+        let r = waitpid(pid, &st, WNOHANG)
+        if r == pid {
+            status = st
+            return false
+        }
+        return r == 0
+    }
+
+    /// Waits for the child; its exit code (128 + signal when killed).
+    func wait() -> Int32 {
+        if status == nil {
+            var st: Int32 = 0
+            while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
+            status = st
+        }
+        let st = status!
+        if st & 0x7f == 0 { return (st >> 8) & 0xff }
+        return 128 + (st & 0x7f)
     }
 }
 
