@@ -270,3 +270,47 @@ X-Forwarded-For: 1.1.1.1
 X-Forwarded-For: 2.2.2.2
 --- response_body
 one|a=1; b=2|1.1.1.1, 2.2.2.2
+
+
+
+=== TEST 17: status, pipe and connection_requests inside return
+--- config
+    location /v { return 200 "$status $pipe $connection_requests\n"; }
+--- pipelined_requests eval
+["GET /v", "GET /v"]
+--- response_body eval
+["200 . 1\n", "200 p 2\n"]
+
+
+
+=== TEST 18: return does not read the body
+--- config
+    location /v { return 200 "[$request_body] $request_length\n"; }
+--- request
+POST /v
+abc
+--- response_body_like
+^\[\] \d+$
+
+
+
+=== TEST 19: request_completion in the log
+--- http_config
+    log_format c '$request_completion';
+--- config
+    location = /logged {
+        access_log logs/c.log c;
+        return 200 "x";
+    }
+    location = /read {
+        access_log off;
+        content_by_lua_block {
+            local f = io.open(ngx.config.prefix() .. "logs/c.log")
+            ngx.print(f:read("*a"))
+            f:close()
+        }
+    }
+--- pipelined_requests eval
+["GET /logged", "GET /read"]
+--- response_body eval
+["x", "OK\n"]

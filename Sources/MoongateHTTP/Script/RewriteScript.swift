@@ -110,8 +110,10 @@ public struct RewriteScript {
         // (empty body) even without text; others become the special response.
         guard let text = text ?? (code < 400 && !Self.redirectCodes.contains(code) ? ComplexValue(literal: "") : nil)
         else { return .finalize(code) }
-        // ngx_http_send_response discards the body before evaluating the text.
+        // ngx_http_send_response discards the body and sets the status before evaluating
+        // the text ($status, $request_body and $request_length see that).
         r.bodyDiscarded = true
+        r.status = code
         let value = text.evaluate(r)
         if code == 301 || code == 302 || code == 303 || code == 307 || code == 308 {
             r.headersOut = ResponseHeaders()

@@ -106,7 +106,11 @@ public enum Variables {
         g["https"] = { _ in "" }
         g["request_method"] = { $0.method }
         g["request"] = { $0.head.requestLine }
-        g["request_length"] = { r in String(r.head.rawHeader.count + (r.head.contentLength.map { Int($0) } ?? r.body.data.count)) }
+        g["request_length"] = { r in
+            // A discarded body that arrived with the head is not counted by nginx.
+            if r.bodyDiscarded { return String(r.head.rawHeader.count) }
+            return String(r.head.rawHeader.count + (r.head.contentLength.map { Int($0) } ?? r.body.data.count))
+        }
         g["content_length"] = { r in
             if let v = r.head.header("content-length") { return v }
             // A chunked body: nginx knows its length once read (0 once discarded).
@@ -140,7 +144,8 @@ public enum Variables {
         g["request_id"] = { $0.requestID }
         g["prefix"] = { _ in prefix }
         g["request_body"] = { r in
-            r.body.complete && !r.body.data.isEmpty ? String(decoding: r.body.data, as: UTF8.self) : nil
+            guard !r.bodyDiscarded, r.body.complete, !r.body.data.isEmpty else { return nil }
+            return String(decoding: r.body.data, as: UTF8.self)
         }
         g["content_type"] = { $0.head.header("content-type") }
         g["http_host"] = { $0.head.header("host") }
@@ -155,6 +160,12 @@ public enum Variables {
         g["sent_http_connection"] = { $0.keepAlive ? "keep-alive" : "close" }
         g["sent_http_transfer_encoding"] = { $0.chunked ? "chunked" : nil }
         g["limit_rate"] = { _ in "0" }
+        g["pipe"] = { $0.pipelined ? "p" : "." }
+        g["connection_time"] = { r in
+            formatMsec(max(0, Int(Int64(CachedTime.monotonicMsec) - r.connection.openedAtMsec)))
+        }
+        g["request_completion"] = { r in r.finalized && r.responseDone ? "OK" : "" }
+        g["request_body_file"] = { _ in nil }
         return g
     }
 
@@ -171,6 +182,7 @@ public enum Variables {
 
     static func builtinPrefixes() -> [(String, (HTTPRequest, String) -> String?)] {
         [
+            ("sent_trailer_", { _, _ in nil }),
             (
                 "http_",
                 { r, n in

@@ -23,6 +23,10 @@ public final class HTTPConnection: ChannelInboundHandler {
     public private(set) var current: HTTPRequest?
     /// Requests served on this connection (`$connection_requests`).
     public private(set) var requestCount = 0
+    /// When the connection was accepted (`$connection_time`).
+    public private(set) var openedAtMsec: Int64 = 0
+    /// The next request was already buffered when the previous one ended (`$pipe`).
+    private var nextIsPipelined = false
     private var bodyRemaining: Int64 = 0
     private var chunkedDecoder: ChunkedDecoder? = nil
     private var discarding = false
@@ -54,6 +58,7 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        openedAtMsec = Int64(CachedTime.monotonicMsec)
         buffer = context.channel.allocator.buffer(capacity: 1024)
         if let r = context.channel.remoteAddress {
             remoteAddress = r.ipAddress ?? "unix:"
@@ -258,6 +263,8 @@ public final class HTTPConnection: ChannelInboundHandler {
             r.setCaptures(m, subject: head.host ?? "", regex: re)
         }
         current = r
+        r.pipelined = nextIsPipelined
+        nextIsPipelined = false
         for line in head.ignoredHeaderLines {
             r.log(.info, "client sent invalid header line: \"\(line)\" while reading client request headers")
         }
@@ -374,6 +381,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         if bodyRemaining > 0 || chunkedDecoder != nil {
             discarding = true
         }
+        nextIsPipelined = buffer.readableBytes > 0
         let ka = r.loc.keepaliveTimeout ?? 75_000
         armTimer(ms: ka) { [weak self] in
             guard let self, self.state == .idle else { return }

@@ -35,6 +35,8 @@ public final class HTTPRequest {
     public var isInternal = false
     /// The body was discarded (nginx then reports `$content_length` 0 for a chunked body).
     public var bodyDiscarded = false
+    /// Read from data that followed the previous request (`$pipe` is "p").
+    public var pipelined = false
     /// Set when a subrequest (`ngx.location.capture`).
     public var parent: HTTPRequest? = nil
     /// Remaining URI changes before 500 (nginx allows 10 redirects/rewrites).
