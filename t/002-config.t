@@ -271,3 +271,90 @@ qr{\[emerg\] unknown log format "nosuchformat" in /\S+/nginx\.conf:\d+}
 --- must_die
 --- error_log eval
 qr{\[emerg\] unexpected "b" in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 25: duplicate listen in one server
+--- config
+    listen $TEST_NGINX_SERVER_PORT;
+--- must_die
+--- error_log eval
+qr{\[emerg\] a duplicate listen 0\.0\.0\.0:\d+ in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 26: location inside a named location
+--- config
+    location @n {
+        location /x { return 200; }
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] location "/x" cannot be inside the named location "\@n" in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 27: set on a built-in variable
+--- config
+    location = /t {
+        set $uri x;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] the duplicate "uri" variable in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 28: unknown variables are reported without a file position
+--- config
+    location = /t {
+        return 200 $nope_nope;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] unknown "nope_nope" variable$}
+
+
+
+=== TEST 29: time units out of order or years in a msec setting
+--- config
+    client_body_timeout 1y;
+--- must_die
+--- error_log eval
+qr{\[emerg\] "client_body_timeout" directive invalid value in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 30: access_log off takes no more arguments
+--- config
+    access_log off extra;
+--- must_die
+--- error_log eval
+qr{\[emerg\] invalid parameter "extra" in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 31: try_files with a bad code
+--- config
+    location / { try_files $uri =abc; }
+--- must_die
+--- error_log eval
+qr{\[emerg\] invalid code "=abc" in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 32: regex error at the end of the pattern
+--- config
+    location ~ "^(a" { return 200; }
+--- must_die
+--- error_log eval
+qr{\[emerg\] pcre2?_compile\(\) failed: missing (closing parenthesis|\)) in "\^\(a" in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 33: error_page with a non-numeric code
+--- config
+    error_page 404 @n @m;
+--- must_die
+--- error_log eval
+qr{\[emerg\] invalid value "\@n" in /\S+/nginx\.conf:\d+}

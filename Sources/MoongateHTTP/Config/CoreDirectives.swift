@@ -154,6 +154,10 @@ enum CoreDirectives {
                     throw ConfigError("invalid parameter \"\(v)\"", at: d.location)
                 }
             }
+            if c.server!.listens.contains(where: { $0.key == l.key }) {
+                let shown = (l.host == "*" ? "0.0.0.0" : l.host) + ":\(l.port)"
+                throw ConfigError("a duplicate listen \(shown)", at: d.location)
+            }
             c.server!.listens.append(l)
         }
         R(DirectiveSpec("server_name", .server, .atLeast(1))) { d, c in
@@ -201,7 +205,10 @@ enum CoreDirectives {
             }
             if c.context == .location {
                 if case .named = parentLoc.match {
-                    throw ConfigError("location \"\(a0)\" could not be inside the named location \"@\(parentLoc.prefixString ?? "")\"", at: d.location)
+                    var parentName = ""
+                    if case .named(let n) = parentLoc.match { parentName = n }
+                    throw ConfigError(
+                        "location \"\(a0)\" cannot be inside the named location \"@\(parentName)\"", at: d.location)
                 }
                 if case .exact = parentLoc.match {
                     throw ConfigError("location \"\(a0)\" cannot be inside the exact location \"\(parentLoc.prefixString ?? "")\"", at: d.location)
@@ -238,9 +245,7 @@ enum CoreDirectives {
         R(DirectiveSpec("types", .httpAll, .exactly(0), block: .block)) { d, c in
             var map: [String: String] = [:]
             for t in d.block ?? [] {
-                guard !t.args.isEmpty else {
-                    throw ConfigError("invalid number of arguments in \"\(t.name)\" directive", at: t.location)
-                }
+                // A type without extensions is accepted, as nginx does.
                 for ext in t.values {
                     map[ext.lowercased()] = t.name
                 }
@@ -288,6 +293,10 @@ enum CoreDirectives {
             c.loc!.index = try d.values.map { try ComplexValue($0, at: d.location) }
         }
         R(DirectiveSpec("try_files", [.server, .location], .atLeast(2))) { d, c in
+            let last = d.values.last!
+            if last.hasPrefix("="), Int(last.dropFirst()) == nil {
+                throw ConfigError("invalid code \"\(last)\"", at: d.location)
+            }
             c.loc!.tryFiles = try d.values.map { try ComplexValue($0, at: d.location) }
         }
         R(DirectiveSpec("internal", .location, .exactly(0))) { _, c in c.loc!.internalOnly = true }
@@ -304,6 +313,8 @@ enum CoreDirectives {
         R(DirectiveSpec("send_timeout", .httpAll, .exactly(1))) { d, c in c.loc!.sendTimeout = try msec(d) }
         R(DirectiveSpec("keepalive_timeout", .httpAll, .oneOf([1, 2]))) { d, c in
             c.loc!.keepaliveTimeout = try msec(d)
+            // The second value is the "Keep-Alive: timeout=" header time (not sent by moongate).
+            if d.args.count == 2 { _ = try msec(d, 1) }
         }
         R(DirectiveSpec("keepalive_requests", .httpAll, .exactly(1))) { d, c in
             guard let n = Int(d.args[0].value) else {
@@ -376,7 +387,10 @@ enum CoreDirectives {
                     }
                     continue
                 }
-                guard let code = Int(v), code >= 300, code <= 599 else {
+                guard let code = Int(v) else {
+                    throw ConfigError("invalid value \"\(v)\"", at: d.location)
+                }
+                guard code >= 300, code <= 599 else {
                     throw ConfigError("value \"\(v)\" must be between 300 and 599", at: d.location)
                 }
                 codes.insert(code)
@@ -419,18 +433,23 @@ enum CoreDirectives {
         R(DirectiveSpec("access_log", [.http, .server, .location, .locationIf], .atLeast(1))) { d, c in
             let path = d.args[0].value
             if path == "off" {
+                if d.args.count > 1 {
+                    throw ConfigError("invalid parameter \"\(d.args[1].value)\"", at: d.location)
+                }
                 c.loc!.accessLogs = []
                 return
             }
             var format = "combined"
             var buffer = 0
-            for a in d.values.dropFirst() {
+            for (i, a) in d.values.dropFirst().enumerated() {
                 if a.hasPrefix("buffer=") {
                     buffer = ConfUnits.size(String(a.dropFirst(7))) ?? 0
                 } else if a.hasPrefix("flush=") || a.hasPrefix("gzip") || a.hasPrefix("if=") {
                     continue
-                } else {
+                } else if i == 0 {
                     format = a
+                } else {
+                    throw ConfigError("invalid parameter \"\(a)\"", at: d.location)
                 }
             }
             guard let fmt = c.http!.logFormats[format] else {

@@ -36,7 +36,7 @@ public enum ExpiresSetting {
         } else if t.hasPrefix("+") {
             t = t.dropFirst()
         }
-        guard let ms = ConfUnits.milliseconds(String(t)) else {
+        guard let ms = ConfUnits.milliseconds(String(t), allowYearsMonths: true) else {
             throw ConfigError("\"expires\" directive invalid value", at: d.location)
         }
         return .after(negative ? -ms / 1000 : ms / 1000, modified: modified)

@@ -11,6 +11,9 @@ extension CoreDirectives {
                 throw ConfigError("invalid variable name \"\(name)\"", at: d.location)
             }
             name = String(name.dropFirst()).lowercased()
+            if Variables.isBuiltinUnchangeable(name) {
+                throw ConfigError("the duplicate \"\(name)\" variable", at: d.location)
+            }
             Variables.declare(name)
             let v = try ComplexValue(d.args[1].value, at: d.location)
             c.loc!.rewriteScript.instructions.append(.set(name: name, value: v))

@@ -56,7 +56,8 @@ public struct ComplexValue {
                     parts.append(.capture(n))
                 } else {
                     if checkVariables && !Variables.isKnown(name) {
-                        throw ConfigError("unknown \"\(name)\" variable", at: location)
+                        // nginx finds these after reading the file, so it names no file:line.
+                        throw ConfigError("unknown \"\(name)\" variable", at: nil)
                     }
                     parts.append(.variable(name.lowercased()))
                 }

@@ -44,6 +44,11 @@ public enum Variables {
         return false
     }
 
+    /// A built-in variable `set` may not replace (nginx: `the duplicate "uri" variable`).
+    public static func isBuiltinUnchangeable(_ name: String) -> Bool {
+        getters[name] != nil && setters[name] == nil
+    }
+
     /// Whether `name` is a declared user variable.
     public static func isUserVariable(_ name: String) -> Bool { declared.contains(name.lowercased()) }
 
