@@ -21,7 +21,7 @@ __DATA__
 
 
 
-=== TEST 3: HTTP/1.0 gets Connection: close and no chunking
+=== TEST 2: HTTP/1.0 gets Connection: close and no chunking
 --- config
     location = /t { return 200 "ten\n"; }
 --- request eval
@@ -32,7 +32,7 @@ Content-Length: 4
 
 
 
-=== TEST 4: chunked request body
+=== TEST 3: chunked request body
 --- config
     location = /t {
         client_body_buffer_size 1k;
@@ -45,7 +45,7 @@ len=0
 
 
 
-=== TEST 5: bad chunk size gives 400
+=== TEST 4: bad chunk size gives 400
 --- config
     location = /t {
         client_body_buffer_size 1k;
@@ -59,7 +59,7 @@ client sent invalid chunked body
 
 
 
-=== TEST 6: Expect: 100-continue gets an interim response
+=== TEST 5: Expect: 100-continue gets an interim response
 --- config
     location = /t {
         content_by_lua_block { ngx.req.read_body() ngx.say(ngx.req.get_body_data()) }
@@ -72,7 +72,7 @@ client sent invalid chunked body
 
 
 
-=== TEST 7: bad method characters give 400
+=== TEST 6: bad method characters give 400
 --- raw_request eval
 "G(T / HTTP/1.1\r\nHost: localhost\r\n\r\n"
 --- error_code: 400
@@ -82,7 +82,7 @@ client sent invalid method while reading client request line
 
 
 
-=== TEST 8: bad version gives 400
+=== TEST 7: bad version gives 400
 --- raw_request eval
 "GET / HTTP/x.1\r\nHost: localhost\r\n\r\n"
 --- error_code: 400
@@ -91,7 +91,7 @@ client sent invalid request while reading client request line
 
 
 
-=== TEST 9: missing Host in HTTP/1.1 gives 400
+=== TEST 8: missing Host in HTTP/1.1 gives 400
 --- raw_request eval
 "GET / HTTP/1.1\r\n\r\n"
 --- error_code: 400
@@ -100,7 +100,7 @@ client sent HTTP/1.1 request without "Host" header while reading client request 
 
 
 
-=== TEST 10: bad Host gives 400
+=== TEST 9: bad Host gives 400
 --- raw_request eval
 "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"
 --- error_code: 400
@@ -109,7 +109,7 @@ client sent invalid host header while reading client request headers
 
 
 
-=== TEST 11: invalid header line gives 400
+=== TEST 10: invalid header line gives 400
 --- raw_request eval
 "GET / HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n"
 --- error_code: 400
@@ -118,7 +118,7 @@ client sent invalid header line: "Bad\x20..." while reading client request heade
 
 
 
-=== TEST 12: Content-Length and Transfer-Encoding together give 400
+=== TEST 11: Content-Length and Transfer-Encoding together give 400
 --- raw_request eval
 "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
 --- error_code: 400
@@ -127,7 +127,7 @@ client sent "Content-Length" and "Transfer-Encoding" headers at the same time
 
 
 
-=== TEST 13: duplicate Content-Length gives 400
+=== TEST 12: duplicate Content-Length gives 400
 --- raw_request eval
 "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"
 --- error_code: 400
@@ -136,7 +136,7 @@ client sent duplicate header line: "Content-Length: 5"
 
 
 
-=== TEST 14: unknown Transfer-Encoding gives 501
+=== TEST 13: unknown Transfer-Encoding gives 501
 --- raw_request eval
 "POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n"
 --- error_code: 501
@@ -146,7 +146,7 @@ client sent unknown "Transfer-Encoding": "gzip"
 
 
 
-=== TEST 15: HTTP/2.0 in the request line gives 505
+=== TEST 14: HTTP/2.0 in the request line gives 505
 --- raw_request eval
 "GET / HTTP/2.0\r\nHost: localhost\r\n\r\n"
 --- error_code: 505
@@ -154,7 +154,7 @@ client sent unknown "Transfer-Encoding": "gzip"
 
 
 
-=== TEST 16: too long URI gives 414
+=== TEST 15: too long URI gives 414
 --- config
     large_client_header_buffers 2 1k;
 --- raw_request eval
@@ -164,7 +164,7 @@ client sent unknown "Transfer-Encoding": "gzip"
 
 
 
-=== TEST 17: too large header gives 400 Request Header Or Cookie Too Large
+=== TEST 16: too large header gives 400 Request Header Or Cookie Too Large
 --- config
     large_client_header_buffers 2 1k;
 --- raw_request eval
@@ -176,7 +176,7 @@ client sent too long header line
 
 
 
-=== TEST 18: too large body gives 413
+=== TEST 17: too large body gives 413
 --- config
     location = /t {
         client_max_body_size 10;
@@ -192,7 +192,7 @@ qr/client intended to send too large body: 2\d bytes/
 
 
 
-=== TEST 19: client_header_timeout gives 408 logged, connection closed
+=== TEST 18: client_header_timeout gives 408 logged, connection closed
 --- config
     client_header_timeout 1s;
 --- raw_request eval
@@ -205,7 +205,7 @@ client timed out (110: Connection timed out) while reading client request header
 
 
 
-=== TEST 20: client_body_timeout gives 408
+=== TEST 19: client_body_timeout gives 408
 --- config
     location = /t {
         client_body_timeout 1s;
@@ -221,7 +221,7 @@ client timed out (110: Connection timed out) while reading client request header
 
 
 
-=== TEST 22: unknown method is passed to the location (405 for static)
+=== TEST 20: unknown method is passed to the location (405 for static)
 --- raw_request eval
 "FOO /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
 --- user_files
@@ -231,7 +231,7 @@ x
 
 
 
-=== TEST 23: HTTP/0.9 style request line with absolute uri
+=== TEST 21: HTTP/0.9 style request line with absolute uri
 --- config
     location = /t { return 200 "host=$host uri=$uri\n"; }
 --- raw_request eval
@@ -241,7 +241,7 @@ host=example.org uri=/t
 
 
 
-=== TEST 24: header with underscores is ignored by default
+=== TEST 22: header with underscores is ignored by default
 --- config
     location = /t { return 200 "[$http_x_a_b]\n"; }
 --- raw_request eval
@@ -253,7 +253,7 @@ client sent invalid header line: "X_A_B: 1" while reading client request headers
 
 
 
-=== TEST 25: chunked response to an HTTP/1.0 client closes instead
+=== TEST 23: chunked response to an HTTP/1.0 client closes instead
 --- config
     location = /t { content_by_lua_block { ngx.say("a") ngx.flush(true) ngx.say("b") } }
 --- request eval
@@ -267,7 +267,7 @@ b
 
 
 
-=== TEST 26: a chunk size that overflows gives 400
+=== TEST 24: a chunk size that overflows gives 400
 --- config
     location = /t {
         content_by_lua_block { ngx.req.read_body() ngx.say("read") }
@@ -280,7 +280,7 @@ client sent invalid chunked body
 
 
 
-=== TEST 27: HEAD to a return gives headers only
+=== TEST 25: HEAD to a return gives headers only
 --- config
     location = /t { return 200 "body\n"; }
 --- request
@@ -291,7 +291,7 @@ Content-Length: 5
 
 
 
-=== TEST 28: folded header lines give 400
+=== TEST 26: folded header lines give 400
 --- raw_request eval
 "GET / HTTP/1.1\r\nHost: localhost\r\n X: folded\r\n\r\n"
 --- error_code: 400
@@ -300,7 +300,7 @@ client sent invalid header line
 
 
 
-=== TEST 29: a fragment is not part of the uri
+=== TEST 27: a fragment is not part of the uri
 --- config
     location = /t { return 200 "uri=$uri args=$args\n"; }
 --- raw_request eval
@@ -310,7 +310,7 @@ uri=/t args=a=1
 
 
 
-=== TEST 30: HTTP/1.1 with an absolute uri still needs Host
+=== TEST 28: HTTP/1.1 with an absolute uri still needs Host
 --- raw_request eval
 "GET http://localhost/ HTTP/1.1\r\nConnection: close\r\n\r\n"
 --- error_code: 400
@@ -319,7 +319,7 @@ client sent HTTP/1.1 request without "Host" header
 
 
 
-=== TEST 31: TRACE is refused with 405
+=== TEST 29: TRACE is refused with 405
 --- config
     location = /t { return 200 "never\n"; }
 --- raw_request eval
@@ -330,7 +330,7 @@ client sent TRACE method while reading client request headers
 
 
 
-=== TEST 32: a header line without a colon has an empty value
+=== TEST 30: a header line without a colon has an empty value
 --- config
     location = /t { return 200 "[$http_nocolon]\n"; }
 --- raw_request eval
@@ -340,7 +340,7 @@ client sent TRACE method while reading client request headers
 
 
 
-=== TEST 33: a request line with only a method is an invalid method
+=== TEST 31: a request line with only a method is an invalid method
 --- raw_request eval
 "BAD\r\n\r\n"
 --- error_code: 400
