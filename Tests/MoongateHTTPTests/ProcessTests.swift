@@ -26,6 +26,7 @@ import Testing
         guard let victim = before.first else { return }
         kill(victim, SIGKILL)
         #expect(h.eventually(5) { h.errorLog().contains("worker process \(victim) exited on signal 9") })
+        #expect(h.errorLog().contains("signal 17 (SIGCHLD) received from \(victim)"))
         #expect(h.errorLog().contains("[alert]"))
         #expect(h.eventually(5) {
             let now = h.workerPids()
@@ -48,7 +49,8 @@ import Testing
             let now = h.workerPids()
             return now.count == 2 && Set(now).isDisjoint(with: oldWorkers)
         })
-        #expect(h.errorLog().contains("signal 1 (SIGHUP) received"))
+        #expect(h.errorLog().contains("signal 1 (SIGHUP) received from \(getpid()), reconfiguring"))
+        #expect(h.errorLog().contains("] \(h.masterPid)#\(h.masterPid): reconfiguring"))
     }
 
     @Test func reloadWithBadConfigKeepsServing() throws {
@@ -92,6 +94,6 @@ import Testing
             ((try? String(contentsOfFile: h.prefix + "logs/access.log", encoding: .utf8)) ?? "").contains("GET /t")
         })
         let old = (try? String(contentsOfFile: h.prefix + "logs/error.log.1", encoding: .utf8)) ?? ""
-        #expect(old.contains("reopening logs"))
+        #expect(old.contains("signal 10 (SIGUSR1) received from \(getpid()), reopening logs"))
     }
 }
