@@ -154,3 +154,18 @@ private func failure(_ s: String, limits: HeaderLimits = HeaderLimits()) -> Requ
     #expect(RequestParser.validateHost("a\\b") == nil)
     #expect(RequestParser.validateHost("") == nil)
 }
+
+@Test func http09RequestLine() {
+    let s = Array("GET /x\r\n".utf8)
+    #expect(s.withUnsafeBytes { RequestParser.headEnd($0) } == s.count)
+    if case .success(let h) = parse("GET /x\r\n") {
+        #expect(h.version == 9)
+        #expect(h.rawURI == "/x")
+    } else {
+        Issue.record("HTTP/0.9 GET should parse")
+    }
+    #expect(failure("POST /x\r\n")?.message == "client sent invalid method in HTTP/0.9 request")
+    // A full request line is not mistaken for HTTP/0.9.
+    let full = Array("GET /x HTTP/1.1\r\nHost: a\r\n".utf8)
+    #expect(full.withUnsafeBytes { RequestParser.headEnd($0) } == nil)
+}

@@ -8,6 +8,19 @@ public enum RequestParser {
         var i = 0
         // Skip CRLFs before the request line.
         while i < n && (bytes[i] == 13 || bytes[i] == 10) { i += 1 }
+        // An HTTP/0.9 request is its request line alone ("GET /x", no version).
+        var lf = i
+        while lf < n && bytes[lf] != 10 { lf += 1 }
+        if lf < n {
+            var words = 0
+            var inWord = false
+            for k in i..<lf where bytes[k] != 13 {
+                let space = bytes[k] == 32
+                if !space && !inWord { words += 1 }
+                inWord = !space
+            }
+            if words == 2 { return lf + 1 }
+        }
         while i < n {
             if bytes[i] == 10 {
                 if i + 1 < n && bytes[i + 1] == 10 { return i + 2 }
@@ -113,8 +126,8 @@ public enum RequestParser {
                 throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
             }
             version = minor == 0 ? 10 : 11
-        } else {
-            throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+        } else if method != "GET" {
+            throw RequestParseError(400, "client sent invalid method in HTTP/0.9 request", requestLine: requestLine)
         }
         if rawURI.first != "/" {
             let lower = rawURI.lowercased()

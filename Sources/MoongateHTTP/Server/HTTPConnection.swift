@@ -295,8 +295,10 @@ public final class HTTPConnection: ChannelInboundHandler {
     private func badRequest(_ e: RequestParseError) {
         timer?.cancel()
         requestCount += 1
+        // A request line without a version is HTTP/0.9: the error page goes without headers.
+        let is09 = (e.requestLine?.split(separator: " ").count ?? 0) == 2
         let head = RequestHead(
-            method: "GET", rawURI: "/", version: 11, headers: [], rawHeader: Array((e.requestLine ?? "").utf8),
+            method: "GET", rawURI: "/", version: is09 ? 9 : 11, headers: [], rawHeader: Array((e.requestLine ?? "").utf8),
             requestLineLength: e.requestLine?.utf8.count ?? 0, contentLength: nil, chunked: false, host: nil,
             keepAliveRequested: false, expectContinue: false)
         let server = listen.defaultServer

@@ -19,6 +19,11 @@ extension HTTPRequest {
         }
         loc.expires?.apply(self)
         applyAddHeaders()
+        // HTTP/0.9 responses are the body alone, and the connection closes after it.
+        if head.version == 9 {
+            keepAlive = false
+            return true
+        }
         var buf = connection.allocator.buffer(capacity: 256)
         writeHead(into: &buf)
         bytesSent += Int64(buf.readableBytes)
