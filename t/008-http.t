@@ -346,3 +346,46 @@ client sent TRACE method while reading client request headers
 --- error_code: 400
 --- error_log
 client sent invalid method while reading client request line
+
+
+
+=== TEST 32: too large chunked body read by a module gives 413
+--- config
+    location = /t {
+        client_max_body_size 10;
+        content_by_lua_block { ngx.req.read_body() ngx.say("read") }
+    }
+--- raw_request eval
+"POST /t HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n8\r\n01234567\r\n8\r\n01234567\r\n0\r\n\r\n"
+--- error_code: 413
+--- error_log
+client intended to send too large chunked body: 8+8 bytes
+
+
+
+=== TEST 33: a discarded chunked body is not size-checked
+--- config
+    location = /t {
+        client_max_body_size 10;
+        return 200 "ok\n";
+    }
+--- raw_request eval
+"POST /t HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n8\r\n01234567\r\n8\r\n01234567\r\n0\r\n\r\n"
+--- response_body
+ok
+
+
+
+=== TEST 34: error_page for 413
+--- config
+    location = /t {
+        client_max_body_size 5;
+        error_page 413 = /too-big;
+        return 200 "never\n";
+    }
+    location = /too-big { return 200 "$request_method too big\n"; }
+--- request
+POST /t
+0123456789
+--- response_body
+GET too big

@@ -14,6 +14,14 @@ public struct ChunkedDecoder {
     }
 
     private var state = State.size
+    /// Sizes of the chunks announced since the last `takeChunkSizes()`.
+    private var announced: [Int] = []
+
+    /// The chunk sizes read since the last call (for nginx's too-large message).
+    public mutating func takeChunkSizes() -> [Int] {
+        defer { announced = [] }
+        return announced
+    }
     private var size = 0
     private var sizeDigits = 0
     /// Whether the last chunk and trailers were read.
@@ -104,6 +112,7 @@ public struct ChunkedDecoder {
     }
 
     private mutating func endSize() throws {
+        if size > 0 { announced.append(size) }
         if size == 0 {
             state = .trailer(lineLength: 0)
         } else {

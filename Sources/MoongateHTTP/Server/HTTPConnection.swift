@@ -204,10 +204,18 @@ public final class HTTPConnection: ChannelInboundHandler {
                 return false
             }
             buffer.moveReaderIndex(forwardBy: used)
-            if let r = target, !out.isEmpty {
+            let sizes = dec.takeChunkSizes()
+            if let r = target {
+                r.body.chunkSizes += sizes
                 r.body.data.append(contentsOf: out)
-                if let max = r.loc.clientMaxBodySize, max > 0, r.body.data.count > max {
-                    r.log(.error, "client intended to send too large chunked body: \(r.body.data.count) bytes")
+                // Only once the location (and its client_max_body_size) is known; before
+                // that the find-config phase checks what arrived.
+                let mayRead = r.loc.contentHandler != nil || !r.loc.rewriteHandlers.isEmpty
+                    || !r.loc.accessHandlers.isEmpty
+                if r.phase.rawValue > Phase.findConfig.rawValue, mayRead, let max = r.loc.clientMaxBodySize, max > 0,
+                    let over = r.body.chunkedOverflow(max: max)
+                {
+                    r.log(.error, "client intended to send too large chunked body: \(over)")
                     chunkedDecoder = nil
                     r.keepAlive = false
                     bodyFailed(r, status: 413)

@@ -90,6 +90,18 @@ extension HTTPRequest {
                     finalize(413)
                     return
                 }
+                // nginx checks a chunked body's size only when a module reads it (a
+                // discarded body is not checked); moongate reads eagerly, so it checks here
+                // for locations whose module handlers may read the body.
+                let mayRead = loc.contentHandler != nil || !loc.rewriteHandlers.isEmpty || !loc.accessHandlers.isEmpty
+                if head.chunked, mayRead, let max = loc.clientMaxBodySize, max > 0,
+                    let over = body.chunkedOverflow(max: max)
+                {
+                    log(.error, "client intended to send too large chunked body: \(over)")
+                    keepAlive = false
+                    finalize(413)
+                    return
+                }
                 advancePhase()
             case .rewrite:
                 switch loc.rewriteScript.run(self) {

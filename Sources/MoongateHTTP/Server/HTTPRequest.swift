@@ -144,6 +144,19 @@ public struct RequestBody {
     public var tooLarge = false
     /// Body was replaced by a module (`ngx.req.set_body_data`).
     public var replaced = false
+    /// Sizes of the chunks of a chunked body, in order.
+    public var chunkSizes: [Int] = []
+
+    /// nginx's "client intended to send too large chunked body: 8+8 bytes" text for the
+    /// first chunk that crosses `max`, or nil.
+    public func chunkedOverflow(max: Int) -> String? {
+        var total = 0
+        for c in chunkSizes {
+            if total + c > max { return "\(total)+\(c) bytes" }
+            total += c
+        }
+        return nil
+    }
     /// Callbacks waiting for the body (`ngx.req.read_body`).
     var waiters: [() -> Void] = []
 
