@@ -250,3 +250,31 @@ value "99" must be between 300 and 599
 GET /t
 --- error_code: 403
 --- response_body_like: ^<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>(nginx/[\d.]+|moongate)</center>\r\n</body>\r\n</html>\r\n$
+
+
+
+=== TEST 23: server-level error_page for a bad request
+--- config
+    error_page 400 /bad.html;
+    location = /bad.html { return 200 "bad request page\n"; }
+--- raw_request eval
+"GET / HTTP/1.1\r\n\r\n"
+--- error_code: 400
+--- response_body
+bad request page
+
+
+
+=== TEST 24: error_page for 405 from the static module
+--- user_files
+>>> f.txt
+x
+--- config
+    error_page 405 = /m;
+    location = /m { return 200 "method $request_method\n"; }
+--- request
+POST /f.txt
+abc
+--- error_code: 200
+--- response_body
+method GET
