@@ -358,3 +358,41 @@ qr{\[emerg\] pcre2?_compile\(\) failed: missing (closing parenthesis|\)) in "\^\
 --- must_die
 --- error_log eval
 qr{\[emerg\] invalid value "\@n" in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 34: a single-valued directive repeated in one block
+--- config
+    location = /t {
+        root a;
+        root b;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] "root" directive is duplicate in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 35: alias after root
+--- config
+    location /t {
+        root a;
+        alias b;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] "alias" directive is duplicate, "root" directive was specified earlier in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 36: the same directive at different levels is fine
+--- config
+    root html;
+    location = /t {
+        root html;
+        return 200 "ok\n";
+    }
+--- request
+GET /t
+--- response_body
+ok

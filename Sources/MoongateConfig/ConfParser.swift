@@ -53,7 +53,10 @@ public struct ConfParser {
                 }
                 break
             }
-            let loc = SourceLocation(file: lexer.file, line: words.isEmpty ? lexer.line : startLine)
+            // nginx names the line where a directive ends (its ";" or "{"), except for Lua
+            // blocks, whose chunk names use the line they start on.
+            let isLuaBlock = terminator == .blockStart && (words.first?.value.hasSuffix("_by_lua_block") ?? false)
+            let loc = SourceLocation(file: lexer.file, line: words.isEmpty || !isLuaBlock ? lexer.line : startLine)
             switch terminator {
             case .eof:
                 if !words.isEmpty {

@@ -137,3 +137,11 @@ private func parseError(_ text: String) -> ConfigError? {
     #expect(ConfUnits.milliseconds("") == nil)
     #expect(ConfUnits.milliseconds("s") == nil)
 }
+
+@Test func directivesAreLocatedWhereTheyEnd() throws {
+    let d = try parse("log_format x\n    'a'\n    'b';\nserver\n{\n}\ncontent_by_lua_block {\n  ngx.say(1)\n}\n")
+    #expect(d[0].location.line == 3)
+    #expect(d[1].location.line == 5)
+    // Lua blocks keep the line they start on (ngx_lua's chunk names).
+    #expect(d[2].location.line == 7)
+}

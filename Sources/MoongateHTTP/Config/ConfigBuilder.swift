@@ -86,7 +86,11 @@ public enum ConfigLoader {
         var parser = ConfParser(confDirectory: cycle.confDirectory)
         var tree: [ConfDirective] = []
         if let g = globalDirectives, !g.isEmpty {
-            tree += try parser.parse(text: g, file: "command line")
+            do {
+                tree += try parser.parse(text: g, file: "command line")
+            } catch let e as ConfigError where e.message.hasPrefix("unexpected end of file") {
+                throw ConfigError("unexpected end of parameter, expecting \";\"", at: e.location)
+            }
         }
         tree += try parser.parseFile(confPath)
         cycle.confFiles = parser.filesRead
@@ -128,9 +132,36 @@ public enum ConfigLoader {
         }
     }
 
+    /// Directives that take one value per block: nginx's standard slots say
+    /// `"root" directive is duplicate` when one is repeated in the same block.
+    static let singleValued: Set<String> = [
+        "daemon", "master_process", "worker_processes", "pid", "worker_shutdown_timeout", "events",
+        "worker_connections", "root", "default_type", "client_max_body_size", "client_body_buffer_size",
+        "client_body_timeout", "client_header_timeout", "client_header_buffer_size", "large_client_header_buffers",
+        "send_timeout", "keepalive_timeout", "keepalive_requests", "merge_slashes", "underscores_in_headers",
+        "ignore_invalid_headers", "chunked_transfer_encoding", "etag", "if_modified_since", "log_not_found",
+        "recursive_error_pages", "absolute_redirect", "server_name_in_redirect", "port_in_redirect", "msie_padding",
+        "rewrite_log", "uninitialized_variable_warn", "expires", "try_files", "limit_except", "server_tokens",
+    ]
+
     /// Walks directives in the current context, dispatching to handlers.
     public static func walk(_ list: [ConfDirective], _ ctx: BuildContext) throws {
+        var seen: Set<String> = []
         for d in list {
+            if singleValued.contains(d.name) && !seen.insert(d.name).inserted {
+                throw ConfigError("\"\(d.name)\" directive is duplicate", at: d.location)
+            }
+            if d.name == "root" || d.name == "alias" {
+                let other = d.name == "root" ? "alias" : "root"
+                if seen.contains(other) {
+                    throw ConfigError(
+                        "\"\(d.name)\" directive is duplicate, \"\(other)\" directive was specified earlier",
+                        at: d.location)
+                }
+                if d.name == "alias" && !seen.insert("alias").inserted {
+                    throw ConfigError("\"alias\" directive is duplicate", at: d.location)
+                }
+            }
             if let (spec, handler) = DirectiveRegistry.lookup(d.name) {
                 try d.validate(against: spec, in: ctx.context)
                 try handler(d, ctx)

@@ -33,10 +33,11 @@ enum CoreDirectives {
                 let cg = Int(mg_cgroup_cpus_bridge())
                 let n = ProcessInfoBridge.cpuCount()
                 c.cycle.workerProcesses = cg > 0 ? min(cg, n) : n
-            } else if let n = Int(v), n > 0 {
-                c.cycle.workerProcesses = n
+            } else if let n = Int(v), n >= 0 {
+                // nginx accepts 0 (a master with no workers); moongate runs one.
+                c.cycle.workerProcesses = max(n, 1)
             } else {
-                throw ConfigError("invalid value \"\(v)\" in \"worker_processes\" directive", at: d.location)
+                throw ConfigError("\"worker_processes\" directive invalid value", at: d.location)
             }
         }
         R(DirectiveSpec("daemon", .main, .flag)) { d, c in c.cycle.daemon = d.flagValue }
