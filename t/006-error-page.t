@@ -278,3 +278,30 @@ abc
 --- error_code: 200
 --- response_body
 method GET
+
+
+
+=== TEST 25: error pages are padded for MSIE and Chrome
+--- config
+    location = /t { return 404; }
+--- request
+GET /t
+--- more_headers
+User-Agent: Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36
+--- error_code: 404
+--- response_body_like eval
+qr{</html>\r\n(<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n){6}\z}
+
+
+
+=== TEST 26: msie_padding off
+--- config
+    msie_padding off;
+    location = /t { return 404; }
+--- request
+GET /t
+--- more_headers
+User-Agent: Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)
+--- error_code: 404
+--- response_body_like eval
+qr{</html>\r\n\z}

@@ -53,6 +53,10 @@ public enum HTTPStatus {
         return "HTTP/1.1 \(code) "
     }
 
+    /// Appended to error pages for MSIE and Chrome (`msie_padding on`).
+    public static let msiePadding = String(
+        repeating: "<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n", count: 6)
+
     private static let tail = "<hr><center>moongate</center>\r\n</body>\r\n</html>\r\n"
 
     /// The default error page body for codes nginx has one for (>= 300 except 304).

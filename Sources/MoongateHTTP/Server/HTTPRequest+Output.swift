@@ -281,7 +281,10 @@ extension HTTPRequest {
 
     private func sendErrorPage(_ code: Int) {
         status = code
-        if let page = HTTPStatus.errorPage(code) {
+        if var page = HTTPStatus.errorPage(code) {
+            if code >= 400 && head.version >= 10 && (loc.msiePadding ?? true) && wantsErrorPagePadding {
+                page += HTTPStatus.msiePadding
+            }
             headersOut.contentType = "text/html"
             headersOut.contentLength = Int64(page.utf8.count)
             sendHeader()
@@ -292,6 +295,24 @@ extension HTTPRequest {
             output(BodyChunk(data: nil, last: true))
         }
         finishRequest(closeNow: false)
+    }
+
+    /// nginx's `headers_in.msie || headers_in.chrome` (ngx_http_process_user_agent).
+    var wantsErrorPagePadding: Bool {
+        guard let ua = header("user-agent") else { return false }
+        let b = Array(ua.utf8)
+        func find(_ needle: String) -> Int? {
+            let n = Array(needle.utf8)
+            guard b.count >= n.count else { return nil }
+            for i in 0...(b.count - n.count) where b[i..<(i + n.count)].elementsEqual(n) { return i }
+            return nil
+        }
+        if find("Opera") != nil { return false }
+        if let at = find("MSIE ") {
+            // nginx wants a few bytes after "MSIE " before it believes it.
+            return at + 7 < b.count
+        }
+        return find("Gecko/") == nil && find("Chrome/") != nil
     }
 
     /// Log phase and hand the connection back.
