@@ -282,11 +282,8 @@ public final class HTTPConnection: ChannelInboundHandler {
         if bodyRemaining == 0 && chunkedDecoder == nil {
             r.body.complete = true
         } else {
-            if head.expectContinue && head.version >= 11 && buffer.readableBytes == 0 {
-                var b = allocator.buffer(capacity: 32)
-                b.writeString("HTTP/1.1 100 Continue\r\n\r\n")
-                context.writeAndFlush(NIOAny(IOData.byteBuffer(b)), promise: nil)
-            }
+            // "100 Continue" waits for the location: a 413 goes out without it, as in nginx.
+            r.expectContinuePending = head.expectContinue && head.version >= 11 && buffer.readableBytes == 0
             let ms = r.loc.clientBodyTimeout ?? 60_000
             armTimer(ms: ms) { [weak self, weak r] in
                 guard let self, let r, !r.body.complete else { return }
@@ -336,6 +333,14 @@ public final class HTTPConnection: ChannelInboundHandler {
     func write(file: FileRegion) {
         guard state != .closed else { return }
         context.write(NIOAny(IOData.fileRegion(file)), promise: nil)
+    }
+
+    /// Sends the interim `100 Continue` response.
+    func sendContinue() {
+        guard state != .closed else { return }
+        var b = allocator.buffer(capacity: 32)
+        b.writeString("HTTP/1.1 100 Continue\r\n\r\n")
+        context.writeAndFlush(NIOAny(IOData.byteBuffer(b)), promise: nil)
     }
 
     func flush() {

@@ -104,6 +104,10 @@ extension HTTPRequest {
                 }
                 advancePhase()
             case .rewrite:
+                if expectContinuePending && !body.complete {
+                    expectContinuePending = false
+                    connection.sendContinue()
+                }
                 switch loc.rewriteScript.run(self) {
                 case .next, .breakAll:
                     advancePhase()

@@ -37,6 +37,8 @@ public final class HTTPRequest {
     public var bodyDiscarded = false
     /// Read from data that followed the previous request (`$pipe` is "p").
     public var pipelined = false
+    /// `Expect: 100-continue` still to be answered (after the location's size check).
+    var expectContinuePending = false
     /// Set when a subrequest (`ngx.location.capture`).
     public var parent: HTTPRequest? = nil
     /// Remaining URI changes before 500 (nginx allows 10 redirects/rewrites).
