@@ -240,3 +240,14 @@ GET /f.txt
 --- more_headers
 If-None-Match: "abc", W/"def"
 --- error_code: 200
+
+
+
+=== TEST 20: keepalive_timeout with a header time
+--- config
+    keepalive_timeout 60 15;
+    location = /t { return 200 "x\n"; }
+--- pipelined_requests eval
+["GET /t", "GET /t"]
+--- response_headers eval
+["Connection: keep-alive\nKeep-Alive: timeout=15", "Connection: close\n!Keep-Alive"]

@@ -314,8 +314,8 @@ enum CoreDirectives {
         R(DirectiveSpec("send_timeout", .httpAll, .exactly(1))) { d, c in c.loc!.sendTimeout = try msec(d) }
         R(DirectiveSpec("keepalive_timeout", .httpAll, .oneOf([1, 2]))) { d, c in
             c.loc!.keepaliveTimeout = try msec(d)
-            // The second value is the "Keep-Alive: timeout=" header time (not sent by moongate).
-            if d.args.count == 2 { _ = try msec(d, 1) }
+            // The second value is sent as "Keep-Alive: timeout=N" (seconds).
+            if d.args.count == 2 { c.loc!.keepaliveHeaderTimeout = try msec(d, 1) / 1000 }
         }
         R(DirectiveSpec("keepalive_requests", .httpAll, .exactly(1))) { d, c in
             guard let n = Int(d.args[0].value) else {

@@ -89,6 +89,8 @@ public final class LocationConfig {
     public var sendTimeout: Int? = nil
     public var keepaliveTimeout: Int? = nil
     public var keepaliveRequests: Int? = nil
+    /// The second `keepalive_timeout` value, sent as `Keep-Alive: timeout=N` (seconds).
+    public var keepaliveHeaderTimeout: Int? = nil
     public var accessLogs: [AccessLogTarget]? = nil
     public var accessRules: [AccessRule]? = nil
     public var logNotFound: Bool? = nil
@@ -143,6 +145,7 @@ public final class LocationConfig {
         sendTimeout = sendTimeout ?? p.sendTimeout
         keepaliveTimeout = keepaliveTimeout ?? p.keepaliveTimeout
         keepaliveRequests = keepaliveRequests ?? p.keepaliveRequests
+        keepaliveHeaderTimeout = keepaliveHeaderTimeout ?? p.keepaliveHeaderTimeout
         accessLogs = accessLogs ?? p.accessLogs
         accessRules = accessRules ?? p.accessRules
         logNotFound = logNotFound ?? p.logNotFound

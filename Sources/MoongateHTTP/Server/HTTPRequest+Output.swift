@@ -103,6 +103,7 @@ extension HTTPRequest {
             buf.writeString("Connection: upgrade\r\n")
         } else if keepAlive {
             buf.writeString("Connection: keep-alive\r\n")
+            if let t = loc.keepaliveHeaderTimeout { buf.writeString("Keep-Alive: timeout=\(t)\r\n") }
         } else {
             buf.writeString("Connection: close\r\n")
         }
