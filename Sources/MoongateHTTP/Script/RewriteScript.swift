@@ -48,7 +48,9 @@ public struct RewriteScript {
                     r.log(.notice, "\"\(regex.pattern)\" matches \"\(r.uri)\"")
                 }
                 r.setCaptures(m, subject: r.uri, regex: regex)
-                var value = replacement.evaluate(r)
+                let src = replacement.source
+                let redirectByValue = src.hasPrefix("http://") || src.hasPrefix("https://") || src.hasPrefix("$scheme")
+                var value = replacement.evaluateRewrite(r, redirect: redirectByValue || flag == .redirect || flag == .permanent)
                 // As ngx_http_rewrite: a trailing "?" in the replacement drops the original
                 // args; otherwise they are appended ("&" when the replacement has args).
                 let addArgs = !replacement.source.hasSuffix("?")
