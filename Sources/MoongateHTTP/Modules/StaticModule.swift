@@ -216,6 +216,7 @@ public enum StaticModule {
 
     static func index(_ r: HTTPRequest) -> Int {
         let dir = mapURIToPath(r)
+        var dirTested = false
         for idx in r.loc.index ?? [ComplexValue(literal: "index.html")] {
             let name = idx.evaluate(r)
             if name.hasPrefix("/") {
@@ -226,6 +227,18 @@ public enum StaticModule {
             if stat(dir + name, &st) == 0 {
                 r.internalRedirect(uri: r.uri + name, args: r.args)
                 return 0
+            }
+            // As ngx_http_index_test_dir: a missing directory ends the search with 404.
+            if !dirTested {
+                var dst = stat()
+                if stat(dir, &dst) != 0 {
+                    let e = errno
+                    if r.loc.logNotFound ?? true {
+                        r.log(.error, "\"\(dir)\(name)\" is not found (\(e): \(String(cString: strerror(e))))")
+                    }
+                    return 404
+                }
+                dirTested = true
             }
         }
         var st = stat()
