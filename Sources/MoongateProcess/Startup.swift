@@ -25,9 +25,13 @@ public enum Startup {
         let cycle = try ConfigLoader.load(prefix: o.prefix, confPath: o.confPath, globalDirectives: o.globals)
         for w in cycle.warnings {
             if o.testConfig && o.quiet { continue }
-            if ErrorLog.shared.path == nil && !(o.testConfig) {
+            if o.testConfig {
+                // nginx -t shows configuration warnings on stderr like its errors.
+                stderrLine("nginx: [warn] \(w.description)")
+                if ErrorLog.shared.path != nil { ErrorLog.shared.log(.warn, w.description) }
                 continue
             }
+            if ErrorLog.shared.path == nil { continue }
             ErrorLog.shared.log(.warn, w.description)
         }
         return cycle
