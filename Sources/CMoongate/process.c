@@ -54,6 +54,18 @@ int mg_sigtimedwait(const int *sigs, int n, long timeout_ms) {
     return r;
 }
 
+int mg_sigtimedwait_from(const int *sigs, int n, long timeout_ms, int *from_pid) {
+    sigset_t set;
+    siginfo_t info;
+    fill_set(&set, sigs, n);
+    struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+    int r = sigtimedwait(&set, &info, &ts);
+    if (r < 0) return 0;
+    /* Only signals sent by a process (kill, sigqueue) or a child name a sender. */
+    *from_pid = (info.si_code == SI_USER || info.si_code == SI_QUEUE || r == SIGCHLD) ? (int) info.si_pid : 0;
+    return r;
+}
+
 int mg_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig); }
 
 pid_t mg_fork(void) {

@@ -65,6 +65,8 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
+        // Directives given with -g are "in command line", with no line number.
+        if let location, location.file == "command line" { return "\(message) in command line" }
         if let location { return "\(message) in \(location)" }
         return message
     }

@@ -76,7 +76,8 @@ struct ConfLexer {
             }
             if pos < bytes.count {
                 let n = bytes[pos]
-                if !(isSpace(n) || n == UInt8(ascii: ";") || n == UInt8(ascii: "{") || n == UInt8(ascii: "}")) {
+                // nginx lets ")" follow a quoted word (`if ($a = "b")`); it starts a new word.
+                if !(isSpace(n) || n == UInt8(ascii: ";") || n == UInt8(ascii: "{") || n == UInt8(ascii: ")")) {
                     throw ConfigError("unexpected \"\(Character(UnicodeScalar(n)))\"", at: here)
                 }
             }

@@ -9,6 +9,8 @@ import Glibc
 public struct ConfParser {
     /// Directory that relative `include` paths resolve against (nginx's conf prefix).
     public var confDirectory: String
+    /// Every file read, in order (`nginx -T` dumps them all).
+    public private(set) var filesRead: [String] = []
     private var includeDepth = 0
 
     public init(confDirectory: String) {
@@ -20,6 +22,7 @@ public struct ConfParser {
         guard let text = readWholeFile(path) else {
             throw ConfigError("open() \"\(path)\" failed (\(errnoDescription()))", at: nil)
         }
+        filesRead.append(path)
         return try parse(text: text, file: path)
     }
 
@@ -50,7 +53,10 @@ public struct ConfParser {
                 }
                 break
             }
-            let loc = SourceLocation(file: lexer.file, line: words.isEmpty ? lexer.line : startLine)
+            // nginx names the line where a directive ends (its ";" or "{"), except for Lua
+            // blocks, whose chunk names use the line they start on.
+            let isLuaBlock = terminator == .blockStart && (words.first?.value.hasSuffix("_by_lua_block") ?? false)
+            let loc = SourceLocation(file: lexer.file, line: words.isEmpty || !isLuaBlock ? lexer.line : startLine)
             switch terminator {
             case .eof:
                 if !words.isEmpty {
@@ -129,6 +135,7 @@ public struct ConfParser {
             guard let text = readWholeFile(f) else {
                 throw ConfigError("open() \"\(f)\" failed (\(errnoDescription()))", at: loc)
             }
+            filesRead.append(f)
             var lexer = ConfLexer(bytes: Array(text.utf8), file: f)
             out.append(contentsOf: try parseBlock(&lexer, topLevel: true))
         }

@@ -16,47 +16,54 @@ public enum ConfUnits {
     }
 
     /// `68000ms`, `30s`, `1h 30m`, `60` (seconds by default) in milliseconds; nil if invalid.
-    public static func milliseconds(_ s: String, defaultUnitSeconds: Bool = true) -> Int? {
+    /// As `ngx_parse_time`: units go from larger to smaller, each at most once, a number
+    /// without a unit (seconds) only comes last, and `y`/`M` need `allowYearsMonths`
+    /// (nginx's `is_sec` parsing, used by `expires`).
+    public static func milliseconds(
+        _ s: String, defaultUnitSeconds: Bool = true, allowYearsMonths: Bool = false
+    ) -> Int? {
+        let units: [(String, Int)] = [
+            ("y", 365 * 86_400_000), ("M", 30 * 86_400_000), ("w", 7 * 86_400_000), ("d", 86_400_000),
+            ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1),
+        ]
+        let bytes = Array(s.utf8)
+        var i = 0
         var total = 0
-        var i = s.startIndex
-        var any = false
-        let scalars = Array(s.unicodeScalars)
-        var idx = 0
-        _ = i
-        while idx < scalars.count {
-            if scalars[idx] == " " { idx += 1; continue }
+        var lastRank = -1
+        var parts = 0
+        var bare = false
+        while i < bytes.count {
+            if bytes[i] == 32 {
+                i += 1
+                continue
+            }
             var v = 0
             var digits = 0
-            while idx < scalars.count, let d = Int(String(scalars[idx])), scalars[idx].isASCII,
-                ("0"..."9").contains(Character(scalars[idx]))
-            {
-                v = v * 10 + d
-                idx += 1
+            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+                v = v * 10 + Int(bytes[i] - 48)
+                if v > Int(Int32.max) { return nil }
+                i += 1
                 digits += 1
             }
             guard digits > 0 else { return nil }
             var unit = ""
-            while idx < scalars.count, scalars[idx] != " ", !("0"..."9").contains(Character(scalars[idx])) {
-                unit.unicodeScalars.append(scalars[idx])
-                idx += 1
+            while i < bytes.count, bytes[i] != 32, !(bytes[i] >= 48 && bytes[i] <= 57) {
+                unit.unicodeScalars.append(UnicodeScalar(bytes[i]))
+                i += 1
             }
-            let m: Int
-            switch unit {
-            case "ms": m = 1
-            case "s": m = 1000
-            case "m": m = 60_000
-            case "h": m = 3_600_000
-            case "d": m = 86_400_000
-            case "w": m = 7 * 86_400_000
-            case "M": m = 30 * 86_400_000
-            case "y": m = 365 * 86_400_000
-            case "": m = defaultUnitSeconds ? 1000 : 1
-            default: return nil
+            parts += 1
+            if bare { return nil }
+            if unit.isEmpty {
+                bare = true
+                total += v * (defaultUnitSeconds ? 1000 : 1)
+                continue
             }
-            total += v * m
-            any = true
+            guard let rank = units.firstIndex(where: { $0.0 == unit }), rank > lastRank else { return nil }
+            if rank < 2 && !allowYearsMonths { return nil }
+            lastRank = rank
+            total += v * units[rank].1
         }
-        i = s.endIndex
-        return any ? total : nil
+        if parts == 0 { return nil }
+        return total
     }
 }

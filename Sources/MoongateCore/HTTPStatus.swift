@@ -53,6 +53,10 @@ public enum HTTPStatus {
         return "HTTP/1.1 \(code) "
     }
 
+    /// Appended to error pages for MSIE and Chrome (`msie_padding on`).
+    public static let msiePadding = String(
+        repeating: "<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n", count: 6)
+
     private static let tail = "<hr><center>moongate</center>\r\n</body>\r\n</html>\r\n"
 
     /// The default error page body for codes nginx has one for (>= 300 except 304).
@@ -60,8 +64,7 @@ public enum HTTPStatus {
         let title: String
         switch code {
         case 302:
-            // nginx's ngx_http_error_302_page says "Found" while the status line keeps
-            // "Moved Temporarily".
+            // nginx's status line says "Moved Temporarily" but its page says "Found".
             title = "302 Found"
         case 301, 303, 307, 308:
             title = "\(code) \(reason(code)!)"

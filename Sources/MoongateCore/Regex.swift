@@ -28,7 +28,10 @@ public final class Regex: @unchecked Sendable {
             var buf = [UInt8](repeating: 0, count: 256)
             pcre2_get_error_message_8(errcode, &buf, 256)
             let msg = String(decoding: buf.prefix(while: { $0 != 0 }), as: UTF8.self)
-            throw CoreError("pcre2_compile() failed: \(msg) in \"\(pattern)\" at \"\(pattern.utf8.dropFirst(erroff).map { Character(UnicodeScalar($0)) }.map(String.init).joined())\"")
+            // As ngx_regex_compile: no `at "..."` when the error is at the end of the pattern.
+            let rest = String(decoding: pattern.utf8.dropFirst(erroff), as: UTF8.self)
+            if rest.isEmpty { throw CoreError("pcre2_compile() failed: \(msg) in \"\(pattern)\"") }
+            throw CoreError("pcre2_compile() failed: \(msg) in \"\(pattern)\" at \"\(rest)\"")
         }
         self.code = compiled
         self.pattern = pattern

@@ -68,6 +68,7 @@ public final class Master {
     }
 
     func spawnWorkers() {
+        ErrorLog.shared.log(.notice, "start worker processes")
         generation += 1
         WorkerInfo.count = cycle.workerProcesses
         for i in 0..<cycle.workerProcesses { spawn(id: i) }
@@ -100,30 +101,39 @@ public final class Master {
         spawnWorkers()
         var termDeadline: Int64 = 0
         while true {
+            var from: Int32 = 0
             let sig = Master.masterSignals.withUnsafeBufferPointer {
-                mg_sigtimedwait($0.baseAddress, Int32($0.count), 1000)
+                mg_sigtimedwait_from($0.baseAddress, Int32($0.count), 1000, &from)
             }
             CachedTime.update()
+            // nginx's ngx_signal_handler line: `signal 1 (SIGHUP) received from 123, reconfiguring`.
+            func received(_ name: String, _ action: String) {
+                let who = from > 0 ? " from \(from)" : ""
+                ErrorLog.shared.log(.notice, "signal \(sig) (\(name)) received\(who)\(action.isEmpty ? "" : ", " + action)")
+            }
             switch sig {
             case SIGCHLD:
+                received("SIGCHLD", "")
                 reap()
             case SIGHUP:
+                received("SIGHUP", "reconfiguring")
                 if !quitting && !terminating { reload() }
             case SIGQUIT:
+                received("SIGQUIT", "shutting down")
                 if !quitting {
-                    ErrorLog.shared.log(.notice, "signal \(SIGQUIT) (SIGQUIT) received, shutting down")
                     quitting = true
                     signalWorkers(SIGQUIT)
                 }
             case SIGTERM, SIGINT:
+                received(sig == SIGTERM ? "SIGTERM" : "SIGINT", "exiting")
                 if !terminating {
-                    ErrorLog.shared.log(.notice, "signal \(sig) (\(sig == SIGTERM ? "SIGTERM" : "SIGINT")) received, exiting")
                     terminating = true
                     termDeadline = CachedTime.monotonicMsec + 1000
                     signalWorkers(SIGTERM)
                 }
             case SIGUSR1:
-                ErrorLog.shared.log(.notice, "signal \(SIGUSR1) (SIGUSR1) received, reopening logs")
+                received("SIGUSR1", "reopening logs")
+                ErrorLog.shared.log(.notice, "reopening logs")
                 ErrorLog.shared.reopen()
                 signalWorkers(SIGUSR1)
             default:
@@ -163,7 +173,7 @@ public final class Master {
     }
 
     func reload() {
-        ErrorLog.shared.log(.notice, "signal \(SIGHUP) (SIGHUP) received from \(getppid()), reconfiguring")
+        ErrorLog.shared.log(.notice, "reconfiguring")
         let newCycle: CycleConfig
         do {
             newCycle = try Startup.loadConfig(options)
@@ -183,7 +193,6 @@ public final class Master {
         let oldGeneration = generation + 1
         cycle = newCycle
         spawnWorkers()
-        ErrorLog.shared.log(.notice, "reconfiguring done")
         signalWorkers(SIGQUIT, generationBelow: oldGeneration)
     }
 }

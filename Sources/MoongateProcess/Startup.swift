@@ -25,9 +25,13 @@ public enum Startup {
         let cycle = try ConfigLoader.load(prefix: o.prefix, confPath: o.confPath, globalDirectives: o.globals)
         for w in cycle.warnings {
             if o.testConfig && o.quiet { continue }
-            if ErrorLog.shared.path == nil && !(o.testConfig) {
+            if o.testConfig {
+                // nginx -t shows configuration warnings on stderr like its errors.
+                stderrLine("nginx: [warn] \(w.description)")
+                if ErrorLog.shared.path != nil { ErrorLog.shared.log(.warn, w.description) }
                 continue
             }
+            if ErrorLog.shared.path == nil { continue }
             ErrorLog.shared.log(.warn, w.description)
         }
         return cycle
@@ -75,7 +79,7 @@ public enum Startup {
         }
         if o.testConfig {
             if o.dumpConfig {
-                dump(o.confPath)
+                for f in cycle.confFiles { dump(f) }
             }
             if !o.quiet {
                 stderrLine("nginx: the configuration file \(o.confPath) syntax is ok")
@@ -95,9 +99,12 @@ public enum Startup {
         return Master.start(options: o, cycle: cycle)
     }
 
+    /// nginx -T's format: a header line, the file as is, and a line feed.
     static func dump(_ path: String) {
-        print("# configuration file \(path):")
-        if let t = readWholeFile(path) { print(t) }
+        var out = "# configuration file \(path):\n"
+        if let t = readWholeFile(path) { out += t }
+        out += "\n"
+        _ = out.withCString { write(1, $0, strlen($0)) }
     }
 
     static func sendSignal(_ name: String, _ o: CommandLineOptions) -> Int32 {

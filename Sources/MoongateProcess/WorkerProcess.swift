@@ -42,6 +42,8 @@ enum WorkerProcess {
                     let late = deadline.map { CachedTime.monotonicMsec >= $0 } ?? false
                     if !busy || late {
                         task.cancel()
+                        // nginx's worker says "exiting" once its connections are done.
+                        ErrorLog.shared.log(.notice, "exiting")
                         finish(loop)
                     }
                 }

@@ -16,6 +16,8 @@ int mg_signalfd(const int *sigs, int n);
 int mg_signalfd_read(int fd, int *signo, int *pid, int *status);
 /// Waits for one of the given signals with a timeout in milliseconds; returns the signal or 0 on timeout.
 int mg_sigtimedwait(const int *sigs, int n, long timeout_ms);
+/// Like mg_sigtimedwait; also stores the sending process (0 when unknown) in from_pid.
+int mg_sigtimedwait_from(const int *sigs, int n, long timeout_ms, int *from_pid);
 /// prctl(PR_SET_PDEATHSIG).
 int mg_set_pdeathsig(int sig);
 /// fork(2) after fflush(NULL): Swift cannot call fork directly.

@@ -14,6 +14,14 @@ public struct ChunkedDecoder {
     }
 
     private var state = State.size
+    /// Sizes of the chunks announced since the last `takeChunkSizes()`.
+    private var announced: [Int] = []
+
+    /// The chunk sizes read since the last call (for nginx's too-large message).
+    public mutating func takeChunkSizes() -> [Int] {
+        defer { announced = [] }
+        return announced
+    }
     private var size = 0
     private var sizeDigits = 0
     /// Whether the last chunk and trailers were read.
@@ -36,9 +44,10 @@ public struct ChunkedDecoder {
             case .size:
                 let c = bytes[i]
                 if let d = hexValue(c) {
+                    // Checked before multiplying: 16 hex digits would overflow (a remote crash).
+                    if size > (Int.max - 15) / 16 { throw ChunkedError() }
                     size = size * 16 + d
                     sizeDigits += 1
-                    if sizeDigits > 15 { throw ChunkedError() }
                 } else if c == 13 {
                     guard sizeDigits > 0 else { throw ChunkedError() }
                     state = .sizeLF
@@ -103,6 +112,7 @@ public struct ChunkedDecoder {
     }
 
     private mutating func endSize() throws {
+        if size > 0 { announced.append(size) }
         if size == 0 {
             state = .trailer(lineLength: 0)
         } else {

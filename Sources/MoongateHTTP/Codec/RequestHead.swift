@@ -20,6 +20,8 @@ public struct RequestHead {
     public var host: String?
     /// Whether the client asked to keep the connection.
     public var keepAliveRequested: Bool
+    /// Header lines dropped by `ignore_invalid_headers` (logged at info).
+    public var ignoredHeaderLines: [String] = []
     /// `Expect: 100-continue` was sent.
     public var expectContinue: Bool
 
@@ -48,6 +50,15 @@ public struct RequestParseError: Error {
     public var message: String
     /// Set when the request line was parsed (for logging `request: "..."`).
     public var requestLine: String?
+    /// Where parsing failed, for nginx's `while reading client request line|headers`.
+    public var stage: Stage = .requestLine
+    /// The raw Host header value when one was read (logged as `host: "..."`).
+    public var host: String?
+
+    /// The part of the head being read when the error happened.
+    public enum Stage: Sendable {
+        case requestLine, headers
+    }
 
     public init(_ status: Int, _ message: String, requestLine: String? = nil) {
         self.status = status

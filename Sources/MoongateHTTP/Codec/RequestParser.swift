@@ -8,6 +8,19 @@ public enum RequestParser {
         var i = 0
         // Skip CRLFs before the request line.
         while i < n && (bytes[i] == 13 || bytes[i] == 10) { i += 1 }
+        // An HTTP/0.9 request is its request line alone ("GET /x", no version).
+        var lf = i
+        while lf < n && bytes[lf] != 10 { lf += 1 }
+        if lf < n {
+            var words = 0
+            var inWord = false
+            for k in i..<lf where bytes[k] != 13 {
+                let space = bytes[k] == 32
+                if !space && !inWord { words += 1 }
+                inWord = !space
+            }
+            if words == 2 { return lf + 1 }
+        }
         while i < n {
             if bytes[i] == 10 {
                 if i + 1 < n && bytes[i + 1] == 10 { return i + 2 }
@@ -37,10 +50,14 @@ public enum RequestParser {
             throw RequestParseError(414, "client sent too long URI")
         }
         if !first && cur > limits.largeBufferSize {
-            throw RequestParseError(494, "client sent too long header line")
+            var e = RequestParseError(494, "client sent too long header line")
+            e.stage = .headers
+            throw e
         }
         if bytes.count - start > limits.largeBufferSize * limits.largeBufferCount {
-            throw RequestParseError(494, "client sent too large request")
+            var e = RequestParseError(494, "client sent too large request")
+            e.stage = .headers
+            throw e
         }
     }
 
@@ -68,8 +85,12 @@ public enum RequestParser {
             }
             p += 1
         }
-        if p == i || p >= lineStop {
+        if p == i {
             throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+        }
+        if p >= lineStop {
+            // nginx's parser meets CR/LF while still reading the method.
+            throw RequestParseError(400, "client sent invalid method", requestLine: requestLine)
         }
         let method = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<p]), as: UTF8.self)
         while p < lineStop && bytes[p] == 32 { p += 1 }
@@ -99,18 +120,18 @@ public enum RequestParser {
                 throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
             }
             if major > 1 {
-                throw RequestParseError(505, "client sent unsupported HTTP version", requestLine: requestLine)
+                throw RequestParseError(505, "client sent invalid version", requestLine: requestLine)
             }
             if major < 1 {
                 throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
             }
             version = minor == 0 ? 10 : 11
-        } else {
-            throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
+        } else if method != "GET" {
+            throw RequestParseError(400, "client sent invalid method in HTTP/0.9 request", requestLine: requestLine)
         }
         if rawURI.first != "/" {
             let lower = rawURI.lowercased()
-            if !(lower.hasPrefix("http://") || lower.hasPrefix("https://")) && !(method == "OPTIONS" && rawURI == "*") {
+            if !(lower.hasPrefix("http://") || lower.hasPrefix("https://")) {
                 throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
             }
         }
@@ -123,6 +144,14 @@ public enum RequestParser {
         var hostSeen = false
         var connectionValue: String? = nil
         var expectContinue = false
+        var rawHost: String? = nil
+        var ignored: [String] = []
+        func headerError(_ status: Int, _ message: String) -> RequestParseError {
+            var e = RequestParseError(status, message, requestLine: requestLine)
+            e.stage = .headers
+            e.host = rawHost
+            return e
+        }
         i = lineEnd + 1
         while i < n {
             let ls = i
@@ -132,7 +161,25 @@ public enum RequestParser {
             if stop > i && bytes[stop - 1] == 13 { stop -= 1 }
             if stop == i { break }  // blank line
             if stop - i > limits.largeBufferSize {
-                throw RequestParseError(494, "client sent too long header line", requestLine: requestLine)
+                throw headerError(494, "client sent too long header line")
+            }
+            // nginx names the line up to the offending byte: `"Bad\x20..."`.
+            func invalidLine() -> RequestParseError {
+                var bad = ls
+                while bad < stop {
+                    let c = bytes[bad]
+                    let tok = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 45 || c == 95
+                    if !tok { break }
+                    bad += 1
+                }
+                let shown = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<bad]), as: UTF8.self)
+                let byte = bad < n ? bytes[bad] : 10
+                let hex = String(byte, radix: 16)
+                return headerError(400, "client sent invalid header line: \"\(shown)\\x\(hex.count == 1 ? "0" + hex : hex)...\"")
+            }
+            // Obsolete line folding is refused, as nginx does.
+            if bytes[i] == 32 || bytes[i] == 9 {
+                throw invalidLine()
             }
             var colon = -1
             var valid = true
@@ -143,8 +190,8 @@ public enum RequestParser {
                     colon = k
                     break
                 }
-                if c == 0 {
-                    throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+                if c == 0 || c == 32 || c == 9 {
+                    throw invalidLine()
                 }
                 let isTok =
                     (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 45
@@ -152,54 +199,60 @@ public enum RequestParser {
                 if !isTok { valid = false }
                 k += 1
             }
-            if colon <= i {
-                throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+            if colon == i {
+                throw invalidLine()
             }
-            var vs = colon + 1
+            // nginx reads a line without ":" as a header with an empty value.
+            if colon < 0 { colon = stop }
+            var vs = min(colon + 1, stop)
             while vs < stop && (bytes[vs] == 32 || bytes[vs] == 9) { vs += 1 }
             var ve = stop
             while ve > vs && (bytes[ve - 1] == 32 || bytes[ve - 1] == 9) { ve -= 1 }
             for q in vs..<ve where bytes[q] == 0 {
                 _ = q
-                throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+                throw headerError(400, "client sent invalid header line")
             }
             i = e + 1
             if !valid {
-                if limits.ignoreInvalidHeaders { continue }
-                throw RequestParseError(400, "client sent invalid header line", requestLine: requestLine)
+                if limits.ignoreInvalidHeaders {
+                    ignored.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<stop]), as: UTF8.self))
+                    continue
+                }
+                throw invalidLine()
             }
             let hname = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<colon]), as: UTF8.self)
             let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[vs..<ve]), as: UTF8.self)
             headers.append((hname, value))
             switch hname.lowercased() {
             case "host":
+                if rawHost == nil { rawHost = value }
                 if hostSeen {
-                    throw RequestParseError(400, "client sent duplicate host header: \"Host: \(value)\", previous value: \"Host: \(host ?? "")\"", requestLine: requestLine)
+                    throw headerError(400, "client sent duplicate host header: \"Host: \(value)\", previous value: \"Host: \(host ?? "")\"")
                 }
                 hostSeen = true
                 guard let h = validateHost(value) else {
-                    throw RequestParseError(400, "client sent invalid host header", requestLine: requestLine)
+                    throw headerError(400, "client sent invalid host header")
                 }
                 host = h
             case "content-length":
                 if contentLength != nil {
-                    throw RequestParseError(400, "client sent duplicate header line: \"Content-Length: \(value)\"", requestLine: requestLine)
+                    throw headerError(400, "client sent duplicate header line: \"Content-Length: \(value)\"")
                 }
                 guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), value.utf8.count <= 18,
                     let v = Int64(value)
                 else {
-                    throw RequestParseError(400, "client sent invalid \"Content-Length\" header", requestLine: requestLine)
+                    throw headerError(400, "client sent invalid \"Content-Length\" header")
                 }
                 contentLength = v
             case "transfer-encoding":
                 if sawTE {
-                    throw RequestParseError(400, "client sent duplicate header line: \"Transfer-Encoding: \(value)\"", requestLine: requestLine)
+                    throw headerError(400, "client sent duplicate header line: \"Transfer-Encoding: \(value)\"")
                 }
                 sawTE = true
                 if value.lowercased() == "chunked" {
                     chunked = true
                 } else {
-                    throw RequestParseError(501, "client sent unknown \"Transfer-Encoding\": \"\(value)\"", requestLine: requestLine)
+                    throw headerError(501, "client sent unknown \"Transfer-Encoding\": \"\(value)\"")
                 }
             case "connection":
                 connectionValue = value.lowercased()
@@ -211,10 +264,10 @@ public enum RequestParser {
         }
         _ = headStart
         if chunked && version == 10 {
-            throw RequestParseError(400, "client sent \"Transfer-Encoding\" header with HTTP/1.0", requestLine: requestLine)
+            throw headerError(400, "client sent HTTP/1.0 request with \"Transfer-Encoding\" header")
         }
         if chunked && contentLength != nil {
-            throw RequestParseError(400, "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time", requestLine: requestLine)
+            throw headerError(400, "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time")
         }
         // An absolute URI's host wins over the Host header.
         var uri = rawURI
@@ -222,14 +275,20 @@ public enum RequestParser {
             let rest = rawURI.lowercased().hasPrefix("https://") ? rawURI.dropFirst(8) : rawURI.dropFirst(7)
             let slash = rest.firstIndex(of: "/") ?? rest.firstIndex(of: "?") ?? rest.endIndex
             guard let h = validateHost(String(rest[..<slash])) else {
-                throw RequestParseError(400, "client sent invalid host in request line", requestLine: requestLine)
+                throw headerError(400, "client sent invalid host in request line")
             }
             host = h
             uri = String(rest[slash...])
             if uri.isEmpty || uri.first == "?" { uri = "/" + uri }
         }
-        if version == 11 && !hostSeen && host == nil {
-            throw RequestParseError(400, "client sent HTTP/1.1 request without \"Host\" header", requestLine: requestLine)
+        if version == 11 && !hostSeen {
+            throw headerError(400, "client sent HTTP/1.1 request without \"Host\" header")
+        }
+        if method == "TRACE" {
+            var e = RequestParseError(405, "client sent TRACE method", requestLine: requestLine)
+            e.stage = .headers
+            e.host = host
+            throw e
         }
         let keepAlive: Bool
         if version == 11 {
@@ -237,11 +296,13 @@ public enum RequestParser {
         } else {
             keepAlive = connectionValue?.contains("keep-alive") ?? false
         }
-        return RequestHead(
+        var result = RequestHead(
             method: method, rawURI: uri, version: version, headers: headers,
             rawHeader: Array(UnsafeRawBufferPointer(rebasing: bytes[headStart..<n])),
             requestLineLength: lineStop - headStart, contentLength: contentLength, chunked: chunked, host: host,
             keepAliveRequested: keepAlive, expectContinue: expectContinue)
+        result.ignoredHeaderLines = ignored
+        return result
     }
 
     /// nginx's `ngx_http_validate_host`: lowercases, strips the port and a trailing dot,

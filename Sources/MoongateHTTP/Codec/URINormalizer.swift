@@ -3,6 +3,8 @@
 public enum URINormalizer {
     /// Returns the decoded path and the raw argument string (after `?`), or nil.
     public static func split(_ raw: String, mergeSlashes: Bool = true) -> (path: String, args: String?)? {
+        // A fragment ends both the path and the args (nginx's complex URI parser).
+        let raw = raw.firstIndex(of: "#").map { String(raw[..<$0]) } ?? raw
         var pathPart = Substring(raw)
         var args: String? = nil
         if let q = raw.firstIndex(of: "?") {

@@ -57,12 +57,26 @@ public enum DirectiveRegistry {
         "log_subrequest": .httpAll, "connection_pool_size": .httpAll, "request_pool_size": .httpAll,
         "client_body_in_file_only": .httpAll, "client_body_in_single_buffer": .httpAll,
         "msie_refresh": .httpAll, "disable_symlinks": .httpAll, "gzip_vary": .httpAll,
+        "gzip": [.http, .server, .location, .locationIf], "gzip_types": .httpAll, "gzip_comp_level": .httpAll,
+        "gzip_min_length": .httpAll, "gzip_proxied": .httpAll, "gzip_disable": .httpAll,
+        "gzip_http_version": .httpAll, "gzip_buffers": .httpAll, "charset": [.http, .server, .location, .locationIf],
+        "source_charset": [.http, .server, .location, .locationIf], "charset_types": .httpAll,
+        "keepalive_disable": .httpAll, "send_lowat": .httpAll, "max_ranges": .httpAll,
+        "open_log_file_cache": .httpAll, "satisfy": .httpAll, "subrequest_output_buffer_size": .httpAll,
+        // TLS settings without a TLS listener change nothing (Debian's nginx.conf sets them
+        // at the http level); `listen ... ssl` itself is refused until TLS exists.
+        "ssl_protocols": [.http, .server], "ssl_prefer_server_ciphers": [.http, .server],
+        "ssl_ciphers": [.http, .server], "ssl_session_cache": [.http, .server],
+        "ssl_session_timeout": [.http, .server], "ssl_session_tickets": [.http, .server],
+        "ssl_ecdh_curve": [.http, .server], "ssl_dhparam": [.http, .server],
     ]
 
     static func lookup(_ name: String) -> (DirectiveSpec, DirectiveHandler)? {
         if !coreRegistered {
             coreRegistered = true
             CoreDirectives.registerAll()
+            LimitExcept.register()
+            ExpiresSetting.register()
         }
         return table[name]
     }
@@ -78,14 +92,20 @@ public enum ConfigLoader {
         var parser = ConfParser(confDirectory: cycle.confDirectory)
         var tree: [ConfDirective] = []
         if let g = globalDirectives, !g.isEmpty {
-            tree += try parser.parse(text: g, file: "command line")
+            do {
+                tree += try parser.parse(text: g, file: "command line")
+            } catch let e as ConfigError where e.message.hasPrefix("unexpected end of file") {
+                throw ConfigError("unexpected end of parameter, expecting \";\"", at: e.location)
+            }
         }
         tree += try parser.parseFile(confPath)
+        cycle.confFiles = parser.filesRead
         let ctx = BuildContext(cycle: cycle)
         try walk(tree, ctx)
         if let http = cycle.http {
             http.httpLevel.applyDefaults()
             for s in http.servers {
+                for (name, apply) in http.serverDefaults where !s.explicitSettings.contains(name) { apply(s) }
                 mergeTree(s.serverLevel, parent: http.httpLevel)
             }
             if http.servers.isEmpty == false {
@@ -100,6 +120,7 @@ public enum ConfigLoader {
         l.merge(from: parent)
         for c in l.children { mergeTree(c, parent: l) }
         for c in l.named.values { mergeTree(c, parent: l) }
+        if let le = l.limitExcept { mergeIf(le.config, parent: l) }
         for ins in l.rewriteScript.instructions {
             if case .ifBlock(_, let ifLoc) = ins { mergeIf(ifLoc, parent: l) }
         }
@@ -117,9 +138,36 @@ public enum ConfigLoader {
         }
     }
 
+    /// Directives that take one value per block: nginx's standard slots say
+    /// `"root" directive is duplicate` when one is repeated in the same block.
+    static let singleValued: Set<String> = [
+        "daemon", "master_process", "worker_processes", "pid", "worker_shutdown_timeout", "events",
+        "worker_connections", "root", "default_type", "client_max_body_size", "client_body_buffer_size",
+        "client_body_timeout", "client_header_timeout", "client_header_buffer_size", "large_client_header_buffers",
+        "send_timeout", "keepalive_timeout", "keepalive_requests", "merge_slashes", "underscores_in_headers",
+        "ignore_invalid_headers", "chunked_transfer_encoding", "etag", "if_modified_since", "log_not_found",
+        "recursive_error_pages", "absolute_redirect", "server_name_in_redirect", "port_in_redirect", "msie_padding",
+        "rewrite_log", "uninitialized_variable_warn", "expires", "try_files", "limit_except", "server_tokens",
+    ]
+
     /// Walks directives in the current context, dispatching to handlers.
     public static func walk(_ list: [ConfDirective], _ ctx: BuildContext) throws {
+        var seen: Set<String> = []
         for d in list {
+            if singleValued.contains(d.name) && !seen.insert(d.name).inserted {
+                throw ConfigError("\"\(d.name)\" directive is duplicate", at: d.location)
+            }
+            if d.name == "root" || d.name == "alias" {
+                let other = d.name == "root" ? "alias" : "root"
+                if seen.contains(other) {
+                    throw ConfigError(
+                        "\"\(d.name)\" directive is duplicate, \"\(other)\" directive was specified earlier",
+                        at: d.location)
+                }
+                if d.name == "alias" && !seen.insert("alias").inserted {
+                    throw ConfigError("\"alias\" directive is duplicate", at: d.location)
+                }
+            }
             if let (spec, handler) = DirectiveRegistry.lookup(d.name) {
                 try d.validate(against: spec, in: ctx.context)
                 try handler(d, ctx)

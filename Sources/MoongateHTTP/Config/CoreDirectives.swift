@@ -34,10 +34,11 @@ enum CoreDirectives {
                 let cg = Int(mg_cgroup_cpus_bridge())
                 let n = ProcessInfoBridge.cpuCount()
                 c.cycle.workerProcesses = cg > 0 ? min(cg, n) : n
-            } else if let n = Int(v), n > 0 {
-                c.cycle.workerProcesses = n
+            } else if let n = Int(v), n >= 0 {
+                // nginx accepts 0 (a master with no workers); moongate runs one.
+                c.cycle.workerProcesses = max(n, 1)
             } else {
-                throw ConfigError("invalid value \"\(v)\" in \"worker_processes\" directive", at: d.location)
+                throw ConfigError("\"worker_processes\" directive invalid value", at: d.location)
             }
         }
         R(DirectiveSpec("daemon", .main, .flag)) { d, c in c.cycle.daemon = d.flagValue }
@@ -155,17 +156,18 @@ enum CoreDirectives {
                     throw ConfigError("invalid parameter \"\(v)\"", at: d.location)
                 }
             }
+            if c.server!.listens.contains(where: { $0.key == l.key }) {
+                let shown = (l.host == "*" ? "0.0.0.0" : l.host) + ":\(l.port)"
+                throw ConfigError("a duplicate listen \(shown)", at: d.location)
+            }
             c.server!.listens.append(l)
         }
         R(DirectiveSpec("server_name", .server, .atLeast(1))) { d, c in
             for a in d.args {
                 let n = a.value
                 if n.hasPrefix("~") {
-                    do {
-                        c.server!.regexNames.append(try Regex(String(n.dropFirst()), caseless: true))
-                    } catch {
-                        throw ConfigError("\(error)", at: d.location)
-                    }
+                    c.server!.regexNames.append(
+                        try ConfigRegex.compile(String(n.dropFirst()), caseless: true, at: d.location))
                 } else {
                     c.server!.names.append(n.lowercased())
                 }
@@ -181,20 +183,18 @@ enum CoreDirectives {
                 case "=": match = .exact(pat)
                 case "^~": match = .prefixNoRegex(pat)
                 case "~", "~*":
-                    do {
-                        match = .regex(try Regex(pat, caseless: a0 == "~*"), caseless: a0 == "~*")
-                    } catch {
-                        throw ConfigError("\(error)", at: d.location)
-                    }
+                    let re = try ConfigRegex.compile(pat, caseless: a0 == "~*", at: d.location)
+                    match = .regex(re, caseless: a0 == "~*")
                 default:
                     throw ConfigError("invalid location modifier \"\(a0)\"", at: d.location)
                 }
             } else if a0.hasPrefix("=") && a0.count > 1 {
                 match = .exact(String(a0.dropFirst()))
             } else if a0.hasPrefix("~*") && a0.count > 2 {
-                match = .regex(try Regex(String(a0.dropFirst(2)), caseless: true), caseless: true)
+                match = .regex(
+                    try ConfigRegex.compile(String(a0.dropFirst(2)), caseless: true, at: d.location), caseless: true)
             } else if a0.hasPrefix("~") && a0.count > 1 {
-                match = .regex(try Regex(String(a0.dropFirst())), caseless: false)
+                match = .regex(try ConfigRegex.compile(String(a0.dropFirst()), at: d.location), caseless: false)
             } else if a0.hasPrefix("^~") && a0.count > 2 {
                 match = .prefixNoRegex(String(a0.dropFirst(2)))
             } else if a0.hasPrefix("@") {
@@ -207,7 +207,10 @@ enum CoreDirectives {
             }
             if c.context == .location {
                 if case .named = parentLoc.match {
-                    throw ConfigError("location \"\(a0)\" could not be inside the named location \"@\(parentLoc.prefixString ?? "")\"", at: d.location)
+                    var parentName = ""
+                    if case .named(let n) = parentLoc.match { parentName = n }
+                    throw ConfigError(
+                        "location \"\(a0)\" cannot be inside the named location \"@\(parentName)\"", at: d.location)
                 }
                 if case .exact = parentLoc.match {
                     throw ConfigError("location \"\(a0)\" cannot be inside the exact location \"\(parentLoc.prefixString ?? "")\"", at: d.location)
@@ -244,9 +247,7 @@ enum CoreDirectives {
         R(DirectiveSpec("types", .httpAll, .exactly(0), block: .block)) { d, c in
             var map: [String: String] = [:]
             for t in d.block ?? [] {
-                guard !t.args.isEmpty else {
-                    throw ConfigError("invalid number of arguments in \"\(t.name)\" directive", at: t.location)
-                }
+                // A type without extensions is accepted, as nginx does.
                 for ext in t.values {
                     map[ext.lowercased()] = t.name
                 }
@@ -294,6 +295,10 @@ enum CoreDirectives {
             c.loc!.index = try d.values.map { try ComplexValue($0, at: d.location) }
         }
         R(DirectiveSpec("try_files", [.server, .location], .atLeast(2))) { d, c in
+            let last = d.values.last!
+            if last.hasPrefix("="), Int(last.dropFirst()) == nil {
+                throw ConfigError("invalid code \"\(last)\"", at: d.location)
+            }
             c.loc!.tryFiles = try d.values.map { try ComplexValue($0, at: d.location) }
         }
         R(DirectiveSpec("internal", .location, .exactly(0))) { _, c in c.loc!.internalOnly = true }
@@ -310,6 +315,8 @@ enum CoreDirectives {
         R(DirectiveSpec("send_timeout", .httpAll, .exactly(1))) { d, c in c.loc!.sendTimeout = try msec(d) }
         R(DirectiveSpec("keepalive_timeout", .httpAll, .oneOf([1, 2]))) { d, c in
             c.loc!.keepaliveTimeout = try msec(d)
+            // The second value is sent as "Keep-Alive: timeout=N" (seconds).
+            if d.args.count == 2 { c.loc!.keepaliveHeaderTimeout = try msec(d, 1) / 1000 }
         }
         R(DirectiveSpec("keepalive_requests", .httpAll, .exactly(1))) { d, c in
             guard let n = Int(d.args[0].value) else {
@@ -319,31 +326,34 @@ enum CoreDirectives {
         }
         R(DirectiveSpec("client_header_timeout", [.http, .server], .exactly(1))) { d, c in
             let v = try msec(d)
-            if let s = c.server { s.clientHeaderTimeout = v } else { c.http!.moduleConf["client_header_timeout"] = Box(v) }
+            serverSetting(d, c) { $0.clientHeaderTimeout = v }
         }
         R(DirectiveSpec("client_header_buffer_size", [.http, .server], .exactly(1))) { d, c in
             let v = try size(d)
-            if let s = c.server { s.headerLimits.bufferSize = v }
+            serverSetting(d, c) { $0.headerLimits.bufferSize = v }
         }
         R(DirectiveSpec("large_client_header_buffers", [.http, .server], .exactly(2))) { d, c in
             guard let n = Int(d.args[0].value), n > 0 else {
                 throw ConfigError("invalid value \"\(d.args[0].value)\"", at: d.location)
             }
             let s = try size(d, 1)
-            if let srv = c.server {
-                srv.headerLimits.largeBufferCount = n
-                srv.headerLimits.largeBufferSize = s
-            } else {
-                c.http!.moduleConf["large_client_header_buffers"] = Box((n, s))
+            serverSetting(d, c) {
+                $0.headerLimits.largeBufferCount = n
+                $0.headerLimits.largeBufferSize = s
             }
         }
         R(DirectiveSpec("underscores_in_headers", [.http, .server], .flag)) { d, c in
-            if let s = c.server { s.headerLimits.underscoresInHeaders = d.flagValue }
+            let v = d.flagValue
+            serverSetting(d, c) { $0.headerLimits.underscoresInHeaders = v }
         }
         R(DirectiveSpec("ignore_invalid_headers", [.http, .server], .flag)) { d, c in
-            if let s = c.server { s.headerLimits.ignoreInvalidHeaders = d.flagValue }
+            let v = d.flagValue
+            serverSetting(d, c) { $0.headerLimits.ignoreInvalidHeaders = v }
         }
-        R(DirectiveSpec("merge_slashes", [.http, .server], .flag)) { _, _ in }
+        R(DirectiveSpec("merge_slashes", [.http, .server], .flag)) { d, c in
+            let v = d.flagValue
+            serverSetting(d, c) { $0.mergeSlashes = v }
+        }
         let flags: [(String, ReferenceWritableKeyPath<LocationConfig, Bool?>)] = [
             ("log_not_found", \.logNotFound), ("etag", \.etag), ("recursive_error_pages", \.recursiveErrorPages),
             ("absolute_redirect", \.absoluteRedirect), ("server_name_in_redirect", \.serverNameInRedirect),
@@ -379,7 +389,10 @@ enum CoreDirectives {
                     }
                     continue
                 }
-                guard let code = Int(v), code >= 300, code <= 599 else {
+                guard let code = Int(v) else {
+                    throw ConfigError("invalid value \"\(v)\"", at: d.location)
+                }
+                guard code >= 300, code <= 599 else {
                     throw ConfigError("value \"\(v)\" must be between 300 and 599", at: d.location)
                 }
                 codes.insert(code)
@@ -403,8 +416,8 @@ enum CoreDirectives {
             list.append(AddHeader(name: d.args[0].value, value: try ComplexValue(d.args[1].value, at: d.location), always: always))
             c.loc!.addHeaders = list
         }
-        R(DirectiveSpec("allow", [.http, .server, .location], .exactly(1))) { d, c in try accessRule(d, c, allow: true) }
-        R(DirectiveSpec("deny", [.http, .server, .location], .exactly(1))) { d, c in try accessRule(d, c, allow: false) }
+        R(DirectiveSpec("allow", [.http, .server, .location, .limitExcept], .exactly(1))) { d, c in try accessRule(d, c, allow: true) }
+        R(DirectiveSpec("deny", [.http, .server, .location, .limitExcept], .exactly(1))) { d, c in try accessRule(d, c, allow: false) }
         R(DirectiveSpec("log_format", .http, .atLeast(2))) { d, c in
             var args = d.values
             let name = args.removeFirst()
@@ -422,18 +435,23 @@ enum CoreDirectives {
         R(DirectiveSpec("access_log", [.http, .server, .location, .locationIf], .atLeast(1))) { d, c in
             let path = d.args[0].value
             if path == "off" {
+                if d.args.count > 1 {
+                    throw ConfigError("invalid parameter \"\(d.args[1].value)\"", at: d.location)
+                }
                 c.loc!.accessLogs = []
                 return
             }
             var format = "combined"
             var buffer = 0
-            for a in d.values.dropFirst() {
+            for (i, a) in d.values.dropFirst().enumerated() {
                 if a.hasPrefix("buffer=") {
                     buffer = ConfUnits.size(String(a.dropFirst(7))) ?? 0
                 } else if a.hasPrefix("flush=") || a.hasPrefix("gzip") || a.hasPrefix("if=") {
                     continue
-                } else {
+                } else if i == 0 {
                     format = a
+                } else {
+                    throw ConfigError("invalid parameter \"\(a)\"", at: d.location)
                 }
             }
             guard let fmt = c.http!.logFormats[format] else {
@@ -452,6 +470,17 @@ enum CoreDirectives {
             return try AccessLogFile.get(path, bufferSize: buffer)
         } catch {
             throw ConfigError("\(error)", at: d.location)
+        }
+    }
+
+    /// A server-level setting: applied now inside `server {}`; at the http level it
+    /// becomes the default for servers that do not set it (nginx's merge_srv_conf).
+    static func serverSetting(_ d: ConfDirective, _ c: BuildContext, _ apply: @escaping (ServerConfig) -> Void) {
+        if let s = c.server {
+            apply(s)
+            s.explicitSettings.insert(d.name)
+        } else if let http = c.http {
+            http.serverDefaults[d.name] = apply
         }
     }
 

@@ -19,6 +19,8 @@ public final class CycleConfig {
     public var http: HTTPConfig?
     /// Warnings to log once the error log is open (`[warn] ... in file:line`).
     public var warnings: [ConfigError] = []
+    /// The configuration files read, main file first (for `-T`).
+    public var confFiles: [String] = []
     /// Per-module main-level settings (ngx_lua keeps init_by_lua, shared dicts ...).
     public var moduleConf: [String: AnyObject] = [:]
 

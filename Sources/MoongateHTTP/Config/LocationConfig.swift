@@ -89,6 +89,8 @@ public final class LocationConfig {
     public var sendTimeout: Int? = nil
     public var keepaliveTimeout: Int? = nil
     public var keepaliveRequests: Int? = nil
+    /// The second `keepalive_timeout` value, sent as `Keep-Alive: timeout=N` (seconds).
+    public var keepaliveHeaderTimeout: Int? = nil
     public var accessLogs: [AccessLogTarget]? = nil
     public var accessRules: [AccessRule]? = nil
     public var logNotFound: Bool? = nil
@@ -103,6 +105,10 @@ public final class LocationConfig {
     public var msiePadding: Bool? = nil
     public var rewriteLog: Bool? = nil
     public var uninitializedVariableWarn: Bool? = nil
+    /// `expires`.
+    public var expires: ExpiresSetting? = nil
+    /// `limit_except`: other settings for methods not listed (not inherited).
+    public var limitExcept: LimitExcept? = nil
     /// Inherited filters and log handlers registered by modules (header_filter_by_lua etc.).
     public var filters: [ResponseFilter]? = nil
     public var logHandlers: [LogHandler]? = nil
@@ -139,6 +145,7 @@ public final class LocationConfig {
         sendTimeout = sendTimeout ?? p.sendTimeout
         keepaliveTimeout = keepaliveTimeout ?? p.keepaliveTimeout
         keepaliveRequests = keepaliveRequests ?? p.keepaliveRequests
+        keepaliveHeaderTimeout = keepaliveHeaderTimeout ?? p.keepaliveHeaderTimeout
         accessLogs = accessLogs ?? p.accessLogs
         accessRules = accessRules ?? p.accessRules
         logNotFound = logNotFound ?? p.logNotFound
@@ -153,6 +160,7 @@ public final class LocationConfig {
         msiePadding = msiePadding ?? p.msiePadding
         rewriteLog = rewriteLog ?? p.rewriteLog
         uninitializedVariableWarn = uninitializedVariableWarn ?? p.uninitializedVariableWarn
+        expires = expires ?? p.expires
         filters = filters ?? p.filters
         if rewriteHandlers.isEmpty { rewriteHandlers = p.rewriteHandlers }
         if accessHandlers.isEmpty { accessHandlers = p.accessHandlers }

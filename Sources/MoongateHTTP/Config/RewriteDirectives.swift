@@ -11,6 +11,9 @@ extension CoreDirectives {
                 throw ConfigError("invalid variable name \"\(name)\"", at: d.location)
             }
             name = String(name.dropFirst()).lowercased()
+            if Variables.isBuiltinUnchangeable(name) {
+                throw ConfigError("the duplicate \"\(name)\" variable", at: d.location)
+            }
             Variables.declare(name)
             let v = try ComplexValue(d.args[1].value, at: d.location)
             c.loc!.rewriteScript.instructions.append(.set(name: name, value: v))
@@ -38,12 +41,7 @@ extension CoreDirectives {
             }
         }
         R(DirectiveSpec("rewrite", ctxs, .oneOf([2, 3]))) { d, c in
-            let re: Regex
-            do {
-                re = try Regex(d.args[0].value)
-            } catch {
-                throw ConfigError("\(error)", at: d.location)
-            }
+            let re = try ConfigRegex.compile(d.args[0].value, at: d.location)
             var flag = RewriteScript.RewriteFlag.none
             if d.args.count == 3 {
                 switch d.args[2].value {
@@ -79,9 +77,15 @@ extension CoreDirectives {
         guard let first = args.first, first.hasPrefix("("), let last = args.last, last.hasSuffix(")") else {
             throw ConfigError("invalid condition \"\(d.values.joined(separator: " "))\"", at: d.location)
         }
-        args[0] = String(first.dropFirst())
-        args[args.count - 1] = String(args[args.count - 1].dropLast())
-        args = args.filter { !$0.isEmpty }
+        // A quoted last operand leaves ")" as a word of its own, as in nginx's lexer.
+        if first == "(" { args.removeFirst() } else { args[0] = String(first.dropFirst()) }
+        if !args.isEmpty {
+            if args[args.count - 1] == ")" {
+                args.removeLast()
+            } else {
+                args[args.count - 1] = String(args[args.count - 1].dropLast())
+            }
+        }
         guard !args.isEmpty else {
             throw ConfigError("invalid condition \"\(d.values.joined(separator: " "))\"", at: d.location)
         }
@@ -110,12 +114,8 @@ extension CoreDirectives {
         case "!=": return .equals(lhs, args[2], negate: true)
         case "~", "~*", "!~", "!~*":
             let op = args[1]
-            do {
-                let re = try Regex(args[2], caseless: op.hasSuffix("*"))
-                return .regex(lhs, re, negate: op.hasPrefix("!"))
-            } catch {
-                throw ConfigError("\(error)", at: d.location)
-            }
+            let re = try ConfigRegex.compile(args[2], caseless: op.hasSuffix("*"), at: d.location)
+            return .regex(lhs, re, negate: op.hasPrefix("!"))
         default:
             throw ConfigError("unexpected \"\(args[1])\" in condition", at: d.location)
         }

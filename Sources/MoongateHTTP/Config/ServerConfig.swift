@@ -21,6 +21,10 @@ public final class ServerConfig {
     public let serverLevel: LocationConfig
     public var headerLimits = HeaderLimits()
     public var clientHeaderTimeout = 60_000
+    /// `merge_slashes`.
+    public var mergeSlashes = true
+    /// Server-level directives this server set itself (http-level defaults skip them).
+    var explicitSettings: Set<String> = []
     /// Handlers of the server-rewrite phase registered by modules (server_rewrite_by_lua).
     public var serverRewriteHandlers: [PhaseHandler] = []
     public var location: SourceLocation
@@ -70,9 +74,18 @@ public final class ListenGroup {
             }
         }
         for s in servers {
-            for re in s.regexNames { if re.matches(host) { return s } }
+            for re in s.regexNames where re.matches(host) { return s }
         }
         return defaultServer
+    }
+
+    /// The regex `server_name` of `server` that matches `host`, for its captures.
+    public func matchingRegex(of server: ServerConfig, host: String?) -> (Regex, [Range<Int>?])? {
+        guard let host, !host.isEmpty, !server.regexNames.isEmpty, !server.names.contains(host) else { return nil }
+        for re in server.regexNames {
+            if let m = re.match(host) { return (re, m) }
+        }
+        return nil
     }
 }
 
@@ -82,6 +95,8 @@ public final class HTTPConfig {
     public var servers: [ServerConfig] = []
     public var listenGroups: [ListenGroup] = []
     public var logFormats: [String: LogFormat] = [:]
+    /// Server-level settings written at the http level, by directive name.
+    var serverDefaults: [String: (ServerConfig) -> Void] = [:]
     /// Per-module http-level settings.
     public var moduleConf: [String: AnyObject] = [:]
 

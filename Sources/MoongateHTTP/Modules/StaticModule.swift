@@ -90,38 +90,44 @@ public enum StaticModule {
         r.headersOut.lastModified = mtime
         let etag = "\"\(String(mtime, radix: 16))-\(String(size, radix: 16))\""
         if r.loc.etag ?? true { r.headersOut.list.append(("ETag", etag)) }
-        // Conditional requests.
-        if let ims = r.header("if-modified-since"), (r.loc.ifModifiedSince ?? "exact") != "off",
-            let t = CachedTime.parseHTTPTime(ims)
-        {
-            let exact = (r.loc.ifModifiedSince ?? "exact") == "exact"
-            if (exact && t == mtime) || (!exact && t >= mtime) {
-                close(fd)
-                r.status = 304
-                r.headersOut.contentLength = nil
-                r.headersOut.contentType = nil
-                r.sendHeader()
-                r.output(BodyChunk(data: nil, last: true))
-                return 0
-            }
+        // Conditional requests (nginx's not_modified filter).
+        switch NotModified.check(r, mtime: mtime, etag: etag) {
+        case .notModified:
+            close(fd)
+            r.status = 304
+            r.headersOut.contentLength = nil
+            r.headersOut.contentType = nil
+            r.sendHeader()
+            r.output(BodyChunk(data: nil, last: true))
+            return 0
+        case .preconditionFailed:
+            close(fd)
+            return 412
+        case .send:
+            break
         }
         r.headersOut.list.append(("Accept-Ranges", "bytes"))
         var start: Int64 = 0
         var end: Int64 = size
-        if let range = r.header("range"), r.status == 200 {
-            switch parseRange(range, size: size) {
-            case .some(.some(let rg)):
-                start = rg.lowerBound
-                end = rg.upperBound
+        if r.status == 200 {
+            switch RangeRequest.evaluate(r, size: size, mtime: mtime, etag: etag) {
+            case .ranges(let list) where list.count == 1:
+                start = list[0].lowerBound
+                end = list[0].upperBound
                 r.status = 206
+                // nginx's range filter drops Accept-Ranges from partial responses.
+                r.headersOut.list.removeAll { $0.0 == "Accept-Ranges" }
                 r.headersOut.list.append(("Content-Range", "bytes \(start)-\(end - 1)/\(size)"))
-            case .some(.none):
+            case .ranges(let list):
+                close(fd)
+                return sendMultipart(r, path: path, ranges: list, size: size)
+            case .unsatisfiable:
                 close(fd)
                 r.status = 416
                 r.headersOut = ResponseHeaders()
                 r.headersOut.list.append(("Content-Range", "bytes */\(size)"))
                 return 416
-            case .none:
+            case .whole:
                 break
             }
         }
@@ -162,33 +168,55 @@ public enum StaticModule {
         return 0
     }
 
-    /// nil: no usable range (serve all); .some(nil): unsatisfiable (416).
-    static func parseRange(_ h: String, size: Int64) -> Range<Int64>?? {
-        guard h.hasPrefix("bytes=") else { return nil }
-        let spec = h.dropFirst(6)
-        if spec.contains(",") { return nil }
-        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return nil }
-        let a = parts[0].trimmingCharacters()
-        let b = parts[1].trimmingCharacters()
-        if a.isEmpty {
-            guard let n = Int64(b), n > 0 else { return .some(nil) }
-            let s = max(0, size - n)
-            return .some(s..<size)
+    /// Several ranges: a multipart/byteranges body read into memory.
+    static func sendMultipart(_ r: HTTPRequest, path: String, ranges: [Range<Int64>], size: Int64) -> Int {
+        guard let bytes = readWholeFileBytesForRange(path) else {
+            r.log(.crit, "open() \"\(path)\" failed (\(errno): \(String(cString: strerror(errno))))")
+            return 500
         }
-        guard let s = Int64(a) else { return nil }
-        if s >= size { return .some(nil) }
-        var e = size
-        if !b.isEmpty {
-            guard let v = Int64(b) else { return nil }
-            if v < s { return nil }
-            e = min(size, v + 1)
+        let type = r.headersOut.contentType ?? "text/plain"
+        let parts = RangeRequest.multipart(ranges, size: size, contentType: type)
+        var body: [UInt8] = []
+        for (i, rg) in ranges.enumerated() {
+            body += Array(parts.heads[i].utf8)
+            let lo = Int(rg.lowerBound)
+            let hi = min(Int(rg.upperBound), bytes.count)
+            if lo < hi { body += bytes[lo..<hi] }
         }
-        return .some(s..<e)
+        body += Array(parts.tail.utf8)
+        r.status = 206
+        r.headersOut.list.removeAll { $0.0 == "Accept-Ranges" }
+        r.headersOut.contentType = "multipart/byteranges; boundary=\(parts.boundary)"
+        r.headersOut.contentLength = Int64(body.count)
+        if !r.sendHeader() { return 0 }
+        if r.headerOnly {
+            r.output(BodyChunk(data: nil, last: true))
+            return 0
+        }
+        var buf = r.connection.allocator.buffer(capacity: body.count)
+        buf.writeBytes(body)
+        r.output(BodyChunk(data: buf, last: true))
+        return 0
+    }
+
+    private static func readWholeFileBytesForRange(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return out
     }
 
     static func index(_ r: HTTPRequest) -> Int {
         let dir = mapURIToPath(r)
+        var dirTested = false
         for idx in r.loc.index ?? [ComplexValue(literal: "index.html")] {
             let name = idx.evaluate(r)
             if name.hasPrefix("/") {
@@ -200,6 +228,18 @@ public enum StaticModule {
                 r.internalRedirect(uri: r.uri + name, args: r.args)
                 return 0
             }
+            // As ngx_http_index_test_dir: a missing directory ends the search with 404.
+            if !dirTested {
+                var dst = stat()
+                if stat(dir, &dst) != 0 {
+                    let e = errno
+                    if r.loc.logNotFound ?? true {
+                        r.log(.error, "\"\(dir)\(name)\" is not found (\(e): \(String(cString: strerror(e))))")
+                    }
+                    return 404
+                }
+                dirTested = true
+            }
         }
         var st = stat()
         if stat(dir, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
@@ -207,8 +247,10 @@ public enum StaticModule {
             return 403
         }
         let first = (r.loc.index ?? [ComplexValue(literal: "index.html")]).first?.evaluate(r) ?? "index.html"
+        var fst = stat()
+        let e = stat(dir + first, &fst) == 0 ? ENOENT : errno
         if r.loc.logNotFound ?? true {
-            r.log(.error, "\"\(dir)\(first)\" is not found (2: No such file or directory)")
+            r.log(.error, "\"\(dir)\(first)\" is not found (\(e): \(String(cString: strerror(e))))")
         }
         return 404
     }
@@ -250,7 +292,9 @@ enum TryFilesModule {
             if stat(file, &st) == 0 {
                 let dir = (st.st_mode & S_IFMT) == S_IFDIR
                 if dir == isDir {
-                    if !isDir { r.uri = value }
+                    // nginx drops the tested directory's slash, so the static module then
+                    // redirects to it.
+                    r.uri = isDir ? String(value.dropLast()) : value
                     return .next
                 }
             }

@@ -56,7 +56,8 @@ public struct ComplexValue {
                     parts.append(.capture(n))
                 } else {
                     if checkVariables && !Variables.isKnown(name) {
-                        throw ConfigError("unknown \"\(name)\" variable", at: location)
+                        // nginx finds these after reading the file, so it names no file:line.
+                        throw ConfigError("unknown \"\(name)\" variable", at: nil)
                     }
                     parts.append(.variable(name.lowercased()))
                 }
@@ -85,6 +86,45 @@ public struct ComplexValue {
     /// Whether it uses regex captures.
     public var usesCaptures: Bool {
         parts.contains { if case .capture = $0 { return true } else { return false } }
+    }
+
+    /// Evaluates a `rewrite` replacement: as `ngx_http_script_copy_capture_code`, captures
+    /// are escaped like args when the request URI was escaped (`%` or `+`) and the capture
+    /// lands in the arguments (after a literal "?") or in a redirect.
+    func evaluateRewrite(_ r: HTTPRequest, redirect: Bool) -> String {
+        let rawPath = r.head.rawURI.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let quoted = rawPath.contains("%") || rawPath.contains("+")
+        guard quoted, usesCaptures else { return evaluate(r) }
+        var out = ""
+        var inArgs = false
+        for p in parts {
+            switch p {
+            case .literal(let s):
+                out += s
+                if s.contains("?") { inArgs = true }
+            case .variable(let name): out += Variables.get(name, r) ?? ""
+            case .capture(let n):
+                let v = r.capture(n) ?? ""
+                out += (inArgs || redirect) ? ComplexValue.escapeArgs(v) : v
+            }
+        }
+        return out
+    }
+
+    /// nginx's `NGX_ESCAPE_ARGS`: space, `#`, `%`, `&`, `+`, `;`, `?`, controls and non-ASCII.
+    static func escapeArgs(_ s: String) -> String {
+        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for c in s.utf8 {
+            switch c {
+            case 0...0x20, 0x7F...0xFF, UInt8(ascii: "#"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "+"),
+                UInt8(ascii: ";"), UInt8(ascii: "?"):
+                out += [UInt8(ascii: "%"), hex[Int(c >> 4)], hex[Int(c & 15)]]
+            default:
+                out.append(c)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Evaluates for a request.

@@ -48,13 +48,17 @@ public struct RewriteScript {
                     r.log(.notice, "\"\(regex.pattern)\" matches \"\(r.uri)\"")
                 }
                 r.setCaptures(m, subject: r.uri, regex: regex)
-                var value = replacement.evaluate(r)
+                let src = replacement.source
+                let redirectByValue = src.hasPrefix("http://") || src.hasPrefix("https://") || src.hasPrefix("$scheme")
+                var value = replacement.evaluateRewrite(r, redirect: redirectByValue || flag == .redirect || flag == .permanent)
+                // As ngx_http_rewrite: a trailing "?" in the replacement drops the original
+                // args; otherwise they are appended ("&" when the replacement has args).
+                let addArgs = !replacement.source.hasSuffix("?")
+                if !addArgs && value.hasSuffix("?") { value.removeLast() }
                 let isURL = value.hasPrefix("http://") || value.hasPrefix("https://") || value.hasPrefix("$scheme")
                 if isURL || flag == .redirect || flag == .permanent {
-                    if let a = r.args, !a.isEmpty, !replacement.source.contains("?") {
-                        value += "?" + a
-                    } else if value.hasSuffix("?") {
-                        value.removeLast()
+                    if addArgs, let a = r.args, !a.isEmpty {
+                        value += (value.contains("?") ? "&" : "?") + a
                     }
                     r.headersOut = ResponseHeaders()
                     r.headersOut.location = value
@@ -63,18 +67,20 @@ public struct RewriteScript {
                 if let q = value.firstIndex(of: "?") {
                     let newArgs = String(value[value.index(after: q)...])
                     value = String(value[..<q])
-                    if newArgs.isEmpty {
-                        r.args = nil
-                    } else if let a = r.args, !a.isEmpty {
-                        r.args = newArgs + "&" + a
+                    if addArgs, let a = r.args, !a.isEmpty {
+                        r.args = newArgs.isEmpty ? a : newArgs + "&" + a
                     } else {
-                        r.args = newArgs
+                        r.args = newArgs.isEmpty ? nil : newArgs
                     }
+                } else if !addArgs {
+                    r.args = nil
                 }
                 if r.loc.rewriteLog ?? false {
                     r.log(.notice, "rewritten data: \"\(value)\", args: \"\(r.args ?? "")\"")
                 }
                 r.uri = value.isEmpty ? "/" : value
+                // As ngx_http_script_regex_end_code: a rewritten request may enter internal locations.
+                r.isInternal = true
                 if value.isEmpty {
                     r.log(.error, "the rewritten URI has a zero length")
                     return .finalize(500)
@@ -98,9 +104,18 @@ public struct RewriteScript {
         return r.uriChanged ? .last : .next
     }
 
+    static let redirectCodes: Set<Int> = [301, 302, 303, 307, 308]
+
     private func doReturn(_ r: HTTPRequest, _ code: Int, _ text: ComplexValue?) -> Outcome {
         if code == 444 { return .finalize(444) }
-        guard let text else { return .finalize(code) }
+        // As ngx_http_script_return_code: codes below 400 are sent as a response
+        // (empty body) even without text; others become the special response.
+        guard let text = text ?? (code < 400 && !Self.redirectCodes.contains(code) ? ComplexValue(literal: "") : nil)
+        else { return .finalize(code) }
+        // ngx_http_send_response discards the body and sets the status before evaluating
+        // the text ($status, $request_body and $request_length see that).
+        r.bodyDiscarded = true
+        r.status = code
         let value = text.evaluate(r)
         if code == 301 || code == 302 || code == 303 || code == 307 || code == 308 {
             r.headersOut = ResponseHeaders()

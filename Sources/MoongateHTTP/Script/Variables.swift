@@ -44,6 +44,11 @@ public enum Variables {
         return false
     }
 
+    /// A built-in variable `set` may not replace (nginx: `the duplicate "uri" variable`).
+    public static func isBuiltinUnchangeable(_ name: String) -> Bool {
+        getters[name] != nil && setters[name] == nil
+    }
+
     /// Whether `name` is a declared user variable.
     public static func isUserVariable(_ name: String) -> Bool { declared.contains(name.lowercased()) }
 
@@ -71,6 +76,11 @@ public enum Variables {
     }
 
     public enum SetResult { case ok, notChangeable, notFound }
+
+    /// A header name as `$http_` variables spell it: lowercase, "-" as "_".
+    static func variableName(_ header: String) -> String {
+        String(header.lowercased().map { $0 == "-" ? "_" : $0 })
+    }
 
     static func headerName(_ suffix: String) -> String {
         String(suffix.map { $0 == "_" ? "-" : $0 })
@@ -101,8 +111,17 @@ public enum Variables {
         g["https"] = { _ in "" }
         g["request_method"] = { $0.method }
         g["request"] = { $0.head.requestLine }
-        g["request_length"] = { r in String(r.head.rawHeader.count + (r.head.contentLength.map { Int($0) } ?? r.body.data.count)) }
-        g["content_length"] = { $0.head.header("content-length") }
+        g["request_length"] = { r in
+            // A discarded body that arrived with the head is not counted by nginx.
+            if r.bodyDiscarded { return String(r.head.rawHeader.count) }
+            return String(r.head.rawHeader.count + (r.head.contentLength.map { Int($0) } ?? r.body.data.count))
+        }
+        g["content_length"] = { r in
+            if let v = r.head.header("content-length") { return v }
+            // A chunked body: nginx knows its length once read (0 once discarded).
+            guard r.head.chunked, r.body.complete else { return nil }
+            return r.bodyDiscarded ? "0" : String(r.body.data.count)
+        }
         g["content_type"] = { $0.head.header("content-type") }
         g["status"] = { r in String(format3(r.status)) }
         g["body_bytes_sent"] = { String($0.bodyBytesSent) }
@@ -130,7 +149,8 @@ public enum Variables {
         g["request_id"] = { $0.requestID }
         g["prefix"] = { _ in prefix }
         g["request_body"] = { r in
-            r.body.complete && !r.body.data.isEmpty ? String(decoding: r.body.data, as: UTF8.self) : nil
+            guard !r.bodyDiscarded, r.body.complete, !r.body.data.isEmpty else { return nil }
+            return String(decoding: r.body.data, as: UTF8.self)
         }
         g["content_type"] = { $0.head.header("content-type") }
         g["http_host"] = { $0.head.header("host") }
@@ -145,6 +165,12 @@ public enum Variables {
         g["sent_http_connection"] = { $0.keepAlive ? "keep-alive" : "close" }
         g["sent_http_transfer_encoding"] = { $0.chunked ? "chunked" : nil }
         g["limit_rate"] = { _ in "0" }
+        g["pipe"] = { $0.pipelined ? "p" : "." }
+        g["connection_time"] = { r in
+            formatMsec(max(0, Int(Int64(CachedTime.monotonicMsec) - r.connection.openedAtMsec)))
+        }
+        g["request_completion"] = { r in r.finalized && r.responseDone ? "OK" : "" }
+        g["request_body_file"] = { _ in nil }
         return g
     }
 
@@ -161,13 +187,19 @@ public enum Variables {
 
     static func builtinPrefixes() -> [(String, (HTTPRequest, String) -> String?)] {
         [
+            ("sent_trailer_", { _, _ in nil }),
             (
                 "http_",
                 { r, n in
-                    let name = headerName(n)
-                    let vals = r.head.headers.filter { $0.name.lowercased() == name }.map(\.value)
+                    // nginx compares the header's name lowercased with "-" read as "_", and
+                    // (1.22) joins repeated headers only for Cookie and X-Forwarded-For.
+                    let vals = r.head.headers.filter { variableName($0.name) == n }.map(\.value)
                     if vals.isEmpty { return nil }
-                    return vals.joined(separator: name == "cookie" ? "; " : ", ")
+                    switch n {
+                    case "cookie": return vals.joined(separator: "; ")
+                    case "x_forwarded_for": return vals.joined(separator: ", ")
+                    default: return vals[0]
+                    }
                 }
             ),
             (

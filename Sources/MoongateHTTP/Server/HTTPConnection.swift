@@ -23,6 +23,10 @@ public final class HTTPConnection: ChannelInboundHandler {
     public private(set) var current: HTTPRequest?
     /// Requests served on this connection (`$connection_requests`).
     public private(set) var requestCount = 0
+    /// When the connection was accepted (`$connection_time`).
+    public private(set) var openedAtMsec: Int64 = 0
+    /// The next request was already buffered when the previous one ended (`$pipe`).
+    private var nextIsPipelined = false
     private var bodyRemaining: Int64 = 0
     private var chunkedDecoder: ChunkedDecoder? = nil
     private var discarding = false
@@ -54,6 +58,7 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        openedAtMsec = Int64(CachedTime.monotonicMsec)
         buffer = context.channel.allocator.buffer(capacity: 1024)
         if let r = context.channel.remoteAddress {
             remoteAddress = r.ipAddress ?? "unix:"
@@ -71,6 +76,18 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     public func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
+        if state == .idle && buffer.readableBytes == 0 && ErrorLog.shared.enabled(.info) {
+            // The client closed while we waited: nginx's info lines for the two cases.
+            if requestCount > 0 {
+                ErrorLog.shared.log(
+                    .info, "client \(remoteAddress) closed keepalive connection", connection: number, context: "")
+            } else {
+                let host = listen.listen.host == "*" ? "0.0.0.0" : listen.listen.host
+                ErrorLog.shared.log(
+                    .info, "client closed connection while waiting for request", connection: number,
+                    context: ", client: \(remoteAddress), server: \(host):\(listen.listen.port)")
+            }
+        }
         let wasActive = state == .active
         state = .closed
         ConnectionRegistry.shared.remove(self)
@@ -187,10 +204,18 @@ public final class HTTPConnection: ChannelInboundHandler {
                 return false
             }
             buffer.moveReaderIndex(forwardBy: used)
-            if let r = target, !out.isEmpty {
+            let sizes = dec.takeChunkSizes()
+            if let r = target {
+                r.body.chunkSizes += sizes
                 r.body.data.append(contentsOf: out)
-                if let max = r.loc.clientMaxBodySize, max > 0, r.body.data.count > max {
-                    r.log(.error, "client intended to send too large chunked body: \(r.body.data.count) bytes")
+                // Only once the location (and its client_max_body_size) is known; before
+                // that the find-config phase checks what arrived.
+                let mayRead = r.loc.contentHandler != nil || !r.loc.rewriteHandlers.isEmpty
+                    || !r.loc.accessHandlers.isEmpty
+                if r.phase.rawValue > Phase.findConfig.rawValue, mayRead, let max = r.loc.clientMaxBodySize, max > 0,
+                    let over = r.body.chunkedOverflow(max: max)
+                {
+                    r.log(.error, "client intended to send too large chunked body: \(over)")
                     chunkedDecoder = nil
                     r.keepAlive = false
                     bodyFailed(r, status: 413)
@@ -236,24 +261,29 @@ public final class HTTPConnection: ChannelInboundHandler {
         timer?.cancel()
         requestCount += 1
         let server = listen.findServer(host: head.host)
-        guard let split = URINormalizer.split(head.rawURI) else {
+        guard let split = URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
             let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLine)
             badRequest(e)
             return
         }
         let r = HTTPRequest(connection: self, head: head, server: server, path: split.path, args: split.args)
+        if let (re, m) = listen.matchingRegex(of: server, host: head.host) {
+            r.setCaptures(m, subject: head.host ?? "", regex: re)
+        }
         current = r
+        r.pipelined = nextIsPipelined
+        nextIsPipelined = false
+        for line in head.ignoredHeaderLines {
+            r.log(.info, "client sent invalid header line: \"\(line)\" while reading client request headers")
+        }
         state = .active
         bodyRemaining = head.contentLength ?? 0
         chunkedDecoder = head.chunked ? ChunkedDecoder() : nil
         if bodyRemaining == 0 && chunkedDecoder == nil {
             r.body.complete = true
         } else {
-            if head.expectContinue && head.version >= 11 && buffer.readableBytes == 0 {
-                var b = allocator.buffer(capacity: 32)
-                b.writeString("HTTP/1.1 100 Continue\r\n\r\n")
-                context.writeAndFlush(NIOAny(IOData.byteBuffer(b)), promise: nil)
-            }
+            // "100 Continue" waits for the location: a 413 goes out without it, as in nginx.
+            r.expectContinuePending = head.expectContinue && head.version >= 11 && buffer.readableBytes == 0
             let ms = r.loc.clientBodyTimeout ?? 60_000
             armTimer(ms: ms) { [weak self, weak r] in
                 guard let self, let r, !r.body.complete else { return }
@@ -270,8 +300,10 @@ public final class HTTPConnection: ChannelInboundHandler {
     private func badRequest(_ e: RequestParseError) {
         timer?.cancel()
         requestCount += 1
+        // A request line without a version is HTTP/0.9: the error page goes without headers.
+        let is09 = (e.requestLine?.split(separator: " ").count ?? 0) == 2
         let head = RequestHead(
-            method: "GET", rawURI: "/", version: 11, headers: [], rawHeader: Array((e.requestLine ?? "").utf8),
+            method: "GET", rawURI: "/", version: is09 ? 9 : 11, headers: [], rawHeader: Array((e.requestLine ?? "").utf8),
             requestLineLength: e.requestLine?.utf8.count ?? 0, contentLength: nil, chunked: false, host: nil,
             keepAliveRequested: false, expectContinue: false)
         let server = listen.defaultServer
@@ -283,7 +315,9 @@ public final class HTTPConnection: ChannelInboundHandler {
         if ErrorLog.shared.enabled(level) {
             var ctx = ", client: \(remoteAddress), server: \(server.primaryName)"
             if let rl = e.requestLine { ctx += ", request: \"\(rl)\"" }
-            ErrorLog.shared.log(level, e.message, connection: number, context: ctx)
+            if let h = e.host { ctx += ", host: \"\(h)\"" }
+            let stage = e.stage == .headers ? "headers" : "line"
+            ErrorLog.shared.log(level, e.message + " while reading client request " + stage, connection: number, context: ctx)
         }
         r.loc = server.serverLevel
         r.finalize(e.status)
@@ -308,6 +342,14 @@ public final class HTTPConnection: ChannelInboundHandler {
     func write(file: FileRegion) {
         guard state != .closed else { return }
         context.write(NIOAny(IOData.fileRegion(file)), promise: nil)
+    }
+
+    /// Sends the interim `100 Continue` response.
+    func sendContinue() {
+        guard state != .closed else { return }
+        var b = allocator.buffer(capacity: 32)
+        b.writeString("HTTP/1.1 100 Continue\r\n\r\n")
+        context.writeAndFlush(NIOAny(IOData.byteBuffer(b)), promise: nil)
     }
 
     func flush() {
@@ -363,6 +405,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         if bodyRemaining > 0 || chunkedDecoder != nil {
             discarding = true
         }
+        nextIsPipelined = buffer.readableBytes > 0
         let ka = r.loc.keepaliveTimeout ?? 75_000
         armTimer(ms: ka) { [weak self] in
             guard let self, self.state == .idle else { return }
@@ -382,9 +425,8 @@ public final class HTTPConnection: ChannelInboundHandler {
             ErrorLog.shared.log(
                 .info, "client timed out (110: Connection timed out) while reading client request headers",
                 connection: number, context: ", client: \(remoteAddress), server: \(listen.defaultServer.primaryName)")
-            badRequest(RequestParseError(408, "client timed out"))
-            return
         }
+        // nginx closes a connection whose head timed out without sending a 408 page.
         close()
     }
 

@@ -7,6 +7,8 @@ extension HTTPRequest {
     @discardableResult
     public func sendHeader() -> Bool {
         if headerSent { return true }
+        // ngx_http_send_header: the error status (error_page) wins over what the page set.
+        if errStatus != 0 { status = errStatus }
         if status == 0 { status = 200 }
         headerSent = true
         for f in loc.filters ?? [] {
@@ -15,8 +17,14 @@ extension HTTPRequest {
                 return false
             }
         }
+        loc.expires?.apply(self)
         applyAddHeaders()
         if subrequestSink != nil { return true }
+        // HTTP/0.9 responses are the body alone, and the connection closes after it.
+        if head.version == 9 {
+            keepAlive = false
+            return true
+        }
         var buf = connection.allocator.buffer(capacity: 256)
         writeHead(into: &buf)
         bytesSent += Int64(buf.readableBytes)
@@ -38,8 +46,10 @@ extension HTTPRequest {
         let noBody = status == 204 || status == 304 || (status >= 100 && status < 200)
         if noBody {
             headerOnly = true
-            if status == 304 || status == 204 {
-                if status == 204 { headersOut.contentType = nil }
+            // nginx's header filter clears these for 204 only; a 304 keeps what its
+            // producer set (the not_modified filter clears them itself).
+            if status == 204 {
+                headersOut.contentType = nil
                 headersOut.contentLength = nil
             }
         }
@@ -62,7 +72,7 @@ extension HTTPRequest {
         buf.writeString("\r\nServer: moongate\r\nDate: ")
         buf.writeString(CachedTime.httpTime)
         buf.writeString("\r\n")
-        if let ct = headersOut.contentType, status != 304 {
+        if let ct = headersOut.contentType {
             buf.writeString("Content-Type: ")
             buf.writeString(ct)
             buf.writeString("\r\n")
@@ -77,21 +87,31 @@ extension HTTPRequest {
             buf.writeString(CachedTime.httpTime(for: lm))
             buf.writeString("\r\n")
         }
-        if var location = headersOut.location {
+        // Like nginx's header filter: only a "/..." Location made absolute is written
+        // here; any other stays with the other headers, after Connection.
+        var lateLocation: String? = nil
+        if let location = headersOut.location {
             if location.hasPrefix("/") && (loc.absoluteRedirect ?? true) && !locationVerbatim {
-                location = absoluteLocation(location)
+                buf.writeString("Location: ")
+                buf.writeString(absoluteLocation(location))
+                buf.writeString("\r\n")
+            } else {
+                lateLocation = location
             }
-            buf.writeString("Location: ")
-            buf.writeString(location)
-            buf.writeString("\r\n")
         }
         if chunked { buf.writeString("Transfer-Encoding: chunked\r\n") }
         if status == 101 {
             buf.writeString("Connection: upgrade\r\n")
         } else if keepAlive {
             buf.writeString("Connection: keep-alive\r\n")
+            if let t = loc.keepaliveHeaderTimeout { buf.writeString("Keep-Alive: timeout=\(t)\r\n") }
         } else {
             buf.writeString("Connection: close\r\n")
+        }
+        if let l = lateLocation {
+            buf.writeString("Location: ")
+            buf.writeString(l)
+            buf.writeString("\r\n")
         }
         for h in headersOut.list {
             buf.writeString(h.name)
@@ -220,6 +240,7 @@ extension HTTPRequest {
         case 400, 413, 414, 494, 495, 496, 497, 500, 501, 408: keepAlive = false
         default: break
         }
+        errStatus = (494...497).contains(code) ? 400 : code
         if !errorPageDone || (loc.recursiveErrorPages ?? false), let rules = loc.errorPages {
             for rule in rules where rule.codes.contains(code) {
                 errorPageDone = true
@@ -248,6 +269,7 @@ extension HTTPRequest {
                 }
                 // External redirect.
                 status = (errStatus >= 301 && errStatus <= 308) ? errStatus : 302
+                errStatus = status
                 headersOut = ResponseHeaders()
                 headersOut.location = target
                 sendErrorPage(status)
@@ -255,14 +277,20 @@ extension HTTPRequest {
             }
         }
         let location = headersOut.location
+        let contentRange = headersOut.list.first { $0.0 == "Content-Range" }
         headersOut = ResponseHeaders()
         if code >= 300 && code < 400 { headersOut.location = location }
+        // The range filter's Content-Range survives into the 416 page, as in nginx.
+        if code == 416, let cr = contentRange { headersOut.list.append(cr) }
         sendErrorPage(code)
     }
 
     private func sendErrorPage(_ code: Int) {
         status = code
-        if let page = HTTPStatus.errorPage(code) {
+        if var page = HTTPStatus.errorPage(code) {
+            if code >= 400 && head.version >= 10 && (loc.msiePadding ?? true) && wantsErrorPagePadding {
+                page += HTTPStatus.msiePadding
+            }
             headersOut.contentType = "text/html"
             headersOut.contentLength = Int64(page.utf8.count)
             sendHeader()
@@ -273,6 +301,24 @@ extension HTTPRequest {
             output(BodyChunk(data: nil, last: true))
         }
         finishRequest(closeNow: false)
+    }
+
+    /// nginx's `headers_in.msie || headers_in.chrome` (ngx_http_process_user_agent).
+    var wantsErrorPagePadding: Bool {
+        guard let ua = header("user-agent") else { return false }
+        let b = Array(ua.utf8)
+        func find(_ needle: String) -> Int? {
+            let n = Array(needle.utf8)
+            guard b.count >= n.count else { return nil }
+            for i in 0...(b.count - n.count) where b[i..<(i + n.count)].elementsEqual(n) { return i }
+            return nil
+        }
+        if find("Opera") != nil { return false }
+        if let at = find("MSIE ") {
+            // nginx wants a few bytes after "MSIE " before it believes it.
+            return at + 7 < b.count
+        }
+        return find("Gecko/") == nil && find("Chrome/") != nil
     }
 
     /// Log phase and hand the connection back.

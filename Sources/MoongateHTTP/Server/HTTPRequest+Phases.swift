@@ -83,14 +83,31 @@ extension HTTPRequest {
                     return
                 }
                 loc = l
+                if let le = l.limitExcept, !le.methods.contains(method) { loc = le.config }
                 if let cl = head.contentLength, let max = loc.clientMaxBodySize, max > 0, cl > Int64(max) {
                     log(.error, "client intended to send too large body: \(cl) bytes")
                     keepAlive = false
                     finalize(413)
                     return
                 }
+                // nginx checks a chunked body's size only when a module reads it (a
+                // discarded body is not checked); moongate reads eagerly, so it checks here
+                // for locations whose module handlers may read the body.
+                let mayRead = loc.contentHandler != nil || !loc.rewriteHandlers.isEmpty || !loc.accessHandlers.isEmpty
+                if head.chunked, mayRead, let max = loc.clientMaxBodySize, max > 0,
+                    let over = body.chunkedOverflow(max: max)
+                {
+                    log(.error, "client intended to send too large chunked body: \(over)")
+                    keepAlive = false
+                    finalize(413)
+                    return
+                }
                 advancePhase()
             case .rewrite:
+                if expectContinuePending && !body.complete {
+                    expectContinuePending = false
+                    connection.sendContinue()
+                }
                 switch loc.rewriteScript.run(self) {
                 case .next, .breakAll:
                     advancePhase()
@@ -182,44 +199,11 @@ extension HTTPRequest {
         }
     }
 
-    /// nginx's location search: exact, longest prefix (with nested), `^~`, then regexes in order.
+    /// nginx's location search; keeps a matching regex's captures.
     func findLocation(uri: String) -> LocationConfig? {
-        let (l, _) = find(in: server.serverLevel, uri)
-        return l
-    }
-
-    private func find(in parent: LocationConfig, _ uri: String) -> (LocationConfig?, Bool) {
-        var best: LocationConfig? = nil
-        var bestLen = -1
-        for c in parent.children {
-            switch c.match {
-            case .exact(let s):
-                if s == uri { return (c, true) }
-            case .prefix(let s), .prefixNoRegex(let s):
-                if s.utf8.count > bestLen && uri.hasPrefix(s) {
-                    best = c
-                    bestLen = s.utf8.count
-                }
-            default: break
-            }
-        }
-        var current = best
-        if let b = best, !b.children.isEmpty {
-            let (n, fin) = find(in: b, uri)
-            if fin { return (n, true) }
-            if let n { current = n }
-        }
-        var noRegex = false
-        if let c = current, case .prefixNoRegex = c.match { noRegex = true }
-        if !noRegex {
-            for c in parent.children {
-                if case .regex(let re, _) = c.match, let m = re.match(uri) {
-                    setCaptures(m, subject: uri, regex: re)
-                    return (c, true)
-                }
-            }
-        }
-        return (current, false)
+        let found = LocationMatcher.find(in: server.serverLevel, uri: uri)
+        if let re = found.regex { setCaptures(found.ranges, subject: uri, regex: re) }
+        return found.location
     }
 
     /// nginx's `ngx_http_internal_redirect`: restart at find-config with a new URI.

@@ -33,6 +33,12 @@ public final class HTTPRequest {
     public internal(set) var responseDone = false
     /// Set for internal redirects and error_page requests.
     public var isInternal = false
+    /// The body was discarded (nginx then reports `$content_length` 0 for a chunked body).
+    public var bodyDiscarded = false
+    /// Read from data that followed the previous request (`$pipe` is "p").
+    public var pipelined = false
+    /// `Expect: 100-continue` still to be answered (after the location's size check).
+    var expectContinuePending = false
     /// Set when a subrequest (`ngx.location.capture`).
     public var parent: HTTPRequest? = nil
     /// Remaining URI changes before 500 (nginx allows 10 redirects/rewrites).
@@ -108,7 +114,11 @@ public final class HTTPRequest {
         let u = Array(subject.utf8)
         captures = ranges.map { r in r.map { String(decoding: u[$0], as: UTF8.self) } }
         for (name, idx) in regex.names where idx < captures.count {
-            if let v = captures[idx] { namedCaptures[name] = v }
+            if let v = captures[idx] {
+                namedCaptures[name] = v
+                // nginx stores named captures as variables that outlive the match.
+                userVars[name.lowercased()] = v
+            }
         }
     }
 
@@ -141,6 +151,19 @@ public struct RequestBody {
     public var tooLarge = false
     /// Body was replaced by a module (`ngx.req.set_body_data`).
     public var replaced = false
+    /// Sizes of the chunks of a chunked body, in order.
+    public var chunkSizes: [Int] = []
+
+    /// nginx's "client intended to send too large chunked body: 8+8 bytes" text for the
+    /// first chunk that crosses `max`, or nil.
+    public func chunkedOverflow(max: Int) -> String? {
+        var total = 0
+        for c in chunkSizes {
+            if total + c > max { return "\(total)+\(c) bytes" }
+            total += c
+        }
+        return nil
+    }
     /// Callbacks waiting for the body (`ngx.req.read_body`).
     var waiters: [() -> Void] = []
 

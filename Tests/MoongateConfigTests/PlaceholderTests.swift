@@ -1,4 +1,0 @@
-import Testing
-@testable import MoongateConfig
-
-@Test func placeholder() { #expect(true) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import MoongateHTTP
-
-@Test func placeholder() { #expect(true) }

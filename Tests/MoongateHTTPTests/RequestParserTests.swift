@@ -1,0 +1,171 @@
+import Testing
+@testable import MoongateHTTP
+
+private func parse(_ s: String, limits: HeaderLimits = HeaderLimits()) -> Result<RequestHead, RequestParseError> {
+    let bytes = Array(s.utf8)
+    return bytes.withUnsafeBytes { b in
+        do {
+            return .success(try RequestParser.parse(b, limits: limits))
+        } catch let e as RequestParseError {
+            return .failure(e)
+        } catch {
+            return .failure(RequestParseError(0, "unexpected"))
+        }
+    }
+}
+
+private func failure(_ s: String, limits: HeaderLimits = HeaderLimits()) -> RequestParseError? {
+    if case .failure(let e) = parse(s, limits: limits) { return e }
+    return nil
+}
+
+@Test func parsesASimpleRequest() throws {
+    guard case .success(let h) = parse("GET /a?b=1 HTTP/1.1\r\nHost: Example.COM:80\r\nX-A: 1\r\n\r\n") else {
+        Issue.record("parse failed")
+        return
+    }
+    #expect(h.method == "GET" && h.rawURI == "/a?b=1" && h.version == 11)
+    #expect(h.host == "example.com")
+    #expect(h.header("x-a") == "1")
+    #expect(h.keepAliveRequested)
+}
+
+@Test func headEndSkipsLeadingBlankLines() {
+    let s = Array("\r\n\r\nGET / HTTP/1.0\r\n\r\nrest".utf8)
+    let end = s.withUnsafeBytes { RequestParser.headEnd($0) }
+    #expect(end == s.count - 4)
+    let partial = Array("GET / HTTP/1.0\r\nHost: x\r\n".utf8)
+    #expect(partial.withUnsafeBytes { RequestParser.headEnd($0) } == nil)
+}
+
+@Test func requestLineErrors() {
+    #expect(failure("G(T / HTTP/1.1\r\nHost: a\r\n\r\n")?.message == "client sent invalid method")
+    #expect(failure("GET / HTTP/x.1\r\nHost: a\r\n\r\n")?.status == 400)
+    #expect(failure("GET / HTTP/2.0\r\nHost: a\r\n\r\n")?.status == 505)
+    #expect(failure("GET noslash HTTP/1.1\r\nHost: a\r\n\r\n")?.status == 400)
+    let e = failure("G(T / HTTP/1.1\r\n\r\n")
+    #expect(e?.stage == .requestLine)
+}
+
+@Test func headerErrors() {
+    var e = failure("GET / HTTP/1.1\r\n\r\n")
+    #expect(e?.message == "client sent HTTP/1.1 request without \"Host\" header")
+    #expect(e?.stage == .headers)
+    e = failure("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n")
+    #expect(e?.message == "client sent invalid host header")
+    #expect(e?.host == "a/b")
+    e = failure("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+    #expect(e?.status == 400)
+    e = failure("GET / HTTP/1.1\r\nHost: a..b\r\n\r\n")
+    #expect(e?.message == "client sent invalid host header")
+}
+
+@Test func invalidHeaderNamesAreIgnoredByDefault() throws {
+    guard case .success(let h) = parse("GET / HTTP/1.1\r\nHost: a\r\nX_U: 1\r\nA@B: 2\r\n\r\n") else {
+        Issue.record("parse failed")
+        return
+    }
+    #expect(h.header("x_u") == nil)
+    var strict = HeaderLimits()
+    strict.ignoreInvalidHeaders = false
+    #expect(failure("GET / HTTP/1.1\r\nHost: a\r\nA@B: 2\r\n\r\n", limits: strict)?.message
+        == "client sent invalid header line: \"A\\x40...\"")
+    #expect(failure("GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n")?.message
+        == "client sent invalid header line: \"Bad\\x20...\"")
+    if case .success(let h3) = parse("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n") {
+        #expect(h3.header("nocolon") == "")
+    } else {
+        Issue.record("a line without a colon is a header with an empty value")
+    }
+    var underscores = HeaderLimits()
+    underscores.underscoresInHeaders = true
+    if case .success(let h2) = parse("GET / HTTP/1.1\r\nHost: a\r\nX_U: 1\r\n\r\n", limits: underscores) {
+        #expect(h2.header("x_u") == "1")
+    } else {
+        Issue.record("underscores_in_headers on should accept X_U")
+    }
+}
+
+@Test func smugglingCases() {
+    // CL + TE.
+    #expect(failure("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n")?
+        .message == "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time")
+    // Duplicate Content-Length, even with the same value.
+    #expect(failure("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n")?.status == 400)
+    // Bad Content-Length values.
+    #expect(failure("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n")?.message
+        == "client sent invalid \"Content-Length\" header")
+    #expect(failure("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n")?.status == 400)
+    #expect(failure("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n")?.status == 400)
+    // Unknown or stacked Transfer-Encoding.
+    #expect(failure("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")?.status == 501)
+    #expect(failure("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n")?
+        .status == 400)
+    // Chunked with HTTP/1.0.
+    #expect(failure("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n")?.status == 400)
+    // NUL in a header value.
+    #expect(failure("GET / HTTP/1.1\r\nHost: a\r\nX: a\u{0}b\r\n\r\n")?.status == 400)
+}
+
+@Test func limitsWhileIncomplete() {
+    let limits = HeaderLimits(largeBufferSize: 64, largeBufferCount: 2)
+    func check(_ s: String) -> RequestParseError? {
+        Array(s.utf8).withUnsafeBytes { b in
+            do {
+                try RequestParser.checkIncomplete(b, limits: limits)
+                return nil
+            } catch let e as RequestParseError {
+                return e
+            } catch {
+                return nil
+            }
+        }
+    }
+    #expect(check("GET /" + String(repeating: "a", count: 100))?.status == 414)
+    #expect(check("GET / HTTP/1.1\r\nX: " + String(repeating: "b", count: 100))?.status == 494)
+    #expect(check("GET / HTTP/1.1\r\nX: 1\r\n") == nil)
+    let many = "GET / HTTP/1.1\r\n" + String(repeating: "X-Aaaaaaaaaa: bbbbbbbbbbbbbbb\r\n", count: 6)
+    #expect(check(many)?.status == 494)
+}
+
+@Test func absoluteURIGivesTheHost() {
+    guard case .success(let h) = parse("GET http://Other.Example/x?y HTTP/1.1\r\nHost: a\r\n\r\n") else {
+        Issue.record("parse failed")
+        return
+    }
+    #expect(h.host == "other.example")
+    #expect(h.rawURI == "/x?y")
+}
+
+@Test func connectionHeaderDecidesKeepAlive() {
+    if case .success(let h) = parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n") {
+        #expect(h.keepAliveRequested)
+    }
+    if case .success(let h) = parse("GET / HTTP/1.0\r\n\r\n") { #expect(!h.keepAliveRequested) }
+    if case .success(let h) = parse("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n") {
+        #expect(!h.keepAliveRequested)
+    }
+}
+
+@Test func validateHost() {
+    #expect(RequestParser.validateHost("Foo.COM.") == "foo.com")
+    #expect(RequestParser.validateHost("foo:8080") == "foo")
+    #expect(RequestParser.validateHost("[::1]:80") == "[::1]")
+    #expect(RequestParser.validateHost("a\\b") == nil)
+    #expect(RequestParser.validateHost("") == nil)
+}
+
+@Test func http09RequestLine() {
+    let s = Array("GET /x\r\n".utf8)
+    #expect(s.withUnsafeBytes { RequestParser.headEnd($0) } == s.count)
+    if case .success(let h) = parse("GET /x\r\n") {
+        #expect(h.version == 9)
+        #expect(h.rawURI == "/x")
+    } else {
+        Issue.record("HTTP/0.9 GET should parse")
+    }
+    #expect(failure("POST /x\r\n")?.message == "client sent invalid method in HTTP/0.9 request")
+    // A full request line is not mistaken for HTTP/0.9.
+    let full = Array("GET /x HTTP/1.1\r\nHost: a\r\n".utf8)
+    #expect(full.withUnsafeBytes { RequestParser.headEnd($0) } == nil)
+}
