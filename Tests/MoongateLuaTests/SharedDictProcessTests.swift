@@ -81,12 +81,14 @@ import Testing
         try conf.write(toFile: prefix + "conf/nginx.conf", atomically: true, encoding: .utf8)
         let bin = root + "/.build/debug/moongate"
         #expect(FileManager.default.isExecutableFile(atPath: bin), "build the binary first: \(bin)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: bin)
-        p.arguments = ["-p", prefix, "-c", "conf/nginx.conf"]
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        // posix_spawn + waitpid: Foundation's Process can hang when suites spawn at once.
+        let argv = [bin, "-p", prefix, "-c", "conf/nginx.conf"].map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var child: pid_t = 0
+        #expect(posix_spawn(&child, bin, nil, nil, argv, environ) == 0)
+        var st: Int32 = 0
+        while waitpid(child, &st, 0) < 0 && errno == EINTR {}
+        #expect(st == 0, "daemon start failed")
         let pidText = (try? String(contentsOfFile: prefix + "logs/nginx.pid", encoding: .utf8)) ?? ""
         let pid = pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         #expect(pid > 0)

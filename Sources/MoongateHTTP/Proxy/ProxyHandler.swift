@@ -81,7 +81,7 @@ final class ProxyHandler: PhaseHandler {
         let changed = r.isInternal || original?.path != r.uri || original?.args != r.args
         let argsSuffix = r.args.map { $0.isEmpty ? "" : "?" + $0 } ?? ""
         if let part = uriPart {
-            let rewritten = !r.isInternal && original?.path != r.uri
+            let rewritten = !r.validLocation
             if rewritten { return ProxyHandler.escape(r.uri) + argsSuffix }
             let prefix = conf.locationPrefix ?? ""
             let rest = r.uri.hasPrefix(prefix) ? String(r.uri.dropFirst(prefix.count)) : r.uri

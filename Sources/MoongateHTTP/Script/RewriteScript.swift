@@ -87,7 +87,9 @@ public struct RewriteScript {
                 }
                 switch flag {
                 case .last: return .last
-                case .breakFlag: return .breakAll
+                case .breakFlag:
+                    r.validLocation = false
+                    return .breakAll
                 default: r.uriChanged = true
                 }
             case .ifBlock(let cond, let l):

@@ -72,6 +72,7 @@ extension HTTPRequest {
                 if !applyHandlerResult(hs[handlerIndex].handle(self)) { return }
             case .findConfig:
                 uriChanged = false
+                validLocation = true
                 guard let l = findLocation(uri: uri) else {
                     loc = server.serverLevel
                     advancePhase()

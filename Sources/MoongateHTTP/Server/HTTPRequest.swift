@@ -33,6 +33,9 @@ public final class HTTPRequest {
     public internal(set) var responseDone = false
     /// Set for internal redirects and error_page requests.
     public var isInternal = false
+    /// nginx's `r->valid_location`: false after `rewrite ... break` changed the URI inside
+    /// the location, so that proxy_pass sends the URI as is instead of replacing the prefix.
+    public var validLocation = true
     /// The body was discarded (nginx then reports `$content_length` 0 for a chunked body).
     public var bodyDiscarded = false
     /// Read from data that followed the previous request (`$pipe` is "p").
