@@ -54,6 +54,10 @@ import Testing
     }
 
     static func withServer(_ body: (Int) throws -> Void) throws {
+        try withServer { port, _, _ in try body(port) }
+    }
+
+    static func withServer(_ body: (Int, String, pid_t) throws -> Void) throws {
         let prefix = NSTemporaryDirectory() + "mg-shdict-\(getpid())-\(Int.random(in: 0..<1_000_000))/"
         try FileManager.default.createDirectory(atPath: prefix + "conf", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: prefix + "logs", withIntermediateDirectories: true)
@@ -82,7 +86,8 @@ import Testing
         let bin = root + "/.build/debug/moongate"
         #expect(FileManager.default.isExecutableFile(atPath: bin), "build the binary first: \(bin)")
         // posix_spawn + waitpid: Foundation's Process can hang when suites spawn at once.
-        let argv = [bin, "-p", prefix, "-c", "conf/nginx.conf"].map { strdup($0) } + [nil]
+        let args: [String] = [bin, "-p", prefix, "-c", "conf/nginx.conf"]
+        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var child: pid_t = 0
         #expect(posix_spawn(&child, bin, nil, nil, argv, environ) == 0)
@@ -99,7 +104,23 @@ import Testing
                 if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
             }
         }
-        try body(port)
+        try body(port, prefix, pid)
+    }
+
+    @Test func zonesSurviveReloadUnlessTheirSizeChanges() throws {
+        try Self.withServer { port, prefix, pid in
+            _ = Self.get(port, "/incr")
+            _ = Self.get(port, "/incr")
+            kill(pid, SIGHUP)
+            usleep(800_000)
+            #expect(Self.get(port, "/get") == "2\n", "same name and size: the zone and its data are kept")
+            let conf = try String(contentsOfFile: prefix + "conf/nginx.conf", encoding: .utf8)
+            try conf.replacingOccurrences(of: "lua_shared_dict d 1m;", with: "lua_shared_dict d 2m;")
+                .write(toFile: prefix + "conf/nginx.conf", atomically: true, encoding: .utf8)
+            kill(pid, SIGHUP)
+            usleep(800_000)
+            #expect(Self.get(port, "/get") == "nil\n", "a changed size is a new zone")
+        }
     }
 
     @Test func concurrentIncrFromTwoWorkersIsExact() throws {
