@@ -60,37 +60,9 @@ end
 
 function req.get_headers(max_headers, raw)
     local r = request()
-    max_headers = max_headers or 100
-    local count = C.mg_http_req_header_count(r)
-    local truncated
-    if max_headers > 0 and count > max_headers then
-        count = max_headers
-        truncated = "truncated"
-    end
-    local out = new_tab(0, count)
-    local sz = get_size_ptr()
-    for i = 0, count - 1 do
-        if C.mg_http_req_header_at(r, i, key_ptr, klen, value_ptr, sz) == 0
-        then
-            local k = ffi_string(key_ptr[0], klen[0])
-            if not raw then
-                k = lower(k)
-            end
-            local v = ffi_string(value_ptr[0], sz[0])
-            local old = rawget(out, k)
-            if old == nil then
-                out[k] = v
-            elseif type(old) == "table" then
-                old[#old + 1] = v
-            else
-                out[k] = { old, v }
-            end
-        end
-    end
-    if not raw then
-        setmetatable(out, headers_mt)
-    end
-    return out, truncated
+    return response.collect_headers(r, C.mg_http_req_header_count,
+                                    C.mg_http_req_header_at, max_headers,
+                                    raw)
 end
 
 local function set_header(r, name, value, mode)

@@ -11,6 +11,8 @@ local tostring = tostring
 local error = error
 local pairs = pairs
 local lower = string.lower
+local rawget = rawget
+local setmetatable = setmetatable
 local gsub = string.gsub
 local get_request = base.get_request
 local get_size_ptr = base.get_size_ptr
@@ -124,13 +126,12 @@ local headers_mt = {
     end
 }
 
-function ngx.resp.get_headers(max_headers, raw)
-    local r = get_request()
-    if not r then
-        error("no request found", 2)
-    end
+--- Builds the table ngx.req.get_headers / ngx.resp.get_headers return:
+-- lowercased keys (unless raw), repeated headers as arrays, "truncated" as the
+-- second value past max_headers (default 100, 0 = unlimited).
+function _M.collect_headers(r, count_fn, at_fn, max_headers, raw)
     max_headers = max_headers or 100
-    local count = C.mg_http_resp_header_count(r)
+    local count = count_fn(r)
     local truncated
     if max_headers > 0 and count > max_headers then
         count = max_headers
@@ -139,9 +140,7 @@ function ngx.resp.get_headers(max_headers, raw)
     local out = new_tab(0, count)
     local sz = get_size_ptr()
     for i = 0, count - 1 do
-        if C.mg_http_resp_header_at(r, i, key_ptr, klen, value_ptr, sz)
-           == 0
-        then
+        if at_fn(r, i, key_ptr, klen, value_ptr, sz) == 0 then
             local k = ffi_string(key_ptr[0], klen[0])
             if not raw then
                 k = lower(k)
@@ -161,6 +160,15 @@ function ngx.resp.get_headers(max_headers, raw)
         setmetatable(out, headers_mt)
     end
     return out, truncated
+end
+
+function ngx.resp.get_headers(max_headers, raw)
+    local r = get_request()
+    if not r then
+        error("no request found", 2)
+    end
+    return _M.collect_headers(r, C.mg_http_resp_header_count,
+                              C.mg_http_resp_header_at, max_headers, raw)
 end
 
 _M.headers_mt = headers_mt
