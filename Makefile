@@ -9,9 +9,11 @@ PREFIX := $(CURDIR)/
 APT_BUILD := pkg-config libssl-dev libpcre2-dev
 APT_RUNTIME := lua-cjson
 APT_TEST := nginx-core libnginx-mod-http-lua
+# Servers the real-library specs (t/deps) talk to on loopback.
+APT_TEST_SERVERS := redis-server dnsmasq-base
 NGINX_MODULES := /usr/lib/nginx/modules/ndk_http_module.so /usr/lib/nginx/modules/ngx_http_lua_module.so
 
-.PHONY: all deps build debug run test unit spec spec-reference bench clean
+.PHONY: all deps deps-servers build debug run test unit spec spec-deps spec-reference bench clean
 
 all: build
 
@@ -46,6 +48,18 @@ deps-reference: deps
 		fi; \
 	fi
 
+deps-servers:
+	@missing=""; \
+	for p in $(APT_TEST_SERVERS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+			service redis-server stop >/dev/null 2>&1 || true; \
+		else \
+			echo "missing Debian packages:$$missing"; exit 1; \
+		fi; \
+	fi
+
 build: deps
 	$(SWIFT) build -c release --product moongate
 
@@ -67,7 +81,13 @@ spec-reference: deps-reference debug
 	TEST_NGINX_BINARY=/usr/sbin/nginx TEST_NGINX_LOAD_MODULES="$(NGINX_MODULES)" \
 		.build/debug/mgprove t/
 
-test: unit spec
+# Real OpenResty libraries, unmodified, against private servers on loopback
+# (lua-resty-redis against redis-server, lua-resty-dns against dnsmasq).
+spec-deps: debug deps-servers
+	sh t/deps/run-redis.sh
+	sh t/deps/run-dns.sh
+
+test: unit spec spec-deps
 
 bench: build
 	bench/run
