@@ -87,7 +87,7 @@ spec-deps: debug deps-servers
 	sh t/deps/run-redis.sh
 	sh t/deps/run-dns.sh
 
-test: unit spec spec-deps
+test: unit spec-deps spec
 
 bench: build
 	bench/run
