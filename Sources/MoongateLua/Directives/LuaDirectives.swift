@@ -250,6 +250,11 @@ public enum LuaModule {
 
     static func initWorker(_ cycle: CycleConfig, _ loop: EventLoop) {
         LuaScheduler.loop = loop
+        // fork copied the master's PRNG state: give each worker its own sequence.
+        if let rt = LuaRuntime.shared {
+            let seed = Int(getpid()) &* 1_000_003 &+ Int(CachedTime.milliseconds % 1_000_000_007)
+            _ = try? rt.vm.run("math.randomseed(\(seed % 2_147_483_647))", chunkName: "=reseed")
+        }
         if let err = runInitCode("lua_init_worker", cycle, phase: .initWorker, name: "init_worker_by_lua") {
             ErrorLog.shared.log(.error, "failed to run init_worker_by_lua*: \(err)")
         }
