@@ -47,6 +47,8 @@ public final class HTTPConnection: ChannelInboundHandler {
     public var eventLoop: EventLoop { context.eventLoop }
     /// Called by modules that take over the raw connection (ngx.req.socket(true)).
     public var rawReader: ((inout ByteBuffer) -> Void)?
+    /// Called when the client closes a connection a raw reader took over.
+    public var rawClosed: (() -> Void)?
     private var pendingFlush = false
     private var headTimeoutArmed = false
 
@@ -87,6 +89,10 @@ public final class HTTPConnection: ChannelInboundHandler {
                     .info, "client closed connection while waiting for request", connection: number,
                     context: ", client: \(remoteAddress), server: \(host):\(listen.listen.port)")
             }
+        }
+        if let f = rawClosed {
+            rawClosed = nil
+            f()
         }
         let wasActive = state == .active
         state = .closed
@@ -332,6 +338,16 @@ public final class HTTPConnection: ChannelInboundHandler {
         return b
     }
 
+    /// Hands the connection to a raw reader (ngx.req.socket(true)): stops reading the
+    /// body and its timer; returns the bytes buffered after what was read so far.
+    public func takeOverRaw(_ reader: @escaping (inout ByteBuffer) -> Void) -> ByteBuffer? {
+        timer?.cancel()
+        bodyRemaining = 0
+        chunkedDecoder = nil
+        rawReader = reader
+        return takeBuffered()
+    }
+
     // MARK: Output used by HTTPRequest
 
     func write(_ b: ByteBuffer) {
@@ -444,6 +460,14 @@ public final class HTTPConnection: ChannelInboundHandler {
 }
 
 extension HTTPRequest {
+    /// ngx.req.socket(true): the handler writes the whole response itself, so no
+    /// header nor body goes out from here on, and the connection closes at the end.
+    public func markRawResponse() {
+        headerSent = true
+        responseDone = true
+        keepAlive = false
+    }
+
     func connectionClosedByClient() {
         // Modules with pending work are told through cleanups; the request finishes as 499.
         if !finalized {
