@@ -179,7 +179,13 @@ local function flatten(t, out, level)
     end
 end
 
-function methods.send(self, data)
+function methods.send(...)
+    local nargs = select("#", ...)
+    if nargs ~= 2 then
+        error("expecting 2 arguments (including the object), but got "
+              .. nargs, 2)
+    end
+    local self, data = ...
     local s = check_self(self, "send")
     local td = type(data)
     if td == "table" then
