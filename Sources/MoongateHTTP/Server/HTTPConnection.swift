@@ -47,6 +47,9 @@ public final class HTTPConnection: ChannelInboundHandler {
     public var eventLoop: EventLoop { context.eventLoop }
     /// Called by modules that take over the raw connection (ngx.req.socket(true)).
     public var rawReader: ((inout ByteBuffer) -> Void)?
+    /// Called when the client closes the connection during a request: true when the
+    /// module takes care of it (ngx.on_abort) instead of the default 499 finalize.
+    public var abortHandler: (() -> Bool)?
     /// Called when the client closes a connection a raw reader took over.
     public var rawClosed: (() -> Void)?
     private var pendingFlush = false
@@ -97,9 +100,13 @@ public final class HTTPConnection: ChannelInboundHandler {
         let wasActive = state == .active
         state = .closed
         ConnectionRegistry.shared.remove(self)
+        let onAbort = abortHandler
+        abortHandler = nil
         if wasActive, let r = current {
             r.clientAborted = true
-            if !r.finalized && !r.responseDone {
+            if !r.finalized, let h = onAbort, h() {
+                // The module's abort handler decides how the request ends.
+            } else if !r.finalized && !r.responseDone {
                 r.status = r.headerSent ? r.status : 499
                 r.connectionClosedByClient()
             }
@@ -403,6 +410,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     func requestFinished(_ r: HTTPRequest, closeNow: Bool) {
         guard state != .closed, r === current else { return }
         current = nil
+        abortHandler = nil
         if closeNow || !r.keepAlive || closing {
             state = .closed
             let ctx = context!
