@@ -31,10 +31,6 @@ run_tests();
 __DATA__
 
 === TEST 1: 101 and a relay in both directions
---- SKIP
-# Skipped on moongate until ngx.req.socket(true) exists: the test backend needs it
-# (the relay itself was checked by hand against a Python WebSocket backend). It
-# passes against the reference nginx.
 --- http_config eval: $::HttpConfig
 --- config
     location /ws {

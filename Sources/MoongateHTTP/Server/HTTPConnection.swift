@@ -47,6 +47,11 @@ public final class HTTPConnection: ChannelInboundHandler {
     public var eventLoop: EventLoop { context.eventLoop }
     /// Called by modules that take over the raw connection (ngx.req.socket(true)).
     public var rawReader: ((inout ByteBuffer) -> Void)?
+    /// Called when the client closes the connection during a request: true when the
+    /// module takes care of it (ngx.on_abort) instead of the default 499 finalize.
+    public var abortHandler: (() -> Bool)?
+    /// Called when the client closes a connection a raw reader took over.
+    public var rawClosed: (() -> Void)?
     private var pendingFlush = false
     private var headTimeoutArmed = false
 
@@ -88,12 +93,20 @@ public final class HTTPConnection: ChannelInboundHandler {
                     context: ", client: \(remoteAddress), server: \(host):\(listen.listen.port)")
             }
         }
+        if let f = rawClosed {
+            rawClosed = nil
+            f()
+        }
         let wasActive = state == .active
         state = .closed
         ConnectionRegistry.shared.remove(self)
+        let onAbort = abortHandler
+        abortHandler = nil
         if wasActive, let r = current {
             r.clientAborted = true
-            if !r.finalized && !r.responseDone {
+            if !r.finalized, let h = onAbort, h() {
+                // The module's abort handler decides how the request ends.
+            } else if !r.finalized && !r.responseDone {
                 r.status = r.headerSent ? r.status : 499
                 r.connectionClosedByClient()
             }
@@ -332,6 +345,16 @@ public final class HTTPConnection: ChannelInboundHandler {
         return b
     }
 
+    /// Hands the connection to a raw reader (ngx.req.socket(true)): stops reading the
+    /// body and its timer; returns the bytes buffered after what was read so far.
+    public func takeOverRaw(_ reader: @escaping (inout ByteBuffer) -> Void) -> ByteBuffer? {
+        timer?.cancel()
+        bodyRemaining = 0
+        chunkedDecoder = nil
+        rawReader = reader
+        return takeBuffered()
+    }
+
     // MARK: Output used by HTTPRequest
 
     func write(_ b: ByteBuffer) {
@@ -387,6 +410,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     func requestFinished(_ r: HTTPRequest, closeNow: Bool) {
         guard state != .closed, r === current else { return }
         current = nil
+        abortHandler = nil
         if closeNow || !r.keepAlive || closing {
             state = .closed
             let ctx = context!
@@ -444,6 +468,14 @@ public final class HTTPConnection: ChannelInboundHandler {
 }
 
 extension HTTPRequest {
+    /// ngx.req.socket(true): the handler writes the whole response itself, so no
+    /// header nor body goes out from here on, and the connection closes at the end.
+    public func markRawResponse() {
+        headerSent = true
+        responseDone = true
+        keepAlive = false
+    }
+
     func connectionClosedByClient() {
         // Modules with pending work are told through cleanups; the request finishes as 499.
         if !finalized {

@@ -32,16 +32,16 @@ public func mg_http_on_abort(_ rp: UnsafeMutableRawPointer?, _ fnRef: Int32, _ e
     }
     let reg = Registration(ref: fnRef)
     r.moduleContexts["lua_on_abort"] = reg
-    r.cleanups.append { [weak r] in
-        defer { luaL_unref(rt.L, mg_lua_registryindex(), reg.ref) }
-        guard let r, r.clientAborted else { return }
-        let abortCtx = LuaRequestContext(request: r, phase: ctx.phase)
-        let thread = LuaThread(runtime: rt, context: abortCtx) { outcome in
-            if case .failed(let msg) = outcome {
-                r.log(.error, "lua user thread aborted: runtime error: \(msg)")
-            }
+    r.cleanups.append {
+        luaL_unref(rt.L, mg_lua_registryindex(), reg.ref)
+    }
+    // ngx_lua: a client abort while the handler waits runs the function as a light
+    // thread; the request goes on until it (or the handler) ends it.
+    r.connection.abortHandler = { [weak ctx] in
+        guard let ctx, let runner = LuaModuleRef.function(rt, module: "resty.core.thread", field: "run_abort") else {
+            return false
         }
-        thread.start(function: reg.ref)
+        return LuaLightThreads.of(ctx).spawnAbort(runtime: rt, runner: runner, fn: reg.ref)
     }
     return FFI.ok
 }

@@ -22,6 +22,10 @@ public func mg_http_output(
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext
     }
+    if let e = rawSocketError(r) {
+        FFIError.set(err, e)
+        return FFI.error
+    }
     if r.responseDone || r.finalized {
         FFIError.set(err, "seen eof")
         return FFI.error
@@ -87,6 +91,10 @@ public func mg_http_flush(_ rp: UnsafeMutableRawPointer?, _ wait: Int32, _ err: 
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext
     }
+    if let e = rawSocketError(r) {
+        FFIError.set(err, e)
+        return FFI.error
+    }
     if r.responseDone {
         FFIError.set(err, "seen eof")
         return FFI.error
@@ -124,6 +132,10 @@ public func mg_http_eof(_ rp: UnsafeMutableRawPointer?, _ err: UnsafeMutablePoin
     guard outputPhases.contains(ctx.phase) else {
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext
+    }
+    if let e = rawSocketError(r) {
+        FFIError.set(err, e)
+        return FFI.error
     }
     if r.responseDone { return FFI.declined }
     if !r.headerSent {
@@ -259,4 +271,9 @@ public func mg_http_redirect(
     r.locationVerbatim = true
     ctx.exitCode = Int(status)
     return FFI.ok
+}
+
+/// Output after `ngx.req.socket(true)` fails as in ngx_lua.
+func rawSocketError(_ r: HTTPRequest) -> String? {
+    r.moduleContexts["lua_raw_req_socket"] != nil ? "raw request socket acquired" : nil
 }

@@ -48,6 +48,9 @@ final class LuaTCPSocket: LuaTCPEvents {
     private weak var owner: LuaRequestContext?
     /// `ngx.req.socket()`: reads the request body instead of a connection.
     private var bodyStream = false
+    /// `ngx.req.socket(true)`: the client connection itself.
+    private weak var rawConn: HTTPConnection?
+    private var rawStream = false
 
     init(conf: LuaMainConf) {
         connectTimeout = conf.socketConnectTimeout
@@ -65,7 +68,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         if let k = counted { LuaConnectionPool.closed(k) }
     }
 
-    var isConnected: Bool { channel != nil || bodyStream }
+    var isConnected: Bool { channel != nil || bodyStream || rawStream }
 
     /// Whether `ctx` may use this socket (the one that connected it, if connected).
     func usable(by ctx: LuaRequestContext?) -> Bool {
@@ -101,6 +104,22 @@ final class LuaTCPSocket: LuaTCPEvents {
             self.eof = true
             self.tryFinishRead()
         }
+    }
+
+    /// Takes over the client connection for `ngx.req.socket(true)`: `prefix` is what
+    /// was read of it already (an unread body), then the buffered and later bytes.
+    func attachRaw(_ ctx: LuaRequestContext, _ conn: HTTPConnection, prefix: [UInt8]) {
+        rawStream = true
+        rawConn = conn
+        bindOwner(ctx)
+        inbuf = prefix
+        pos = 0
+        eof = false
+        let early = conn.takeOverRaw { [weak self] buf in
+            self?.received(buf)
+        }
+        if let early { inbuf.append(contentsOf: early.readableBytesView) }
+        conn.rawClosed = { [weak self] in self?.closedByPeer(error: nil) }
     }
 
     // MARK: connect
@@ -305,7 +324,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     /// Starts a read: returns the result when it completes now, or nil after parking
     /// `thread` (resumed with the results later).
     func receive(_ p: Pattern, thread: LuaThread) -> ReadResult? {
-        guard channel != nil || bodyStream else { return .fail("closed", []) }
+        guard channel != nil || bodyStream || rawStream else { return .fail("closed", []) }
         if reader != nil { return .fail("socket busy reading", []) }
         if let r = evaluate(p) { return finish(r) }
         let timer = readTimeout > 0 ? LuaTimerHeap.add(ms: readTimeout) { [weak self] in self?.readTimedOut() } : nil
@@ -491,8 +510,38 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     // MARK: writing, pool, close
 
+    /// `send` on the client connection (raw request socket).
+    private func sendRaw(_ bytes: UnsafeRawBufferPointer, thread: LuaThread) -> String? {
+        guard let conn = rawConn else { return "closed" }
+        if busyWriting { return "socket busy writing" }
+        var b = conn.allocator.buffer(capacity: bytes.count)
+        b.writeBytes(bytes)
+        let n = bytes.count
+        busyWriting = true
+        var started = false
+        conn.writeAndFlush(b) { [weak self] ok in
+            let finish = {
+                self?.busyWriting = false
+                thread.resume { co in
+                    if ok {
+                        lua_pushinteger(co, n)
+                        return 1
+                    }
+                    lua_pushnil(co)
+                    lua_pushstring(co, "closed")
+                    return 2
+                }
+            }
+            // A closed connection answers at once: resume only after the yield.
+            if started { finish() } else { conn.eventLoop.execute(finish) }
+        }
+        started = true
+        return nil
+    }
+
     /// Sends `bytes`; `thread` is resumed with the count or `nil, err`.
     func send(_ bytes: UnsafeRawBufferPointer, thread: LuaThread) -> String? {
+        if rawStream { return sendRaw(bytes, thread: thread) }
         guard let ch = channel else { return "closed" }
         if busyWriting { return "socket busy writing" }
         var b = ch.allocator.buffer(capacity: bytes.count)
@@ -563,6 +612,19 @@ final class LuaTCPSocket: LuaTCPEvents {
     func close() -> String? {
         if bodyStream {
             bodyStream = false
+            return nil
+        }
+        if rawStream {
+            rawStream = false
+            if let rd = reader {
+                reader = nil
+                rd.timer?.cancel()
+            }
+            rawConn?.rawReader = { _ in }
+            rawConn?.rawClosed = nil
+            rawConn = nil
+            inbuf = []
+            pos = 0
             return nil
         }
         guard channel != nil else { return "closed" }

@@ -219,3 +219,35 @@ public func mg_req_socket(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
     out?.pointee = Unmanaged.passRetained(s).toOpaque()
     return FFI.ok
 }
+
+/// `int mg_req_socket_raw(void **out, char **err)`: the client connection itself
+/// (`ngx.req.socket(true)`, ngx_http_lua_req_socket's raw branch); -1 with
+/// ngx_lua's reasons.
+@_cdecl("mg_req_socket_raw")
+public func mg_req_socket_raw(
+    _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    if let rc = cosocketCheck(err) { return rc }
+    guard let ctx = LuaRuntime.current, let r = ctx.request, let rt = LuaRuntime.shared else {
+        FFIError.set(err, "no request found")
+        return FFI.noRequest
+    }
+    if ctx.bodyRead && !r.body.complete {
+        FFIError.set(err, "pending request body reading in some other thread")
+        return FFI.error
+    }
+    // ngx_lua's "http 1.0 buffering" cannot happen: moongate does not hold HTTP/1.0
+    // output back.
+    r.markRawResponse()
+    if r.moduleContexts["lua_raw_req_socket"] != nil {
+        FFIError.set(err, "duplicate call")
+        return FFI.error
+    }
+    let s = LuaTCPSocket(conf: rt.mainConf)
+    r.moduleContexts["lua_raw_req_socket"] = s
+    // A body the handler did not read is raw bytes of the connection.
+    let prefix = ctx.bodyRead || r.body.replaced ? [] : Array(r.body.data)
+    s.attachRaw(ctx, r.connection, prefix: prefix)
+    out?.pointee = Unmanaged.passRetained(s).toOpaque()
+    return FFI.ok
+}

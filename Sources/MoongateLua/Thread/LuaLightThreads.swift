@@ -35,6 +35,23 @@ final class LuaLightThreads {
         }
     }
 
+    /// Starts the `ngx.on_abort` handler (registry ref `fn`) as a light thread with
+    /// `runner` (resty.core.thread's run_abort); false when the entry thread is gone.
+    func spawnAbort(runtime rt: LuaRuntime, runner: Int32, fn: Int32) -> Bool {
+        guard let e = context.entry, e.state != .dead else { return false }
+        // Ids from the Lua side are positive: the abort thread cannot collide.
+        let id = -1
+        let t = LuaThread(runtime: rt, context: context, pooled: false) { [weak self] outcome in
+            self?.ended(id, outcome)
+        }
+        live[id] = t
+        t.start(function: runner) { co in
+            lua_pushinteger(co, lua_Integer(fn))
+            return 1
+        }
+        return true
+    }
+
     /// Called by the entry thread when it ends: true when the report is held back.
     func entryEnded(_ t: LuaThread, _ outcome: LuaThread.Outcome, _ done: @escaping (LuaThread.Outcome) -> Void) -> Bool {
         guard t === context.entry else { return false }

@@ -242,6 +242,7 @@ function ngx.redirect(uri, status)
 end
 
 local registry = debug.getregistry()
+local getinfo = debug.getinfo
 
 function ngx.on_abort(fn)
     local r = get_request()
@@ -256,7 +257,11 @@ function ngx.on_abort(fn)
     local rc = C.mg_http_on_abort(r, ref, errmsg)
     if rc == 0 then
         if ref == -2 then
-            error("bad argument #1 to 'on_abort' (Lua function expected)", 2)
+            -- luaL_argerror names the function as its caller sees it.
+            local info = getinfo(1, "n")
+            local name = info and info.name or "?"
+            error("bad argument #1 to '" .. name
+                  .. "' (Lua function expected)", 2)
         end
         return 1
     end

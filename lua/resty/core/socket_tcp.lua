@@ -40,6 +40,7 @@ ffi.cdef [[
     int mg_tcp_reused(void *s);
     int mg_tcp_close(void *s, char **err);
     int mg_req_socket(void **out, char **err);
+    int mg_req_socket_raw(void **out, char **err);
 ]]
 
 local out_ptr = ffi_new("void *[1]")
@@ -178,7 +179,13 @@ local function flatten(t, out, level)
     end
 end
 
-function methods.send(self, data)
+function methods.send(...)
+    local nargs = select("#", ...)
+    if nargs ~= 2 then
+        error("expecting 2 arguments (including the object), but got "
+              .. nargs, 2)
+    end
+    local self, data = ...
     local s = check_self(self, "send")
     local td = type(data)
     if td == "table" then
@@ -412,13 +419,28 @@ local req_methods = {
 }
 local req_mt = { __index = req_methods }
 
+-- ngx.req.socket(true): the client connection itself.
+local raw_methods = {
+    receive = methods.receive,
+    receiveany = methods.receiveany,
+    receiveuntil = methods.receiveuntil,
+    send = methods.send,
+    settimeout = methods.settimeout,
+    settimeouts = methods.settimeouts,
+    close = methods.close,
+}
+local raw_mt = { __index = raw_methods }
+
 function ngx.req.socket(raw)
+    local rc
     if raw then
-        return nil, "raw request socket not supported yet"
+        rc = C.mg_req_socket_raw(out_ptr, errmsg)
+    else
+        rc = C.mg_req_socket(out_ptr, errmsg)
     end
-    local rc = C.mg_req_socket(out_ptr, errmsg)
     if rc == 0 then
-        return setmetatable({ ffi_gc(out_ptr[0], C.mg_tcp_gc) }, req_mt)
+        local s = ffi_gc(out_ptr[0], C.mg_tcp_gc)
+        return setmetatable({ s }, raw and raw_mt or req_mt)
     end
     if rc == -1 then
         return nil, ffi_string(errmsg[0])

@@ -19,6 +19,7 @@ local error = error
 local tostring = tostring
 local gsub = string.gsub
 local getinfo = debug.getinfo
+local registry = debug.getregistry()
 local xpcall = xpcall
 local setmetatable = setmetatable
 local errmsg = base.get_errmsg_ptr()
@@ -80,6 +81,17 @@ function _M.run(id)
     end
     rec.res = res
     rec.done = true
+end
+
+--- The body of the ngx.on_abort light thread: Swift starts it with the
+--- registry ref of the handler when the client closes the connection.
+function _M.run_abort(ref)
+    local f = registry[ref]
+    local ok, err = xpcall(f, on_error)
+    if not ok then
+        local msg = "lua user thread aborted: runtime error: " .. tostring(err)
+        C.mg_log(4, msg, #msg)
+    end
 end
 
 -- The function's name as its caller sees it ('?' under pcall), as
