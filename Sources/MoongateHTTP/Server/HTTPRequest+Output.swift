@@ -69,9 +69,21 @@ extension HTTPRequest {
             }
         }
         buf.writeString(HTTPStatus.statusLine(status == 494 ? 400 : status))
-        buf.writeString("\r\nServer: moongate\r\nDate: ")
-        buf.writeString(CachedTime.httpTime)
+        // As nginx: a Server or Date header set by a module (proxy_pass_header, Lua)
+        // replaces ours; it is written with the other headers below.
+        var hasServer = false
+        var hasDate = false
+        for h in headersOut.list where h.name.utf8.count == 4 || h.name.utf8.count == 6 {
+            let n = h.name.lowercased()
+            if n == "server" { hasServer = true } else if n == "date" { hasDate = true }
+        }
         buf.writeString("\r\n")
+        if !hasServer { buf.writeString("Server: moongate\r\n") }
+        if !hasDate {
+            buf.writeString("Date: ")
+            buf.writeString(CachedTime.httpTime)
+            buf.writeString("\r\n")
+        }
         if let ct = headersOut.contentType {
             buf.writeString("Content-Type: ")
             buf.writeString(ct)
