@@ -30,6 +30,15 @@ public func mg_http_output(
         FFIError.set(err, "seen eof")
         return FFI.error
     }
+    if !r.headerSent && r.head.version <= 10 && r.subrequestSink == nil
+        && (LuaLocConf.of(r.loc)?.http10Buffering ?? true)
+    {
+        // ngx_lua's lua_http10_buffering: hold the body until the handler ends so the
+        // HTTP/1.0 response gets a Content-Length.
+        if ctx.http10Buffer == nil { ctx.http10Buffer = [] }
+        if len > 0 { ctx.http10Buffer!.append(contentsOf: UnsafeBufferPointer(start: p, count: len)) }
+        return FFI.ok
+    }
     if !r.headerSent {
         prepareHeaders(r)
         if !r.sendHeader() {
@@ -42,6 +51,21 @@ public func mg_http_output(
     b.writeBytes(UnsafeRawBufferPointer(start: p, count: len))
     r.output(BodyChunk(data: b, last: false))
     return FFI.ok
+}
+
+/// Sends output held back for an HTTP/1.0 client, with its Content-Length.
+func flushHTTP10(_ ctx: LuaRequestContext, _ r: HTTPRequest) {
+    guard let buf = ctx.http10Buffer else { return }
+    ctx.http10Buffer = nil
+    guard !r.headerSent, !r.finalized else { return }
+    prepareHeaders(r)
+    if r.headersOut.contentLength == nil { r.headersOut.contentLength = Int64(buf.count) }
+    guard r.sendHeader() else { return }
+    if !buf.isEmpty {
+        var b = r.connection.allocator.buffer(capacity: buf.count)
+        b.writeBytes(buf)
+        r.output(BodyChunk(data: b, last: false))
+    }
 }
 
 /// Fills in what ngx_lua sets before the first output: the default Content-Type and,
@@ -65,6 +89,7 @@ public func mg_http_send_headers(_ rp: UnsafeMutableRawPointer?, _ err: UnsafeMu
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext
     }
+    flushHTTP10(ctx, r)
     if r.headerSent { return FFI.declined }
     prepareHeaders(r)
     r.sendHeader()
@@ -98,6 +123,17 @@ public func mg_http_flush(_ rp: UnsafeMutableRawPointer?, _ wait: Int32, _ err: 
     if r.responseDone {
         FFIError.set(err, "seen eof")
         return FFI.error
+    }
+    if let buf = ctx.http10Buffer, !r.headerSent {
+        // ngx.flush ends HTTP/1.0 buffering: what was held goes out without a length.
+        ctx.http10Buffer = nil
+        prepareHeaders(r)
+        r.sendHeader()
+        if !buf.isEmpty {
+            var b = r.connection.allocator.buffer(capacity: buf.count)
+            b.writeBytes(buf)
+            r.output(BodyChunk(data: b, last: false))
+        }
     }
     if !r.headerSent {
         prepareHeaders(r)
@@ -137,6 +173,7 @@ public func mg_http_eof(_ rp: UnsafeMutableRawPointer?, _ err: UnsafeMutablePoin
         FFIError.set(err, e)
         return FFI.error
     }
+    flushHTTP10(ctx, r)
     if r.responseDone { return FFI.declined }
     if !r.headerSent {
         prepareHeaders(r)
@@ -166,7 +203,7 @@ public func mg_http_exit(_ rp: UnsafeMutableRawPointer?, _ status: Int32, _ err:
             if s >= 200 { r.status = s }
             return FFI.done
         }
-        if (s >= 200 || s == -1 || s == -4) && r.headerSent && s >= 300 {
+        if (s >= 200 || s == -1 || s == -4) && (r.headerSent || ctx.http10Buffer != nil) && s >= 300 {
             // Headers went out: nginx just ends the response.
             ctx.exitCode = -4
             return FFI.ok

@@ -113,6 +113,9 @@ public enum LuaModule {
             LuaLocConf.get(c.loc!).checkClientAbort = d.flagValue
         }
         R(DirectiveSpec("lua_load_resty_core", .http, .flag)) { _, _ in }
+        R(DirectiveSpec("lua_http10_buffering", [.http, .server, .location, .locationIf], .flag)) { d, c in
+            LuaLocConf.get(c.loc!).http10Buffering = d.flagValue
+        }
         R(DirectiveSpec("rewrite_by_lua_no_postpone", .http, .flag)) { d, c in
             if d.flagValue {
                 throw ConfigError("\"rewrite_by_lua_no_postpone on\" is not supported yet", at: d.location)

@@ -6,6 +6,7 @@ final class LuaLocConf: MergeableModuleConf {
     var transformUnderscores: Bool?
     var useDefaultType: Bool?
     var checkClientAbort: Bool?
+    var http10Buffering: Bool?
     var headerFilter: LuaCode?
     var bodyFilter: LuaCode?
 
@@ -15,6 +16,7 @@ final class LuaLocConf: MergeableModuleConf {
         c.transformUnderscores = transformUnderscores
         c.useDefaultType = useDefaultType
         c.checkClientAbort = checkClientAbort
+        c.http10Buffering = http10Buffering
         c.headerFilter = headerFilter
         c.bodyFilter = bodyFilter
         return c
@@ -26,6 +28,7 @@ final class LuaLocConf: MergeableModuleConf {
         transformUnderscores = transformUnderscores ?? p.transformUnderscores
         useDefaultType = useDefaultType ?? p.useDefaultType
         checkClientAbort = checkClientAbort ?? p.checkClientAbort
+        http10Buffering = http10Buffering ?? p.http10Buffering
         headerFilter = headerFilter ?? p.headerFilter
         bodyFilter = bodyFilter ?? p.bodyFilter
     }

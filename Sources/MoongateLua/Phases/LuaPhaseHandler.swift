@@ -65,6 +65,11 @@ final class LuaPhaseHandler: PhaseHandler {
 
     /// Turns how the thread ended into what the phase engine expects.
     static func map(_ outcome: LuaThread.Outcome, phase: LuaPhase, _ r: HTTPRequest, _ ctx: LuaRequestContext) -> PhaseResult {
+        switch outcome {
+        case .finished: flushHTTP10(ctx, r)
+        case .exited(let code) where code < 300: flushHTTP10(ctx, r)
+        default: ctx.http10Buffer = nil
+        }
         if let jump = ctx.pendingJump {
             ctx.pendingJump = nil
             jump()

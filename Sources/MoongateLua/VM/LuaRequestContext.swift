@@ -19,6 +19,9 @@ public final class LuaRequestContext {
     var entry: LuaThread? = nil
     /// Body filter arguments (`ngx.arg[1]`, `ngx.arg[2]`).
     var bodyChunk: [UInt8]? = nil
+    /// Output held back for an HTTP/1.0 client (`lua_http10_buffering on`) so that the
+    /// response can carry Content-Length instead of closing the connection.
+    var http10Buffer: [UInt8]? = nil
     var bodyEOF = false
     /// `ngx.req.read_body` or `lua_need_request_body` asked for the body.
     var bodyRead = false
