@@ -16,11 +16,33 @@ final class ProxyHandler: PhaseHandler {
 
     func handle(_ r: HTTPRequest) -> PhaseResult {
         guard let conf = ProxyLocConf.of(r.loc), let pass = conf.pass else { return .status(500) }
-        let target: ProxyTarget
         switch targetFor(r, conf, pass) {
-        case .success(let t): target = t
-        case .failure(let f): return .status(f.code)
+        case .success(let t):
+            return start(r, conf, t)
+        case .failure(let f):
+            guard let pending = f.resolve else { return .status(f.code) }
+            // A host name in a variable: resolve it on the event loop first.
+            let started = NameResolution.resolve?(pending.host) { [weak r] ip, err in
+                guard let r, !r.finalized else { return }
+                guard let ip else {
+                    r.log(.error, "\(pending.host) could not be resolved (\(err ?? "3: Host not found"))")
+                    r.finalize(502)
+                    return
+                }
+                let reg = ProxyHandler.registry ?? UpstreamRegistry()
+                var t = pending.target
+                t.block = reg.implicitBlock(host: ip, port: t.proxyPort)
+                _ = self.start(r, conf, t)
+            } ?? false
+            if !started {
+                r.log(.error, "no resolver defined to resolve \(pending.host)")
+                return .status(502)
+            }
+            return .again
         }
+    }
+
+    private func start(_ r: HTTPRequest, _ conf: ProxyLocConf, _ target: ProxyTarget) -> PhaseResult {
         let session = ProxySession(request: r, conf: conf, target: target)
         r.moduleContexts["proxy"] = session
         // The session holds the request; dropping it here (after the log phase) breaks the cycle.
@@ -39,7 +61,11 @@ final class ProxyHandler: PhaseHandler {
         return .again
     }
 
-    struct Failure: Error { let code: Int }
+    struct Failure: Error {
+        let code: Int
+        /// Set when the target needs a name resolved first.
+        var resolve: (host: String, target: ProxyTarget)? = nil
+    }
 
     private func targetFor(_ r: HTTPRequest, _ conf: ProxyLocConf, _ pass: ProxyPassTarget) -> Result<ProxyTarget, Failure> {
         switch pass {
@@ -65,8 +91,11 @@ final class ProxyHandler: PhaseHandler {
             } else if u.host == "localhost" {
                 ip = "127.0.0.1"
             } else {
-                r.log(.error, "no resolver defined to resolve \(u.host)")
-                return .failure(Failure(code: 502))
+                let reg = ProxyHandler.registry ?? UpstreamRegistry()
+                let placeholder = ProxyTarget(
+                    block: reg.implicitBlock(host: "127.0.0.1", port: u.port), uri: uri, proxyHost: proxyHost,
+                    proxyPort: u.port)
+                return .failure(Failure(code: 502, resolve: (u.host, placeholder)))
             }
             let reg = ProxyHandler.registry ?? UpstreamRegistry()
             let b = reg.implicitBlock(host: ip, port: u.port)

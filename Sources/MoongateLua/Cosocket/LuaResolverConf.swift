@@ -28,7 +28,22 @@ final class LuaResolverConf {
     }
 
     /// Registers the directives.
+    /// Lets proxy_pass with variables resolve names through this resolver.
+    static func installForProxy() {
+        NameResolution.resolve = { host, done in
+            guard let conf = LuaResolverConf.current, !conf.servers.isEmpty else { return false }
+            LuaDNSClient.resolve(host, conf: conf) { result in
+                switch result {
+                case .success(let addrs): done(addrs.first, addrs.first == nil ? "3: Host not found" : nil)
+                case .failure(let e): done(nil, e.message)
+                }
+            }
+            return true
+        }
+    }
+
     static func register() {
+        installForProxy()
         let R = DirectiveRegistry.register
         R(DirectiveSpec("resolver", [.http, .server, .location], .atLeast(1))) { d, c in
             let r = of(c)
