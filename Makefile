@@ -10,7 +10,7 @@ APT_BUILD := pkg-config libssl-dev libpcre2-dev
 APT_RUNTIME := lua-cjson
 APT_TEST := nginx-core libnginx-mod-http-lua
 # Servers the real-library specs (t/deps) talk to on loopback.
-APT_TEST_SERVERS := redis-server dnsmasq-base
+APT_TEST_SERVERS := redis-server dnsmasq-base memcached
 NGINX_MODULES := /usr/lib/nginx/modules/ndk_http_module.so /usr/lib/nginx/modules/ngx_http_lua_module.so
 
 .PHONY: all deps deps-servers build debug run test unit spec spec-deps spec-reference bench clean
@@ -54,7 +54,7 @@ deps-servers:
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-			service redis-server stop >/dev/null 2>&1 || true; \
+			service redis-server stop >/dev/null 2>&1 || true; service memcached stop >/dev/null 2>&1 || true; \
 		else \
 			echo "missing Debian packages:$$missing"; exit 1; \
 		fi; \
@@ -82,10 +82,12 @@ spec-reference: deps-reference debug
 		.build/debug/mgprove t/
 
 # Real OpenResty libraries, unmodified, against private servers on loopback
-# (lua-resty-redis against redis-server, lua-resty-dns against dnsmasq).
+# (lua-resty-redis against redis-server, lua-resty-dns against dnsmasq,
+# lua-resty-memcached against memcached, lua-resty-string, -lrucache, -websocket).
 spec-deps: debug deps-servers
 	sh t/deps/run-redis.sh
 	sh t/deps/run-dns.sh
+	sh t/deps/run-libs.sh
 
 test: unit spec-deps spec
 
