@@ -66,6 +66,10 @@ final class Listeners {
             close(fd)
             throw CoreError("bind() to \(host):\(l.port) failed (\(e): \(String(cString: strerror(e))))")
         }
+        // Workers accept from an event loop: a blocking accept(2) would stall the loop
+        // until the next client arrives (and a worker that lost the race to another).
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         if listen(fd, Int32(l.backlog)) != 0 {
             let e = errno
             close(fd)
