@@ -341,12 +341,15 @@ public enum RequestParser {
     /// nginx's `ngx_http_validate_host`: lowercases, strips the port and a trailing dot,
     /// refuses `..`, `/`, `\` and control characters.
     public static func validateHost(_ h: String) -> String? {
-        var out: [UInt8] = []
+        var h = h
+        return h.withUTF8 { validateHost(bytes: $0) }
+    }
+
+    private static func validateHost(bytes b: UnsafeBufferPointer<UInt8>) -> String? {
         var dotPos = -1
         var hostLen = 0
         var inBracket = false
         var i = 0
-        let b = Array(h.utf8)
         while i < b.count {
             let c = b[i]
             switch c {
@@ -373,11 +376,13 @@ public enum RequestParser {
         }
         if dotPos == hostLen - 1 && hostLen > 0 { hostLen -= 1 }
         if hostLen == 0 { return nil }
-        for k in 0..<hostLen {
-            let c = b[k]
-            out.append(c >= 65 && c <= 90 ? c + 32 : c)
+        return String(unsafeUninitializedCapacity: hostLen) { out in
+            for k in 0..<hostLen {
+                let c = b[k]
+                out[k] = c >= 65 && c <= 90 ? c + 32 : c
+            }
+            return hostLen
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
