@@ -72,7 +72,11 @@ public enum RequestParser {
         while lineEnd < n && bytes[lineEnd] != 10 { lineEnd += 1 }
         var lineStop = lineEnd
         if lineStop > i && bytes[lineStop - 1] == 13 { lineStop -= 1 }
-        let requestLine = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<lineStop]), as: UTF8.self)
+        // Only errors need the request line as a String.
+        let lineStart = i
+        var requestLine: String {
+            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineStop]), as: UTF8.self)
+        }
         if lineStop - i > limits.largeBufferSize {
             throw RequestParseError(414, "client sent too long URI")
         }
@@ -108,7 +112,13 @@ public enum RequestParser {
         }
         while p < lineStop && bytes[p] == 32 { p += 1 }
         var version = 9
-        if p < lineStop {
+        if lineStop - p == 8 && bytes[p] == 72 && bytes[p + 1] == 84 && bytes[p + 2] == 84 && bytes[p + 3] == 80
+            && bytes[p + 4] == 47 && bytes[p + 5] == 49 && bytes[p + 6] == 46
+            && (bytes[p + 7] == 49 || bytes[p + 7] == 48)
+        {
+            // "HTTP/1.1" or "HTTP/1.0", the common case.
+            version = bytes[p + 7] == 48 ? 10 : 11
+        } else if p < lineStop {
             let proto = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[p..<lineStop]), as: UTF8.self)
                 .trimmingSuffixSpaces()
             guard proto.hasPrefix("HTTP/"), proto.count >= 8 else {
@@ -223,8 +233,8 @@ public enum RequestParser {
             let hname = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<colon]), as: UTF8.self)
             let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[vs..<ve]), as: UTF8.self)
             headers.append((hname, value))
-            switch hname.lowercased() {
-            case "host":
+            switch knownHeader(UnsafeRawBufferPointer(rebasing: bytes[ls..<colon])) {
+            case .host:
                 if rawHost == nil { rawHost = value }
                 if hostSeen {
                     throw headerError(400, "client sent duplicate host header: \"Host: \(value)\", previous value: \"Host: \(host ?? "")\"")
@@ -234,7 +244,7 @@ public enum RequestParser {
                     throw headerError(400, "client sent invalid host header")
                 }
                 host = h
-            case "content-length":
+            case .contentLength:
                 if contentLength != nil {
                     throw headerError(400, "client sent duplicate header line: \"Content-Length: \(value)\"")
                 }
@@ -244,7 +254,7 @@ public enum RequestParser {
                     throw headerError(400, "client sent invalid \"Content-Length\" header")
                 }
                 contentLength = v
-            case "transfer-encoding":
+            case .transferEncoding:
                 if sawTE {
                     throw headerError(400, "client sent duplicate header line: \"Transfer-Encoding: \(value)\"")
                 }
@@ -254,11 +264,11 @@ public enum RequestParser {
                 } else {
                     throw headerError(501, "client sent unknown \"Transfer-Encoding\": \"\(value)\"")
                 }
-            case "connection":
+            case .connection:
                 connectionValue = value.lowercased()
-            case "expect":
+            case .expect:
                 if value.lowercased() == "100-continue" { expectContinue = true }
-            default:
+            case .other:
                 break
             }
         }
@@ -305,15 +315,41 @@ public enum RequestParser {
         return result
     }
 
+    enum KnownHeader { case host, contentLength, transferEncoding, connection, expect, other }
+
+    /// The headers the parser acts on, matched case-insensitively without making strings.
+    static func knownHeader(_ name: UnsafeRawBufferPointer) -> KnownHeader {
+        func equals(_ lower: StaticString) -> Bool {
+            guard name.count == lower.utf8CodeUnitCount else { return false }
+            let l = lower.utf8Start
+            for k in 0..<name.count {
+                let c = name[k]
+                if (c >= 65 && c <= 90 ? c + 32 : c) != l[k] { return false }
+            }
+            return true
+        }
+        switch name.count {
+        case 4: return equals("host") ? .host : .other
+        case 6: return equals("expect") ? .expect : .other
+        case 10: return equals("connection") ? .connection : .other
+        case 14: return equals("content-length") ? .contentLength : .other
+        case 17: return equals("transfer-encoding") ? .transferEncoding : .other
+        default: return .other
+        }
+    }
+
     /// nginx's `ngx_http_validate_host`: lowercases, strips the port and a trailing dot,
     /// refuses `..`, `/`, `\` and control characters.
     public static func validateHost(_ h: String) -> String? {
-        var out: [UInt8] = []
+        var h = h
+        return h.withUTF8 { validateHost(bytes: $0) }
+    }
+
+    private static func validateHost(bytes b: UnsafeBufferPointer<UInt8>) -> String? {
         var dotPos = -1
         var hostLen = 0
         var inBracket = false
         var i = 0
-        let b = Array(h.utf8)
         while i < b.count {
             let c = b[i]
             switch c {
@@ -340,11 +376,13 @@ public enum RequestParser {
         }
         if dotPos == hostLen - 1 && hostLen > 0 { hostLen -= 1 }
         if hostLen == 0 { return nil }
-        for k in 0..<hostLen {
-            let c = b[k]
-            out.append(c >= 65 && c <= 90 ? c + 32 : c)
+        return String(unsafeUninitializedCapacity: hostLen) { out in
+            for k in 0..<hostLen {
+                let c = b[k]
+                out[k] = c >= 65 && c <= 90 ? c + 32 : c
+            }
+            return hostLen
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

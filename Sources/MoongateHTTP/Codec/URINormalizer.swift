@@ -3,6 +3,7 @@
 public enum URINormalizer {
     /// Returns the decoded path and the raw argument string (after `?`), or nil.
     public static func split(_ raw: String, mergeSlashes: Bool = true) -> (path: String, args: String?)? {
+        if let quick = splitSimple(raw) { return quick }
         // A fragment ends both the path and the args (nginx's complex URI parser).
         let raw = raw.firstIndex(of: "#").map { String(raw[..<$0]) } ?? raw
         var pathPart = Substring(raw)
@@ -13,6 +14,31 @@ public enum URINormalizer {
         }
         guard let p = normalize(pathPart, mergeSlashes: mergeSlashes) else { return nil }
         return (p, args)
+    }
+
+    /// The common case without a byte scan per Character: no `#`, `%`, NUL, `//` or `/.`
+    /// in the path, so normalizing leaves it as it is. Nil means "take the full path".
+    static func splitSimple(_ raw: String) -> (path: String, args: String?)? {
+        let u = raw.utf8
+        guard u.first == UInt8(ascii: "/") else { return nil }
+        var prev: UInt8 = 0
+        var i = u.startIndex
+        while i != u.endIndex {
+            let c = u[i]
+            if c == UInt8(ascii: "?") { break }
+            if c == UInt8(ascii: "#") || c == UInt8(ascii: "%") || c == 0 { return nil }
+            if prev == UInt8(ascii: "/") && (c == UInt8(ascii: "/") || c == UInt8(ascii: ".")) { return nil }
+            prev = c
+            i = u.index(after: i)
+        }
+        if i == u.endIndex { return (raw, nil) }
+        // Args run to the end unless a fragment cuts them.
+        var k = u.index(after: i)
+        while k != u.endIndex {
+            if u[k] == UInt8(ascii: "#") { return nil }
+            k = u.index(after: k)
+        }
+        return (String(raw[..<i]), String(raw[u.index(after: i)...]))
     }
 
     /// Decodes and normalizes a path.

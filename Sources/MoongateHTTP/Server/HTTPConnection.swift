@@ -54,6 +54,15 @@ public final class HTTPConnection: ChannelInboundHandler {
     public var rawClosed: (() -> Void)?
     private var pendingFlush = false
     private var headTimeoutArmed = false
+    /// Small writes not yet handed to NIO: a response head and a short body go out as one
+    /// write (each NIO write costs a few thousand instructions).
+    private var outBuf: ByteBuffer? = nil
+    /// The one timer (header, body or keep-alive timeout) and when it is due: re-arming
+    /// moves the deadline; the scheduled task re-schedules itself when it fires early, so
+    /// a keep-alive request does not allocate and cancel a NIO task each time.
+    private var timerDeadline: NIODeadline? = nil
+    private var timerAction: (() -> Void)? = nil
+    private var timerDue: NIODeadline? = nil
 
     init(number: Int, listen: ListenGroup) {
         self.number = number
@@ -80,7 +89,11 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        cancelTimer()
         timer?.cancel()
+        timer = nil
+        timerDue = nil
+        outBuf = nil
         if state == .idle && buffer.readableBytes == 0 && ErrorLog.shared.enabled(.info) {
             // The client closed while we waited: nginx's info lines for the two cases.
             if requestCount > 0 {
@@ -127,6 +140,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     public func channelReadComplete(context: ChannelHandlerContext) {
         if pendingFlush {
             pendingFlush = false
+            emitPending()
             context.flush()
         }
     }
@@ -255,7 +269,7 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     private func bodyComplete(_ r: HTTPRequest) {
         r.body.complete = true
-        timer?.cancel()
+        cancelTimer()
         let ws = r.body.waiters
         r.body.waiters = []
         for w in ws { w() }
@@ -271,7 +285,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
 
     private func startRequest(_ head: RequestHead) {
-        timer?.cancel()
+        cancelTimer()
         requestCount += 1
         let server = listen.findServer(host: head.host)
         guard let split = URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
@@ -311,7 +325,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
 
     private func badRequest(_ e: RequestParseError) {
-        timer?.cancel()
+        cancelTimer()
         requestCount += 1
         // A request line without a version is HTTP/0.9: the error page goes without headers.
         let is09 = (e.requestLine?.split(separator: " ").count ?? 0) == 2
@@ -359,11 +373,30 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     func write(_ b: ByteBuffer) {
         guard state != .closed else { return }
+        let limit = 4096
+        if outBuf == nil {
+            if b.readableBytes < limit {
+                outBuf = b
+                return
+            }
+        } else if outBuf!.readableBytes + b.readableBytes <= limit {
+            outBuf!.writeImmutableBuffer(b)
+            return
+        }
+        emitPending()
+        context.write(NIOAny(IOData.byteBuffer(b)), promise: nil)
+    }
+
+    /// Hands the coalesced small writes to NIO (before any other write, flush or close).
+    private func emitPending() {
+        guard let b = outBuf else { return }
+        outBuf = nil
         context.write(NIOAny(IOData.byteBuffer(b)), promise: nil)
     }
 
     func write(file: FileRegion) {
         guard state != .closed else { return }
+        emitPending()
         context.write(NIOAny(IOData.fileRegion(file)), promise: nil)
     }
 
@@ -372,11 +405,13 @@ public final class HTTPConnection: ChannelInboundHandler {
         guard state != .closed else { return }
         var b = allocator.buffer(capacity: 32)
         b.writeString("HTTP/1.1 100 Continue\r\n\r\n")
+        emitPending()
         context.writeAndFlush(NIOAny(IOData.byteBuffer(b)), promise: nil)
     }
 
     func flush() {
         guard state != .closed else { return }
+        emitPending()
         context.flush()
     }
 
@@ -390,11 +425,13 @@ public final class HTTPConnection: ChannelInboundHandler {
         p.futureResult.whenComplete { r in
             if case .success = r { done(true) } else { done(false) }
         }
+        emitPending()
         context.writeAndFlush(NIOAny(IOData.byteBuffer(b)), promise: p)
     }
 
     func abortAfterWrite() {
         guard state != .closed else { return }
+        emitPending()
         context.flush()
         context.close(promise: nil)
     }
@@ -403,6 +440,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     public func close() {
         guard state != .closed else { return }
         state = .closed
+        outBuf = nil
         context.close(promise: nil)
     }
 
@@ -412,6 +450,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         current = nil
         abortHandler = nil
         if closeNow || !r.keepAlive || closing {
+            emitPending()
             state = .closed
             let ctx = context!
             if closeNow {
@@ -455,9 +494,39 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
 
     private func armTimer(ms: Int, _ f: @escaping () -> Void) {
-        timer?.cancel()
+        cancelTimer()
         guard ms > 0 else { return }
-        timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(ms))) { f() }
+        let deadline = NIODeadline.now() + .milliseconds(Int64(ms))
+        timerDeadline = deadline
+        timerAction = f
+        // A task already due no later than the new deadline re-checks when it fires.
+        if let due = timerDue, due <= deadline { return }
+        timer?.cancel()
+        scheduleTimer(at: deadline)
+    }
+
+    private func scheduleTimer(at deadline: NIODeadline) {
+        timerDue = deadline
+        timer = context.eventLoop.scheduleTask(deadline: deadline) { [weak self] in self?.timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerDue = nil
+        guard let deadline = timerDeadline, let f = timerAction else { return }
+        if deadline > NIODeadline.now() {
+            scheduleTimer(at: deadline)
+            return
+        }
+        timerDeadline = nil
+        timerAction = nil
+        f()
+    }
+
+    /// Disarms the timeout; a scheduled task stays and does nothing when it fires.
+    private func cancelTimer() {
+        timerDeadline = nil
+        timerAction = nil
     }
 
     /// Graceful shutdown: idle connections close now, busy ones after their response.

@@ -68,7 +68,14 @@ extension HTTPRequest {
                 keepAlive = false
             }
         }
-        buf.writeString(HTTPStatus.statusLine(status == 494 ? 400 : status))
+        if status == 200 {
+            buf.writeStaticString("HTTP/1.1 200 OK
+")
+        } else {
+            buf.writeString(HTTPStatus.statusLine(status == 494 ? 400 : status))
+            buf.writeStaticString("
+")
+        }
         // As nginx: a Server or Date header set by a module (proxy_pass_header, Lua)
         // replaces ours; it is written with the other headers below.
         var hasServer = false
@@ -77,61 +84,62 @@ extension HTTPRequest {
             let n = h.name.lowercased()
             if n == "server" { hasServer = true } else if n == "date" { hasDate = true }
         }
-        buf.writeString("\r\n")
-        if !hasServer { buf.writeString("Server: moongate\r\n") }
+        if !hasServer { buf.writeStaticString("Server: moongate
+") }
         if !hasDate {
-            buf.writeString("Date: ")
+            buf.writeStaticString("Date: ")
             buf.writeString(CachedTime.httpTime)
-            buf.writeString("\r\n")
+            buf.writeStaticString("
+")
         }
         if let ct = headersOut.contentType {
-            buf.writeString("Content-Type: ")
+            buf.writeStaticString("Content-Type: ")
             buf.writeString(ct)
-            buf.writeString("\r\n")
+            buf.writeStaticString("\r\n")
         }
         if let cl = headersOut.contentLength {
-            buf.writeString("Content-Length: ")
+            buf.writeStaticString("Content-Length: ")
             buf.writeString(String(cl))
-            buf.writeString("\r\n")
+            buf.writeStaticString("\r\n")
         }
         if let lm = headersOut.lastModified, status != 304 || true {
-            buf.writeString("Last-Modified: ")
+            buf.writeStaticString("Last-Modified: ")
             buf.writeString(CachedTime.httpTime(for: lm))
-            buf.writeString("\r\n")
+            buf.writeStaticString("\r\n")
         }
         // Like nginx's header filter: only a "/..." Location made absolute is written
         // here; any other stays with the other headers, after Connection.
         var lateLocation: String? = nil
         if let location = headersOut.location {
             if location.hasPrefix("/") && (loc.absoluteRedirect ?? true) && !locationVerbatim {
-                buf.writeString("Location: ")
+                buf.writeStaticString("Location: ")
                 buf.writeString(absoluteLocation(location))
-                buf.writeString("\r\n")
+                buf.writeStaticString("\r\n")
             } else {
                 lateLocation = location
             }
         }
-        if chunked { buf.writeString("Transfer-Encoding: chunked\r\n") }
+        if chunked { buf.writeStaticString("Transfer-Encoding: chunked\r\n") }
         if status == 101 {
-            buf.writeString("Connection: upgrade\r\n")
+            buf.writeStaticString("Connection: upgrade\r\n")
         } else if keepAlive {
-            buf.writeString("Connection: keep-alive\r\n")
+            buf.writeStaticString("Connection: keep-alive\r\n")
             if let t = loc.keepaliveHeaderTimeout { buf.writeString("Keep-Alive: timeout=\(t)\r\n") }
         } else {
-            buf.writeString("Connection: close\r\n")
+            buf.writeStaticString("Connection: close\r\n")
         }
         if let l = lateLocation {
-            buf.writeString("Location: ")
+            buf.writeStaticString("Location: ")
             buf.writeString(l)
-            buf.writeString("\r\n")
+            buf.writeStaticString("\r\n")
         }
         for h in headersOut.list {
             buf.writeString(h.name)
-            buf.writeString(": ")
+            buf.writeStaticString(": ")
             buf.writeString(h.value)
-            buf.writeString("\r\n")
+            buf.writeStaticString("\r\n")
         }
-        buf.writeString("\r\n")
+        buf.writeStaticString("\r\n")
     }
 
     /// Makes `/path` absolute as nginx does for Location (`absolute_redirect on`).
@@ -176,10 +184,10 @@ extension HTTPRequest {
             if chunked {
                 var framed = connection.allocator.buffer(capacity: d.readableBytes + 16)
                 framed.writeString(String(d.readableBytes, radix: 16))
-                framed.writeString("\r\n")
+                framed.writeStaticString("\r\n")
                 var dd = d
                 framed.writeBuffer(&dd)
-                framed.writeString("\r\n")
+                framed.writeStaticString("\r\n")
                 bytesSent += Int64(framed.readableBytes)
                 connection.write(framed)
             } else {
@@ -194,7 +202,7 @@ extension HTTPRequest {
         }
         if c.last && chunked {
             var end = connection.allocator.buffer(capacity: 5)
-            end.writeString("0\r\n\r\n")
+            end.writeStaticString("0\r\n\r\n")
             bytesSent += 5
             connection.write(end)
         }
