@@ -69,12 +69,10 @@ extension HTTPRequest {
             }
         }
         if status == 200 {
-            buf.writeStaticString("HTTP/1.1 200 OK
-")
+            buf.writeStaticString("HTTP/1.1 200 OK\r\n")
         } else {
             buf.writeString(HTTPStatus.statusLine(status == 494 ? 400 : status))
-            buf.writeStaticString("
-")
+            buf.writeStaticString("\r\n")
         }
         // As nginx: a Server or Date header set by a module (proxy_pass_header, Lua)
         // replaces ours; it is written with the other headers below.
@@ -84,13 +82,11 @@ extension HTTPRequest {
             let n = h.name.lowercased()
             if n == "server" { hasServer = true } else if n == "date" { hasDate = true }
         }
-        if !hasServer { buf.writeStaticString("Server: moongate
-") }
+        if !hasServer { buf.writeStaticString("Server: moongate\r\n") }
         if !hasDate {
             buf.writeStaticString("Date: ")
             buf.writeString(CachedTime.httpTime)
-            buf.writeStaticString("
-")
+            buf.writeStaticString("\r\n")
         }
         if let ct = headersOut.contentType {
             buf.writeStaticString("Content-Type: ")
