@@ -480,3 +480,33 @@ false no memory false
 --- no_error_log
 [error]
 
+
+=== TEST 21: safe_set and safe_add never evict: "no memory" when full
+--- http_config
+    lua_shared_dict dogs 64k;
+--- config
+    location = /test {
+        content_by_lua_block {
+            local dogs = ngx.shared.dogs
+            local val = string.rep("x", 1000)
+            local i = 0
+            local ok, err, forcible
+            repeat
+                i = i + 1
+                ok, err, forcible = dogs:safe_set("k" .. i, val)
+            until not ok or i > 1000
+            ngx.say(ok, " ", err, " ", forcible, " ", i > 10)
+            ngx.say(dogs:get("k1") == val)
+            ngx.say(dogs:safe_add("k1", "y"))
+            ngx.say(dogs:safe_add("new", string.rep("y", 2000)))
+        }
+    }
+--- request
+GET /test
+--- response_body
+false no memory false true
+true
+falseexistsfalse
+falseno memoryfalse
+--- no_error_log
+[error]
