@@ -9,7 +9,9 @@ DEPS="$PWD/.test-deps"
 mkdir -p "$DEPS"
 for p in lua-nginx-string lua-nginx-memcached lua-nginx-websocket lua-resty-lrucache; do
     if ! ls "$DEPS"/${p}_*.deb >/dev/null 2>&1; then
-        (cd "$DEPS" && apt-get download "$p" 2>/dev/null)
+        # A fresh machine may have no package lists yet: update once and retry.
+        (cd "$DEPS" && { apt-get download "$p" 2>/dev/null \
+            || { apt-get update -qq && apt-get download "$p"; }; })
     fi
     dpkg -x "$DEPS"/${p}_*.deb "$DEPS/x"
 done

@@ -7,7 +7,9 @@ cd "$(dirname "$0")/../.."
 DEPS="$PWD/.test-deps"
 if [ ! -f "$DEPS/x/usr/share/lua/5.1/nginx/redis.lua" ]; then
     mkdir -p "$DEPS"
-    (cd "$DEPS" && apt-get download lua-nginx-redis && dpkg -x lua-nginx-redis_*.deb x)
+    (cd "$DEPS" && { apt-get download lua-nginx-redis 2>/dev/null \
+        || { apt-get update -qq && apt-get download lua-nginx-redis; }; } \
+        && dpkg -x lua-nginx-redis_*.deb x)
 fi
 PORT=${TEST_NGINX_REDIS_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 PIDFILE="$DEPS/redis-$PORT.pid"
