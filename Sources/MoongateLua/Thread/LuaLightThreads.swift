@@ -11,8 +11,6 @@ final class LuaLightThreads {
     private var waiters: [(thread: LuaThread, ids: Set<Int>)] = []
     /// The entry thread finished while light threads ran: its report, held back.
     private var heldEntry: (outcome: LuaThread.Outcome, done: (LuaThread.Outcome) -> Void)?
-    /// `ngx.on_abort` was called.
-    var abortHandlerSet = false
 
     init(context: LuaRequestContext) { self.context = context }
 

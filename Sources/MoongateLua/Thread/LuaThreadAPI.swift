@@ -80,15 +80,3 @@ public func mg_thread_check(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?)
     }
     return FFI.ok
 }
-
-/// `int mg_on_abort(void)`: records that the request has an abort handler: 0 OK,
-/// -1 `lua_check_client_abort` is off, -3 a handler was already registered.
-@_cdecl("mg_on_abort")
-public func mg_on_abort() -> Int32 {
-    guard LuaRuntime.shared?.mainConf.checkClientAbort == true else { return FFI.error }
-    guard let ctx = LuaRuntime.current else { return FFI.error }
-    let lt = LuaLightThreads.of(ctx)
-    if lt.abortHandlerSet { return FFI.busy }
-    lt.abortHandlerSet = true
-    return FFI.ok
-}

@@ -29,7 +29,6 @@ ffi.cdef [[
     int mg_thread_wait(const int *ids, int n, char **err);
     int mg_thread_kill(int id);
     int mg_thread_check(char **err);
-    int mg_on_abort(void);
     int mg_log(int level, const unsigned char *msg, size_t len);
 ]]
 
