@@ -78,39 +78,8 @@ public enum CachedTime {
 
     /// Parses the date formats nginx's `ngx_parse_http_time` accepts; nil if invalid.
     public static func parseHTTPTime(_ s: String) -> Int? {
-        // RFC 1123 "Sun, 06 Nov 1994 08:49:37 GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT",
-        // asctime "Sun Nov  6 08:49:37 1994".
-        var parts = s.split(whereSeparator: { $0 == " " || $0 == "-" }).map(String.init)
-        guard parts.count >= 4 else { return nil }
-        if parts[0].hasSuffix(",") { parts.removeFirst() } else { parts.removeFirst() }
-        var day = 0
-        var mon = -1
-        var year = 0
-        var clock = ""
-        if let d = Int(parts[0]), parts.count >= 4 {
-            day = d
-            mon = monthNames.firstIndex(of: parts[1]) ?? -1
-            year = Int(parts[2]) ?? -1
-            clock = parts[3]
-            if parts[2].count == 2 { year += year < 70 ? 2000 : 1900 }
-        } else if parts.count >= 4 {
-            mon = monthNames.firstIndex(of: parts[0]) ?? -1
-            day = Int(parts[1]) ?? -1
-            clock = parts[2]
-            year = Int(parts[3]) ?? -1
-        }
-        let hms = clock.split(separator: ":").compactMap { Int($0) }
-        guard mon >= 0, day >= 1, day <= 31, year >= 1970, hms.count == 3,
-            hms[0] < 24, hms[1] < 60, hms[2] < 60
-        else { return nil }
-        var t = tm()
-        t.tm_year = Int32(year - 1900)
-        t.tm_mon = Int32(mon)
-        t.tm_mday = Int32(day)
-        t.tm_hour = Int32(hms[0])
-        t.tm_min = Int32(hms[1])
-        t.tm_sec = Int32(hms[2])
-        return Int(timegm(&t))
+        var s = s
+        return s.withUTF8 { HTTPTime.parse($0) }
     }
 }
 

@@ -1,3 +1,4 @@
+import MoongateCore
 import NIOCore
 
 /// What a phase handler tells the engine (nginx's NGX_OK / NGX_DECLINED / NGX_AGAIN /
@@ -63,7 +64,7 @@ public struct ResponseHeaders {
         case "content-type": return contentType
         case "content-length": return contentLength.map { String($0) }
         case "location": return location
-        case "last-modified": return lastModified.map { CachedTimeBridge.httpTime($0) }
+        case "last-modified": return lastModified.map { CachedTime.httpTime(for: $0) }
         default:
             let l = name.lowercased()
             return list.first { $0.name.lowercased() == l }?.value

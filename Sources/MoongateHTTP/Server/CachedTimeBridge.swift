@@ -1,5 +1,0 @@
-import MoongateCore
-
-enum CachedTimeBridge {
-    static func httpTime(_ s: Int) -> String { CachedTime.httpTime(for: s) }
-}
