@@ -18,7 +18,7 @@ extension ProxySession {
                 return
             }
         }
-        timer?.cancel()
+        timer?.disarm()
         head = h
         if (conf.interceptErrors ?? false) && h.status >= 300,
             (r.loc.errorPages ?? []).contains(where: { $0.codes.contains(h.status) })

@@ -26,7 +26,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     var conn: UpstreamConnection?
     var peer: UpstreamPeer?
     var peerName = ""
-    var timer: Scheduled<Void>?
+    var timer: LazyTimer?
     var parser: UpstreamResponseParser
     var head: UpstreamResponseHead?
     var bodyMode = BodyMode.none
@@ -48,6 +48,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         self.target = target
         self.selector = PeerSelector(block: target.block)
         self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
+        self.timer = LazyTimer(loop: request.connection.eventLoop)
     }
 
     var loop: EventLoop { r.connection.eventLoop }
@@ -184,8 +185,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     }
 
     func armTimer(_ ms: Int, _ f: @escaping () -> Void) {
-        timer?.cancel()
-        timer = loop.scheduleTask(in: .milliseconds(Int64(max(1, ms)))) { f() }
+        timer?.arm(ms: ms, f)
     }
 
     func elapsed() -> Int { Int(CachedTime.monotonicMsec - tries[tries.count - 1].start) }

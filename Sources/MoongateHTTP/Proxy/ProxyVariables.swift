@@ -28,7 +28,7 @@ enum ProxyVariables {
             return xff.isEmpty ? addr : xff.joined(separator: ", ") + ", " + addr
         }
         Variables.registerPrefix("upstream_http_") { r, n in
-            let name = String(n.map { $0 == "_" ? "-" : $0 })
+            let name = String(n.lowercased().map { $0 == "_" ? "-" : $0 })
             return session(r)?.head?.header(name)
         }
     }
