@@ -53,6 +53,19 @@ final class ProxyLocConf: MergeableModuleConf {
 
     init() {}
 
+    // Per-request lookups precomputed once per location (after merging).
+    /// Lowercased names of `proxy_set_header`.
+    lazy var setHeaderNames: Set<String> = Set((setHeaders ?? []).map { $0.0.lowercased() })
+    /// Client header names not passed upstream: the managed ones and those set explicitly.
+    lazy var requestSkip: Set<String> = ProxySession.managed.union(setHeaderNames)
+    /// Response header names not relayed: hop-by-hop, `proxy_hide_header`, and nginx's
+    /// hidden-by-default set minus `proxy_pass_header`.
+    lazy var responseDrop: Set<String> = {
+        let pass = Set((passHeaders ?? []).map { $0.lowercased() })
+        return ProxySession.hopByHop.union((hideHeaders ?? []).map { $0.lowercased() })
+            .union(ProxySession.hiddenByDefault.subtracting(pass))
+    }()
+
     /// The conf of a location level, created on first use.
     static func get(_ l: LocationConfig) -> ProxyLocConf {
         if let c = l.moduleConf[key] as? ProxyLocConf { return c }

@@ -26,7 +26,8 @@ final class ProxySession: UpstreamConnectionDelegate {
     var conn: UpstreamConnection?
     var peer: UpstreamPeer?
     var peerName = ""
-    var timer: LazyTimer?
+    /// The connection's timer: I/O timeouts of this request.
+    var timer: LazyTimer? { conn?.timer }
     var parser: UpstreamResponseParser
     var head: UpstreamResponseHead?
     var bodyMode = BodyMode.none
@@ -48,7 +49,6 @@ final class ProxySession: UpstreamConnectionDelegate {
         self.target = target
         self.selector = PeerSelector(block: target.block)
         self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
-        self.timer = LazyTimer(loop: request.connection.eventLoop)
     }
 
     var loop: EventLoop { r.connection.eventLoop }
@@ -193,7 +193,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// A try failed: record it, mark the peer, and try the next one or give up
     /// (nginx's `ngx_http_upstream_next`).
     func fail(_ ft: NextUpstream, status: Int? = nil) {
-        timer?.cancel()
+        timer?.disarm()
         let code = status ?? (ft == .timeout ? 504 : 502)
         if !tries.isEmpty {
             tries[tries.count - 1].status = code
@@ -256,7 +256,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// Ends the request with an error status before a response was relayed.
     func finish(_ code: Int) {
         stage = .done
-        timer?.cancel()
+        timer?.disarm()
         conn?.delegate = nil
         conn?.close()
         conn = nil
@@ -267,7 +267,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     func abort() {
         guard stage != .done else { return }
         stage = .done
-        timer?.cancel()
+        timer?.disarm()
         conn?.delegate = nil
         conn?.close()
         conn = nil

@@ -16,13 +16,16 @@ final class UpstreamConnection {
     var requests = 0
     weak var delegate: UpstreamConnectionDelegate?
     private(set) var closed = false
-    var idleTimer: Scheduled<Void>?
+    /// The I/O timeout of the request using it, or the idle timeout while pooled: one
+    /// lazily re-armed task for the connection's whole life.
+    let timer: LazyTimer
     /// Called once when the connection goes away (the pool forgets it).
     var onClose: (() -> Void)?
 
     init(channel: Channel, peerName: String) {
         self.channel = channel
         self.peerName = peerName
+        self.timer = LazyTimer(loop: channel.eventLoop)
     }
 
     /// Opens a connection with a connect timeout in milliseconds.
@@ -66,8 +69,7 @@ final class UpstreamConnection {
     fileprivate func markClosed() {
         guard !closed else { return }
         closed = true
-        idleTimer?.cancel()
-        idleTimer = nil
+        timer.cancel()
         let f = onClose
         onClose = nil
         f?()
