@@ -67,7 +67,7 @@ public final class HTTPRequest {
     /// HEAD request: body is not sent.
     public var headerOnly: Bool
     /// Module per-request state (ngx_lua keeps its context here).
-    public var moduleContexts: [String: AnyObject] = [:]
+    public var moduleContexts = ModuleContexts()
     /// Logged already.
     var logged = false
     /// Response finished and the request is over.
