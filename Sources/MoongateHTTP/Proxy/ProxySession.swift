@@ -111,7 +111,10 @@ final class ProxySession: UpstreamConnectionDelegate {
         }
         let timeout = balancerState.connectTimeout > 0 ? balancerState.connectTimeout : conf.effConnectTimeout
         let name = peerName
-        UpstreamConnection.connect(on: loop, host: host, port: port, peerName: name, timeoutMs: timeout)
+        let local = localAddress()
+        UpstreamConnection.connect(
+            on: loop, host: host, port: port, peerName: name, timeoutMs: timeout, localAddress: local?.address
+        )
             .whenComplete { [self] result in
                 switch result {
                 case .success(let c):
@@ -124,6 +127,11 @@ final class ProxySession: UpstreamConnectionDelegate {
                     sendRequest()
                 case .failure(let error):
                     guard stage == .connecting, !r.finalized else { return }
+                    if let l = local, let io = error as? IOError, "\(io)".contains("bind(") {
+                        logUpstream(.crit, "bind(\(l.text)) failed (\(ProxySession.describe(io))) while connecting to upstream")
+                        finish(500)
+                        return
+                    }
                     if let ce = error as? ChannelError, case .connectTimeout = ce {
                         logUpstream(.error, "upstream timed out (110: Connection timed out) while connecting to upstream")
                         fail(.timeout)
@@ -133,6 +141,29 @@ final class ProxySession: UpstreamConnectionDelegate {
                     }
                 }
             }
+    }
+
+    /// `proxy_bind` for this request (nginx's `ngx_http_upstream_set_local`): an empty
+    /// value binds nothing; a value that is not an address is logged and ignored.
+    private func localAddress() -> (address: SocketAddress, text: String)? {
+        guard case .some(.some(let cv)) = conf.bind else { return nil }
+        let v = cv.evaluate(r)
+        if v.isEmpty { return nil }
+        var host = v
+        var port = 0
+        if let colon = v.lastIndex(of: ":"), !v.contains("["), v.filter({ $0 == ":" }).count == 1 {
+            host = String(v[..<colon])
+            port = Int(v[v.index(after: colon)...]) ?? -1
+        } else if v.hasPrefix("["), let end = v.firstIndex(of: "]") {
+            host = String(v[v.index(after: v.startIndex)..<end])
+            let rest = v[v.index(after: end)...]
+            port = rest.isEmpty ? 0 : (rest.hasPrefix(":") ? Int(rest.dropFirst()) ?? -1 : -1)
+        }
+        guard (0...65535).contains(port), let a = try? SocketAddress(ipAddress: host, port: port) else {
+            r.log(.error, "invalid local address \"\(v)\"")
+            return nil
+        }
+        return (a, v)
     }
 
     private func sendRequest() {

@@ -32,6 +32,8 @@ public final class UpstreamBlock {
     public let explicit: Bool
     /// Per-worker pool of idle connections.
     lazy var pool = UpstreamKeepalivePool(block: self)
+    /// The points of `hash ... consistent`, built on first use in each worker.
+    lazy var hashRing = UpstreamHashRing(peers: primary)
 
     public init(name: String, explicit: Bool, location: SourceLocation?) {
         self.name = name

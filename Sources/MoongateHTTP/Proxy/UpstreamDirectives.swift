@@ -78,10 +78,11 @@ extension ProxyDirectives {
                 throw ConfigError("host not found in upstream \"\(d.args[0].value)\"", at: d.location)
             }
             for ip in ips {
-                block(c).peers.append(
-                    UpstreamPeer(
-                        host: ip, port: hp.port, weight: weight, maxFails: maxFails, failTimeout: failTimeout,
-                        backup: backup, down: down))
+                let peer = UpstreamPeer(
+                    host: ip, port: hp.port, weight: weight, maxFails: maxFails, failTimeout: failTimeout,
+                    backup: backup, down: down)
+                peer.server = d.args[0].value
+                block(c).peers.append(peer)
             }
         }
         U(DirectiveSpec("keepalive", .upstream, .exactly(1))) { d, c in
