@@ -22,9 +22,16 @@ extension ProxySession {
         if !userSet.contains("host") { lines.append(("Host", target.proxyHost)) }
         if !userSet.contains("connection") { lines.append(("Connection", "close")) }
         let passBody = conf.passRequestBody ?? true
-        let hasBody = passBody && (r.head.contentLength != nil || r.head.chunked || r.body.replaced)
+        let hasBody = passBody && (r.head.contentLength != nil || r.head.chunked || r.body.replaced) && !streaming
         if hasBody && !userSet.contains("content-length") {
             lines.append(("Content-Length", String(r.body.data.count)))
+        }
+        if streaming {
+            if streamChunked {
+                if !userSet.contains("transfer-encoding") { lines.append(("Transfer-Encoding", "chunked")) }
+            } else if let cl = r.head.contentLength, !userSet.contains("content-length") {
+                lines.append(("Content-Length", String(cl)))
+            }
         }
         for (n, v) in lines where !v.isEmpty { out += "\(n): \(v)\r\n" }
         if conf.passRequestHeaders ?? true {

@@ -41,6 +41,14 @@ final class ProxySession: UpstreamConnectionDelegate {
     var bufferingOverride: Bool?
     /// The current try reuses a cached keepalive connection.
     var usedCached = false
+    /// `proxy_request_buffering off`: the body follows the head as it arrives.
+    var streaming = false
+    /// The streamed body goes chunked (the client sent chunked; HTTP/1.1 upstream).
+    var streamChunked = false
+    /// Body bytes of `r.body.data` already written to the current connection.
+    var bodySent = 0
+    /// The end of the streamed body went out.
+    var bodyDone = false
 
     init(request: HTTPRequest, conf: ProxyLocConf, target: ProxyTarget) {
         self.r = request
@@ -182,6 +190,8 @@ final class ProxySession: UpstreamConnectionDelegate {
             fail(.timeout)
         }
         let sentOn = c
+        bodySent = 0
+        bodyDone = false
         c.send(requestBytes!) { [self] ok in
             guard conn === sentOn, stage == .sending || stage == .header else { return }
             if !ok {
@@ -192,7 +202,7 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             requestSent = true
-            if !tries.isEmpty { tries[tries.count - 1].bytesSent = requestBytes?.readableBytes ?? 0 }
+            if !tries.isEmpty { tries[tries.count - 1].bytesSent += requestBytes?.readableBytes ?? 0 }
             if stage == .sending {
                 stage = .header
                 armReadTimer()
@@ -200,6 +210,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         }
         // A response may arrive before the write completion runs.
         if stage == .sending && requestSent { stage = .header }
+        if streaming { pumpBody() }
     }
 
     func armReadTimer() {
@@ -259,6 +270,8 @@ final class ProxySession: UpstreamConnectionDelegate {
         if requestSent && ["POST", "LOCK", "PATCH"].contains(r.method) && !next.contains(.nonIdempotent) {
             return false
         }
+        // The streamed body is gone: nothing to send again.
+        if requestSent && streaming { return false }
         return true
     }
 
@@ -287,6 +300,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// Ends the request with an error status before a response was relayed.
     func finish(_ code: Int) {
         stage = .done
+        r.body.onData = nil
         timer?.cancel()
         conn?.delegate = nil
         conn?.close()
@@ -296,6 +310,7 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     /// The request went away (client abort or finalize): drop the upstream connection.
     func abort() {
+        r.body.onData = nil
         guard stage != .done else { return }
         stage = .done
         timer?.cancel()

@@ -169,6 +169,9 @@ public struct RequestBody {
     }
     /// Callbacks waiting for the body (`ngx.req.read_body`).
     var waiters: [() -> Void] = []
+    /// Called each time body bytes arrive, for a reader that streams them on
+    /// (`proxy_request_buffering off`).
+    public var onData: (() -> Void)?
 
     /// Runs `f` when the body is complete (at once if it is).
     public mutating func whenComplete(_ f: @escaping () -> Void) {
