@@ -50,6 +50,7 @@ final class ProxyHandler: PhaseHandler {
             session?.abort()
             r?.moduleContexts["proxy"] = nil
         }
+        session.watchClientAbort()
         if session.startStreaming() {
             session.start()
         } else if conf.passRequestBody ?? true, !r.body.complete {
