@@ -22,7 +22,12 @@ final class ProxySession: UpstreamConnectionDelegate {
     let balancerState = BalancerState()
     var selector: PeerSelector
     var stage = Stage.idle
-    var tries: [ProxyTry] = []
+    /// This session's tries; mirrored into `r.upstreamStates` for the variables.
+    var tries: [ProxyTry] = [] {
+        didSet { r.upstreamStates.replaceSubrange(stateBase..., with: tries) }
+    }
+    /// Where this session's tries start in `r.upstreamStates`.
+    let stateBase: Int
     var conn: UpstreamConnection?
     var peer: UpstreamPeer?
     var peerName = ""
@@ -56,6 +61,10 @@ final class ProxySession: UpstreamConnectionDelegate {
         self.target = target
         self.selector = PeerSelector(block: target.block)
         self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
+        // A later upstream of the same request (after an internal redirect) is listed
+        // after an empty state, which the variables print as " : ".
+        if !request.upstreamStates.isEmpty { request.upstreamStates.append(ProxyTry.separator) }
+        self.stateBase = request.upstreamStates.count
     }
 
     var loop: EventLoop { r.connection.eventLoop }

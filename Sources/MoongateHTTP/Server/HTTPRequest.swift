@@ -68,6 +68,9 @@ public final class HTTPRequest {
     public var headerOnly: Bool
     /// Module per-request state (ngx_lua keeps its context here).
     public var moduleContexts: [String: AnyObject] = [:]
+    /// The tries of every upstream this request used (nginx's `r->upstream_states`):
+    /// unlike module contexts they survive internal redirects.
+    var upstreamStates: [ProxyTry] = []
     /// Logged already.
     var logged = false
     /// Response finished and the request is over.
