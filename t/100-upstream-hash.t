@@ -459,3 +459,47 @@ GET /t
 --- error_code: 500
 --- error_log
 bind(192.0.2.1) failed (99: Cannot assign requested address) while connecting to upstream
+
+
+
+=== TEST 14: hash and ip_hash do not take backup servers
+--- http_config
+    upstream up {
+        ip_hash;
+        server 127.0.0.1:1234;
+        server 127.0.0.1:1235 backup;
+    }
+--- config
+    location /t { proxy_pass http://up; }
+--- request
+GET /t
+--- must_die
+--- error_log
+balancing method does not support parameter "backup"
+
+
+
+=== TEST 15: a second balancing method wins, with a warning
+--- http_config eval
+$::HttpConfig . qq{
+    upstream up {
+        ip_hash;
+        hash \$arg_k;
+        server 127.0.0.1:\$TEST_NGINX_RAND_PORT_1;
+        server 127.0.0.1:\$TEST_NGINX_RAND_PORT_2;
+        server 127.0.0.1:\$TEST_NGINX_RAND_PORT_3;
+    }
+}
+--- config eval
+$::Loop . q{
+    location /h { proxy_pass http://up; }
+}
+--- request
+GET /t
+--- response_body
+babccbaabbbbcbababbbacbbcaacaccacbaccbbacbbbaaaababcccaaabbb
+caaccbcbabaccabcabcbcbababaccacabacbbbbbbbbcccabaabbacccbacb
+cbcabacccabccaabbaaccbbacacaaabcbbaccaaabcabccbcabcbbccccbcc
+cbabccabbacacaaabbaabbacaaabbaaaaaccccbbbacbbaaaccbcbabcbcca
+--- error_log
+load balancing method redefined
