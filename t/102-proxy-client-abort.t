@@ -120,3 +120,21 @@ GET /t
 --- must_die
 --- error_log
 invalid value "sometimes" in "proxy_ignore_client_abort" directive, it must be "on" or "off"
+
+
+
+=== TEST 5: log lines of a proxied request name the upstream
+--- http_config eval: $::HttpConfig
+--- config
+    location /t {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/slow;
+        log_by_lua_block {
+            ngx.log(ngx.WARN, "logging")
+        }
+    }
+--- request
+GET /t
+--- response_body
+slow done
+--- error_log eval
+qr{logging while logging request, client: 127\.0\.0\.1, server: localhost, request: "GET /t HTTP/1\.1", upstream: "http://127\.0\.0\.1:\d+/slow", host: "localhost"}

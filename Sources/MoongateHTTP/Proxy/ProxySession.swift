@@ -30,7 +30,9 @@ final class ProxySession: UpstreamConnectionDelegate {
     let stateBase: Int
     var conn: UpstreamConnection?
     var peer: UpstreamPeer?
-    var peerName = ""
+    var peerName = "" {
+        didSet { r.upstreamLogName = "http://\(peerName)\(target.uri)" }
+    }
     var timer: Scheduled<Void>?
     var parser: UpstreamResponseParser
     var head: UpstreamResponseHead?

@@ -71,6 +71,9 @@ public final class HTTPRequest {
     /// The tries of every upstream this request used (nginx's `r->upstream_states`):
     /// unlike module contexts they survive internal redirects.
     var upstreamStates: [ProxyTry] = []
+    /// `http://peer/uri` of the upstream in use: nginx adds it to every error log line
+    /// of the request from then on.
+    var upstreamLogName: String?
     /// Logged already.
     var logged = false
     /// Response finished and the request is over.
@@ -135,6 +138,7 @@ public final class HTTPRequest {
     public var logContext: String {
         var s = ", client: \(connection.remoteAddress), server: \(server.primaryName)"
         s += ", request: \"\(head.requestLine)\""
+        if let u = upstreamLogName { s += ", upstream: \"\(u)\"" }
         if let h = head.header("host") { s += ", host: \"\(h)\"" }
         return s
     }
