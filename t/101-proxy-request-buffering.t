@@ -131,7 +131,7 @@ POST te=nil cl=11 body=hello world streamed=no
 --- raw_request eval
 ["PUT /t HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 11\r\n\r\nhello", " world"]
 --- raw_request_middle_delay: 0.3
---- wait: 0.3
+--- wait: 1
 --- error_code: 502
 --- error_log
 backend 2 read the body and hangs up
@@ -152,7 +152,7 @@ tried: 502 while logging request
 --- raw_request eval
 ["PUT /t HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 11\r\n\r\nhello", " world"]
 --- raw_request_middle_delay: 0.3
---- wait: 0.3
+--- wait: 1
 --- response_body
 PUT te=nil cl=11 body=hello world streamed=no
 --- error_log

@@ -20,7 +20,7 @@ our $HttpConfig = qq{
                     ngx.log(ngx.WARN, "backend saw the proxy hang up")
                     ngx.exit(444)
                 end)
-                ngx.sleep(0.5)
+                ngx.sleep(1)
                 ngx.say("slow done")
             }
             log_by_lua_block {
@@ -52,9 +52,9 @@ qq{
 }
 --- request
 GET /t
---- timeout: 0.2
+--- timeout: 0.3
 --- abort
---- wait: 0.7
+--- wait: 1.2
 --- ignore_response
 --- log_level: info
 --- error_log
@@ -78,9 +78,9 @@ qq{
 }
 --- request
 GET /t
---- timeout: 0.2
+--- timeout: 0.3
 --- abort
---- wait: 0.7
+--- wait: 1.2
 --- ignore_response
 --- error_log
 backend status: 200
