@@ -6,6 +6,8 @@ extension ProxySession {
     /// and closes the upstream connection; with `on` the upstream request runs to its end
     /// (the response goes nowhere) and the log phase sees its status.
     func watchClientAbort() {
+        // The connection's events belong to the main request (nginx's `c->data`).
+        guard r.subrequestSink == nil else { return }
         let conn = r.connection
         let previous = conn.abortHandler
         conn.abortHandler = { [weak self] in
