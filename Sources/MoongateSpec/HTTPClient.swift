@@ -15,8 +15,11 @@ public struct RawExchange: Sendable {
 
 /// A blocking TCP client on 127.0.0.1 with an overall deadline; enough for tests.
 public enum HTTPClient {
-    /// Connects, sends `request` and reads until EOF or `timeout` seconds pass.
-    public static func exchange(port: Int, request: [UInt8], timeout: Double) -> RawExchange {
+    /// Connects, sends `request` and reads until EOF or `timeout` seconds pass. With
+    /// `pieceEnds`, the bytes go in pieces ending there, `pieceDelay` seconds apart.
+    public static func exchange(
+        port: Int, request: [UInt8], timeout: Double, pieceEnds: [Int] = [], pieceDelay: Double = 0
+    ) -> RawExchange {
         let deadline = Date().addingTimeInterval(timeout)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return RawExchange(data: [], timedOut: false, error: "socket() failed") }
@@ -25,14 +28,18 @@ public enum HTTPClient {
             return RawExchange(data: [], timedOut: false, error: err)
         }
         var sent = 0
-        while sent < request.count {
-            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                // The server may answer and close before reading the whole request.
-                break
+        let ends = pieceEnds.isEmpty ? [request.count] : pieceEnds
+        sending: for (i, end) in ends.enumerated() {
+            if i > 0 && pieceDelay > 0 { usleep(useconds_t(pieceDelay * 1_000_000)) }
+            while sent < end {
+                let n = request[sent..<end].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    // The server may answer and close before reading the whole request.
+                    break sending
+                }
+                sent += n
             }
-            sent += n
         }
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)

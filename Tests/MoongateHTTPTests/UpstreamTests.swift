@@ -115,4 +115,30 @@ import Testing
         #expect(!p.available(now: 2000))
         #expect(p.available(now: 12_001))
     }
+
+    @Test func crc32MatchesZlib() {
+        #expect(CRC32.of(Array("123456789".utf8)) == 0xCBF4_3926)
+        var c = CRC32()
+        c.update(Array("1234".utf8))
+        var d = CRC32(state: c.state)
+        d.update(Array("56789".utf8))
+        #expect(d.final == 0xCBF4_3926)
+    }
+
+    @Test func ringSplitsHostAndPort() {
+        let (h, p) = UpstreamHashRing.split(Array("backend:8080".utf8))
+        #expect(Array(h) == Array("backend".utf8) && Array(p) == Array("8080".utf8))
+        let (h2, p2) = UpstreamHashRing.split(Array("[::1]".utf8))
+        #expect(Array(h2) == Array("[::1]".utf8) && p2.isEmpty)
+        let ring = UpstreamHashRing(peers: block([1, 2]).peers)
+        #expect(ring.points.count == 480)
+        #expect(zip(ring.points, ring.points.dropFirst()).allSatisfy { $0.hash < $1.hash })
+        #expect(ring.find(0) == 0 && ring.find(UInt32.max) <= ring.points.count)
+    }
+
+    @Test func ipHashAddressBytes() {
+        #expect(HashState.addressBytes("10.1.2.3") == [10, 1, 2])
+        #expect(HashState.addressBytes("::1").count == 16)
+        #expect(HashState.addressBytes("unix:") == [0, 0, 0])
+    }
 }

@@ -50,6 +50,10 @@ final class ProxyLocConf: MergeableModuleConf {
     var method: ComplexValue? = nil
     /// `proxy_ignore_headers`, lowercased.
     var ignoreHeaders: Set<String>? = nil
+    /// `proxy_bind`: the local address of upstream connections; `.some(nil)` is `off`.
+    var bind: ComplexValue?? = nil
+    /// `proxy_request_buffering` (default on).
+    var requestBuffering: Bool? = nil
 
     init() {}
 
@@ -103,6 +107,8 @@ final class ProxyLocConf: MergeableModuleConf {
         ignoreClientAbort = ignoreClientAbort ?? p.ignoreClientAbort
         method = method ?? p.method
         ignoreHeaders = ignoreHeaders ?? p.ignoreHeaders
+        bind = bind ?? p.bind
+        requestBuffering = requestBuffering ?? p.requestBuffering
     }
 
     // Effective values with nginx's defaults.
@@ -112,4 +118,6 @@ final class ProxyLocConf: MergeableModuleConf {
     var effReadTimeout: Int { readTimeout ?? 60_000 }
     var effHTTPVersion: Int { httpVersion ?? 10 }
     var effBuffering: Bool { buffering ?? true }
+    var effRequestBuffering: Bool { requestBuffering ?? true }
+    var effIgnoreClientAbort: Bool { ignoreClientAbort ?? false }
 }

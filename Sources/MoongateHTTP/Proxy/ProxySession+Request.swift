@@ -11,7 +11,7 @@ extension ProxySession {
     func buildRequest() -> ByteBuffer {
         let method = conf.method?.evaluate(r) ?? r.method
         let passBody = conf.passRequestBody ?? true
-        let hasBody = passBody && (r.head.contentLength != nil || r.head.chunked || r.body.replaced)
+        let hasBody = passBody && (r.head.contentLength != nil || r.head.chunked || r.body.replaced) && !streaming
         let userSet = conf.setHeaderNames
         var buf = r.connection.allocator.buffer(
             capacity: 256 + r.head.rawHeader.count + (hasBody ? r.body.data.count : 0))
@@ -30,6 +30,13 @@ extension ProxySession {
         if !userSet.contains("host") { line("Host", target.proxyHost) }
         if !userSet.contains("connection") { line("Connection", "close") }
         if hasBody && !userSet.contains("content-length") { line("Content-Length", String(r.body.data.count)) }
+        if streaming {
+            if streamChunked {
+                if !userSet.contains("transfer-encoding") { line("Transfer-Encoding", "chunked") }
+            } else if let cl = r.head.contentLength, !userSet.contains("content-length") {
+                line("Content-Length", String(cl))
+            }
+        }
         if conf.passRequestHeaders ?? true {
             let skip = conf.requestSkip
             for h in r.head.headers where !skip.contains(h.name.lowercased()) {

@@ -211,7 +211,8 @@ extension ProxySession {
         releasePeer(failed: false)
         if let c = conn {
             conn = nil
-            if keepaliveEligible {
+            // A connection whose streamed request body is unfinished cannot carry another.
+            if keepaliveEligible && !(streaming && !bodyDone) {
                 let ka = balancerState.keepalive
                 target.block.pool.put(
                     c, timeoutMs: ka?.timeout ?? target.block.keepaliveTimeout,

@@ -30,7 +30,8 @@ final class UpstreamConnection {
 
     /// Opens a connection with a connect timeout in milliseconds.
     static func connect(
-        on loop: EventLoop, host: String, port: Int, peerName: String, timeoutMs: Int
+        on loop: EventLoop, host: String, port: Int, peerName: String, timeoutMs: Int,
+        localAddress: SocketAddress? = nil
     ) -> EventLoopFuture<UpstreamConnection> {
         let address: SocketAddress
         do {
@@ -39,7 +40,9 @@ final class UpstreamConnection {
             return loop.makeFailedFuture(error)
         }
         let handler = UpstreamChannelHandler()
-        return ClientBootstrap(group: loop)
+        var bootstrap = ClientBootstrap(group: loop)
+        if let local = localAddress { bootstrap = bootstrap.bind(to: local) }
+        return bootstrap
             .connectTimeout(.milliseconds(Int64(max(1, timeoutMs))))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { ch in ch.pipeline.addHandler(handler) }

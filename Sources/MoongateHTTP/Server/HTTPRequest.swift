@@ -68,6 +68,12 @@ public final class HTTPRequest {
     public var headerOnly: Bool
     /// Module per-request state (ngx_lua keeps its context here).
     public var moduleContexts = ModuleContexts()
+    /// The tries of every upstream this request used (nginx's `r->upstream_states`):
+    /// unlike module contexts they survive internal redirects.
+    var upstreamStates: [ProxyTry] = []
+    /// `http://peer/uri` of the upstream in use: nginx adds it to every error log line
+    /// of the request from then on.
+    var upstreamLogName: String?
     /// Logged already.
     var logged = false
     /// Response finished and the request is over.
@@ -132,6 +138,7 @@ public final class HTTPRequest {
     public var logContext: String {
         var s = ", client: \(connection.remoteAddress), server: \(server.primaryName)"
         s += ", request: \"\(head.requestLine)\""
+        if let u = upstreamLogName { s += ", upstream: \"\(u)\"" }
         if let h = head.header("host") { s += ", host: \"\(h)\"" }
         return s
     }
@@ -169,6 +176,9 @@ public struct RequestBody {
     }
     /// Callbacks waiting for the body (`ngx.req.read_body`).
     var waiters: [() -> Void] = []
+    /// Called each time body bytes arrive, for a reader that streams them on
+    /// (`proxy_request_buffering off`).
+    public var onData: (() -> Void)?
 
     /// Runs `f` when the body is complete (at once if it is).
     public mutating func whenComplete(_ f: @escaping () -> Void) {
