@@ -434,3 +434,26 @@ failed to load external Lua file
 ["GET /t", "GET /t"]
 --- response_body eval
 ["sub hits: 11\nsub hits: 12\nmain hits: 12\n", "sub hits: 11\nsub hits: 12\nmain hits: 12\n"]
+
+
+
+=== TEST 18: init_by_lua failing in the request's VM gives a 500
+--- http_config
+    lua_shared_dict d 1m;
+    lua_code_cache off;
+    init_by_lua_block {
+        local d = ngx.shared.d
+        if d:get("x") then error("boom") end
+        d:set("x", 1)
+    }
+--- config
+    location = /t {
+        content_by_lua_block { ngx.say("ran") }
+    }
+--- request
+GET /t
+--- error_code: 500
+--- error_log eval
+qr/\[error\] .*?init_by_lua error: init_by_lua\(nginx\.conf:\d+\):3: boom/
+--- no_error_log
+ran

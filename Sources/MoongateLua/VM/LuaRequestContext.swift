@@ -44,10 +44,10 @@ public final class LuaRequestContext {
     /// `lua_code_cache off` (kept alive by the contexts that use it, closed after).
     let runtime: LuaRuntime?
 
-    init(request: HTTPRequest?, phase: LuaPhase, runtime: LuaRuntime? = nil) {
+    init(request: HTTPRequest?, phase: LuaPhase, runtime: LuaRuntime? = LuaRuntime.shared) {
         self.request = request
         self.phase = phase
-        self.runtime = runtime ?? LuaRuntime.shared
+        self.runtime = runtime
     }
 
     /// The context attached to a request, created on first use.

@@ -12,13 +12,11 @@ extension LuaRuntime {
     /// init_by_lua* of the running configuration, run again in each per-request VM.
     nonisolated(unsafe) static var initCode: LuaCode?
 
-    /// The VM of the code running now (the worker's outside any Lua context).
-    static var active: LuaRuntime? { current?.runtime ?? shared }
-
     /// Whether this VM is a request's own (`lua_code_cache off`).
     var isPerRequest: Bool { self !== LuaRuntime.shared }
 
-    /// The VM for a request's first Lua context.
+    /// The VM for a request's first Lua context; nil (logged, the request fails with 500)
+    /// when a request's own VM cannot be set up.
     static func forNewContext(_ r: HTTPRequest) -> LuaRuntime? {
         guard let shared else { return nil }
         if let parent = r.parent, let pctx = parent.moduleContexts["lua"] as? LuaRequestContext {
@@ -29,14 +27,19 @@ extension LuaRuntime {
         do {
             return try shared.makeRequestVM()
         } catch {
-            r.log(.error, "failed to initialize Lua VM: \(error)")
-            return shared
+            r.log(.error, "\(error)")
+            return nil
         }
     }
 
     /// A fresh VM with the worker VM's package paths, the ngx API and init_by_lua run.
     func makeRequestVM() throws -> LuaRuntime {
-        let rt = try LuaRuntime(mainConf: mainConf)
+        let rt: LuaRuntime
+        do {
+            rt = try LuaRuntime(mainConf: mainConf)
+        } catch {
+            throw CoreError("failed to initialize Lua VM")
+        }
         // ngx_lua copies package.path and cpath from the worker VM as they are now.
         for field in ["path", "cpath"] {
             lua_getfield(L, mg_lua_globalsindex(), "package")
