@@ -457,3 +457,32 @@ GET /t
 qr/\[error\] .*?init_by_lua error: init_by_lua\(nginx\.conf:\d+\):3: boom/
 --- no_error_log
 ran
+
+
+
+=== TEST 19: balancer_by_lua runs in the request's VM
+--- http_config
+    upstream backend {
+        server 0.0.0.1;
+        balancer_by_lua_block {
+            local balancer = require "ngx.balancer"
+            ngx.log(ngx.WARN, "balancer sees: ", _G.marker)
+            assert(balancer.set_current_peer("127.0.0.1",
+                                             tonumber(ngx.var.server_port)))
+        }
+    }
+--- config
+    location = /back {
+        return 200 "backend\n";
+    }
+    location = /t {
+        lua_code_cache off;
+        rewrite_by_lua_block { _G.marker = "from rewrite" }
+        proxy_pass http://backend/back;
+    }
+--- request
+GET /t
+--- response_body
+backend
+--- error_log
+balancer sees: from rewrite

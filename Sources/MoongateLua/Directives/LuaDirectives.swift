@@ -250,7 +250,6 @@ public enum LuaModule {
         }
         LuaRuntime.initCode = cycle.moduleConf["lua_init"] as? LuaCode
         LuaRuntime.shared?.lockGlobals()
-        _ = try? LuaRuntime.shared?.vm.run("require('moongate.runtime').snapshot_loaded()", chunkName: "=snapshot")
     }
 
     static func initWorker(_ cycle: CycleConfig, _ loop: EventLoop) {
