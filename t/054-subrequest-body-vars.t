@@ -488,3 +488,32 @@ GET /t
 /err 200 true [part]
 /luaerr 500 true []
 /head 200 true []
+
+
+
+=== TEST 19: static files and proxied responses are complete
+--- config
+    location = /back {
+        content_by_lua_block {
+            ngx.print(string.rep("x", 10000))
+        }
+    }
+    location = /proxy {
+        proxy_pass http://127.0.0.1:$server_port/back;
+    }
+    location = /t {
+        content_by_lua_block {
+            local a, b = ngx.location.capture_multi{ {"/index.html"},
+                                                     {"/proxy"} }
+            ngx.say(a.status, " ", a.truncated, " ", #a.body)
+            ngx.say(b.status, " ", b.truncated, " ", #b.body)
+        }
+    }
+--- user_files
+>>> index.html
+hello index
+--- request
+GET /t
+--- response_body
+200 false 12
+200 false 10000
