@@ -517,3 +517,35 @@ GET /t
 --- response_body
 200 false 12
 200 false 10000
+
+
+
+=== TEST 20: an upstream timing out in the middle of its body
+--- config
+    location = /backend {
+        content_by_lua_block {
+            ngx.header.content_length = 100
+            ngx.print("hello")
+            ngx.flush(true)
+            ngx.sleep(1)
+            ngx.print(string.rep("x", 95))
+        }
+    }
+    location = /proxy {
+        proxy_read_timeout 200ms;
+        proxy_pass http://127.0.0.1:$server_port/backend;
+    }
+    location = /t {
+        content_by_lua_block {
+            local res = ngx.location.capture("/proxy")
+            -- nginx drops what its proxy buffers held when the read times
+            -- out; the status and the flag are what both agree on
+            ngx.say(res.status, " ", res.truncated)
+        }
+    }
+--- request
+GET /t
+--- response_body
+200 true
+--- error_log
+upstream timed out
