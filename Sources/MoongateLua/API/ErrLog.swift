@@ -141,7 +141,8 @@ enum ErrorLogCapture {
             ErrorLog.interceptor = nil
             return
         }
-        if ring?.size != size { ring = ErrorLogRing(size: size) }
+        // A new configuration starts with an empty ring, as nginx's new cycle does.
+        ring = ErrorLogRing(size: size)
         ErrorLog.interceptor = { level, line in
             guard let ring = ErrorLogCapture.ring, level <= ring.filterLevel else { return }
             // nginx formats a line into NGX_MAX_ERROR_STR bytes, the newline included.
