@@ -250,6 +250,9 @@ extension HTTPRequest {
     /// what was produced"; >= 300 produces the error page unless headers went out.
     public func finalize(_ code: Int) {
         if finalized { return }
+        if let sink = subrequestSink, code == 201 || code == 204 || code >= 300 || code < 0 {
+            sink.frozen = true
+        }
         if code == 444 {
             status = 444
             keepAlive = false

@@ -21,8 +21,15 @@ public final class HTTPRequest {
     /// Regex captures of the last successful match (location, rewrite, if).
     public var captures: [String?] = []
     public var namedCaptures: [String: String] = [:]
+    /// Where the values of `set` and other user variables live: a subrequest made with
+    /// `share_all_vars` uses its parent's store (nginx shares `r->variables`).
+    public var variableStore = VariableStore()
     /// Values of `set` and other user variables.
-    public var userVars: [String: String] = [:]
+    public var userVars: [String: String] {
+        get { variableStore.values }
+        set { variableStore.values = newValue }
+        _modify { yield &variableStore.values }
+    }
     /// Response status (0 until set).
     public var status = 0
     /// Status line text override (`ngx.status` keeps nginx's phrases).
