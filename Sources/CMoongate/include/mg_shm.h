@@ -58,7 +58,12 @@ enum {
 typedef struct mg_shm_zone_s {
     uint64_t magic;
     uint64_t size;             /* bytes of the whole mapping */
-    pthread_mutex_t mutex;     /* process-shared, robust */
+    /* The zone lock (nginx's ngx_shmtx in spirit): the holder's pid, 0 when free, taken
+       with one compare-and-swap; waiters sleep on a futex. A holder found dead (killed
+       mid-update) is replaced by the next locker, which repairs the zone. */
+    uint32_t lock_owner;
+    uint32_t lock_waiters;
+    uint64_t lock_reserved[4];
     uint64_t buckets_off;      /* uint64_t[nbuckets] of record offsets */
     uint64_t nbuckets;         /* power of two */
     uint64_t arena_off;        /* first block */
