@@ -679,6 +679,13 @@ int mg_shm_lock(mg_shm_zone_t *z) {
     return lock_slow(z, me);
 }
 
+void mg_shm_process_died(mg_shm_zone_t *z) {
+    /* A process killed while asleep on the lock left its count behind; without the
+       reset every unlock would pay a futex wake. A waiter alive now that misses a wake
+       for it retries within its 1 ms timeout. */
+    __atomic_store_n(&z->lock_waiters, 0, __ATOMIC_SEQ_CST);
+}
+
 void mg_shm_unlock(mg_shm_zone_t *z) {
     /* An exchange, not a plain store: a full barrier, so the waiter count read below is
        not from before the release (a sleeper would then wait out its timeout). */

@@ -121,6 +121,8 @@ int64_t mg_shm_now_ms(void);
 
 /// Locks the zone; repairs it when the previous holder died. 0 or MG_SHM_ERR_LOCK.
 int mg_shm_lock(mg_shm_zone_t *z);
+/// After a process using the zone died abnormally: forgets lock waiters it may have left.
+void mg_shm_process_died(mg_shm_zone_t *z);
 void mg_shm_unlock(mg_shm_zone_t *z);
 /// Checks every invariant (caller holds the lock). 0 when consistent, else a negative step number.
 int mg_shm_validate(mg_shm_zone_t *z);
