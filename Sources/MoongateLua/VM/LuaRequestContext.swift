@@ -58,7 +58,9 @@ public final class LuaRequestContext {
         }
         let c = LuaRequestContext(request: r, phase: phase, runtime: LuaRuntime.forNewContext(r))
         r.moduleContexts["lua"] = c
-        r.cleanups.append { [weak c] in c?.release() }
+        // Strong on purpose: finalize runs and drops the cleanups, which ends the cycle; a weak
+        // capture would cost a side-table allocation per request.
+        r.cleanups.append { c.release() }
         return c
     }
 
