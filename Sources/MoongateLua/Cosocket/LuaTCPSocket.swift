@@ -51,6 +51,10 @@ final class LuaTCPSocket: LuaTCPEvents {
     /// `ngx.req.socket(true)`: the client connection itself.
     private weak var rawConn: HTTPConnection?
     private var rawStream = false
+    /// `connect` was called once: get/setoption then say "closed" rather than raise.
+    private(set) var connectCalled = false
+    /// TCP_NODELAY is set on the first send, as ngx_lua does with `tcp_nodelay on`.
+    var nodelayPending = false
 
     init(conf: LuaMainConf) {
         connectTimeout = conf.socketConnectTimeout
@@ -131,6 +135,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         host: String, port: Int, pool: String?, poolSize: Int?, backlog: Int?, thread: LuaThread
     ) -> ConnectStart {
         if busyConnecting { return .failed("socket busy connecting") }
+        connectCalled = true
         closeChannel()
         let key = pool ?? (port < 0 ? host : "\(host):\(port)")
         poolKey = key
@@ -241,6 +246,8 @@ final class LuaTCPSocket: LuaTCPEvents {
         ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(max(timeout, 1))))
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            // ngx_lua connects without TCP_NODELAY and sets it on the first send.
+            .channelOption(.tcpOption(.tcp_nodelay), value: 0)
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(h) }
             }
@@ -255,6 +262,7 @@ final class LuaTCPSocket: LuaTCPEvents {
                 switch result {
                 case .success(let ch):
                     self.attach(ch, h)
+                    self.nodelayPending = true
                     thread.resume { co in
                         lua_pushinteger(co, 1)
                         return 1
@@ -544,6 +552,10 @@ final class LuaTCPSocket: LuaTCPEvents {
         if rawStream { return sendRaw(bytes, thread: thread) }
         guard let ch = channel else { return "closed" }
         if busyWriting { return "socket busy writing" }
+        if nodelayPending {
+            nodelayPending = false
+            try? ch.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
+        }
         var b = ch.allocator.buffer(capacity: bytes.count)
         b.writeBytes(bytes)
         let n = bytes.count
