@@ -169,6 +169,11 @@ public struct RequestBody {
     }
     /// Callbacks waiting for the body (`ngx.req.read_body`).
     var waiters: [() -> Void] = []
+    /// The client closed the connection before all of it arrived.
+    public var aborted = false
+    /// A streaming reader (`ngx.req.socket()`): called after bytes arrive, when the body
+    /// completes and when the client aborts.
+    public var onProgress: (() -> Void)?
 
     /// Runs `f` when the body is complete (at once if it is).
     public mutating func whenComplete(_ f: @escaping () -> Void) {

@@ -48,6 +48,8 @@ final class LuaTCPSocket: LuaTCPEvents {
     private weak var owner: LuaRequestContext?
     /// `ngx.req.socket()`: reads the request body instead of a connection.
     private var bodyStream = false
+    /// How much of the request body `pullBody` moved into the buffer.
+    private var bodyTaken = 0
     /// `ngx.req.socket(true)`: the client connection itself.
     private weak var rawConn: HTTPConnection?
     private var rawStream = false
@@ -91,22 +93,34 @@ final class LuaTCPSocket: LuaTCPEvents {
         }
     }
 
-    /// Feeds the request body to a `ngx.req.socket()` socket.
+    /// Feeds the request body to a `ngx.req.socket()` socket as it arrives.
     func attachBody(_ ctx: LuaRequestContext, _ r: HTTPRequest) {
         bodyStream = true
         bindOwner(ctx)
-        // Not through whenComplete when complete: it runs at once, inside the
-        // mutation of r.body.
-        if r.body.complete {
-            inbuf.append(contentsOf: r.body.data)
-            eof = true
-            return
-        }
-        r.body.whenComplete { [weak self, weak r] in
-            guard let self, let r else { return }
-            self.inbuf.append(contentsOf: r.body.data)
-            self.eof = true
+        bodyTaken = 0
+        pullBody(r)
+        if eof { return }
+        r.body.onProgress = { [weak self, weak r] in
+            guard let self, let r, self.bodyStream else { return }
+            self.pullBody(r)
+            if self.eof { r.body.onProgress = nil }
             self.tryFinishRead()
+        }
+    }
+
+    /// Moves the body bytes that arrived since the last call into the read buffer.
+    private func pullBody(_ r: HTTPRequest) {
+        let n = r.body.data.count
+        if n > bodyTaken {
+            inbuf.append(contentsOf: r.body.data[bodyTaken..<n])
+            bodyTaken = n
+        }
+        if r.body.complete {
+            eof = true
+        } else if r.body.aborted {
+            eof = true
+            // ngx_lua's NGX_HTTP_LUA_SOCKET_FT_CLIENTABORT: the body ended short.
+            if peerError == nil { peerError = "client aborted" }
         }
     }
 
@@ -123,7 +137,10 @@ final class LuaTCPSocket: LuaTCPEvents {
             self?.received(buf)
         }
         if let early { inbuf.append(contentsOf: early.readableBytesView) }
-        conn.rawClosed = { [weak self] in self?.closedByPeer(error: nil) }
+        // ngx_lua reports the client's close as "client aborted" with lua_check_client_abort.
+        let loc = ctx.request.flatMap { LuaLocConf.of($0.loc) }
+        let abort = loc?.checkClientAbort ?? LuaRuntime.shared?.mainConf.checkClientAbort ?? false
+        conn.rawClosed = { [weak self] in self?.closedByPeer(error: abort ? "client aborted" : nil) }
     }
 
     // MARK: connect

@@ -236,6 +236,11 @@ public func mg_req_socket_raw(
         FFIError.set(err, "pending request body reading in some other thread")
         return FFI.error
     }
+    // Output the kernel did not take yet (a big print the client is slow to read).
+    if r.connection.flushAndCountPending() > 0 {
+        FFIError.set(err, "pending data to write")
+        return FFI.error
+    }
     // ngx_lua's "http 1.0 buffering" cannot happen: moongate does not hold HTTP/1.0
     // output back.
     r.markRawResponse()
