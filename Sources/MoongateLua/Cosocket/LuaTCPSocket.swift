@@ -206,14 +206,14 @@ final class LuaTCPSocket: LuaTCPEvents {
             } else if let ip = LuaHostResolver.resolve(host) {
                 address = try SocketAddress(ipAddress: ip, port: port)
                 peerName = "\(ip):\(port)"
-            } else if let conf = LuaResolverConf.current, !conf.servers.isEmpty {
+            } else if let (res, timeoutMs) = LuaResolverConf.forRunning() {
                 busyConnecting = true
-                LuaDNSClient.resolve(host, conf: conf) { [weak self] r in
+                res.resolve(host, timeoutMs: timeoutMs) { [weak self] r in
                     guard let self else { return }
                     self.busyConnecting = false
                     switch r {
                     case .success(let addrs):
-                        guard let ip = addrs.first, let a = try? SocketAddress(ipAddress: ip, port: port) else {
+                        guard let ip = addrs.randomElement(), let a = try? SocketAddress(ipAddress: ip, port: port) else {
                             self.uncount()
                             LuaTCPSocket.fail(thread, "bad address")
                             return
