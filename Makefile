@@ -87,6 +87,7 @@ spec-reference: deps-reference debug
 spec-deps: debug deps-servers
 	sh t/deps/run-redis.sh
 	sh t/deps/run-dns.sh
+	sh t/deps/run-resolver.sh
 	sh t/deps/run-libs.sh
 
 test: unit spec-deps spec
