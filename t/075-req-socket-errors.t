@@ -35,7 +35,7 @@ hello"
 --- timeout: 0.3
 --- abort
 --- ignore_response
---- wait: 0.2
+--- wait: 1
 --- error_log
 first: hello nil
 second: nil client aborted []
@@ -69,7 +69,7 @@ hello"
 --- timeout: 0.3
 --- abort
 --- ignore_response
---- wait: 0.2
+--- wait: 1
 --- error_log
 failed to receive: client aborted: hello
 --- no_error_log
@@ -101,7 +101,7 @@ hello"
 --- timeout: 0.3
 --- abort
 --- ignore_response
---- wait: 0.2
+--- wait: 1
 --- error_log
 failed to receive: client aborted: hello
 --- no_error_log
@@ -147,7 +147,7 @@ abc"
 --- timeout: 0.3
 --- abort
 --- ignore_response
---- wait: 0.2
+--- wait: 1
 --- error_log
 raw read: nil closed [abc]
 
@@ -172,7 +172,7 @@ abc"
 --- timeout: 0.3
 --- abort
 --- ignore_response
---- wait: 0.2
+--- wait: 1
 --- error_log
 raw read: nil client aborted [abc]
 
