@@ -44,12 +44,13 @@ final class LuaResolverConf: MergeableModuleConf {
         return r
     }
 
-    /// The resolver and timeout for the running request's location, or the http level's
-    /// for timers; nil without a `resolver`.
+    /// The resolver and timeout for the running request's location (a timer's: its
+    /// creator's), else the http level's; nil without a `resolver`.
     static func forRunning() -> (resolver: LuaResolver, timeoutMs: Int)? {
         var conf = httpLevel
-        if let r = LuaRuntime.current?.request {
-            conf = r.loc.moduleConf["resolver"] as? LuaResolverConf
+        let ctx = LuaRuntime.current
+        if let loc = ctx?.request?.loc ?? ctx?.timerLoc {
+            conf = loc.moduleConf["resolver"] as? LuaResolverConf
         }
         guard let res = conf?.resolver, !res.servers.isEmpty else { return nil }
         return (res, conf?.timeoutMs ?? defaultTimeoutMs)

@@ -8,7 +8,8 @@ import MoongateHTTP
 /// (lua/resty/core/timer.lua), keyed by the timer's id.
 enum LuaTimers {
     /// Timers waiting for their deadline, by id.
-    nonisolated(unsafe) private static var pendingTimers: [Int: (entry: LuaTimerEntry, every: Int, log: String)] = [:]
+    nonisolated(unsafe) private static var pendingTimers: [Int: (entry: LuaTimerEntry, every: Int, log: String, loc: LocationConfig?)] =
+        [:]
     /// Timer callbacks running now.
     nonisolated(unsafe) private(set) static var running = 0
     nonisolated(unsafe) private static var hooked = false
@@ -16,11 +17,13 @@ enum LuaTimers {
     static var pending: Int { pendingTimers.count }
 
     /// Adds timer `id`; `every` > 0 makes it repeat every `every` ms.
-    /// `log` is the creating request's ", client: ..., server: ..." (timers log it).
-    static func add(id: Int, delayMs: Int, every: Int, log: String) {
+    /// `log` is the creating request's ", client: ..., server: ..." (timers log it);
+    /// `loc` its location, whose settings (the resolver) the timer uses, as ngx_lua's
+    /// fake request takes the creating request's loc_conf.
+    static func add(id: Int, delayMs: Int, every: Int, log: String, loc: LocationConfig? = nil) {
         hookWorkerExit()
         let e = LuaTimerHeap.add(ms: delayMs) { expire(id, premature: false) }
-        pendingTimers[id] = (e, every, log)
+        pendingTimers[id] = (e, every, log, loc)
     }
 
     private static func expire(_ id: Int, premature: Bool) {
@@ -28,13 +31,13 @@ enum LuaTimers {
         var keep = false
         if t.every > 0, !premature, !WorkerInfo.exiting {
             // As ngx_lua: the next run is scheduled before this one starts.
-            add(id: id, delayMs: t.every, every: t.every, log: t.log)
+            add(id: id, delayMs: t.every, every: t.every, log: t.log, loc: t.loc)
             keep = true
         }
-        run(id, premature: premature, keep: keep, log: t.log)
+        run(id, premature: premature, keep: keep, log: t.log, loc: t.loc)
     }
 
-    private static func run(_ id: Int, premature: Bool, keep: Bool, log: String) {
+    private static func run(_ id: Int, premature: Bool, keep: Bool, log: String, loc: LocationConfig?) {
         guard let rt = LuaRuntime.shared,
             let runner = LuaModuleRef.function(rt, module: "resty.core.timer", field: "run")
         else { return }
@@ -43,6 +46,7 @@ enum LuaTimers {
         let ctx = LuaRequestContext(request: nil, phase: .timer)
         // nginx gives each timer a fake connection with a number of its own.
         ctx.timerLog = (ConnectionRegistry.shared.nextConnectionNumber(), log)
+        ctx.timerLoc = loc
         if !overloaded { running += 1 }
         let thread = LuaThread(runtime: rt, context: ctx) { outcome in
             if !overloaded { running -= 1 }
@@ -108,7 +112,8 @@ public func mg_timer_add(_ id: Int32, _ delay: Double, _ every: Int32, _ err: Un
         let host = l.map { $0.host == "*" ? "0.0.0.0" : $0.host } ?? "0.0.0.0"
         log = ", client: \(r.connection.remoteAddress), server: \(host):\(l?.port ?? 80)"
     }
-    LuaTimers.add(id: Int(id), delayMs: ms, every: every != 0 ? max(ms, 1) : 0, log: log)
+    LuaTimers.add(
+        id: Int(id), delayMs: ms, every: every != 0 ? max(ms, 1) : 0, log: log, loc: ctx.request?.loc ?? ctx.timerLoc)
     return FFI.ok
 }
 
