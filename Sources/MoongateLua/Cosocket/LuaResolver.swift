@@ -1,6 +1,9 @@
 import MoongateCore
 import NIOCore
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One `resolver` directive (nginx's ngx_resolver_t): its name servers, `valid=` and
 /// `ipv6=`, and its own answer cache. Each new name goes to the next server in turn; a
@@ -17,7 +20,9 @@ final class LuaResolver {
     static let resendMs = 5000
 
     private var next = 0
-    private var cache: [String: (addrs: [String], expires: Int64)] = [:]
+    /// Answers and the last second (wall clock) they are valid in: nginx keeps a node
+    /// while `valid >= ngx_time()`, so a TTL of 0 still serves the rest of its second.
+    private var cache: [String: (addrs: [String], validSec: Int)] = [:]
     private var waiting: [String: [(Result<[String], LuaUDPError>) -> Void]] = [:]
 
     init(servers: [(host: String, port: Int)], validMs: Int?, ipv6: Bool) {
@@ -31,7 +36,7 @@ final class LuaResolver {
     func resolve(_ name: String, timeoutMs: Int, _ done: @escaping (Result<[String], LuaUDPError>) -> Void) {
         let key = name.lowercased()
         if let c = cache[key] {
-            if c.expires > LuaTimerHeap.nowMsec {
+            if c.validSec >= time(nil) {
                 done(.success(c.addrs))
                 return
             }
@@ -56,8 +61,8 @@ final class LuaResolver {
         let out: Result<[String], LuaUDPError>
         switch r {
         case .success(let a):
-            let ttl = validMs ?? a.ttl * 1000
-            if ttl > 0 { cache[key] = (a.addrs, LuaTimerHeap.nowMsec + Int64(ttl)) }
+            let ttl = validMs.map { $0 / 1000 } ?? a.ttl
+            cache[key] = (a.addrs, time(nil) + ttl)
             out = .success(a.addrs)
         case .failure(let e):
             out = .failure(LuaUDPError(message: "\(name) \(e.message)"))
