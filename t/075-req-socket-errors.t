@@ -213,3 +213,39 @@ GET /t
 raw socket: true nil
 --- no_error_log
 [error]
+
+
+
+=== TEST 9: output held back for an HTTP/1.0 client: http 1.0 buffering
+--- config
+    location = /t {
+        content_by_lua_block {
+            ngx.say("held")
+            local sock, err = ngx.req.socket(true)
+            ngx.log(ngx.WARN, "raw socket: ", sock ~= nil, " ", err)
+        }
+    }
+--- request
+GET /t HTTP/1.0
+--- response_body
+held
+--- error_log
+raw socket: false http 1.0 buffering
+
+
+
+=== TEST 10: with lua_http10_buffering off the raw socket is available
+--- config
+    location = /t {
+        lua_http10_buffering off;
+        content_by_lua_block {
+            ngx.say("sent")
+            local sock, err = ngx.req.socket(true)
+            ngx.log(ngx.WARN, "raw socket: ", sock ~= nil, " ", err)
+        }
+    }
+--- request
+GET /t HTTP/1.0
+--- ignore_response
+--- error_log
+raw socket: true nil

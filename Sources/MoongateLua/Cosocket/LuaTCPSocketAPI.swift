@@ -241,8 +241,11 @@ public func mg_req_socket_raw(
         FFIError.set(err, "pending data to write")
         return FFI.error
     }
-    // ngx_lua's "http 1.0 buffering" cannot happen: moongate does not hold HTTP/1.0
-    // output back.
+    // Output held back for an HTTP/1.0 client (lua_http10_buffering).
+    if ctx.http10Buffer != nil {
+        FFIError.set(err, "http 1.0 buffering")
+        return FFI.error
+    }
     r.markRawResponse()
     if r.moduleContexts["lua_raw_req_socket"] != nil {
         FFIError.set(err, "duplicate call")
