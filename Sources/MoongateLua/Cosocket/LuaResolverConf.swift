@@ -56,20 +56,38 @@ final class LuaResolverConf: MergeableModuleConf {
         return (res, conf?.timeoutMs ?? defaultTimeoutMs)
     }
 
-    /// Lets proxy_pass with variables resolve names: through the http level's resolver,
-    /// else the last one defined.
+    /// Lets proxy_pass with variables resolve names through its location's resolver
+    /// (without a location: the http level's, else the last one defined).
     static func installForProxy() {
         NameResolution.resolve = { host, done in
             let conf = httpLevel
-            guard let res = conf?.resolver ?? lastDefined, !res.servers.isEmpty else { return false }
-            res.resolve(host, timeoutMs: conf?.timeoutMs ?? defaultTimeoutMs) { result in
-                switch result {
-                case .success(let addrs): done(addrs.first, addrs.first == nil ? "3: Host not found" : nil)
-                case .failure(let e): done(nil, e.message)
-                }
-            }
-            return true
+            guard let res = conf?.resolver ?? lastDefined else { return false }
+            return proxyResolve(res, conf?.timeoutMs, host, done)
         }
+        NameResolution.resolveIn = { loc, host, done in
+            let conf = loc.moduleConf["resolver"] as? LuaResolverConf
+            guard let res = conf?.resolver else { return false }
+            return proxyResolve(res, conf?.timeoutMs, host, done)
+        }
+    }
+
+    /// nginx's proxy error line wants the "3: Host not found" part alone.
+    private static func proxyResolve(
+        _ res: LuaResolver, _ timeoutMs: Int?, _ host: String, _ done: @escaping (String?, String?) -> Void
+    ) -> Bool {
+        guard !res.servers.isEmpty else { return false }
+        res.resolve(host, timeoutMs: timeoutMs ?? defaultTimeoutMs) { result in
+            switch result {
+            case .success(let addrs): done(addrs.first, addrs.first == nil ? "3: Host not found" : nil)
+            case .failure(let e):
+                var m = Substring(e.message)
+                if let open = m.lastIndex(of: "("), m.hasSuffix(")") {
+                    m = m[m.index(after: open)..<m.index(before: m.endIndex)]
+                }
+                done(nil, String(m))
+            }
+        }
+        return true
     }
 
     /// Registers the directives.
