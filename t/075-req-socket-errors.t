@@ -249,3 +249,27 @@ GET /t HTTP/1.0
 --- ignore_response
 --- error_log
 raw socket: true nil
+
+
+
+=== TEST 11: the body reader refuses a chunked body, as ngx_lua 0.10.23
+--- config
+    location = /t {
+        content_by_lua_block {
+            local sock, err = ngx.req.socket()
+            ngx.say(sock ~= nil, " ", err)
+        }
+    }
+--- raw_request eval
+"POST /t HTTP/1.1\r
+Host: localhost\r
+Transfer-Encoding: chunked\r
+Connection: close\r
+\r
+5\r
+hello\r
+0\r
+\r
+"
+--- response_body
+false chunked request bodies not supported yet

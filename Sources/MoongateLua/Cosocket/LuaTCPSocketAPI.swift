@@ -204,7 +204,12 @@ public func mg_req_socket(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
-    if r.head.chunked == false && (r.head.contentLength ?? 0) <= 0 {
+    // ngx_lua 0.10.23's order: a chunked body first, then no body.
+    if r.head.chunked {
+        FFIError.set(err, "chunked request bodies not supported yet")
+        return FFI.error
+    }
+    if (r.head.contentLength ?? 0) <= 0 {
         FFIError.set(err, "no body")
         return FFI.error
     }
