@@ -127,7 +127,8 @@ final class LuaResolverConf: MergeableModuleConf {
             }
             let res = LuaResolver(servers: servers, validMs: valid, ipv6: ipv6)
             conf.resolver = res
-            lastDefined = res
+            // Per configuration: a reload without any resolver must not keep the old one.
+            c.cycle.moduleConf["resolver.last"] = res
         }
         R(DirectiveSpec("resolver_timeout", [.http, .server, .location], .exactly(1))) { d, c in
             guard let v = ConfUnits.milliseconds(d.args[0].value) else {
@@ -141,6 +142,7 @@ final class LuaResolverConf: MergeableModuleConf {
         }
         DirectiveRegistry.onPostConfiguration { cycle in
             httpLevel = cycle.http?.httpLevel.moduleConf["resolver"] as? LuaResolverConf
+            lastDefined = cycle.moduleConf["resolver.last"] as? LuaResolver
         }
     }
 
