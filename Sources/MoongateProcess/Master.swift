@@ -63,7 +63,7 @@ public final class Master {
         }
         if !cycle.masterProcess {
             WorkerInfo.count = 1
-            WorkerProcess.run(cycle: cycle, listenFDs: m.listeners.duplicated(), workerID: 0, single: true, pidPath: cycle.pidPath)
+            WorkerProcess.run(cycle: cycle, listenFDs: m.listeners.takeAll(), workerID: 0, single: true, pidPath: cycle.pidPath)
         }
         return m.loop()
     }

@@ -22,7 +22,7 @@ final class ProxyHandler: PhaseHandler {
         case .failure(let f):
             guard let pending = f.resolve else { return .status(f.code) }
             // A host name in a variable: resolve it on the event loop first.
-            let started = NameResolution.resolve?(pending.host) { [weak r] ip, err in
+            let started = NameResolution.start(r.loc, pending.host) { [weak r] ip, err in
                 guard let r, !r.finalized else { return }
                 guard let ip else {
                     r.log(.error, "\(pending.host) could not be resolved (\(err ?? "3: Host not found"))")
@@ -33,7 +33,7 @@ final class ProxyHandler: PhaseHandler {
                 var t = pending.target
                 t.block = reg.implicitBlock(host: ip, port: t.proxyPort)
                 _ = self.start(r, conf, t)
-            } ?? false
+            }
             if !started {
                 r.log(.error, "no resolver defined to resolve \(pending.host)")
                 return .status(502)

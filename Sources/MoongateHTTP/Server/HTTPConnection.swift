@@ -111,6 +111,11 @@ public final class HTTPConnection: ChannelInboundHandler {
             f()
         }
         let wasActive = state == .active
+        if wasActive, let r = current, !r.body.complete {
+            // ngx_lua's body reader sees the close as "client aborted".
+            r.body.aborted = true
+            bodyProgress(r)
+        }
         state = .closed
         ConnectionRegistry.shared.remove(self)
         let onAbort = abortHandler
@@ -256,6 +261,7 @@ public final class HTTPConnection: ChannelInboundHandler {
                 return true
             }
             chunkedDecoder = dec
+            if let r = target, !out.isEmpty { bodyProgress(r) }
             return false
         }
         let take = Int(min(Int64(buffer.readableBytes), bodyRemaining))
@@ -265,8 +271,18 @@ public final class HTTPConnection: ChannelInboundHandler {
         }
         buffer.moveReaderIndex(forwardBy: take)
         bodyRemaining -= Int64(take)
-        if bodyRemaining == 0, let r = target { bodyComplete(r) }
+        if bodyRemaining == 0, let r = target {
+            bodyComplete(r)
+        } else if take > 0, let r = target {
+            bodyProgress(r)
+        }
         return bodyRemaining == 0
+    }
+
+    /// Tells a streaming body reader that bytes arrived or the body ended.
+    private func bodyProgress(_ r: HTTPRequest) {
+        // Copied out first: the reader may touch r.body.
+        if let f = r.body.onProgress { f() }
     }
 
     private func bodyComplete(_ r: HTTPRequest) {
@@ -275,6 +291,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         let ws = r.body.waiters
         r.body.waiters = []
         for w in ws { w() }
+        bodyProgress(r)
     }
 
     private func bodyFailed(_ r: HTTPRequest, status: Int) {
@@ -415,6 +432,16 @@ public final class HTTPConnection: ChannelInboundHandler {
         guard state != .closed else { return }
         emitPending()
         context.flush()
+    }
+
+    /// Hands all output to the kernel and returns how many bytes it did not take yet
+    /// (nginx's `c->buffered & NGX_HTTP_LOWLEVEL_BUFFERED`, for ngx.req.socket(true)).
+    public func flushAndCountPending() -> Int {
+        guard state != .closed else { return 0 }
+        emitPending()
+        context.flush()
+        guard let opts = context.channel.syncOptions else { return 0 }
+        return (try? opts.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     /// Writes and flushes, calling `done` when the bytes were handed to the kernel.

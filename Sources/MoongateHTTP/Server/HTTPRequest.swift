@@ -186,6 +186,11 @@ public struct RequestBody {
     /// Called each time body bytes arrive, for a reader that streams them on
     /// (`proxy_request_buffering off`).
     public var onData: (() -> Void)?
+    /// The client closed the connection before all of it arrived.
+    public var aborted = false
+    /// A streaming reader (`ngx.req.socket()`): called after bytes arrive, when the body
+    /// completes and when the client aborts.
+    public var onProgress: (() -> Void)?
 
     /// Runs `f` when the body is complete (at once if it is).
     public mutating func whenComplete(_ f: @escaping () -> Void) {

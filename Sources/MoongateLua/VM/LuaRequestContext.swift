@@ -38,6 +38,8 @@ public final class LuaRequestContext {
     var lightThreads: LuaLightThreads? = nil
     /// A timer's fake connection number and log context (", client: ..., server: ...").
     var timerLog: (connection: Int, suffix: String)? = nil
+    /// A timer's creating location (its settings stand in for a request's).
+    var timerLoc: LocationConfig? = nil
     /// Run when the request or timer ends (cosockets close their connections).
     var onRelease: [() -> Void] = []
     /// The VM the code runs in: the worker's, or a request's own with

@@ -41,6 +41,8 @@ ffi.cdef [[
     int mg_tcp_close(void *s, char **err);
     int mg_req_socket(void **out, char **err);
     int mg_req_socket_raw(void **out, char **err);
+    int mg_tcp_getoption(void *s, int opt, int *val, char **err);
+    int mg_tcp_setoption(void *s, int opt, int val, char **err);
 ]]
 
 local out_ptr = ffi_new("void *[1]")
@@ -338,9 +340,58 @@ function methods.settimeouts(self, c, w, r)
                          tonumber(r) or 0)
 end
 
+-- lua-resty-core's socket.lua: the option names and their errors.
+local option_index = {
+    ["keepalive"] = 1,
+    ["reuseaddr"] = 2,
+    ["tcp-nodelay"] = 3,
+    ["sndbuf"] = 4,
+    ["rcvbuf"] = 5,
+}
+local option_val = ffi_new("int[1]")
+local FFI_DECLINED = -5
+
+function methods.getoption(self, opt)
+    local s = check_self(self, "getoption")
+    if opt == nil then
+        return nil, 'missing the "option" argument'
+    end
+    local idx = option_index[opt]
+    if idx == nil then
+        return nil, "unsupported option " .. tostring(opt)
+    end
+    local rc = C.mg_tcp_getoption(s, idx, option_val, errmsg)
+    if rc == FFI_DECLINED then
+        error("socket is never created nor connected")
+    end
+    if rc ~= 0 then
+        return nil, ffi_string(errmsg[0])
+    end
+    return tonumber(option_val[0])
+end
+
 function methods.setoption(self, opt, val)
-    check_self(self, "setoption")
-    return 1
+    local s = check_self(self, "setoption")
+    if opt == nil then
+        return nil, 'missing the "option" argument'
+    end
+    if val == nil then
+        return nil, 'missing the "value" argument'
+    end
+    local idx = option_index[opt]
+    if idx == nil then
+        return nil, "unsupported option " .. tostring(opt)
+    end
+    -- The FFI converts val to int as resty.core's call does (booleans
+    -- too; a string raises "cannot convert 'string' to 'int'").
+    local rc = C.mg_tcp_setoption(s, idx, val, errmsg)
+    if rc == FFI_DECLINED then
+        error("socket is never created nor connected")
+    end
+    if rc ~= 0 then
+        return nil, ffi_string(errmsg[0])
+    end
+    return true
 end
 
 function methods.setkeepalive(self, timeout, size)
