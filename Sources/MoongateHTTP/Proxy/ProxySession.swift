@@ -102,7 +102,10 @@ final class ProxySession: UpstreamConnectionDelegate {
     private func connect(host: String, port: Int) {
         stage = .connecting
         usedCached = false
-        if keepaliveCapacity > 0, let c = target.block.pool.take(peerName) {
+        // TLS upstream connections are pooled apart from plain ones, by TLS name.
+        let tls = target.ssl ? ProxySSLConf.upstreamTLS(r, proxyHost: target.proxyHost) : nil
+        let poolKey = peerName + (tls?.poolKey ?? "")
+        if keepaliveCapacity > 0, let c = target.block.pool.take(poolKey) {
             tries[tries.count - 1].connectTime = 0
             usedCached = true
             conn = c
@@ -110,8 +113,7 @@ final class ProxySession: UpstreamConnectionDelegate {
             return
         }
         let timeout = balancerState.connectTimeout > 0 ? balancerState.connectTimeout : conf.effConnectTimeout
-        let name = peerName
-        UpstreamConnection.connect(on: loop, host: host, port: port, peerName: name, timeoutMs: timeout)
+        UpstreamConnection.connect(on: loop, host: host, port: port, peerName: poolKey, timeoutMs: timeout, tls: tls)
             .whenComplete { [self] result in
                 switch result {
                 case .success(let c):
@@ -124,7 +126,10 @@ final class ProxySession: UpstreamConnectionDelegate {
                     sendRequest()
                 case .failure(let error):
                     guard stage == .connecting, !r.finalized else { return }
-                    if let ce = error as? ChannelError, case .connectTimeout = ce {
+                    if let te = error as? UpstreamTLSError {
+                        logUpstream(.error, te.message + " while SSL handshaking to upstream")
+                        fail(te.timeout ? .timeout : .error)
+                    } else if let ce = error as? ChannelError, case .connectTimeout = ce {
                         logUpstream(.error, "upstream timed out (110: Connection timed out) while connecting to upstream")
                         fail(.timeout)
                     } else {
