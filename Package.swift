@@ -84,6 +84,7 @@ let package = Package(
                 "MoongateHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(name: "MoongateSpecTests", dependencies: ["MoongateSpec"]),
