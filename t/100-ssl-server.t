@@ -375,3 +375,55 @@ qr{\[emerg\] .*SSL_CTX_set_cipher_list\("FOO"\) failed \(SSL: error:0A0000B9:SSL
 --- must_die
 --- error_log eval
 qr{\[emerg\] .*invalid session cache "foo" in /\S+/conf/nginx\.conf:\d+}
+
+
+
+=== TEST 17: the deprecated "ssl on" makes the server's listen speak TLS
+--- http_config eval
+$::HttpConfig . qq{
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_RAND_PORT_2;
+        ssl on;
+        ssl_certificate ../../cert/server.crt;
+        ssl_certificate_key ../../cert/server.key;
+        location / {
+            return 200 "\$https \$ssl_session_reused\\n";
+        }
+    }
+}
+--- config
+    location = /t {
+        content_by_lua_block {
+            ngx.print(tls_get("/", "test.com", true, $TEST_NGINX_RAND_PORT_2))
+        }
+    }
+--- request
+GET /t
+--- response_body
+HTTP/1.1 200 OK
+on .
+--- error_log eval
+qr/\[warn\] .*the "ssl" directive is deprecated, use the "listen \.\.\. ssl" directive instead in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 18: a client that gives up in the handshake: nginx's info line
+--- http_config eval: $::HttpConfig
+--- config
+    location = /t {
+        content_by_lua_block {
+            local sock = ngx.socket.tcp()
+            assert(sock:connect("127.0.0.1", $TEST_NGINX_RAND_PORT_1))
+            -- a TLS record header, then garbage
+            sock:send("\22\3\1\0\5hello")
+            local data, err = sock:receive("*a")
+            ngx.say("closed: ", data ~= nil or err == "closed"
+                                or err == "connection reset by peer")
+        }
+    }
+--- request
+GET /t
+--- response_body
+closed: true
+--- error_log eval
+qr/\[info\] .*SSL_do_handshake\(\) failed \(SSL: .* while SSL handshaking, client: 127\.0\.0\.1, server: 127\.0\.0\.1:\d+/

@@ -297,3 +297,58 @@ handshake: nilclosed
 --- must_die
 --- error_log eval
 qr{\[emerg\] .*SSL_CTX_load_verify_locations\("/\S+/nosuch\.crt"\) failed}
+
+
+
+=== TEST 12: lua_ssl_protocols picks the version (nginx 1.22's servers stop at TLSv1.2)
+--- http_config eval
+"lua_ssl_protocols TLSv1.3;\n" . $::HttpConfig . qq{
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_RAND_PORT_3 ssl;
+        ssl_certificate ../../cert/server.crt;
+        ssl_certificate_key ../../cert/server.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        return 200 "\$ssl_protocol\\n";
+    }
+}
+--- config
+    location = /t {
+        content_by_lua_block {
+            local sock = ngx.socket.tcp()
+            assert(sock:connect("127.0.0.1", $TEST_NGINX_RAND_PORT_3))
+            assert(sock:sslhandshake(false, "test.com", true))
+            sock:send("GET / HTTP/1.0\r\n\r\n")
+            local data = sock:receive("*a")
+            ngx.say(data:match("TLSv[%d.]+"))
+            sock = ngx.socket.tcp()
+            assert(sock:connect("127.0.0.1", $TEST_NGINX_RAND_PORT_1))
+            ngx.say("default server: ", sock:sslhandshake(false, "test.com"))
+        }
+    }
+--- request
+GET /t
+--- response_body
+TLSv1.3
+default server: nilhandshake failed
+--- error_log
+SSL_do_handshake() failed
+
+
+
+=== TEST 13: bad lua_ssl_protocols and lua_ssl_ciphers values
+--- http_config
+    lua_ssl_protocols TLSv2;
+--- config
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*invalid value "TLSv2" in /\S+/conf/nginx\.conf:\d+}
+
+
+
+=== TEST 14: lua_ssl_ciphers that match nothing
+--- http_config
+    lua_ssl_ciphers FOO;
+--- config
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*SSL_CTX_set_cipher_list\("FOO"\) failed}

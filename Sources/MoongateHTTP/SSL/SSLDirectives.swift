@@ -64,6 +64,13 @@ enum SSLDirectives {
             }
             conf(c).sessionCache = d.args.map(\.value).joined(separator: " ")
         }
+        // nginx 1.22 still takes `ssl on` (every listen of the server speaks TLS).
+        R(DirectiveSpec("ssl", ctx, .flag)) { d, c in
+            c.cycle.warnings.append(
+                ConfigError("the \"ssl\" directive is deprecated, use the \"listen ... ssl\" directive instead",
+                            at: d.location))
+            conf(c).enabled = d.flagValue
+        }
         // Accepted: BoringSSL picks its curves and has no finite-field DH.
         R(DirectiveSpec("ssl_ecdh_curve", ctx, .exactly(1))) { _, _ in }
         R(DirectiveSpec("ssl_dhparam", ctx, .exactly(1))) { _, _ in }
@@ -89,6 +96,11 @@ enum SSLDirectives {
             s.ssl.merge(from: top)
             guard s.ssl.certificate != nil else { continue }
             s.ssl.context = try SSLContextFactory.serverContext(s.ssl, cache: &made)
+        }
+        for g in http.listenGroups where !g.listen.ssl {
+            if g.servers.contains(where: { $0.ssl.enabled || (top.enabled && !$0.ssl.enabledSet) }) {
+                g.listen.ssl = true
+            }
         }
         for g in http.listenGroups where g.listen.ssl {
             if g.defaultServer.ssl.context == nil {

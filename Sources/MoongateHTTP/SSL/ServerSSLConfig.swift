@@ -23,6 +23,11 @@ public final class ServerSSLConfig {
     public var sessionCache: String?
     public var sessionTimeoutMsec: Int?
     public var sessionTickets: Bool?
+    /// `ssl on` (deprecated in nginx: the server's listens speak TLS).
+    public var enabled = false {
+        didSet { enabledSet = true }
+    }
+    var enabledSet = false
     /// The TLS context made from the settings above (servers with a certificate only).
     public var context: NIOSSLContext?
 
@@ -44,7 +49,7 @@ public final class ServerSSLConfig {
         sessionTickets = sessionTickets ?? parent.sessionTickets
     }
 
-    /// nginx 1.22's defaults.
-    static let defaultProtocols = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+    /// nginx 1.22's defaults (TLSv1.3 joined the default protocols in 1.23.4).
+    static let defaultProtocols = ["TLSv1", "TLSv1.1", "TLSv1.2"]
     static let defaultCiphers = "HIGH:!aNULL:!MD5"
 }

@@ -12,6 +12,8 @@ public final class TLSSessionInfo {
     /// The peer's certificates (DER, leaf first), kept for verification (client side).
     public var peerChain: [[UInt8]] = []
     weak var handler: NIOSSLHandler?
+    /// The handshake completed.
+    public var handshakeDone = false
 
     public init() {}
 

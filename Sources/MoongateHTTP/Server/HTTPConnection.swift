@@ -148,6 +148,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if tls != nil { logTLSError(error) }
         context.close(promise: nil)
     }
 
