@@ -427,3 +427,37 @@ GET /t
 closed: true
 --- error_log eval
 qr/\[info\] .*SSL_do_handshake\(\) failed \(SSL: .* while SSL handshaking, client: 127\.0\.0\.1, server: 127\.0\.0\.1:\d+/
+
+
+
+=== TEST 19: error_page 497 redirects plain HTTP on the TLS port to https
+--- http_config eval
+$::HttpConfig . qq{
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_RAND_PORT_2 ssl;
+        ssl_certificate ../../cert/server.crt;
+        ssl_certificate_key ../../cert/server.key;
+        error_page 497 =301 https://\$host:\$server_port\$request_uri;
+        return 200 "ok\\n";
+    }
+}
+--- config
+    location = /t {
+        content_by_lua_block {
+            local sock = ngx.socket.tcp()
+            assert(sock:connect("127.0.0.1", $TEST_NGINX_RAND_PORT_2))
+            sock:send("GET /a?b=1 HTTP/1.1\r\nHost: test.com\r\n\r\n")
+            local data = sock:receive("*a")
+            ngx.say(data:match("^[^\r]*"))
+            ngx.say((data:match("Location: ([^\r]*)"):gsub(":%d+", ":PORT")))
+            ngx.say(data:match("Connection: [^\r]*"))
+        }
+    }
+--- request
+GET /t
+--- response_body
+HTTP/1.1 301 Moved Permanently
+https://test.com:PORT/a?b=1
+Connection: close
+--- error_log
+client sent plain HTTP request to HTTPS port
