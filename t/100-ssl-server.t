@@ -461,3 +461,31 @@ https://test.com:PORT/a?b=1
 Connection: close
 --- error_log
 client sent plain HTTP request to HTTPS port
+
+
+
+=== TEST 20: the runner's TEST_NGINX_SERVER_SSL_PORT and TEST_NGINX_CERT_DIR
+--- http_config
+    lua_ssl_trusted_certificate $TEST_NGINX_CERT_DIR/cert/ca.crt;
+    server {
+        listen 127.0.0.1:$TEST_NGINX_SERVER_SSL_PORT ssl;
+        ssl_certificate $TEST_NGINX_CERT_DIR/cert/server.crt;
+        ssl_certificate_key $TEST_NGINX_CERT_DIR/cert/server.key;
+        return 200 "$scheme";
+    }
+--- config
+    location = /t {
+        content_by_lua_block {
+            local sock = ngx.socket.tcp()
+            assert(sock:connect("127.0.0.1", $TEST_NGINX_SERVER_SSL_PORT))
+            assert(sock:sslhandshake(nil, "test.com", true))
+            sock:send("GET / HTTP/1.0\r\n\r\n")
+            ngx.say((sock:receive("*a"):match("\r\n\r\n(.*)")))
+        }
+    }
+--- request
+GET /t
+--- response_body
+https
+--- no_error_log
+[error]
