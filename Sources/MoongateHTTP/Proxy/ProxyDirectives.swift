@@ -45,9 +45,6 @@ enum ProxyDirectives {
                 pc.pass = .variable(try ComplexValue(url, at: d.location))
             } else {
                 guard let u = ProxyURL.parse(url) else {
-                    if url.lowercased().hasPrefix("https://") {
-                        throw ConfigError("https protocol requires SSL support", at: d.location)
-                    }
                     throw ConfigError("invalid URL prefix in \"\(url)\"", at: d.location)
                 }
                 if u.uri != nil && pc.noURIAllowed {
