@@ -352,3 +352,66 @@ qr{\[emerg\] .*invalid value "TLSv2" in /\S+/conf/nginx\.conf:\d+}
 --- must_die
 --- error_log eval
 qr{\[emerg\] .*SSL_CTX_set_cipher_list\("FOO"\) failed}
+
+
+
+=== TEST 15: lua_ssl_verify_depth 0 against a chain with an intermediate CA
+--- http_config eval
+qq{
+    lua_ssl_trusted_certificate ../../cert/ca.crt;
+    lua_ssl_verify_depth 0;
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_RAND_PORT_3 ssl;
+        ssl_certificate ../../cert/chain.crt;
+        ssl_certificate_key ../../cert/chain.key;
+        return 200 "chained\\n";
+    }
+}
+--- config
+    location = /t {
+        content_by_lua_block {
+            local sock = ngx.socket.tcp()
+            assert(sock:connect("127.0.0.1", $TEST_NGINX_RAND_PORT_3))
+            local sess, err = sock:sslhandshake(nil, "test.com", true)
+            ngx.say("depth 0: ", type(sess), " ", err)
+        }
+    }
+--- request
+GET /t
+--- response_body
+depth 0: nil 20: unable to get local issuer certificate
+--- error_log
+lua ssl certificate verify error: (20: unable to get local issuer certificate)
+
+
+
+=== TEST 16: lua_ssl_verify_depth 1 takes the same chain
+--- http_config eval
+qq{
+    lua_ssl_trusted_certificate ../../cert/ca.crt;
+    lua_ssl_verify_depth 1;
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_RAND_PORT_3 ssl;
+        ssl_certificate ../../cert/chain.crt;
+        ssl_certificate_key ../../cert/chain.key;
+        return 200 "chained\\n";
+    }
+}
+--- config
+    location = /t {
+        content_by_lua_block {
+            local sock = ngx.socket.tcp()
+            assert(sock:connect("127.0.0.1", $TEST_NGINX_RAND_PORT_3))
+            local sess, err = sock:sslhandshake(false, "test.com", true)
+            ngx.say("depth 1: ", sess, " ", err)
+            sock:send("GET / HTTP/1.0\r\n\r\n")
+            ngx.say((sock:receive("*a"):match("chained")))
+        }
+    }
+--- request
+GET /t
+--- response_body
+depth 1: true nil
+chained
+--- no_error_log
+[error]

@@ -208,3 +208,46 @@ qr{\[emerg\] .*SSL_CTX_load_verify_locations\("/\S+/nosuch\.crt"\) failed}
 --- must_die
 --- error_log eval
 qr{\[emerg\] .*invalid value "TLSv9" in /\S+/conf/nginx\.conf:\d+}
+
+
+
+=== TEST 10: proxy_ssl_verify needs proxy_ssl_trusted_certificate
+--- config
+    location = /t {
+        proxy_ssl_verify on;
+        proxy_pass https://127.0.0.1:$TEST_NGINX_SERVER_PORT/;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*no proxy_ssl_trusted_certificate for proxy_ssl_verify}
+
+
+
+=== TEST 11: the same with a proxy_pass that has variables
+--- config
+    location = /t {
+        set $u http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
+        proxy_ssl_verify on;
+        proxy_pass $u;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*no proxy_ssl_trusted_certificate for proxy_ssl_verify}
+
+
+
+=== TEST 12: proxy_ssl_verify without a trusted file is fine for http:// upstreams
+--- config
+    location = /t {
+        proxy_ssl_verify on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/u;
+    }
+    location = /u {
+        return 200 "plain upstream\n";
+    }
+--- request
+GET /t
+--- response_body
+plain upstream
+--- no_error_log
+[error]

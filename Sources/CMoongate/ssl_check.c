@@ -163,6 +163,16 @@ static X509_STORE *store_for(const char *cafile)
     return s;
 }
 
+/* nginx's ngx_ssl_verify_callback, set with a trusted file: go on past every
+   error, so the result is the last error OpenSSL recorded (what
+   SSL_get_verify_result then reports). Without one OpenSSL stops at the first. */
+static int verify_continue(int ok, X509_STORE_CTX *ctx)
+{
+    (void) ok;
+    (void) ctx;
+    return 1;
+}
+
 int mg_ssl_verify_chain(const unsigned char *const *ders, const size_t *lens, int n,
                         const char *cafile, int depth, const char *host, size_t hostlen,
                         char *err, size_t errlen)
@@ -191,8 +201,11 @@ int mg_ssl_verify_chain(const unsigned char *const *ders, const size_t *lens, in
     } else {
         X509_STORE_CTX_set_default(ctx, "ssl_server");
         X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx), depth);
-        if (X509_verify_cert(ctx) != 1) {
-            int e = X509_STORE_CTX_get_error(ctx);
+        if (cafile && *cafile) X509_STORE_CTX_set_verify_cb(ctx, verify_continue);
+        int vr = X509_verify_cert(ctx);
+        int e = X509_STORE_CTX_get_error(ctx);
+        if (vr != 1 || e != X509_V_OK) {
+            if (e == X509_V_OK) e = X509_V_ERR_UNSPECIFIED;
             snprintf(err, errlen, "%d: %s", e, X509_verify_cert_error_string(e));
             rc = 1;
         } else if (host && hostlen && X509_check_host(leaf, host, hostlen, 0, NULL) != 1) {

@@ -61,7 +61,25 @@ final class ProxySSLConf: MergeableModuleConf {
             trusted: c.trustedCertificate, depth: c.verifyDepth ?? 1)
     }
 
+    /// nginx's ngx_http_proxy_set_ssl check, for every location whose proxy_pass may
+    /// speak TLS (https:// or variables).
+    static func check(_ cycle: CycleConfig) throws {
+        func visit(_ l: LocationConfig) throws {
+            if let pc = ProxyLocConf.of(l), let pass = pc.pass {
+                var mayTLS = pc.passSSL
+                if case .variable = pass { mayTLS = true }
+                if mayTLS, let c = of(l), c.verify == true, c.trustedCertificate == nil {
+                    throw ConfigError("no proxy_ssl_trusted_certificate for proxy_ssl_verify", at: nil)
+                }
+            }
+            for c in l.children { try visit(c) }
+            for c in l.named.values { try visit(c) }
+        }
+        for s in cycle.http?.servers ?? [] { try visit(s.serverLevel) }
+    }
+
     static func register(_ R: (DirectiveSpec, @escaping DirectiveHandler) -> Void) {
+        DirectiveRegistry.onPostConfiguration(check)
         let all: DirectiveContext = [.http, .server, .location]
         R(DirectiveSpec("proxy_ssl_server_name", all, .flag)) { d, c in get(c.loc!).serverName = d.flagValue }
         R(DirectiveSpec("proxy_ssl_name", all, .exactly(1))) { d, c in
