@@ -2,6 +2,7 @@ import NIOCore
 import NIOEmbedded
 import NIOSSL
 import Testing
+
 @testable import MoongateHTTP
 
 private let certDir: String = {
@@ -66,13 +67,17 @@ private final class Pair {
         let ca = certDir + "ca.crt"
         #expect(TLSClient.verify(p.clientInfo, trusted: ca, depth: 1, host: "test.com") == nil)
         #expect(TLSClient.verify(p.clientInfo, trusted: ca, depth: 1, host: "other.com") == "certificate host mismatch")
-        #expect(TLSClient.verify(p.clientInfo, trusted: nil, depth: 1, host: nil) == "20: unable to get local issuer certificate")
+        #expect(
+            TLSClient.verify(p.clientInfo, trusted: nil, depth: 1, host: nil)
+                == "20: unable to get local issuer certificate")
     }
 
     @Test func selfSignedIsRefused() throws {
         let p = try Pair(cert: "self", sni: nil)
         try p.run()
-        #expect(TLSClient.verify(p.clientInfo, trusted: certDir + "ca.crt", depth: 1, host: nil) == "18: self-signed certificate")
+        #expect(
+            TLSClient.verify(p.clientInfo, trusted: certDir + "ca.crt", depth: 1, host: nil)
+                == "18: self-signed certificate")
     }
 
     @Test func serverHelloParse() {

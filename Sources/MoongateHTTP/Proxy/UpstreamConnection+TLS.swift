@@ -23,7 +23,8 @@ extension UpstreamConnection {
                     to: conn.channel, before: waiter, settings: tls.settings, serverName: tls.serverName, info: info)
             } catch {
                 conn.close()
-                return loop.makeFailedFuture(UpstreamTLSError(message: "failed to create ssl connection", timeout: false))
+                return loop.makeFailedFuture(
+                    UpstreamTLSError(message: "failed to create ssl connection", timeout: false))
             }
             let timer = loop.scheduleTask(in: .milliseconds(Int64(max(1, timeoutMs)))) {
                 promise.fail(
@@ -39,7 +40,8 @@ extension UpstreamConnection {
                     }
                     // nginx prints "(20:unable to get ...)", without ngx_lua's space.
                     let compact = e.replacingFirst(": ", with: ":")
-                    throw UpstreamTLSError(message: "upstream SSL certificate verify error: (\(compact))", timeout: false)
+                    throw UpstreamTLSError(
+                        message: "upstream SSL certificate verify error: (\(compact))", timeout: false)
                 }
                 return conn
             }.flatMapErrorThrowing { error in
@@ -87,7 +89,8 @@ final class UpstreamTLSWaiter: ChannelInboundHandler, RemovableChannelHandler {
 extension String {
     /// The string with the first `a` replaced by `b`.
     func replacingFirst(_ a: String, with b: String) -> String {
-        let s = Array(utf8), n = Array(a.utf8)
+        let s = Array(utf8)
+        let n = Array(a.utf8)
         guard !n.isEmpty, s.count >= n.count else { return self }
         for i in 0...(s.count - n.count) where Array(s[i..<(i + n.count)]) == n {
             return String(decoding: s[..<i], as: UTF8.self) + b + String(decoding: s[(i + n.count)...], as: UTF8.self)

@@ -14,7 +14,9 @@ public enum SSLContextFactory {
     static func serverContext(_ conf: ServerSSLConfig, cache: inout [String: NIOSSLContext]) throws -> NIOSSLContext {
         let cert = conf.certificate!
         guard let key = conf.certificateKey else {
-            throw ConfigError("no \"ssl_certificate_key\" is defined for certificate \"\(conf.certificateAsWritten ?? cert)\"", at: nil)
+            throw ConfigError(
+                "no \"ssl_certificate_key\" is defined for certificate \"\(conf.certificateAsWritten ?? cert)\"",
+                at: nil)
         }
         let protocols = conf.protocols ?? ServerSSLConfig.defaultProtocols
         let ciphers = conf.ciphers ?? ServerSSLConfig.defaultCiphers

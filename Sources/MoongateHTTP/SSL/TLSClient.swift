@@ -1,6 +1,7 @@
 import CMoongate
 import NIOCore
 import NIOSSL
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,7 +46,9 @@ public enum TLSClient {
 
     /// A client handler for `serverName` (sent as SNI unless it is an IP address) whose
     /// peer chain lands in `info`.
-    public static func handler(settings: Settings, serverName: String?, info: TLSSessionInfo) throws -> NIOSSLClientHandler {
+    public static func handler(settings: Settings, serverName: String?, info: TLSSessionInfo) throws
+        -> NIOSSLClientHandler
+    {
         let ctx = try context(settings)
         var sni = serverName.flatMap { $0.isEmpty ? nil : $0 }
         if let s = sni, isIPAddress(s) { sni = nil }
@@ -108,7 +111,10 @@ public enum TLSClient {
             while j < s.count && s[j] != UInt8(ascii: "]") && s[j] != UInt8(ascii: ")") {
                 // BoringSSL appends " at FILE:LINE".
                 if s[j] == UInt8(ascii: " ") && j + 3 < s.count && s[j + 1] == UInt8(ascii: "a")
-                    && s[j + 2] == UInt8(ascii: "t") && s[j + 3] == UInt8(ascii: " ") { break }
+                    && s[j + 2] == UInt8(ascii: "t") && s[j + 3] == UInt8(ascii: " ")
+                {
+                    break
+                }
                 j += 1
             }
             return String(decoding: s[i..<j], as: UTF8.self)

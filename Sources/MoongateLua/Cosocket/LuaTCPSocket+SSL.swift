@@ -34,15 +34,17 @@ extension LuaTCPSocket {
         h.tls = info
         busyConnecting = true
         var finished = false
-        let timer = connectTimeout > 0 ? LuaTimerHeap.add(ms: connectTimeout) { [weak self] in
-            guard !finished else { return }
-            finished = true
-            h.handshakeWaiter = nil
-            self?.busyConnecting = false
-            if self?.logErrors == true { thread.context.log(.error, "lua ssl handshake timed out") }
-            self?.closeChannel()
-            LuaTCPSocket.fail(thread, "timeout")
-        } : nil
+        let timer =
+            connectTimeout > 0
+            ? LuaTimerHeap.add(ms: connectTimeout) { [weak self] in
+                guard !finished else { return }
+                finished = true
+                h.handshakeWaiter = nil
+                self?.busyConnecting = false
+                // ngx_lua returns "timeout" here without a log line.
+                self?.closeChannel()
+                LuaTCPSocket.fail(thread, "timeout")
+            } : nil
         h.handshakeWaiter = { [weak self] end in
             guard !finished else { return }
             finished = true
@@ -62,7 +64,8 @@ extension LuaTCPSocket {
                 }
             }
             if e == nil && verify {
-                e = TLSClient.verify(info, trusted: conf.sslTrustedCertificate, depth: conf.sslVerifyDepth, host: serverName)
+                e = TLSClient.verify(
+                    info, trusted: conf.sslTrustedCertificate, depth: conf.sslVerifyDepth, host: serverName)
                 if let e, self?.logErrors == true {
                     if e == "certificate host mismatch" {
                         thread.context.log(.error, "lua ssl certificate does not match host \"\(serverName ?? "")\"")
