@@ -489,3 +489,40 @@ GET /t
 https
 --- no_error_log
 [error]
+
+
+
+=== TEST 21: ssl_reject_handshake on a default server without a certificate
+--- http_config eval
+$::HttpConfig . qq{
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_RAND_PORT_2 ssl default_server;
+        ssl_reject_handshake on;
+    }
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_RAND_PORT_2 ssl;
+        server_name test.com;
+        ssl_certificate ../../cert/server.crt;
+        ssl_certificate_key ../../cert/server.key;
+        ssl_stapling on;
+        ssl_buffer_size 4k;
+        return 200 "named\\n";
+    }
+}
+--- config
+    location = /t {
+        content_by_lua_block {
+            local res, err = tls_get("/", "test.com", true, $TEST_NGINX_RAND_PORT_2)
+            ngx.say(res and res:match("named") or err)
+            ngx.say(select(2, tls_get("/", "nosuch.com", false, $TEST_NGINX_RAND_PORT_2)))
+            ngx.say(select(2, tls_get("/", nil, false, $TEST_NGINX_RAND_PORT_2)))
+        }
+    }
+--- request
+GET /t
+--- response_body
+named
+handshake: handshake failed
+handshake: handshake failed
+--- error_log eval
+qr/\[info\] .*handshake rejected while SSL handshaking, client: 127\.0\.0\.1/

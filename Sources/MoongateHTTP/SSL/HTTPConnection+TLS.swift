@@ -17,7 +17,9 @@ extension HTTPConnection {
         let handshaking = tls?.handshakeDone != true
         let host = listen.listen.host == "*" ? "0.0.0.0" : listen.listen.host
         let what: String
-        if case NIOSSLError.uncleanShutdown = error {
+        if error is TLSHandshakeRejected {
+            what = "handshake rejected"
+        } else if case NIOSSLError.uncleanShutdown = error {
             what = handshaking ? "peer closed connection in SSL handshake" : "peer closed connection in SSL"
         } else {
             what = (handshaking ? "SSL_do_handshake()" : "SSL_read()") + " failed (SSL: \(TLSClient.errorText(error)))"

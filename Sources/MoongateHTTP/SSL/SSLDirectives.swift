@@ -71,6 +71,20 @@ enum SSLDirectives {
                             at: d.location))
             conf(c).enabled = d.flagValue
         }
+        R(DirectiveSpec("ssl_reject_handshake", ctx, .flag)) { d, c in conf(c).rejectHandshake = d.flagValue }
+        // Accepted with a warning: they tune what BoringSSL decides itself (OCSP stapling,
+        // record sizes, 0-RTT). Client-certificate directives stay unknown on purpose:
+        // accepting them would let unauthenticated clients in.
+        for name in ["ssl_stapling", "ssl_stapling_verify", "ssl_early_data"] {
+            R(DirectiveSpec(name, ctx, .flag)) { d, c in
+                c.cycle.warnings.append(ConfigError("\"\(d.name)\" directive is ignored by moongate", at: d.location))
+            }
+        }
+        for name in ["ssl_trusted_certificate", "ssl_buffer_size", "ssl_stapling_file", "ssl_stapling_responder"] {
+            R(DirectiveSpec(name, ctx, .exactly(1))) { d, c in
+                c.cycle.warnings.append(ConfigError("\"\(d.name)\" directive is ignored by moongate", at: d.location))
+            }
+        }
         // Accepted: BoringSSL picks its curves and has no finite-field DH.
         R(DirectiveSpec("ssl_ecdh_curve", ctx, .exactly(1))) { _, _ in }
         R(DirectiveSpec("ssl_dhparam", ctx, .exactly(1))) { _, _ in }
@@ -103,7 +117,7 @@ enum SSLDirectives {
             }
         }
         for g in http.listenGroups where g.listen.ssl {
-            if g.defaultServer.ssl.context == nil {
+            if g.defaultServer.ssl.context == nil && g.defaultServer.ssl.rejectHandshake != true {
                 throw ConfigError(
                     "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in "
                         + "\(g.defaultServer.location)", at: nil)

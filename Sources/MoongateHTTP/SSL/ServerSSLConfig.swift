@@ -23,6 +23,8 @@ public final class ServerSSLConfig {
     public var sessionCache: String?
     public var sessionTimeoutMsec: Int?
     public var sessionTickets: Bool?
+    /// `ssl_reject_handshake`: a TLS handshake that picks this server is refused.
+    public var rejectHandshake: Bool?
     /// `ssl on` (deprecated in nginx: the server's listens speak TLS).
     public var enabled = false {
         didSet { enabledSet = true }
@@ -47,6 +49,7 @@ public final class ServerSSLConfig {
         sessionCache = sessionCache ?? parent.sessionCache
         sessionTimeoutMsec = sessionTimeoutMsec ?? parent.sessionTimeoutMsec
         sessionTickets = sessionTickets ?? parent.sessionTickets
+        rejectHandshake = rejectHandshake ?? parent.rejectHandshake
     }
 
     /// nginx 1.22's defaults (TLSv1.3 joined the default protocols in 1.23.4).

@@ -33,7 +33,14 @@ final class TLSServerSniffer: ChannelInboundHandler, RemovableChannelHandler {
                     var name: String? = nil
                     if case .hostname(let h) = result { name = h.lowercased() }
                     info.serverName = name
-                    let ctx = TLSServerSniffer.context(for: name, in: group)
+                    guard let ctx = TLSServerSniffer.context(for: name, in: group) else {
+                        // ssl_reject_handshake: nginx's fatal unrecognized_name alert.
+                        conn.logTLSError(TLSHandshakeRejected())
+                        var alert = channel.allocator.buffer(capacity: 7)
+                        alert.writeBytes([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x70])
+                        channel.writeAndFlush(alert).whenComplete { _ in channel.close(promise: nil) }
+                        return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
+                    }
                     do {
                         let ssl = NIOSSLServerHandler(context: ctx)
                         info.handler = ssl
@@ -57,9 +64,17 @@ final class TLSServerSniffer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// The TLS context of the server `name` selects on this address, else the default
-    /// server's (nginx's ngx_http_ssl_servername).
-    static func context(for name: String?, in group: ListenGroup) -> NIOSSLContext {
-        if let name, !name.isEmpty, let ctx = group.findServer(host: name).ssl.context { return ctx }
-        return group.defaultServer.ssl.context!
+    /// server's (nginx's ngx_http_ssl_servername); nil when that server rejects handshakes.
+    static func context(for name: String?, in group: ListenGroup) -> NIOSSLContext? {
+        if let name, !name.isEmpty {
+            let s = group.findServer(host: name)
+            if s.ssl.rejectHandshake == true { return nil }
+            if let ctx = s.ssl.context { return ctx }
+        }
+        let d = group.defaultServer
+        return d.ssl.rejectHandshake == true ? nil : d.ssl.context
     }
 }
+
+/// A handshake refused by `ssl_reject_handshake`.
+struct TLSHandshakeRejected: Error {}
