@@ -103,6 +103,12 @@ private final class Pair {
         let r = ServerHelloSniffer.parse(b)
         #expect(r?.cipher == 0x1301)
         #expect(r?.version == 0x0304)
+        #expect(r?.sessionID == [] && r?.psk == false)
+        var hello = ByteBuffer(bytes: [0x16, 3, 1, 0, 80, 1, 0, 0, 76, 3, 3])
+        hello.writeBytes([UInt8](repeating: 1, count: 32))
+        hello.writeBytes([4, 9, 8, 7, 6])
+        #expect(ServerHelloSniffer.clientSessionID(hello) == [9, 8, 7, 6])
+        #expect(ServerHelloSniffer.clientSessionID(ByteBuffer(bytes: [0x16, 3, 1])) == [])
         #expect(ServerHelloSniffer.parse(ByteBuffer(bytes: [0x16, 3, 3])) == nil)
     }
 

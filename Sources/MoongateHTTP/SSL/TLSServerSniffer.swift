@@ -24,6 +24,7 @@ final class TLSServerSniffer: ChannelInboundHandler, RemovableChannelHandler {
         let ops = context.pipeline.syncOperations
         if first == 0x16 || first & 0x80 != 0 {
             let info = TLSSessionInfo()
+            info.clientSessionID = ServerHelloSniffer.clientSessionID(b)
             connection.tls = info
             let group = self.group
             let conn = self.connection

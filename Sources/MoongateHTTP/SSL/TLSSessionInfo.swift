@@ -12,6 +12,10 @@ public final class TLSSessionInfo {
     /// The peer's certificates (DER, leaf first), kept for verification (client side).
     public var peerChain: [[UInt8]] = []
     weak var handler: NIOSSLHandler?
+    /// The session id of the client's hello (server side) and whether the server
+    /// resumed a session (`$ssl_session_reused`).
+    public var clientSessionID: [UInt8] = []
+    public var resumed = false
     /// The handshake completed.
     public var handshakeDone = false
 

@@ -112,8 +112,7 @@ public enum Variables {
         g["ssl_protocol"] = { $0.connection.tls?.protocolName }
         g["ssl_cipher"] = { $0.connection.tls?.cipherName }
         g["ssl_server_name"] = { $0.connection.tls?.serverName }
-        // BoringSSL's sessions are not visible through NIOSSL: never "r"eused.
-        g["ssl_session_reused"] = { $0.connection.tls == nil ? "" : "." }
+        g["ssl_session_reused"] = { r in r.connection.tls.map { $0.resumed ? "r" : "." } ?? "" }
         g["ssl_client_verify"] = { $0.connection.tls == nil ? nil : "NONE" }
         g["request_method"] = { $0.method }
         g["request"] = { $0.head.requestLine }
