@@ -30,7 +30,10 @@ public struct BlockRunner: Sendable {
             "TEST_NGINX_SERVROOT": serverRoot, "TEST_NGINX_MEMCACHED_PORT": "11211",
             "TEST_NGINX_REDIS_PORT": "6379", "TEST_NGINX_MYSQL_PORT": "3306", "TEST_NGINX_RESOLVER": "8.8.8.8",
         ]
-        for (i, p) in randomPorts.enumerated() { vars["TEST_NGINX_RAND_PORT_\(i + 1)"] = String(p) }
+        for (i, p) in randomPorts.prefix(5).enumerated() { vars["TEST_NGINX_RAND_PORT_\(i + 1)"] = String(p) }
+        // ngx_lua's ssl tests set these in their preamble (`||=`); a file that does not
+        // gets a free port for its `listen ... ssl` server.
+        if randomPorts.count > 5 { vars["TEST_NGINX_SERVER_SSL_PORT"] = String(randomPorts[5]) }
         for (k, v) in options.environment.merging(preamble.environment, uniquingKeysWith: { $1 })
         where k.hasPrefix("TEST_NGINX_") && !["TEST_NGINX_PORT", "TEST_NGINX_SERVROOT"].contains(k) {
             vars[k] = v
@@ -49,7 +52,13 @@ public struct BlockRunner: Sendable {
             result.status = .skipped("unsupported section --- \(bad.name)")
             return result
         }
-        let vars = variables(preamble: file.preamble)
+        var vars = variables(preamble: file.preamble)
+        if vars["TEST_NGINX_CERT_DIR"] == nil {
+            // ngx_lua's default: the test file's directory (certificates under cert/).
+            let dir = file.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            let abs = dir.hasPrefix("/") ? dir : FileManager.default.currentDirectoryPath + "/" + (dir.isEmpty ? "." : dir)
+            vars["TEST_NGINX_CERT_DIR"] = abs
+        }
         let env = options.environment.merging(file.preamble.environment) { $1 }
         let perl = PerlString(variables: file.preamble.variables.merging(["ServerPort": String(port)]) { $1 },
                               environment: env.merging(vars) { $1 })

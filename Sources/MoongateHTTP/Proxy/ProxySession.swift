@@ -31,7 +31,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     var conn: UpstreamConnection?
     var peer: UpstreamPeer?
     var peerName = "" {
-        didSet { r.upstreamLogName = "http://\(peerName)\(target.uri)" }
+        didSet { r.upstreamLogName = (target.ssl ? "https://" : "http://") + peerName + target.uri }
     }
     /// The connection's timer: I/O timeouts of this request.
     var timer: LazyTimer? { conn?.timer }
@@ -122,7 +122,10 @@ final class ProxySession: UpstreamConnectionDelegate {
     private func connect(host: String, port: Int) {
         stage = .connecting
         usedCached = false
-        if keepaliveCapacity > 0, let c = target.block.pool.take(peerName) {
+        // TLS upstream connections are pooled apart from plain ones, by TLS name.
+        let tls = target.ssl ? ProxySSLConf.upstreamTLS(r, proxyHost: target.proxyHost) : nil
+        let poolKey = peerName + (tls?.poolKey ?? "")
+        if keepaliveCapacity > 0, let c = target.block.pool.take(poolKey) {
             tries[tries.count - 1].connectTime = 0
             usedCached = true
             conn = c
@@ -130,10 +133,10 @@ final class ProxySession: UpstreamConnectionDelegate {
             return
         }
         let timeout = balancerState.connectTimeout > 0 ? balancerState.connectTimeout : conf.effConnectTimeout
-        let name = peerName
         let local = localAddress()
         UpstreamConnection.connect(
-            on: loop, host: host, port: port, peerName: name, timeoutMs: timeout, localAddress: local?.address
+            on: loop, host: host, port: port, peerName: poolKey, timeoutMs: timeout, localAddress: local?.address,
+            tls: tls
         )
             .whenComplete { [self] result in
                 switch result {
@@ -152,7 +155,10 @@ final class ProxySession: UpstreamConnectionDelegate {
                         finish(500)
                         return
                     }
-                    if let ce = error as? ChannelError, case .connectTimeout = ce {
+                    if let te = error as? UpstreamTLSError {
+                        logUpstream(.error, te.message + " while SSL handshaking to upstream")
+                        fail(te.timeout ? .timeout : .error)
+                    } else if let ce = error as? ChannelError, case .connectTimeout = ce {
                         logUpstream(.error, "upstream timed out (110: Connection timed out) while connecting to upstream")
                         fail(.timeout)
                     } else {

@@ -45,6 +45,8 @@ public final class HTTPConnection: ChannelInboundHandler {
     public var allocator: ByteBufferAllocator { context.channel.allocator }
     /// The event loop the connection runs on.
     public var eventLoop: EventLoop { context.eventLoop }
+    /// The TLS session when the client speaks TLS (`$https`, `$ssl_*`).
+    public internal(set) var tls: TLSSessionInfo?
     /// Called by modules that take over the raw connection (ngx.req.socket(true)).
     public var rawReader: ((inout ByteBuffer) -> Void)?
     /// Called when the client closes the connection during a request: true when the
@@ -151,6 +153,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if tls != nil { logTLSError(error) }
         context.close(promise: nil)
     }
 
@@ -317,6 +320,15 @@ public final class HTTPConnection: ChannelInboundHandler {
             r.setCaptures(m, subject: head.host ?? "", regex: re)
         }
         current = r
+        if listen.listen.ssl && tls == nil {
+            // nginx's ngx_http_process_request: the 497 page, before any phase.
+            state = .active
+            r.log(.info, "client sent plain HTTP request to HTTPS port")
+            r.body.complete = true
+            r.keepAlive = false
+            r.finalize(497)
+            return
+        }
         r.pipelined = nextIsPipelined
         nextIsPipelined = false
         for line in head.ignoredHeaderLines {
@@ -415,6 +427,11 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     func write(file: FileRegion) {
         guard state != .closed else { return }
+        if tls != nil {
+            // TLS needs the bytes: no sendfile.
+            if let b = TLSFileReader.read(file, allocator: allocator) { write(b) }
+            return
+        }
         emitPending()
         context.write(NIOAny(IOData.fileRegion(file)), promise: nil)
     }

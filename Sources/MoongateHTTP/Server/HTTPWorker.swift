@@ -30,6 +30,9 @@ public final class HTTPWorker {
                 .childChannelInitializer { channel in
                     CachedTime.update()
                     let conn = HTTPConnection(number: ConnectionRegistry.shared.nextConnectionNumber(), listen: g)
+                    if g.listen.ssl {
+                        return channel.pipeline.addHandlers([TLSServerSniffer(group: g, connection: conn), conn])
+                    }
                     return channel.pipeline.addHandler(conn)
                 }
             bootstrap.withBoundSocket(fd).whenComplete { [weak self] result in

@@ -26,7 +26,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     }
 
     private(set) var channel: Channel?
-    private var handler: LuaTCPHandler?
+    private(set) var handler: LuaTCPHandler?
     private var inbuf: [UInt8] = []
     private var pos = 0
     private var eof = false
@@ -37,22 +37,22 @@ final class LuaTCPSocket: LuaTCPEvents {
     private(set) var reusedTimes = 0
     private var poolKey = ""
     private var poolSize = 30
-    private var reader: (thread: LuaThread, pattern: Pattern, timer: LuaTimerEntry?)?
-    private var busyConnecting = false
-    private var busyWriting = false
+    private(set) var reader: (thread: LuaThread, pattern: Pattern, timer: LuaTimerEntry?)?
+    var busyConnecting = false
+    private(set) var busyWriting = false
     /// "host:port" for log messages.
     private var peerName = ""
-    private let logErrors: Bool
+    let logErrors: Bool
     /// The request or timer that connected the socket: only it may use the connection
     /// (ngx_lua's "bad request"), and its end closes it.
     private weak var owner: LuaRequestContext?
     /// `ngx.req.socket()`: reads the request body instead of a connection.
-    private var bodyStream = false
+    private(set) var bodyStream = false
     /// How much of the request body `pullBody` moved into the buffer.
     private var bodyTaken = 0
     /// `ngx.req.socket(true)`: the client connection itself.
     private weak var rawConn: HTTPConnection?
-    private var rawStream = false
+    private(set) var rawStream = false
     /// `connect` was called once: get/setoption then say "closed" rather than raise.
     private(set) var connectCalled = false
     /// TCP_NODELAY is set on the first send, as ngx_lua does with `tcp_nodelay on`.
@@ -321,7 +321,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         peerError = nil
     }
 
-    private func closeChannel() {
+    func closeChannel() {
         if channel != nil { uncount() }
         handler?.owner = nil
         channel?.close(promise: nil)

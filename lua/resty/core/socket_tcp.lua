@@ -39,6 +39,8 @@ ffi.cdef [[
     int mg_tcp_setkeepalive(void *s, int timeout, int size, char **err);
     int mg_tcp_reused(void *s);
     int mg_tcp_close(void *s, char **err);
+    int mg_tcp_sslhandshake(void *s, const char *name, size_t nl,
+                            int verify, char **err);
     int mg_req_socket(void **out, char **err);
     int mg_req_socket_raw(void **out, char **err);
     int mg_tcp_getoption(void *s, int opt, int *val, char **err);
@@ -146,6 +148,7 @@ function methods.connect(self, host, port, opts)
             end
         end
     end
+    self.connected = true
     local rc = C.mg_tcp_connect(s, host, #host, p, pool, pool and #pool or 0,
                                 pool_size or 0, backlog or -1, errmsg)
     if rc == 0 then
@@ -442,9 +445,54 @@ function methods.close(self)
     raise(rc, 2)
 end
 
-function methods.sslhandshake(self)
-    check_self(self, "sslhandshake")
-    return nil, "not supported yet"
+-- resty.core's sslhandshake (resty/core/socket.lua): a session cdata, or
+-- true when reused_session is false, or the session given back when the
+-- connection already speaks TLS. BoringSSL's client sessions are not
+-- exposed: the cdata is an opaque token.
+local function new_session()
+    return ffi_new("char[1]")
+end
+
+local function session_ret(reused)
+    if reused == false then
+        return true
+    end
+    return new_session()
+end
+
+function methods.sslhandshake(self, reused, name, verify, status_req, ...)
+    local n = select("#", ...)
+    if not self or n > 0 then
+        error("ngx.socket sslhandshake: expecting 1 ~ 5 arguments "
+              .. "(including the object), but seen "
+              .. (self and 5 + n or 0))
+    end
+    local s = type(self) == "table" and self[1]
+    if not s or not self.connected then
+        error("socket is never created nor connected")
+    end
+    if type(name) ~= "string" then
+        name = nil
+    end
+    local rc = C.mg_tcp_sslhandshake(s, name, name and #name or 0,
+                                     verify and 1 or 0, errmsg)
+    if rc == 0 then
+        if type(reused) == "cdata" then
+            return reused
+        end
+        return session_ret(reused)
+    end
+    if rc == -2 then
+        local ok, err = yield_io()
+        if not ok then
+            return nil, err
+        end
+        return session_ret(reused)
+    end
+    if rc == -1 then
+        return nil, ffi_string(errmsg[0])
+    end
+    raise(rc, 2)
 end
 
 local socket = ngx.socket
