@@ -200,6 +200,24 @@ extension ProxySession {
         var b = r.connection.allocator.buffer(capacity: bytes.count)
         b.writeBytes(bytes)
         r.output(BodyChunk(data: b, last: false, flush: true))
+        throttleUpstream()
+    }
+
+    /// `proxy_buffering off` with a client that reads slower than the upstream sends:
+    /// stop reading the upstream until the client connection drains (nginx stops when
+    /// its one proxy_buffer_size buffer is full). The client's pace rules meanwhile, so
+    /// proxy_read_timeout does not run.
+    func throttleUpstream() {
+        guard r.subrequestSink == nil, !r.finalized, stage == .body, let c = conn, !r.connection.isWritable,
+            r.connection.onWritable == nil
+        else { return }
+        c.setReading(false)
+        timer?.disarm()
+        r.connection.onWritable = { [weak self] in
+            guard let self, self.stage == .body, let c = self.conn, !self.r.finalized else { return }
+            c.setReading(true)
+            self.armReadTimer()
+        }
     }
 
     /// The whole response was read: keep or close the connection, end the request.

@@ -53,8 +53,6 @@ final class ProxySession: UpstreamConnectionDelegate {
     var streaming = false
     /// The streamed body goes chunked (the client sent chunked; HTTP/1.1 upstream).
     var streamChunked = false
-    /// Body bytes of `r.body.data` already written to the current connection.
-    var bodySent = 0
     /// The end of the streamed body went out.
     var bodyDone = false
 
@@ -202,9 +200,10 @@ final class ProxySession: UpstreamConnectionDelegate {
             fail(.timeout)
         }
         let sentOn = c
-        bodySent = 0
         bodyDone = false
-        c.send(requestBytes!) { [self] ok in
+        var out = requestBytes!
+        if streaming { streamPrefix(into: &out) }
+        c.send(out) { [self] ok in
             guard conn === sentOn, stage == .sending || stage == .header else { return }
             if !ok {
                 if stage == .sending {
@@ -214,15 +213,15 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             requestSent = true
-            if !tries.isEmpty { tries[tries.count - 1].bytesSent += requestBytes?.readableBytes ?? 0 }
+            if !tries.isEmpty { tries[tries.count - 1].bytesSent += out.readableBytes }
             if stage == .sending {
                 stage = .header
-                armReadTimer()
+                if !streaming { armReadTimer() }
             }
+            if streaming { openBodyFlow() }
         }
         // A response may arrive before the write completion runs.
         if stage == .sending && requestSent { stage = .header }
-        if streaming { pumpBody() }
     }
 
     func armReadTimer() {
@@ -311,7 +310,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// Ends the request with an error status before a response was relayed.
     func finish(_ code: Int) {
         stage = .done
-        r.body.onData = nil
+        r.body.sink = nil
         timer?.disarm()
         conn?.delegate = nil
         conn?.close()
@@ -321,7 +320,7 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     /// The request went away (client abort or finalize): drop the upstream connection.
     func abort() {
-        r.body.onData = nil
+        r.body.sink = nil
         guard stage != .done else { return }
         stage = .done
         timer?.disarm()

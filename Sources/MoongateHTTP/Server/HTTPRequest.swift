@@ -176,9 +176,16 @@ public struct RequestBody {
     }
     /// Callbacks waiting for the body (`ngx.req.read_body`).
     var waiters: [() -> Void] = []
-    /// Called each time body bytes arrive, for a reader that streams them on
-    /// (`proxy_request_buffering off`).
-    public var onData: (() -> Void)?
+    /// nginx's `r->request_body_no_buffering` (`proxy_request_buffering off`): body
+    /// bytes go to `sink` as they arrive and are not kept in `data`.
+    public var streaming = false
+    /// Takes the decoded body bytes of a streaming body. While it is nil (the reader is
+    /// not ready or its destination is full) the connection stops reading the client.
+    public var sink: ((ByteBuffer) -> Void)?
+    /// Decoded body bytes received, streamed ones included.
+    public var received: Int64 = 0
+    /// Sum of the chunk sizes of a streamed chunked body (its sizes are not kept).
+    var chunkedTotal = 0
 
     /// Runs `f` when the body is complete (at once if it is).
     public mutating func whenComplete(_ f: @escaping () -> Void) {
