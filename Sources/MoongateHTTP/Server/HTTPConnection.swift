@@ -313,7 +313,8 @@ public final class HTTPConnection: ChannelInboundHandler {
                 used = try buffer.withUnsafeReadableBytes { try dec.feed($0, into: &out) }
             } catch {
                 chunkedDecoder = nil
-                r.log(.info, "client sent invalid chunked body")
+                // nginx's log action is the proxy's at this point.
+                r.log(.error, "client sent invalid chunked body while sending request to upstream")
                 r.keepAlive = false
                 bodyFailed(r, status: 400)
                 return false
@@ -384,10 +385,13 @@ public final class HTTPConnection: ChannelInboundHandler {
     private func armBodyTimer(_ r: HTTPRequest) {
         let ms = r.loc.clientBodyTimeout ?? 60_000
         armTimer(ms: ms) { [weak self, weak r] in
-            guard let self, let r, !r.body.complete, r === self.current else { return }
-            r.log(.info, "client timed out (110: Connection timed out) while reading client request body")
+            guard let self, let r, !r.body.complete, r === self.current, !r.finalized else { return }
+            // nginx terminates the request: no response, no log line, 408 in the access
+            // log unless a response head already went.
+            r.body.complete = true
             r.keepAlive = false
-            self.bodyFailed(r, status: 408)
+            if !r.headerSent { r.status = 408 }
+            r.finishRequest(closeNow: true)
         }
     }
 
