@@ -76,7 +76,7 @@ import Glibc
             """
             daemon off;
             master_process off;
-            error_log \(h.prefix)logs/error.log warn;
+            error_log \(h.prefix)logs/error.log info;
             pid \(h.prefix)logs/nginx.pid;
             events { worker_connections 64; }
             http {
@@ -175,5 +175,36 @@ import Glibc
         // Socket buffers on loopback hold a few MB; the rest must wait in the backend.
         #expect(written.value < 48 << 20, "the backend wrote \(written.value >> 20) MB to a client that read none")
         #expect(peak - base < 12 << 10, "RSS grew \(peak - base) KB")
+    }
+
+    @Test func sendTimeoutEndsAThrottledResponse() throws {
+        let (lfd, lport) = Self.listener()
+        defer { close(lfd) }
+        let backendDone = Counter()
+        Thread.detachNewThread {
+            let c = accept(lfd, nil, nil)
+            guard c >= 0 else { return }
+            defer { close(c) }
+            _ = Self.readHead(c)
+            let head = "HTTP/1.1 200 OK\r\nContent-Length: \(256 << 20)\r\nConnection: close\r\n\r\n"
+            _ = head.withCString { send(c, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            let piece = [UInt8](repeating: 121, count: 65536)
+            while true {
+                let n = piece.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { break }
+            }
+            backendDone.add(1)
+        }
+        let h = try startServer(backend: lport, location: "proxy_buffering off; send_timeout 300ms;")
+        defer { h.stop() }
+        let fd = Self.connectTo(h.port)
+        defer { close(fd) }
+        let req = "GET /p HTTP/1.0\r\nHost: x\r\n\r\n"
+        _ = req.withCString { send(fd, $0, strlen($0), 0) }
+        _ = Self.readHead(fd)
+        // nginx's send_timeout runs while the proxy waits for the client; the upstream
+        // connection closes with the client's.
+        #expect(h.eventually(5) { h.errorLog().contains("client timed out (110: Connection timed out) while sending to client") })
+        #expect(h.eventually(5) { backendDone.value == 1 })
     }
 }

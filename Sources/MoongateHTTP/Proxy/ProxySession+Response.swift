@@ -212,7 +212,19 @@ extension ProxySession {
             r.connection.onWritable == nil
         else { return }
         c.setReading(false)
-        timer?.disarm()
+        // nginx's send_timeout on the client write replaces proxy_read_timeout meanwhile.
+        armTimer(r.loc.sendTimeout ?? 60_000) { [self] in
+            r.log(.info, "client timed out (110: Connection timed out) while sending to client")
+            stage = .done
+            if !tries.isEmpty { tries[tries.count - 1].responseTime = elapsed() }
+            conn?.delegate = nil
+            conn?.close()
+            conn = nil
+            releasePeer(failed: false)
+            r.connection.onWritable = nil
+            r.keepAlive = false
+            r.finalizeAborted()
+        }
         r.connection.onWritable = { [weak self] in
             guard let self, self.stage == .body, let c = self.conn, !self.r.finalized else { return }
             c.setReading(true)
