@@ -183,3 +183,25 @@ logged status: 502
 logged status: 408
 --- no_error_log
 client timed out
+
+
+
+=== TEST 8: the client goes away in the middle of a streamed body
+--- http_config eval: $::HttpConfig
+--- config
+    location /t {
+        proxy_request_buffering off;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        log_by_lua_block {
+            ngx.log(ngx.WARN, "logged status: ", ngx.status)
+        }
+    }
+--- raw_request eval
+"PUT /t HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 11\r\n\r\nhel"
+--- timeout: 0.5
+--- abort
+--- ignore_response
+--- wait: 0.5
+--- error_log
+logged status: 400
+client prematurely closed connection while sending request to upstream
