@@ -290,6 +290,7 @@ public final class HTTPConnection: ChannelInboundHandler {
                 return true
             }
             chunkedDecoder = dec
+            if let r = target { holdUnclaimed(r) }
             return false
         }
         let take = Int(min(Int64(buffer.readableBytes), bodyRemaining))
@@ -300,7 +301,22 @@ public final class HTTPConnection: ChannelInboundHandler {
         buffer.moveReaderIndex(forwardBy: take)
         bodyRemaining -= Int64(take)
         if bodyRemaining == 0, let r = target { bodyComplete(r) }
+        if bodyRemaining > 0, let r = target { holdUnclaimed(r) }
         return bodyRemaining == 0
+    }
+
+    /// Stops reading a body nobody waits for once `client_body_buffer_size` of it is
+    /// here: memory stays bounded while the phases run (a slow access check, a proxy
+    /// still connecting) until a reader asks for it or the request ends.
+    private func holdUnclaimed(_ r: HTTPRequest) {
+        guard !readingPaused, r.body.waiters.isEmpty, !r.body.complete,
+            r.body.data.count >= max(r.loc.clientBodyBufferSize ?? 16 * 1024, 16 * 1024)
+        else { return }
+        pauseReading()
+        // Later, not inside whenComplete's mutation of the request's body.
+        r.body.onClaim = { [weak self] in
+            self?.eventLoop.execute { [weak self] in self?.resumeBody() }
+        }
     }
 
     /// A streaming body (nginx's unbuffered request body): hands what arrived to the
@@ -488,6 +504,10 @@ public final class HTTPConnection: ChannelInboundHandler {
         bodyRemaining = 0
         chunkedDecoder = nil
         rawReader = reader
+        if readingPaused {
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        }
         return takeBuffered()
     }
 
@@ -572,6 +592,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         current = nil
         abortHandler = nil
         r.body.sink = nil
+        r.body.onClaim = nil
         onWritable = nil
         if readingPaused {
             // The rest of a streamed body is read and discarded (or the connection closes).

@@ -187,8 +187,20 @@ public struct RequestBody {
     /// Sum of the chunk sizes of a streamed chunked body (its sizes are not kept).
     var chunkedTotal = 0
 
+    /// Set by the connection while it holds back a body nobody asked for yet; the first
+    /// reader that waits for the body calls it (nginx reads a body only when asked).
+    var onClaim: (() -> Void)?
+
     /// Runs `f` when the body is complete (at once if it is).
     public mutating func whenComplete(_ f: @escaping () -> Void) {
-        if complete { f() } else { waiters.append(f) }
+        if complete {
+            f()
+            return
+        }
+        waiters.append(f)
+        if let claim = onClaim {
+            onClaim = nil
+            claim()
+        }
     }
 }
