@@ -60,6 +60,7 @@ __DATA__
 "PUT /t HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 4194304\r\n\r\n" . ("x" x 4194304)
 --- response_body
 backend got 4194304 bytes
+--- wait: 0.3
 --- error_log
 request_body: nil body_data: nil
 
@@ -159,6 +160,7 @@ The mock reads the 67 bytes of the head and "hello", then closes.
 ["PUT /t HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 11\r\n\r\nhello", " world"]
 --- raw_request_middle_delay: 0.5
 --- error_code: 502
+--- wait: 0.3
 --- error_log
 upstream prematurely closed connection while reading response header from upstream
 logged status: 502
@@ -205,3 +207,42 @@ client timed out
 --- error_log
 logged status: 400
 client prematurely closed connection while sending request to upstream
+
+
+
+=== TEST 9: a body that waits for a slow access phase still streams whole
+The connection holds a body nobody asked for yet at client_body_buffer_size.
+--- http_config eval: $::HttpConfig
+--- config
+    location /t {
+        client_max_body_size 0;
+        access_by_lua_block { ngx.sleep(0.3) }
+        proxy_request_buffering off;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- raw_request eval
+"PUT /t HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 1048576\r\n\r\n" . ("x" x 1048576)
+--- response_body
+backend got 1048576 bytes
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: a held body is read in full once Lua asks for it
+--- config
+    location /t {
+        client_max_body_size 0;
+        client_body_buffer_size 2m;
+        content_by_lua_block {
+            ngx.sleep(0.3)
+            ngx.req.read_body()
+            ngx.say("read ", #(ngx.req.get_body_data() or ""), " bytes")
+        }
+    }
+--- raw_request eval
+"PUT /t HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 1048576\r\n\r\n" . ("x" x 1048576)
+--- response_body
+read 1048576 bytes
+--- no_error_log
+[error]
