@@ -212,6 +212,7 @@ extension ProxySession {
             r.connection.onWritable == nil
         else { return }
         c.setReading(false)
+        upstreamPaused = true
         // nginx's send_timeout on the client write replaces proxy_read_timeout meanwhile.
         armTimer(r.loc.sendTimeout ?? 60_000) { [self] in
             r.log(.info, "client timed out (110: Connection timed out) while sending to client")
@@ -227,6 +228,7 @@ extension ProxySession {
         }
         r.connection.onWritable = { [weak self] in
             guard let self, self.stage == .body, let c = self.conn, !self.r.finalized else { return }
+            self.upstreamPaused = false
             c.setReading(true)
             self.armReadTimer()
         }
@@ -241,6 +243,12 @@ extension ProxySession {
         releasePeer(failed: false)
         if let c = conn {
             conn = nil
+            if upstreamPaused {
+                // The end arrived in reads NIO delivered after the pause.
+                upstreamPaused = false
+                r.connection.onWritable = nil
+                c.setReading(true)
+            }
             // A connection whose streamed request body is unfinished cannot carry another.
             if keepaliveEligible && !(streaming && !bodyDone) {
                 let ka = balancerState.keepalive

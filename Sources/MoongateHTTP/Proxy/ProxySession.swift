@@ -55,6 +55,8 @@ final class ProxySession: UpstreamConnectionDelegate {
     var streamChunked = false
     /// The end of the streamed body went out.
     var bodyDone = false
+    /// Reading the upstream stopped for a slow client (`proxy_buffering off`).
+    var upstreamPaused = false
 
     init(request: HTTPRequest, conf: ProxyLocConf, target: ProxyTarget) {
         self.r = request
@@ -364,7 +366,8 @@ final class ProxySession: UpstreamConnectionDelegate {
                 fail(.invalidHeader)
             }
         case .body:
-            armReadTimer()
+            // While paused for a slow client its send_timeout runs instead.
+            if !upstreamPaused { armReadTimer() }
             var bytes: [UInt8] = []
             bytes.append(contentsOf: buf.readableBytesView)
             feedBody(bytes)
