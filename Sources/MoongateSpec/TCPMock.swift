@@ -18,8 +18,9 @@ public final class TCPMock: @unchecked Sendable {
 
     let spec: Spec
     private var listenFd: Int32 = -1
-    private let lock = NSLock()
-    private var open: [Int32] = []
+    /// Guards `open` and `stopped`; connection threads wait on it for the stop.
+    private let cond = NSCondition()
+    private var open: Set<Int32> = []
     private var stopped = false
 
     public init(spec: Spec) { self.spec = spec }
@@ -52,19 +53,21 @@ public final class TCPMock: @unchecked Sendable {
         while true {
             let c = accept(fd, nil, nil)
             if c < 0 { return }
-            lock.lock()
+            cond.lock()
             if stopped {
-                lock.unlock()
+                cond.unlock()
                 close(c)
                 return
             }
-            open.append(c)
-            lock.unlock()
+            open.insert(c)
+            cond.unlock()
             let t = Thread { [self] in serve(c) }
             t.start()
         }
     }
 
+    /// Each connection's thread owns its descriptor and closes it (never another
+    /// thread: a blocked read on a closed, reused descriptor would steal bytes).
     private func serve(_ c: Int32) {
         var left = spec.queryLength ?? 0
         var buf = [UInt8](repeating: 0, count: 65536)
@@ -73,28 +76,28 @@ public final class TCPMock: @unchecked Sendable {
             if n <= 0 { break }
             left -= n
         }
-        if let reply = spec.reply, !reply.isEmpty {
-            _ = reply.withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
+        cond.lock()
+        let done = stopped
+        cond.unlock()
+        if !done, let reply = spec.reply, !reply.isEmpty {
+            _ = reply.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         }
-        if !spec.noClose { forget(c, close: true) }
+        cond.lock()
+        // tcp_no_close: hold the connection, reading nothing more, until the block ends.
+        while spec.noClose && !stopped { cond.wait() }
+        open.remove(c)
+        cond.unlock()
+        close(c)
     }
 
-    private func forget(_ c: Int32, close doClose: Bool) {
-        lock.lock()
-        let had = open.contains(c)
-        open.removeAll { $0 == c }
-        lock.unlock()
-        if had && doClose { close(c) }
-    }
-
-    /// Stops listening and closes every connection still open.
+    /// Stops listening and ends every connection (their threads close them).
     public func stop() {
-        lock.lock()
+        cond.lock()
         stopped = true
-        let fds = open
-        open = []
-        lock.unlock()
-        for c in fds { close(c) }
+        // Under the lock: a descriptor still in `open` is not closed yet.
+        for c in open { shutdown(c, Int32(SHUT_RDWR)) }
+        cond.broadcast()
+        cond.unlock()
         if listenFd >= 0 {
             shutdown(listenFd, Int32(SHUT_RDWR))
             close(listenFd)
