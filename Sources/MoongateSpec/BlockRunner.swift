@@ -15,7 +15,7 @@ public struct BlockRunner: Sendable {
     /// Sections that carry checks or fixtures this runner cannot honour; a block that
     /// has one is skipped rather than passed without them.
     public static let unsupportedSections: Set<String> = [
-        "tcp_listen", "tcp_reply", "tcp_query", "tcp_query_len", "tcp_no_close", "udp_listen", "udp_reply",
+        "tcp_query", "udp_listen", "udp_reply",
         "udp_query", "stream_server_config", "stream_config", "stream_request", "stream_response",
         "stream_response_like", "http2", "curl", "raw_response_headers_like", "raw_response_headers_unlike",
         "response_body_filters", "shutdown_error_log", "stap", "stap_out", "stap_out_like", "error_log_file",
@@ -115,6 +115,9 @@ public struct BlockRunner: Sendable {
             return [msg]
         }
         var failures: [String] = []
+        let mock = plan.tcpMock.map { TCPMock(spec: $0) }
+        defer { mock?.stop() }
+        if let m = mock, let err = m.start() { failures.append(err) }
         var index = 0
         let count = plan.exchanges.reduce(0) { $0 + $1.methods.count }
         for exchange in plan.exchanges {

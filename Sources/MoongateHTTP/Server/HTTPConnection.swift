@@ -30,6 +30,8 @@ public final class HTTPConnection: ChannelInboundHandler {
     private var bodyRemaining: Int64 = 0
     private var chunkedDecoder: ChunkedDecoder? = nil
     private var discarding = false
+    /// Reading stopped because a streaming body's reader cannot take more (autoRead off).
+    private var readingPaused = false
     private var timer: Scheduled<Void>?
     /// Set when the server is shutting down: finish the request, then close.
     public var closing = false
@@ -54,6 +56,11 @@ public final class HTTPConnection: ChannelInboundHandler {
     public var abortHandler: (() -> Bool)?
     /// Called when the client closes a connection a raw reader took over.
     public var rawClosed: (() -> Void)?
+    /// Called once when the client connection can take writes again after it was full
+    /// (a proxy with `proxy_buffering off` stopped reading its upstream meanwhile).
+    public var onWritable: (() -> Void)?
+    /// Whether writes are below NIO's high water mark.
+    public var isWritable: Bool { state != .closed && context.channel.isWritable }
     private var pendingFlush = false
     private var headTimeoutArmed = false
     /// Small writes not yet handed to NIO: a response head and a short body go out as one
@@ -140,7 +147,19 @@ public final class HTTPConnection: ChannelInboundHandler {
             raw(&incoming)
             return
         }
+        // Body bytes are consumed as they come: reuse the space instead of growing.
+        if buffer.readableBytes == 0 {
+            buffer.clear()
+        } else if buffer.readerIndex >= 64 * 1024 {
+            buffer.discardReadBytes()
+        }
         buffer.writeBuffer(&incoming)
+        // client_body_timeout runs between two successive reads (nginx re-adds the timer).
+        if state == .active, !discarding, !readingPaused, bodyRemaining > 0 || chunkedDecoder != nil,
+            let r = current, !r.body.complete
+        {
+            armBodyTimer(r)
+        }
         process()
     }
 
@@ -150,6 +169,14 @@ public final class HTTPConnection: ChannelInboundHandler {
             emitPending()
             context.flush()
         }
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let f = onWritable {
+            onWritable = nil
+            f()
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -221,6 +248,13 @@ public final class HTTPConnection: ChannelInboundHandler {
     private func consumeBody() -> Bool {
         guard buffer.readableBytes > 0 else { return false }
         let target = discarding ? nil : current
+        if let r = target, r.body.streaming {
+            guard let sink = r.body.sink else {
+                pauseReading()
+                return false
+            }
+            return streamBody(r, sink)
+        }
         if var dec = chunkedDecoder {
             var out: [UInt8] = []
             let used: Int
@@ -256,7 +290,7 @@ public final class HTTPConnection: ChannelInboundHandler {
                     bodyFailed(r, status: 413)
                     return false
                 }
-                if !out.isEmpty { r.body.onData?() }
+                r.body.received += Int64(out.count)
             }
             if dec.isComplete {
                 chunkedDecoder = nil
@@ -265,12 +299,13 @@ public final class HTTPConnection: ChannelInboundHandler {
             }
             chunkedDecoder = dec
             if let r = target, !out.isEmpty { bodyProgress(r) }
+            if let r = target { holdUnclaimed(r) }
             return false
         }
         let take = Int(min(Int64(buffer.readableBytes), bodyRemaining))
         if let r = target {
             buffer.withUnsafeReadableBytes { r.body.data.append(contentsOf: $0.prefix(take)) }
-            if take > 0 { r.body.onData?() }
+            r.body.received += Int64(take)
         }
         buffer.moveReaderIndex(forwardBy: take)
         bodyRemaining -= Int64(take)
@@ -279,6 +314,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         } else if take > 0, let r = target {
             bodyProgress(r)
         }
+        if bodyRemaining > 0, let r = target { holdUnclaimed(r) }
         return bodyRemaining == 0
     }
 
@@ -286,6 +322,112 @@ public final class HTTPConnection: ChannelInboundHandler {
     private func bodyProgress(_ r: HTTPRequest) {
         // Copied out first: the reader may touch r.body.
         if let f = r.body.onProgress { f() }
+    }
+
+    /// Stops reading a body nobody waits for once `client_body_buffer_size` of it is
+    /// here: memory stays bounded while the phases run (a slow access check, a proxy
+    /// still connecting) until a reader asks for it or the request ends.
+    private func holdUnclaimed(_ r: HTTPRequest) {
+        guard !readingPaused, r.body.waiters.isEmpty, r.body.onProgress == nil, !r.body.complete,
+            r.body.data.count >= max(r.loc.clientBodyBufferSize ?? 16 * 1024, 16 * 1024)
+        else { return }
+        pauseReading()
+        // Later, not inside whenComplete's mutation of the request's body.
+        r.body.onClaim = { [weak self] in
+            self?.eventLoop.execute { [weak self] in self?.resumeBody() }
+        }
+    }
+
+    /// A streaming body (nginx's unbuffered request body): hands what arrived to the
+    /// reader, keeping nothing; returns true when the body is complete.
+    private func streamBody(_ r: HTTPRequest, _ sink: (ByteBuffer) -> Void) -> Bool {
+        if var dec = chunkedDecoder {
+            var out: [UInt8] = []
+            let used: Int
+            do {
+                used = try buffer.withUnsafeReadableBytes { try dec.feed($0, into: &out) }
+            } catch {
+                chunkedDecoder = nil
+                // nginx's log action is the proxy's at this point.
+                r.log(.error, "client sent invalid chunked body while sending request to upstream")
+                r.keepAlive = false
+                bodyFailed(r, status: 400)
+                return false
+            }
+            buffer.moveReaderIndex(forwardBy: used)
+            if let max = r.loc.clientMaxBodySize, max > 0 {
+                for c in dec.takeChunkSizes() {
+                    if r.body.chunkedTotal + c > max {
+                        r.log(.error, "client intended to send too large chunked body: \(r.body.chunkedTotal)+\(c) bytes")
+                        chunkedDecoder = nil
+                        r.keepAlive = false
+                        bodyFailed(r, status: 413)
+                        return false
+                    }
+                    r.body.chunkedTotal += c
+                }
+            } else {
+                _ = dec.takeChunkSizes()
+            }
+            chunkedDecoder = dec.isComplete ? nil : dec
+            if !out.isEmpty {
+                r.body.received += Int64(out.count)
+                var b = allocator.buffer(capacity: out.count)
+                b.writeBytes(out)
+                sink(b)
+            }
+            if dec.isComplete, !r.finalized {
+                bodyComplete(r)
+                return true
+            }
+            return false
+        }
+        let take = Int(min(Int64(buffer.readableBytes), bodyRemaining))
+        guard take > 0 else { return bodyRemaining == 0 }
+        // A copy, not a slice: a slice would keep the connection's buffer shared, and the
+        // next read would copy all of it.
+        var b = allocator.buffer(capacity: take)
+        buffer.withUnsafeReadableBytes { b.writeBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(take))) }
+        buffer.moveReaderIndex(forwardBy: take)
+        bodyRemaining -= Int64(take)
+        r.body.received += Int64(take)
+        sink(b)
+        if bodyRemaining == 0, !r.finalized { bodyComplete(r) }
+        return bodyRemaining == 0
+    }
+
+    /// Stops reading the client until `resumeBody` (nginx removes the read event and its
+    /// timer while the upstream is busy).
+    private func pauseReading() {
+        guard !readingPaused, state != .closed else { return }
+        readingPaused = true
+        cancelTimer()
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+    }
+
+    /// Reads the client again after `pauseReading`: the streaming body's reader set its
+    /// sink again. Feeds what is buffered at once.
+    public func resumeBody() {
+        guard readingPaused, state != .closed else { return }
+        readingPaused = false
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        if state == .active, let r = current, !r.body.complete, bodyRemaining > 0 || chunkedDecoder != nil {
+            armBodyTimer(r)
+        }
+        process()
+    }
+
+    private func armBodyTimer(_ r: HTTPRequest) {
+        let ms = r.loc.clientBodyTimeout ?? 60_000
+        armTimer(ms: ms) { [weak self, weak r] in
+            guard let self, let r, !r.body.complete, r === self.current, !r.finalized else { return }
+            // nginx terminates the request: no response, no log line, 408 in the access
+            // log unless a response head already went.
+            r.body.complete = true
+            r.keepAlive = false
+            if !r.headerSent { r.status = 408 }
+            r.finishRequest(closeNow: true)
+        }
     }
 
     private func bodyComplete(_ r: HTTPRequest) {
@@ -342,13 +484,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         } else {
             // "100 Continue" waits for the location: a 413 goes out without it, as in nginx.
             r.expectContinuePending = head.expectContinue && head.version >= 11 && buffer.readableBytes == 0
-            let ms = r.loc.clientBodyTimeout ?? 60_000
-            armTimer(ms: ms) { [weak self, weak r] in
-                guard let self, let r, !r.body.complete else { return }
-                r.log(.info, "client timed out (110: Connection timed out) while reading client request body")
-                r.keepAlive = false
-                self.bodyFailed(r, status: 408)
-            }
+            armBodyTimer(r)
             // Body bytes already buffered.
             _ = consumeBody()
         }
@@ -397,6 +533,10 @@ public final class HTTPConnection: ChannelInboundHandler {
         bodyRemaining = 0
         chunkedDecoder = nil
         rawReader = reader
+        if readingPaused {
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        }
         return takeBuffered()
     }
 
@@ -495,6 +635,14 @@ public final class HTTPConnection: ChannelInboundHandler {
         guard state != .closed, r === current else { return }
         current = nil
         abortHandler = nil
+        r.body.sink = nil
+        r.body.onClaim = nil
+        onWritable = nil
+        if readingPaused {
+            // The rest of a streamed body is read and discarded (or the connection closes).
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        }
         if closeNow || !r.keepAlive || closing {
             emitPending()
             state = .closed

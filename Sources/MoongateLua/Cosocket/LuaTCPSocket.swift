@@ -98,6 +98,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         bodyStream = true
         bindOwner(ctx)
         bodyTaken = 0
+        r.body.claim()
         pullBody(r)
         if eof { return }
         r.body.onProgress = { [weak self, weak r] in
