@@ -28,6 +28,11 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "CMoongate",
             linkerSettings: [.linkedLibrary("crypto")]
@@ -38,7 +43,7 @@ let package = Package(
         .target(
             name: "MoongateHTTP",
             dependencies: [
-                "MoongateCore", "MoongateConfig", "CMoongate",
+                "MoongateCore", "MoongateConfig", "CMoongate", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,7 +81,7 @@ let package = Package(
         .testTarget(
             name: "MoongateHTTPTests",
             dependencies: [
-                "MoongateHTTP",
+                "MoongateHTTP", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]

@@ -20,6 +20,9 @@ extension HTTPRequest {
         loc.expires?.apply(self)
         applyAddHeaders()
         if subrequestSink != nil { return true }
+        // nginx's filter order below the headers filter: charset, then gzip.
+        if loc.charset != nil { charsetHeaderFilter() }
+        if loc.gzip != nil { gzipHeaderFilter() }
         // HTTP/0.9 responses are the body alone, and the connection closes after it.
         if head.version == 9 {
             keepAlive = false
@@ -91,6 +94,10 @@ extension HTTPRequest {
         if let ct = headersOut.contentType {
             buf.writeStaticString("Content-Type: ")
             buf.writeString(ct)
+            if let cs = responseCharset, !ct.utf8.contains(UInt8(ascii: ";")) {
+                buf.writeStaticString("; charset=")
+                buf.writeString(cs)
+            }
             buf.writeStaticString("\r\n")
         }
         if let cl = headersOut.contentLength {
@@ -124,6 +131,7 @@ extension HTTPRequest {
         } else {
             buf.writeStaticString("Connection: close\r\n")
         }
+        if gzipVary && (loc.gzip?.vary ?? false) { buf.writeStaticString("Vary: Accept-Encoding\r\n") }
         if let l = lateLocation {
             buf.writeStaticString("Location: ")
             buf.writeString(l)
@@ -165,6 +173,12 @@ extension HTTPRequest {
                 if subrequestSink == nil { connection.abortAfterWrite() }
                 return
             }
+        }
+        if gzip != nil && !headerOnly && !gzipBodyFilter(&c) {
+            keepAlive = false
+            responseDone = true
+            connection.abortAfterWrite()
+            return
         }
         if c.last { responseDone = true }
         if let sink = subrequestSink {
