@@ -881,3 +881,36 @@ qr{\[emerg\] "gzip_buffers" directive invalid value in /\S+/nginx\.conf:\d+}
 --- must_die
 --- error_log eval
 qr{\[emerg\] "gzip" directive is duplicate in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 29: a Range on a file gzip compresses gets the whole compressed file
+--- http_config eval: $::HttpConfig
+--- config
+    location /static/ {
+        gzip on;
+        root html;
+    }
+    location = /t {
+        content_by_lua_block {
+            local c = require("gzclient")
+            for _, ae in ipairs{"gzip", "identity"} do
+                local head, body = c.fetch("GET /static/big.html HTTP/1.1\r\n"
+                    .. "Host: x\r\nRange: bytes=0-9\r\nAccept-Encoding: " .. ae
+                    .. "\r\nConnection: close\r\n\r\n")
+                ngx.say(ae, ": ", head:match("^HTTP/1.1 (%d+)"),
+                        " ce=", head:match("Content%-Encoding: (%S+)"),
+                        " cr=", head:match("Content%-Range: ([^\r]+)"),
+                        " len=", #body)
+            end
+        }
+    }
+--- user_files
+>>> static/big.html
+<p>moongate moongate moongate moongate moongate moongate moongate</p>
+<p>moongate moongate moongate moongate moongate moongate moongate</p>
+--- request
+GET /t
+--- response_body
+gzip: 200 ce=gzip cr=nil len=42
+identity: 206 ce=nil cr=bytes 0-9/140 len=10

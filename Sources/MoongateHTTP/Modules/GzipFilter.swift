@@ -33,6 +33,15 @@ extension HTTPRequest {
         }
     }
 
+    /// Whether the header filter will compress the response as it stands (the static
+    /// module asks before it applies a Range, as nginx's range filter runs after gzip).
+    func gzipWouldCompress() -> Bool {
+        guard let g = loc.gzip, g.isEnabled, !headerOnly, status == 200 else { return false }
+        if let ce = outHeader("content-encoding"), !ce.isEmpty { return false }
+        if let cl = headersOut.contentLength, cl < Int64(g.minLength ?? 20) { return false }
+        return g.matchesType(headersOut.contentType) && gzipAccepted(g)
+    }
+
     /// The body part: compresses what the Lua filters let through.
     func gzipBodyFilter(_ chunk: inout BodyChunk) -> Bool {
         guard let gz = gzip, !gz.done else { return true }
