@@ -87,6 +87,7 @@ public enum ConfigLoader {
         let cycle = CycleConfig(prefix: prefix, confPath: confPath)
         Variables.prefix = prefix
         Variables.declared = []
+        CharsetConf.known = []
         var parser = ConfParser(confDirectory: cycle.confDirectory)
         var tree: [ConfDirective] = []
         if let g = globalDirectives, !g.isEmpty {

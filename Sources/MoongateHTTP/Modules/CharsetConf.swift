@@ -120,14 +120,15 @@ public final class CharsetConf {
         }
         DirectiveRegistry.register(DirectiveSpec("charset_types", .httpAll, .atLeast(1))) { d, c in
             let cs = get(c.loc!)
-            var set = cs.types ?? CharsetConf.defaultTypes
+            // As ngx_http_types_slot: a list given replaces the defaults but text/html.
+            var set = cs.types ?? ["text/html"]
             for a in d.values {
                 if a == "*" {
                     cs.anyType = true
                     continue
                 }
                 let t = a.lowercased()
-                if set.contains(t) && !CharsetConf.defaultTypes.contains(t) {
+                if set.contains(t) && t != "text/html" {
                     c.cycle.warnings.append(ConfigError("duplicate MIME type \"\(a)\"", at: d.location))
                 }
                 set.insert(t)
