@@ -196,14 +196,18 @@ Content-Type: text/html
 
 
 
-=== TEST 16: gzip is accepted (moongate ignores it with a warning)
+=== TEST 16: gzip on leaves short bodies and clients without gzip alone (t/015-gzip.t has the rest)
 --- config
     gzip on;
     location = /t { return 200 "x\n"; }
 --- request
 GET /t
+--- more_headers
+Accept-Encoding: gzip
 --- response_body
 x
+--- no_error_log
+"gzip" directive
 
 
 
