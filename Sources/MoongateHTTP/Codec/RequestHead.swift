@@ -1,3 +1,4 @@
+import MoongateCore
 /// A parsed request line and header block, independent of any HTTP library.
 public struct RequestHead {
     /// `GET`, `POST`, ... as sent.
@@ -38,6 +39,11 @@ public struct RequestHead {
         String(decoding: rawHeader.prefix(requestLineLength), as: UTF8.self)
     }
 
+    /// The request line for the error log, bytes as the client sent them (`LogBytes`).
+    public var requestLineForLog: String {
+        LogBytes.string(rawHeader.prefix(requestLineLength))
+    }
+
     /// `HTTP/1.1`.
     public var protocolString: String { version == 10 ? "HTTP/1.0" : version == 9 ? "" : "HTTP/1.1" }
 }
@@ -48,7 +54,8 @@ public struct RequestParseError: Error {
     public var status: Int
     /// nginx's `[info]` message, e.g. `client sent invalid request`.
     public var message: String
-    /// Set when the request line was parsed (for logging `request: "..."`).
+    /// Set when the request line was parsed (for logging `request: "..."`), with the
+    /// client's bytes kept as `LogBytes` carries them.
     public var requestLine: String?
     /// Where parsing failed, for nginx's `while reading client request line|headers`.
     public var stage: Stage = .requestLine

@@ -1,3 +1,4 @@
+import MoongateCore
 /// Parses a request head from bytes, with nginx's checks and status codes.
 /// Pure and incremental: `parseHead` returns nil until a whole head is present.
 public enum RequestParser {
@@ -72,10 +73,10 @@ public enum RequestParser {
         while lineEnd < n && bytes[lineEnd] != 10 { lineEnd += 1 }
         var lineStop = lineEnd
         if lineStop > i && bytes[lineStop - 1] == 13 { lineStop -= 1 }
-        // Only errors need the request line as a String.
+        // Only errors need the request line as a String (for the error log: raw bytes kept).
         let lineStart = i
         var requestLine: String {
-            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineStop]), as: UTF8.self)
+            LogBytes.string(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineStop]))
         }
         if lineStop - i > limits.largeBufferSize {
             throw RequestParseError(414, "client sent too long URI")

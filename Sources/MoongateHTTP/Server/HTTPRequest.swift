@@ -141,7 +141,7 @@ public final class HTTPRequest {
     /// The error log context nginx appends: `, client: ..., server: ..., request: "...", host: "..."`.
     public var logContext: String {
         var s = ", client: \(connection.remoteAddress), server: \(server.primaryName)"
-        s += ", request: \"\(head.requestLine)\""
+        s += ", request: \"\(head.requestLineForLog)\""
         if let h = head.header("host") { s += ", host: \"\(h)\"" }
         return s
     }
