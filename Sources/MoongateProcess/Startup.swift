@@ -53,10 +53,7 @@ public enum Startup {
         if o.showVersion {
             stderrLine("nginx version: nginx/\(MoongateVersion.nginxVersion) (moongate \(MoongateVersion.version))")
             if o.showConfigure {
-                stderrLine("built by swift 6 (moongate)")
-                stderrLine("built with OpenSSL 3 (libcrypto)")
-                stderrLine("TLS SNI support disabled")
-                stderrLine("configure arguments: --prefix=\(o.prefix) --with-http_lua_module --with-pcre-jit")
+                for line in BuildInfo.configureLines(prefix: o.prefix) { stderrLine(line) }
             }
             return 0
         }
