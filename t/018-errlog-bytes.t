@@ -107,3 +107,35 @@ GET /t
 ffe282acc0
 --- error_log
 marker-two
+
+
+
+=== TEST 4: host: "..." keeps the Host header's bytes, in served and refused requests
+--- http_config eval: $::HttpConfig
+--- config
+    location /r/ {
+        content_by_lua_block {
+            ngx.log(ngx.ERR, "marker-three")
+            ngx.say("ok")
+        }
+    }
+    location = /t {
+        content_by_lua_block {
+            local c = require("rawlog")
+            local resp = c.send("GET /r/ HTTP/1.0\r\nHost: a\255b\r\n\r\n")
+            ngx.say(resp:match("^HTTP/1.1 (%d+)"))
+            local line = c.logline("marker-three")
+            ngx.say(c.hex(line:match('host: "(.-)"$')))
+            resp = c.send("GET /r/ HTTP/1.0\r\nHost: x\254y\r\nBad\1Header: 1\r\n\r\n")
+            ngx.say(resp:match("^HTTP/1.1 (%d+)"))
+            line = c.logline("client sent invalid header line")
+            ngx.say(c.hex(line:match('host: "(.-)"$')))
+        }
+    }
+--- request
+GET /t
+--- response_body
+200
+61ff62
+400
+78fe79

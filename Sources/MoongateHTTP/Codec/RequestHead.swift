@@ -39,6 +39,30 @@ public struct RequestHead {
         String(decoding: rawHeader.prefix(requestLineLength), as: UTF8.self)
     }
 
+    /// The Host header for the error log (`host: "..."`), bytes as the client sent them.
+    public var hostForLog: String? {
+        guard let h = header("host") else { return nil }
+        // Only a value that was not valid UTF-8 needs the raw bytes looked up.
+        guard h.unicodeScalars.contains("\u{FFFD}") else { return h }
+        var i = requestLineLength
+        let b = rawHeader
+        while i < b.count {
+            var e = i
+            while e < b.count && b[e] != 10 { e += 1 }
+            var stop = e
+            if stop > i && b[stop - 1] == 13 { stop -= 1 }
+            if stop - i > 5 && b[i..<(i + 5)].map({ $0 | 0x20 }).elementsEqual(Array("host:".utf8)) {
+                var vs = i + 5
+                while vs < stop && (b[vs] == 32 || b[vs] == 9) { vs += 1 }
+                var ve = stop
+                while ve > vs && (b[ve - 1] == 32 || b[ve - 1] == 9) { ve -= 1 }
+                return LogBytes.string(b[vs..<ve])
+            }
+            i = e + 1
+        }
+        return h
+    }
+
     /// The request line for the error log, bytes as the client sent them (`LogBytes`).
     public var requestLineForLog: String {
         LogBytes.string(rawHeader.prefix(requestLineLength))

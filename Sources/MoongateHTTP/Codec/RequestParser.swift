@@ -201,7 +201,9 @@ public enum RequestParser {
                     colon = k
                     break
                 }
-                if c == 0 || c == 32 || c == 9 {
+                // nginx's sw_name: a control byte, space or DEL ends the name as invalid
+                // (400 even with ignore_invalid_headers); other odd bytes are ignorable.
+                if c <= 0x20 || c == 0x7f {
                     throw invalidLine()
                 }
                 let isTok =
@@ -236,7 +238,7 @@ public enum RequestParser {
             headers.append((hname, value))
             switch knownHeader(UnsafeRawBufferPointer(rebasing: bytes[ls..<colon])) {
             case .host:
-                if rawHost == nil { rawHost = value }
+                if rawHost == nil { rawHost = LogBytes.string(UnsafeRawBufferPointer(rebasing: bytes[vs..<ve])) }
                 if hostSeen {
                     throw headerError(400, "client sent duplicate host header: \"Host: \(value)\", previous value: \"Host: \(host ?? "")\"")
                 }

@@ -349,7 +349,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         var s = ", client: \(r.connection.remoteAddress), server: \(r.server.primaryName)"
         s += ", request: \"\(r.head.requestLineForLog)\""
         s += ", upstream: \"http://\(peerName)\(target.uri)\""
-        if let h = r.head.header("host") { s += ", host: \"\(h)\"" }
+        if let h = r.head.hostForLog { s += ", host: \"\(h)\"" }
         log.log(level, message, connection: r.connection.number, context: s)
     }
 

@@ -142,7 +142,7 @@ public final class HTTPRequest {
     public var logContext: String {
         var s = ", client: \(connection.remoteAddress), server: \(server.primaryName)"
         s += ", request: \"\(head.requestLineForLog)\""
-        if let h = head.header("host") { s += ", host: \"\(h)\"" }
+        if let h = head.hostForLog { s += ", host: \"\(h)\"" }
         return s
     }
 
