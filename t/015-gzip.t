@@ -914,3 +914,57 @@ GET /t
 --- response_body
 gzip: 200 ce=gzip cr=nil len=42
 identity: 206 ce=nil cr=bytes 0-9/140 len=10
+
+
+
+=== TEST 30: gzip_window, gzip_hash and postpone_gzipping (output identical to nginx's)
+--- http_config eval: $::HttpConfig
+--- config
+    location = /data {
+        gzip on;
+        gzip_window 1k;
+        gzip_hash 2k;
+        gzip_comp_level 6;
+        postpone_gzipping 16k;
+        default_type text/html;
+        content_by_lua_block {
+            for i = 1, 40 do
+                ngx.say("line ", i, ": ", string.rep(string.char(65 + i % 26), i % 7 + 3),
+                        " moongate ", i * i)
+            end
+        }
+    }
+    location = /t {
+        content_by_lua_block {
+            require("gzclient").show("GET /data HTTP/1.1\r\nHost: x\r\n"
+                .. "Accept-Encoding: gzip\r\nConnection: close\r\n\r\n")
+        }
+    }
+--- request
+GET /t
+--- response_body
+HTTP/1.1 200 OK
+Content-Type: text/html
+Transfer-Encoding: chunked
+Content-Encoding: gzip
+chunks: 1
+body: 371
+1f8b08000000000000035592cb52c4201045f77e059f106892003bc757c657d4d1f8d8b9b02cabc6998dff5f76a03bdcdc654e11ba0f77ff73f83236990dc7fc1e8f87efcf3ffe70b29fbfbb64cee654e00ba064ce732a8985f8642e4ae06f5d616d3297920a5d5b6097cc95a65292a37d32c330c01c725d4866cba9a093096332d7732a09b2946d92b9c981099b4620abb82d01eaf4280bb99300f672a7652df71a5c5f86b52c671c472051d6b3ace681035ad48b65318f7350991e632d4f390083dec66e7625e0d3e9ac2ce85982baf5e559d28b06b4ab27c79ea66902e2f5243b7ae5000a72a7633f6f732a6b9d4cebd8cd7b0ec05ef674ace7a3045e5a0d3936742a01bc1cee4bbb37eb8af7cbcd21b71cc8326f2c35870ee996d448cf2b8bea86acf61ca08a25b7f41ceba7cf42948b9e835c1f957c29fc76dd7a6bb512d4e6e26379d51375a5f8c8b480d44bef0192f69682d67e557a1d392ead07dc3a59d837b9f439c03bb6f50f001bcfa77c040000
+
+
+
+=== TEST 31: bad gzip_window
+--- config
+    gzip_window 3k;
+--- must_die
+--- error_log eval
+qr{\[emerg\] "gzip_window" directive must be 512, 1k, 2k, 4k, 8k, 16k, or 32k in /\S+/nginx\.conf:\d+}
+
+
+
+=== TEST 32: bad gzip_hash
+--- config
+    gzip_hash 100;
+--- must_die
+--- error_log eval
+qr{\[emerg\] "gzip_hash" directive must be 512, 1k, 2k, 4k, 8k, 16k, 32k, 64k, or 128k in /\S+/nginx\.conf:\d+}

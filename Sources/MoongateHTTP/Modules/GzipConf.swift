@@ -39,6 +39,11 @@ public final class GzipConf {
     var disable: [Regex]?
     /// `gzip_buffers number size`: the size of zlib's output pieces.
     var bufferSize: Int?
+    /// `gzip_window` and `gzip_hash` as zlib's window bits and memory level.
+    var windowBits: Int?
+    var memLevel: Int?
+    /// `postpone_gzipping` (bytes); output is the same, only held longer.
+    var postpone: Int?
 
     init() {}
 
@@ -59,6 +64,9 @@ public final class GzipConf {
         disableMSIE6 = disableMSIE6 ?? p.disableMSIE6
         disable = disable ?? p.disable
         bufferSize = bufferSize ?? p.bufferSize
+        windowBits = windowBits ?? p.windowBits
+        memLevel = memLevel ?? p.memLevel
+        postpone = postpone ?? p.postpone
     }
 
     /// Whether the response's MIME type is one of `gzip_types` (text/html always is).
@@ -181,6 +189,48 @@ public final class GzipConf {
             }
             _ = n
             g.bufferSize = size
+        }
+        // nginx's ngx_http_gzip_window / ngx_http_gzip_hash post handlers.
+        DirectiveRegistry.register(DirectiveSpec("gzip_window", all, .exactly(1))) { d, c in
+            let g = get(c.loc!)
+            if g.windowBits != nil { throw ConfigError("\"gzip_window\" directive is duplicate", at: d.location) }
+            guard let size = ConfUnits.size(d.values[0]) else {
+                throw ConfigError("\"gzip_window\" directive invalid value", at: d.location)
+            }
+            let sizes = [512: 9, 1024: 10, 2048: 11, 4096: 12, 8192: 13, 16384: 14, 32768: 15]
+            guard let bits = sizes[size] else {
+                throw ConfigError(
+                    "\"gzip_window\" directive must be 512, 1k, 2k, 4k, 8k, 16k, or 32k", at: d.location)
+            }
+            g.windowBits = bits
+        }
+        DirectiveRegistry.register(DirectiveSpec("gzip_hash", all, .exactly(1))) { d, c in
+            let g = get(c.loc!)
+            if g.memLevel != nil { throw ConfigError("\"gzip_hash\" directive is duplicate", at: d.location) }
+            guard let size = ConfUnits.size(d.values[0]) else {
+                throw ConfigError("\"gzip_hash\" directive invalid value", at: d.location)
+            }
+            var level = 9
+            var h = 128 * 1024
+            while h > 256 && h != size {
+                h >>= 1
+                level -= 1
+            }
+            guard h == size else {
+                throw ConfigError(
+                    "\"gzip_hash\" directive must be 512, 1k, 2k, 4k, 8k, 16k, 32k, 64k, or 128k", at: d.location)
+            }
+            g.memLevel = level
+        }
+        DirectiveRegistry.register(DirectiveSpec("postpone_gzipping", all, .exactly(1))) { d, c in
+            let g = get(c.loc!)
+            if g.postpone != nil {
+                throw ConfigError("\"postpone_gzipping\" directive is duplicate", at: d.location)
+            }
+            guard let n = ConfUnits.size(d.values[0]) else {
+                throw ConfigError("\"postpone_gzipping\" directive invalid value", at: d.location)
+            }
+            g.postpone = n
         }
         Variables.register("gzip_ratio") { r in r.gzip?.ratio }
     }

@@ -16,7 +16,8 @@ extension HTTPRequest {
         gzipVary = true
         guard gzipAccepted(g) else { return }
         gzip = GzipStream(
-            level: g.level ?? 1, contentLength: headersOut.contentLength, pieceSize: g.bufferSize ?? 4096)
+            level: g.level ?? 1, contentLength: headersOut.contentLength, pieceSize: g.bufferSize ?? 4096,
+            windowBits: g.windowBits ?? 15, memLevel: g.memLevel ?? 8)
         headersOut.list.append(("Content-Encoding", "gzip"))
         headersOut.contentLength = nil
         headersOut.list.removeAll { $0.name.lowercased() == "accept-ranges" }

@@ -23,9 +23,9 @@ public final class GzipStream {
 
     /// `contentLength` is the length announced before compression: as nginx, a short
     /// response gets a smaller window and hash (less memory, same output format).
-    init(level: Int, contentLength: Int64?, pieceSize: Int) {
-        var wbits = 15
-        var memLevel = 8
+    init(level: Int, contentLength: Int64?, pieceSize: Int, windowBits: Int = 15, memLevel: Int = 8) {
+        var wbits = windowBits
+        var memLevel = memLevel
         if let cl = contentLength, cl > 0 {
             while cl < Int64((1 << (wbits - 1)) - 262) {
                 wbits -= 1
