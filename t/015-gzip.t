@@ -677,6 +677,10 @@ $::HttpConfig . q{
         content_by_lua_block {
             ngx.say(string.rep("hello world ", 100))
         }
+        log_by_lua_block {
+            -- nginx's $gzip_ratio is not in the variables hash: ngx.var cannot see it.
+            ngx.log(ngx.WARN, "lua sees ratio: ", tostring(ngx.var.gzip_ratio))
+        }
     }
     location = /plain {
         default_type text/html;
@@ -702,6 +706,7 @@ ok
 --- error_log
 gzip ratio: [25.55] /data
 gzip ratio: [-] /plain
+lua sees ratio: nil
 
 
 
