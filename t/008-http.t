@@ -222,6 +222,7 @@ client timed out (110: Connection timed out) while reading client request header
 
 
 === TEST 20: unknown method is passed to the location (405 for static)
+--- config
 --- raw_request eval
 "FOO /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
 --- user_files
