@@ -821,7 +821,7 @@ GET /t
     gzip_comp_level 10;
 --- must_die
 --- error_log eval
-qr{\[emerg\] value must be between 1 and 9 in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?value must be between 1 and 9 in /\S+/nginx\.conf:\d+}
 
 
 
@@ -830,7 +830,7 @@ qr{\[emerg\] value must be between 1 and 9 in /\S+/nginx\.conf:\d+}
     gzip_http_version 2.0;
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid value "2\.0" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid value "2\.0" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -839,7 +839,7 @@ qr{\[emerg\] invalid value "2\.0" in /\S+/nginx\.conf:\d+}
     gzip_proxied sometimes;
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid value "sometimes" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid value "sometimes" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -848,7 +848,7 @@ qr{\[emerg\] invalid value "sometimes" in /\S+/nginx\.conf:\d+}
     gzip maybe;
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid value "maybe" in "gzip" directive, it must be "on" or "off" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid value "maybe" in "gzip" directive, it must be "on" or "off" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -857,7 +857,7 @@ qr{\[emerg\] invalid value "maybe" in "gzip" directive, it must be "on" or "off"
     gzip_min_length lots;
 --- must_die
 --- error_log eval
-qr{\[emerg\] "gzip_min_length" directive invalid value in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"gzip_min_length" directive invalid value in /\S+/nginx\.conf:\d+}
 
 
 
@@ -866,7 +866,7 @@ qr{\[emerg\] "gzip_min_length" directive invalid value in /\S+/nginx\.conf:\d+}
     gzip_disable "(unclosed";
 --- must_die
 --- error_log eval
-qr{\[emerg\] pcre2_compile\(\) failed: missing closing parenthesis in "\(unclosed" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?pcre2_compile\(\) failed: missing closing parenthesis in "\(unclosed" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -875,7 +875,7 @@ qr{\[emerg\] pcre2_compile\(\) failed: missing closing parenthesis in "\(unclose
     gzip_buffers 0 4k;
 --- must_die
 --- error_log eval
-qr{\[emerg\] "gzip_buffers" directive invalid value in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"gzip_buffers" directive invalid value in /\S+/nginx\.conf:\d+}
 
 
 
@@ -885,7 +885,7 @@ qr{\[emerg\] "gzip_buffers" directive invalid value in /\S+/nginx\.conf:\d+}
     gzip off;
 --- must_die
 --- error_log eval
-qr{\[emerg\] "gzip" directive is duplicate in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"gzip" directive is duplicate in /\S+/nginx\.conf:\d+}
 
 
 
@@ -963,7 +963,7 @@ body: 371
     gzip_window 3k;
 --- must_die
 --- error_log eval
-qr{\[emerg\] "gzip_window" directive must be 512, 1k, 2k, 4k, 8k, 16k, or 32k in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"gzip_window" directive must be 512, 1k, 2k, 4k, 8k, 16k, or 32k in /\S+/nginx\.conf:\d+}
 
 
 
@@ -972,4 +972,4 @@ qr{\[emerg\] "gzip_window" directive must be 512, 1k, 2k, 4k, 8k, 16k, or 32k in
     gzip_hash 100;
 --- must_die
 --- error_log eval
-qr{\[emerg\] "gzip_hash" directive must be 512, 1k, 2k, 4k, 8k, 16k, 32k, 64k, or 128k in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"gzip_hash" directive must be 512, 1k, 2k, 4k, 8k, 16k, 32k, 64k, or 128k in /\S+/nginx\.conf:\d+}

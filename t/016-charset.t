@@ -319,7 +319,7 @@ Content-Type: text/html; charset=windows-1251
     charset utf-8 koi8-r;
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid number of arguments in "charset" directive in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid number of arguments in "charset" directive in /\S+/nginx\.conf:\d+}
 
 
 
@@ -329,7 +329,7 @@ qr{\[emerg\] invalid number of arguments in "charset" directive in /\S+/nginx\.c
     charset koi8-r;
 --- must_die
 --- error_log eval
-qr{\[emerg\] "charset" directive is duplicate in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"charset" directive is duplicate in /\S+/nginx\.conf:\d+}
 
 
 
@@ -338,7 +338,7 @@ qr{\[emerg\] "charset" directive is duplicate in /\S+/nginx\.conf:\d+}
     override_charset yes;
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid value "yes" in "override_charset" directive, it must be "on" or "off" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid value "yes" in "override_charset" directive, it must be "on" or "off" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -347,4 +347,4 @@ qr{\[emerg\] invalid value "yes" in "override_charset" directive, it must be "on
     charset_types;
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid number of arguments in "charset_types" directive in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid number of arguments in "charset_types" directive in /\S+/nginx\.conf:\d+}

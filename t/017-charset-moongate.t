@@ -22,7 +22,7 @@ __DATA__
     location = /t { return 200; }
 --- must_die
 --- error_log eval
-qr{\[emerg\] "charset_map" directive is not supported: moongate does not recode responses in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"charset_map" directive is not supported: moongate does not recode responses in /\S+/nginx\.conf:\d+}
 
 
 
@@ -35,7 +35,7 @@ qr{\[emerg\] "charset_map" directive is not supported: moongate does not recode 
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] "source_charset" "koi8-r" differs from "charset" "utf-8": moongate does not recode responses in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"source_charset" "koi8-r" differs from "charset" "utf-8": moongate does not recode responses in /\S+/nginx\.conf:\d+}
 
 
 
@@ -48,7 +48,7 @@ qr{\[emerg\] "source_charset" "koi8-r" differs from "charset" "utf-8": moongate 
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] "source_charset" "windows-1251" differs from "charset" "utf-8": moongate does not recode responses in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"source_charset" "windows-1251" differs from "charset" "utf-8": moongate does not recode responses in /\S+/nginx\.conf:\d+}
 
 
 
