@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "MoongateProcess",
             dependencies: [
-                "CMoongate", "MoongateCore", "MoongateConfig", "MoongateHTTP", "MoongateLua",
+                "CMoongate", "MoongateCore", "MoongateConfig", "MoongateHTTP", "MoongateLua", "MoongateShm",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -336,7 +336,7 @@ qr{\[emerg\] (?:\d+#\d+: )?invalid parameter "extra" in /\S+/nginx\.conf:\d+}
 
 === TEST 31: try_files with a bad code
 --- config
-    location / { try_files $uri =abc; }
+    location /t { try_files $uri =abc; }
 --- must_die
 --- error_log eval
 qr{\[emerg\] (?:\d+#\d+: )?invalid code "=abc" in /\S+/nginx\.conf:\d+}

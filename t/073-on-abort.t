@@ -52,15 +52,15 @@ main handler done
             assert(ngx.on_abort(function()
                 ngx.log(ngx.WARN, "on abort called")
             end))
-            ngx.sleep(0.3)
+            ngx.sleep(0.6)
             ngx.log(ngx.WARN, "main handler done")
         }
     }
 --- request
 GET /t
---- timeout: 0.1
+--- timeout: 0.2
 --- abort
---- wait: 0.4
+--- wait: 0.8
 --- ignore_response
 --- error_log
 on abort called

@@ -10,6 +10,12 @@ public final class ErrorLog {
     /// The log every component of this process writes to (nginx's `cycle->log`).
     nonisolated(unsafe) public static var shared = ErrorLog()
 
+    /// Sees every line that passes `level`, formatted but without its newline, before it
+    /// is written (nginx's intercept_error_log patch; `lua_capture_error_log` uses it).
+    nonisolated(unsafe) public static var interceptor: ((LogLevel, UnsafeRawBufferPointer) -> Void)?
+    // A line logged while the interceptor runs is not intercepted again (`entered_logger`).
+    nonisolated(unsafe) private static var intercepting = false
+
     /// Messages above this level are dropped.
     public var level: LogLevel
     /// Absolute path, or nil for stderr.
@@ -76,6 +82,11 @@ public final class ErrorLog {
         }
         line += message
         line += context
+        if let interceptor = ErrorLog.interceptor, !ErrorLog.intercepting {
+            ErrorLog.intercepting = true
+            line.withUTF8 { interceptor(level, UnsafeRawBufferPointer($0)) }
+            ErrorLog.intercepting = false
+        }
         line += "\n"
         writeRaw(line)
     }

@@ -2,6 +2,7 @@ import CMoongate
 import MoongateConfig
 import MoongateCore
 import MoongateHTTP
+import MoongateShm
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -162,6 +163,7 @@ public final class Master {
             if mg_wifsignaled(status) != 0 {
                 let s = mg_wtermsig(status)
                 ErrorLog.shared.log(.alert, "worker process \(pid) exited on signal \(s)")
+                ShdictRegistry.shared.processDied()
             } else {
                 let code = mg_wexitstatus(status)
                 ErrorLog.shared.log(code == 0 ? .notice : .alert, "worker process \(pid) exited with code \(code)")

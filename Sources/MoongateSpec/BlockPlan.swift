@@ -42,7 +42,10 @@ public struct BlockPlan: Sendable {
             let requests = try resolver.expandedValue(s).elements.map(\.stringValue)
             exchanges = [RequestBuilder.pipelined(requests, moreHeaders: moreHeaders)]
         } else if let s = block.section("raw_request") {
-            exchanges = try resolver.expandedValue(s).elements.map { RequestBuilder.raw($0.stringValue) }
+            let delay = try BlockPlan.seconds(
+                block.section("raw_request_middle_delay").map { try resolver.value($0).stringValue }) ?? 0
+            let pieces = try resolver.expandedValue(s).elements.map(\.stringValue)
+            exchanges = [RequestBuilder.raw(pieces: pieces, delay: delay)]
         } else if let s = block.section("request") {
             let value = try resolver.expandedValue(s)
             exchanges = value.elements.map { element in

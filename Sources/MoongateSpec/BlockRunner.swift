@@ -19,7 +19,7 @@ public struct BlockRunner: Sendable {
         "udp_query", "stream_server_config", "stream_config", "stream_request", "stream_response",
         "stream_response_like", "http2", "curl", "raw_response_headers_like", "raw_response_headers_unlike",
         "response_body_filters", "shutdown_error_log", "stap", "stap_out", "stap_out_like", "error_log_file",
-        "error_code_like", "server_name", "request_eval", "response", "raw_request_middle_delay",
+        "error_code_like", "server_name", "request_eval", "response",
     ]
 
     /// Test::Nginx restarts the server only for a block with `--- config`: without one it
@@ -126,7 +126,9 @@ public struct BlockRunner: Sendable {
         var index = 0
         let count = plan.exchanges.reduce(0) { $0 + $1.methods.count }
         for exchange in plan.exchanges {
-            let raw = HTTPClient.exchange(port: port, request: exchange.bytes, timeout: plan.timeout)
+            let raw = HTTPClient.exchange(
+                port: port, request: exchange.bytes, timeout: plan.timeout, pieceEnds: exchange.pieceEnds,
+                pieceDelay: exchange.pieceDelay)
             detail += "\n--- raw request\n" + String(decoding: exchange.bytes, as: UTF8.self)
             detail += "\n--- raw response\n" + String(decoding: raw.data, as: UTF8.self)
             if let err = raw.error, !(plan.expectations.abort && raw.data.isEmpty == false) {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,8 +16,11 @@ public struct RawExchange: Sendable {
 
 /// A blocking TCP client on 127.0.0.1 with an overall deadline; enough for tests.
 public enum HTTPClient {
-    /// Connects, sends `request` and reads until EOF or `timeout` seconds pass.
-    public static func exchange(port: Int, request: [UInt8], timeout: Double) -> RawExchange {
+    /// Connects, sends `request` and reads until EOF or `timeout` seconds pass. With
+    /// `pieceEnds`, the bytes go in pieces ending there, `pieceDelay` seconds apart.
+    public static func exchange(
+        port: Int, request: [UInt8], timeout: Double, pieceEnds: [Int] = [], pieceDelay: Double = 0
+    ) -> RawExchange {
         let deadline = Date().addingTimeInterval(timeout)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return RawExchange(data: [], timedOut: false, error: "socket() failed") }
@@ -25,14 +29,18 @@ public enum HTTPClient {
             return RawExchange(data: [], timedOut: false, error: err)
         }
         var sent = 0
-        while sent < request.count {
-            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                // The server may answer and close before reading the whole request.
-                break
+        let ends = pieceEnds.isEmpty ? [request.count] : pieceEnds
+        sending: for (i, end) in ends.enumerated() {
+            if i > 0 && pieceDelay > 0 { usleep(useconds_t(pieceDelay * 1_000_000)) }
+            while sent < end {
+                let n = request[sent..<end].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    // The server may answer and close before reading the whole request.
+                    break sending
+                }
+                sent += n
             }
-            sent += n
         }
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -65,21 +73,33 @@ public enum HTTPClient {
         return connectLoopback(fd: fd, port: port) == nil
     }
 
-    /// Finds a free port by binding port 0 on 127.0.0.1.
+    /// A loopback port nobody listens on, never handed out twice in one run.
+    ///
+    /// Parallel files each pick ports; asking the kernel for an ephemeral port and closing
+    /// the socket could hand the same port to two files before either server binds it
+    /// (the loser then fails to start and its requests reach the other file's server),
+    /// and ephemeral ports are also the source ports of outgoing connections. So ports
+    /// come from 10000-32767, below Linux's ephemeral range, each checked bindable.
     public static func freePort() -> Int? {
+        for _ in 0..<200 {
+            let candidate = Int.random(in: 10000...32767)
+            let fresh = handedOut.withLock { $0.insert(candidate).inserted }
+            if fresh, bindable(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    private static func bindable(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
-        var addr = loopback(port: 0)
+        var addr = loopback(port: port)
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { return nil }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        return ok == 0 ? Int(UInt16(bigEndian: addr.sin_port)) : nil
+        return bound == 0
     }
 
     static func loopback(port: Int) -> sockaddr_in {

@@ -7,6 +7,10 @@ public struct PlannedExchange: Equatable, Sendable {
     public var bytes: [UInt8]
     /// The method of each request on the connection, in order.
     public var methods: [String]
+    /// Where the pieces of a `--- raw_request` array end, when there are several.
+    public var pieceEnds: [Int] = []
+    /// Seconds between pieces (`--- raw_request_middle_delay`).
+    public var pieceDelay: Double = 0
 }
 
 /// Builds request bytes the way Test::Nginx does from `--- request`,
@@ -65,5 +69,19 @@ public enum RequestBuilder {
     public static func raw(_ text: String) -> PlannedExchange {
         let method = text.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "GET"
         return PlannedExchange(bytes: Array(text.utf8), methods: [method])
+    }
+
+    /// A `--- raw_request` array: the strings are pieces of one connection's bytes,
+    /// sent one after another with `delay` seconds between them, as Test::Nginx does.
+    public static func raw(pieces: [String], delay: Double) -> PlannedExchange {
+        var out = raw(pieces.joined())
+        guard pieces.count > 1 else { return out }
+        var end = 0
+        out.pieceEnds = pieces.map { p in
+            end += p.utf8.count
+            return end
+        }
+        out.pieceDelay = delay
+        return out
     }
 }

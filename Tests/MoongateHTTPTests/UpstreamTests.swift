@@ -29,6 +29,55 @@ import Testing
         #expect(r.0.contentLength == nil)
     }
 
+    @Test func headSplitAcrossReadsEvenInsideTheBlankLine() throws {
+        var p = UpstreamResponseParser(limit: 4096)
+        let parts = ["HTTP/1.0 404 Not", " Found\r\nConnection: Keep-Alive\r\nContent-Length:  7 \r", "\n\r", "\nbody"]
+        var result: (UpstreamResponseHead, [UInt8])?
+        for part in parts {
+            var b = ByteBuffer(string: part)
+            #expect(result == nil)
+            result = try p.feed(&b)
+            #expect(b.readableBytes == 0)
+        }
+        let r = try #require(result)
+        #expect(r.0.status == 404)
+        #expect(r.0.version == 10)
+        #expect(r.0.connectionKeepAlive)
+        #expect(!r.0.connectionClose)
+        #expect(r.0.contentLength == 7)
+        #expect(r.0.header("connection") == "Keep-Alive")
+        #expect(r.1 == Array("body".utf8))
+    }
+
+    @Test func bareLineFeedsAndHeaderCase() throws {
+        let r = try #require(try feed("HTTP/1.1 200 OK\nCONTENT-TYPE:\ttext/x\nx-Y: 1\n\n"))
+        #expect(r.0.header("content-type") == "text/x")
+        #expect(r.0.header("x-y") == "1")
+        #expect(r.0.headers.map(\.name) == ["CONTENT-TYPE", "x-Y"])
+        #expect(r.1.isEmpty)
+    }
+
+    @Test func rejectsBadStatusLinesAndHeaders() {
+        for bad in [
+            "HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 0a0 OK\r\n\r\n",
+            "HTTP/1.1 099 X\r\n\r\n", "ICY 200 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nNo colon\r\n\r\n",
+            "HTTP/1.1 200 OK\r\n: empty name\r\n\r\n", "HTTP/1.1 200 OK\r\nBad name: x\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n",
+        ] {
+            #expect(throws: UpstreamParseError.self, "\(bad)") { try feed(bad) }
+        }
+    }
+
+    @Test func tooBigHeadAndNonHTTPPrefixFailEarly() {
+        var p = UpstreamResponseParser(limit: 32)
+        var b = ByteBuffer(string: "HTTP/1.1 200 OK\r\nX-Long: " + String(repeating: "a", count: 40))
+        #expect(throws: UpstreamParseError.self) { try p.feed(&b) }
+        var q = UpstreamResponseParser(limit: 4096)
+        var c = ByteBuffer(string: "SSH-2.0-OpenSSH")
+        #expect(throws: UpstreamParseError.self) { try q.feed(&c) }
+    }
+
     @Test func rejectsGarbage() {
         #expect(throws: UpstreamParseError.self) { try feed("garbage\r\n\r\n") }
     }
@@ -65,5 +114,31 @@ import Testing
         #expect(p.release(failed: true, now: 1000))
         #expect(!p.available(now: 2000))
         #expect(p.available(now: 12_001))
+    }
+
+    @Test func crc32MatchesZlib() {
+        #expect(CRC32.of(Array("123456789".utf8)) == 0xCBF4_3926)
+        var c = CRC32()
+        c.update(Array("1234".utf8))
+        var d = CRC32(state: c.state)
+        d.update(Array("56789".utf8))
+        #expect(d.final == 0xCBF4_3926)
+    }
+
+    @Test func ringSplitsHostAndPort() {
+        let (h, p) = UpstreamHashRing.split(Array("backend:8080".utf8))
+        #expect(Array(h) == Array("backend".utf8) && Array(p) == Array("8080".utf8))
+        let (h2, p2) = UpstreamHashRing.split(Array("[::1]".utf8))
+        #expect(Array(h2) == Array("[::1]".utf8) && p2.isEmpty)
+        let ring = UpstreamHashRing(peers: block([1, 2]).peers)
+        #expect(ring.points.count == 480)
+        #expect(zip(ring.points, ring.points.dropFirst()).allSatisfy { $0.hash < $1.hash })
+        #expect(ring.find(0) == 0 && ring.find(UInt32.max) <= ring.points.count)
+    }
+
+    @Test func ipHashAddressBytes() {
+        #expect(HashState.addressBytes("10.1.2.3") == [10, 1, 2])
+        #expect(HashState.addressBytes("::1").count == 16)
+        #expect(HashState.addressBytes("unix:") == [0, 0, 0])
     }
 }

@@ -63,4 +63,14 @@ import Testing
         #expect(p.methods == ["GET", "HEAD"])
         #expect(String(decoding: p.bytes, as: UTF8.self).contains("Connection: keep-alive\r\n\r\nHEAD /b HTTP/1.1"))
     }
+
+    @Test func rawRequestPieces() {
+        let one = RequestBuilder.raw(pieces: ["GET / HTTP/1.0\r\n\r\n"], delay: 0.5)
+        #expect(one.pieceEnds.isEmpty && one.methods == ["GET"])
+        let two = RequestBuilder.raw(pieces: ["PUT /t HTTP/1.1\r\n\r\nab", "cde"], delay: 0.25)
+        #expect(two.pieceEnds == [21, 24])
+        #expect(two.pieceDelay == 0.25)
+        #expect(two.methods == ["PUT"])
+        #expect(String(decoding: two.bytes, as: UTF8.self).hasSuffix("abcde"))
+    }
 }

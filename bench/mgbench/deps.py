@@ -59,10 +59,8 @@ def ensure_moongate(root, binary, allow_build):
     if os.path.exists(binary):
         return
     if not allow_build:
-        sys.exit(f"bench: {binary} is missing (swift build -c release "
-                 "--product moongate)")
-    print("bench: building moongate (release)", flush=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product",
-                    "moongate"], cwd=root, check=True)
+        sys.exit(f"bench: {binary} is missing (make build)")
+    print("bench: building moongate (release, make build)", flush=True)
+    subprocess.run(["make", "build"], cwd=root, check=True)
     if not os.path.exists(binary):
         sys.exit(f"bench: the build did not produce {binary}")

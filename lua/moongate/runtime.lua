@@ -121,30 +121,6 @@ function _M.lock_globals()
     setmetatable(G, mt)
 end
 
--- Modules loaded by init_by_lua (and our own) survive; with
--- "lua_code_cache off" every other module is loaded again per request, as
--- ngx_lua gives each request a fresh VM there.
-local preloaded
-
-function _M.snapshot_loaded()
-    preloaded = {}
-    for k in pairs(package.loaded) do
-        preloaded[k] = true
-    end
-end
-
-function _M.reset_loaded()
-    if not preloaded then
-        return
-    end
-    local loaded = package.loaded
-    for k in pairs(loaded) do
-        if not preloaded[k] then
-            loaded[k] = nil
-        end
-    end
-end
-
 package.loaded["moongate.runtime"] = _M
 
 require "moongate.ngx"

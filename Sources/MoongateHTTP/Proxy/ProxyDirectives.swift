@@ -77,12 +77,12 @@ enum ProxyDirectives {
         let flags: [(String, ReferenceWritableKeyPath<ProxyLocConf, Bool?>)] = [
             ("proxy_pass_request_headers", \.passRequestHeaders), ("proxy_pass_request_body", \.passRequestBody),
             ("proxy_buffering", \.buffering), ("proxy_intercept_errors", \.interceptErrors),
-            ("proxy_ignore_client_abort", \.ignoreClientAbort),
+            ("proxy_ignore_client_abort", \.ignoreClientAbort), ("proxy_request_buffering", \.requestBuffering),
         ]
         for (name, kp) in flags {
             R(DirectiveSpec(name, all, .flag)) { d, c in conf(c)[keyPath: kp] = d.flagValue }
         }
-        for name in ["proxy_request_buffering", "proxy_socket_keepalive", "proxy_redirect_errors"] {
+        for name in ["proxy_socket_keepalive", "proxy_redirect_errors"] {
             R(DirectiveSpec(name, all, .flag)) { _, _ in }
         }
         R(DirectiveSpec("proxy_http_version", all, .exactly(1))) { d, c in
@@ -153,6 +153,19 @@ enum ProxyDirectives {
                 set.insert(v.lowercased())
             }
             conf(c).ignoreHeaders = set
+        }
+        R(DirectiveSpec("proxy_bind", all, .oneOf([1, 2]))) { d, c in
+            if d.args.count == 2 {
+                guard d.args[1].value == "transparent" else {
+                    throw ConfigError("invalid parameter \"\(d.args[1].value)\"", at: d.location)
+                }
+                throw ConfigError("\"proxy_bind ... transparent\" is not supported by moongate", at: d.location)
+            }
+            if d.args[0].value == "off" {
+                conf(c).bind = .some(nil)
+            } else {
+                conf(c).bind = .some(try ComplexValue(d.args[0].value, at: d.location))
+            }
         }
         R(DirectiveSpec("proxy_method", all, .exactly(1))) { d, c in
             conf(c).method = try ComplexValue(d.args[0].value, at: d.location)

@@ -50,7 +50,10 @@ final class ProxyHandler: PhaseHandler {
             session?.abort()
             r?.moduleContexts["proxy"] = nil
         }
-        if conf.passRequestBody ?? true, !r.body.complete {
+        session.watchClientAbort()
+        if session.startStreaming() {
+            session.start()
+        } else if conf.passRequestBody ?? true, !r.body.complete {
             r.body.whenComplete { [weak r, weak session] in
                 guard let r, !r.finalized else { return }
                 session?.start()

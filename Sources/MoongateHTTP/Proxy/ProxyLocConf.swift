@@ -50,8 +50,25 @@ final class ProxyLocConf: MergeableModuleConf {
     var method: ComplexValue? = nil
     /// `proxy_ignore_headers`, lowercased.
     var ignoreHeaders: Set<String>? = nil
+    /// `proxy_bind`: the local address of upstream connections; `.some(nil)` is `off`.
+    var bind: ComplexValue?? = nil
+    /// `proxy_request_buffering` (default on).
+    var requestBuffering: Bool? = nil
 
     init() {}
+
+    // Per-request lookups precomputed once per location (after merging).
+    /// Lowercased names of `proxy_set_header`.
+    lazy var setHeaderNames: Set<String> = Set((setHeaders ?? []).map { $0.0.lowercased() })
+    /// Client header names not passed upstream: the managed ones and those set explicitly.
+    lazy var requestSkip: Set<String> = ProxySession.managed.union(setHeaderNames)
+    /// Response header names not relayed: hop-by-hop, `proxy_hide_header`, and nginx's
+    /// hidden-by-default set minus `proxy_pass_header`.
+    lazy var responseDrop: Set<String> = {
+        let pass = Set((passHeaders ?? []).map { $0.lowercased() })
+        return ProxySession.hopByHop.union((hideHeaders ?? []).map { $0.lowercased() })
+            .union(ProxySession.hiddenByDefault.subtracting(pass))
+    }()
 
     /// The conf of a location level, created on first use.
     static func get(_ l: LocationConfig) -> ProxyLocConf {
@@ -90,6 +107,8 @@ final class ProxyLocConf: MergeableModuleConf {
         ignoreClientAbort = ignoreClientAbort ?? p.ignoreClientAbort
         method = method ?? p.method
         ignoreHeaders = ignoreHeaders ?? p.ignoreHeaders
+        bind = bind ?? p.bind
+        requestBuffering = requestBuffering ?? p.requestBuffering
     }
 
     // Effective values with nginx's defaults.
@@ -99,4 +118,6 @@ final class ProxyLocConf: MergeableModuleConf {
     var effReadTimeout: Int { readTimeout ?? 60_000 }
     var effHTTPVersion: Int { httpVersion ?? 10 }
     var effBuffering: Bool { buffering ?? true }
+    var effRequestBuffering: Bool { requestBuffering ?? true }
+    var effIgnoreClientAbort: Bool { ignoreClientAbort ?? false }
 }

@@ -9,32 +9,44 @@ extension ProxySession {
 
     /// The request to the upstream (nginx's `ngx_http_proxy_create_request`).
     func buildRequest() -> ByteBuffer {
-        var out = ""
         let method = conf.method?.evaluate(r) ?? r.method
-        out += "\(method) \(target.uri) HTTP/\(conf.effHTTPVersion == 11 ? "1.1" : "1.0")\r\n"
-        var skip = ProxySession.managed
-        var lines: [(String, String)] = []
-        for (name, value) in conf.setHeaders ?? [] {
-            skip.insert(name.lowercased())
-            lines.append((name, value.evaluate(r)))
-        }
-        let userSet = Set((conf.setHeaders ?? []).map { $0.0.lowercased() })
-        if !userSet.contains("host") { lines.append(("Host", target.proxyHost)) }
-        if !userSet.contains("connection") { lines.append(("Connection", "close")) }
         let passBody = conf.passRequestBody ?? true
-        let hasBody = passBody && (r.head.contentLength != nil || r.head.chunked || r.body.replaced)
-        if hasBody && !userSet.contains("content-length") {
-            lines.append(("Content-Length", String(r.body.data.count)))
+        let hasBody = passBody && (r.head.contentLength != nil || r.head.chunked || r.body.replaced) && !streaming
+        let userSet = conf.setHeaderNames
+        var buf = r.connection.allocator.buffer(
+            capacity: 256 + r.head.rawHeader.count + (hasBody ? r.body.data.count : 0))
+        buf.writeString(method)
+        buf.writeStaticString(" ")
+        buf.writeString(target.uri)
+        buf.writeStaticString(conf.effHTTPVersion == 11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n")
+        func line(_ n: String, _ v: String) {
+            guard !v.isEmpty else { return }
+            buf.writeString(n)
+            buf.writeStaticString(": ")
+            buf.writeString(v)
+            buf.writeStaticString("\r\n")
         }
-        for (n, v) in lines where !v.isEmpty { out += "\(n): \(v)\r\n" }
-        if conf.passRequestHeaders ?? true {
-            for h in r.head.headers where !skip.contains(h.name.lowercased()) {
-                out += "\(h.name): \(h.value)\r\n"
+        for (name, value) in conf.setHeaders ?? [] { line(name, value.evaluate(r)) }
+        if !userSet.contains("host") { line("Host", target.proxyHost) }
+        if !userSet.contains("connection") { line("Connection", "close") }
+        if hasBody && !userSet.contains("content-length") { line("Content-Length", String(r.body.data.count)) }
+        if streaming {
+            if streamChunked {
+                if !userSet.contains("transfer-encoding") { line("Transfer-Encoding", "chunked") }
+            } else if let cl = r.head.contentLength, !userSet.contains("content-length") {
+                line("Content-Length", String(cl))
             }
         }
-        out += "\r\n"
-        var buf = r.connection.allocator.buffer(capacity: out.utf8.count + (hasBody ? r.body.data.count : 0))
-        buf.writeString(out)
+        if conf.passRequestHeaders ?? true {
+            let skip = conf.requestSkip
+            for h in r.head.headers where !skip.contains(h.name.lowercased()) {
+                buf.writeString(h.name)
+                buf.writeStaticString(": ")
+                buf.writeString(h.value)
+                buf.writeStaticString("\r\n")
+            }
+        }
+        buf.writeStaticString("\r\n")
         if hasBody { buf.writeBytes(r.body.data) }
         return buf
     }

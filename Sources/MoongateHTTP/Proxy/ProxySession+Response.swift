@@ -18,7 +18,7 @@ extension ProxySession {
                 return
             }
         }
-        timer?.cancel()
+        timer?.disarm()
         head = h
         if (conf.interceptErrors ?? false) && h.status >= 300,
             (r.loc.errorPages ?? []).contains(where: { $0.codes.contains(h.status) })
@@ -42,12 +42,11 @@ extension ProxySession {
         }
         r.status = h.status
         var out = ResponseHeaders()
-        let pass = Set(conf.passHeaders ?? [])
-        let hide = Set(conf.hideHeaders ?? [])
+        let drop = conf.responseDrop
+        out.list.reserveCapacity(h.headers.count)
         for (name, value) in h.headers {
             let l = name.lowercased()
-            if ProxySession.hopByHop.contains(l) || hide.contains(l) { continue }
-            if ProxySession.hiddenByDefault.contains(l) && !pass.contains(l) { continue }
+            if drop.contains(l) { continue }
             switch l {
             case "content-type":
                 out.contentType = value
@@ -208,12 +207,13 @@ extension ProxySession {
     func finishBody() {
         guard stage == .body else { return }
         stage = .done
-        timer?.cancel()
+        timer?.disarm()
         tries[tries.count - 1].responseTime = elapsed()
         releasePeer(failed: false)
         if let c = conn {
             conn = nil
-            if keepaliveEligible {
+            // A connection whose streamed request body is unfinished cannot carry another.
+            if keepaliveEligible && !(streaming && !bodyDone) {
                 let ka = balancerState.keepalive
                 target.block.pool.put(
                     c, timeoutMs: ka?.timeout ?? target.block.keepaliveTimeout,
@@ -233,7 +233,7 @@ extension ProxySession {
     /// The body broke off: send what we have and close the client connection.
     func abortBody() {
         stage = .done
-        timer?.cancel()
+        timer?.disarm()
         if !tries.isEmpty { tries[tries.count - 1].responseTime = elapsed() }
         conn?.delegate = nil
         conn?.close()
@@ -256,7 +256,7 @@ extension ProxySession {
     /// (nginx's `ngx_http_upstream_process_headers`).
     func accelRedirect(_ target: String) {
         stage = .done
-        timer?.cancel()
+        timer?.disarm()
         tries[tries.count - 1].responseTime = elapsed()
         releasePeer(failed: false)
         conn?.delegate = nil

@@ -4,7 +4,7 @@ extension ProxySession {
     /// `101 Switching Protocols`: send the head, then relay raw bytes both ways
     /// (nginx's `ngx_http_upstream_upgrade`).
     func startTunnel(_ h: UpstreamResponseHead, rest: [UInt8]) {
-        timer?.cancel()
+        timer?.disarm()
         tunnel = true
         stage = .body
         r.status = 101

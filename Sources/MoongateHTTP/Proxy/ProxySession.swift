@@ -22,11 +22,19 @@ final class ProxySession: UpstreamConnectionDelegate {
     let balancerState = BalancerState()
     var selector: PeerSelector
     var stage = Stage.idle
-    var tries: [ProxyTry] = []
+    /// This session's tries; mirrored into `r.upstreamStates` for the variables.
+    var tries: [ProxyTry] = [] {
+        didSet { r.upstreamStates.replaceSubrange(stateBase..., with: tries) }
+    }
+    /// Where this session's tries start in `r.upstreamStates`.
+    let stateBase: Int
     var conn: UpstreamConnection?
     var peer: UpstreamPeer?
-    var peerName = ""
-    var timer: Scheduled<Void>?
+    var peerName = "" {
+        didSet { r.upstreamLogName = "http://\(peerName)\(target.uri)" }
+    }
+    /// The connection's timer: I/O timeouts of this request.
+    var timer: LazyTimer? { conn?.timer }
     var parser: UpstreamResponseParser
     var head: UpstreamResponseHead?
     var bodyMode = BodyMode.none
@@ -41,6 +49,14 @@ final class ProxySession: UpstreamConnectionDelegate {
     var bufferingOverride: Bool?
     /// The current try reuses a cached keepalive connection.
     var usedCached = false
+    /// `proxy_request_buffering off`: the body follows the head as it arrives.
+    var streaming = false
+    /// The streamed body goes chunked (the client sent chunked; HTTP/1.1 upstream).
+    var streamChunked = false
+    /// Body bytes of `r.body.data` already written to the current connection.
+    var bodySent = 0
+    /// The end of the streamed body went out.
+    var bodyDone = false
 
     init(request: HTTPRequest, conf: ProxyLocConf, target: ProxyTarget) {
         self.r = request
@@ -48,6 +64,10 @@ final class ProxySession: UpstreamConnectionDelegate {
         self.target = target
         self.selector = PeerSelector(block: target.block)
         self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
+        // A later upstream of the same request (after an internal redirect) is listed
+        // after an empty state, which the variables print as " : ".
+        if !request.upstreamStates.isEmpty { request.upstreamStates.append(ProxyTry.separator) }
+        self.stateBase = request.upstreamStates.count
     }
 
     var loop: EventLoop { r.connection.eventLoop }
@@ -111,7 +131,10 @@ final class ProxySession: UpstreamConnectionDelegate {
         }
         let timeout = balancerState.connectTimeout > 0 ? balancerState.connectTimeout : conf.effConnectTimeout
         let name = peerName
-        UpstreamConnection.connect(on: loop, host: host, port: port, peerName: name, timeoutMs: timeout)
+        let local = localAddress()
+        UpstreamConnection.connect(
+            on: loop, host: host, port: port, peerName: name, timeoutMs: timeout, localAddress: local?.address
+        )
             .whenComplete { [self] result in
                 switch result {
                 case .success(let c):
@@ -124,6 +147,11 @@ final class ProxySession: UpstreamConnectionDelegate {
                     sendRequest()
                 case .failure(let error):
                     guard stage == .connecting, !r.finalized else { return }
+                    if let l = local, let io = error as? IOError, "\(io)".contains("bind(") {
+                        logUpstream(.crit, "bind(\(l.text)) failed (\(ProxySession.describe(io))) while connecting to upstream")
+                        finish(500)
+                        return
+                    }
                     if let ce = error as? ChannelError, case .connectTimeout = ce {
                         logUpstream(.error, "upstream timed out (110: Connection timed out) while connecting to upstream")
                         fail(.timeout)
@@ -133,6 +161,29 @@ final class ProxySession: UpstreamConnectionDelegate {
                     }
                 }
             }
+    }
+
+    /// `proxy_bind` for this request (nginx's `ngx_http_upstream_set_local`): an empty
+    /// value binds nothing; a value that is not an address is logged and ignored.
+    private func localAddress() -> (address: SocketAddress, text: String)? {
+        guard case .some(.some(let cv)) = conf.bind else { return nil }
+        let v = cv.evaluate(r)
+        if v.isEmpty { return nil }
+        var host = v
+        var port = 0
+        if let colon = v.lastIndex(of: ":"), !v.contains("["), v.filter({ $0 == ":" }).count == 1 {
+            host = String(v[..<colon])
+            port = Int(v[v.index(after: colon)...]) ?? -1
+        } else if v.hasPrefix("["), let end = v.firstIndex(of: "]") {
+            host = String(v[v.index(after: v.startIndex)..<end])
+            let rest = v[v.index(after: end)...]
+            port = rest.isEmpty ? 0 : (rest.hasPrefix(":") ? Int(rest.dropFirst()) ?? -1 : -1)
+        }
+        guard (0...65535).contains(port), let a = try? SocketAddress(ipAddress: host, port: port) else {
+            r.log(.error, "invalid local address \"\(v)\"")
+            return nil
+        }
+        return (a, v)
     }
 
     private func sendRequest() {
@@ -151,6 +202,8 @@ final class ProxySession: UpstreamConnectionDelegate {
             fail(.timeout)
         }
         let sentOn = c
+        bodySent = 0
+        bodyDone = false
         c.send(requestBytes!) { [self] ok in
             guard conn === sentOn, stage == .sending || stage == .header else { return }
             if !ok {
@@ -161,7 +214,7 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             requestSent = true
-            if !tries.isEmpty { tries[tries.count - 1].bytesSent = requestBytes?.readableBytes ?? 0 }
+            if !tries.isEmpty { tries[tries.count - 1].bytesSent += requestBytes?.readableBytes ?? 0 }
             if stage == .sending {
                 stage = .header
                 armReadTimer()
@@ -169,6 +222,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         }
         // A response may arrive before the write completion runs.
         if stage == .sending && requestSent { stage = .header }
+        if streaming { pumpBody() }
     }
 
     func armReadTimer() {
@@ -184,8 +238,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     }
 
     func armTimer(_ ms: Int, _ f: @escaping () -> Void) {
-        timer?.cancel()
-        timer = loop.scheduleTask(in: .milliseconds(Int64(max(1, ms)))) { f() }
+        timer?.arm(ms: ms, f)
     }
 
     func elapsed() -> Int { Int(CachedTime.monotonicMsec - tries[tries.count - 1].start) }
@@ -193,7 +246,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// A try failed: record it, mark the peer, and try the next one or give up
     /// (nginx's `ngx_http_upstream_next`).
     func fail(_ ft: NextUpstream, status: Int? = nil) {
-        timer?.cancel()
+        timer?.disarm()
         let code = status ?? (ft == .timeout ? 504 : 502)
         if !tries.isEmpty {
             tries[tries.count - 1].status = code
@@ -228,6 +281,8 @@ final class ProxySession: UpstreamConnectionDelegate {
         if requestSent && ["POST", "LOCK", "PATCH"].contains(r.method) && !next.contains(.nonIdempotent) {
             return false
         }
+        // The streamed body is gone: nothing to send again.
+        if requestSent && streaming { return false }
         return true
     }
 
@@ -256,7 +311,8 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// Ends the request with an error status before a response was relayed.
     func finish(_ code: Int) {
         stage = .done
-        timer?.cancel()
+        r.body.onData = nil
+        timer?.disarm()
         conn?.delegate = nil
         conn?.close()
         conn = nil
@@ -265,9 +321,10 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     /// The request went away (client abort or finalize): drop the upstream connection.
     func abort() {
+        r.body.onData = nil
         guard stage != .done else { return }
         stage = .done
-        timer?.cancel()
+        timer?.disarm()
         conn?.delegate = nil
         conn?.close()
         conn = nil

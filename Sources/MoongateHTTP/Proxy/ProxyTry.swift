@@ -11,4 +11,13 @@ struct ProxyTry {
     var responseTime = -1
     var bytesSent = 0
     var bytesReceived = 0
+    /// False for the empty state nginx puts between two upstreams of one request.
+    var hasPeer = true
+
+    /// The state that separates two upstreams in `r.upstreamStates`.
+    static let separator: ProxyTry = {
+        var t = ProxyTry(addr: "", start: 0)
+        t.hasPeer = false
+        return t
+    }()
 }

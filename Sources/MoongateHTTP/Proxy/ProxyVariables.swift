@@ -5,9 +5,26 @@ import MoongateCore
 enum ProxyVariables {
     static func session(_ r: HTTPRequest) -> ProxySession? { r.moduleContexts["proxy"] as? ProxySession }
 
+    /// nginx's `$upstream_*` list: tries of one upstream joined by ", ", upstreams of
+    /// one request (before and after an internal redirect) by " : ".
     static func list(_ r: HTTPRequest, _ f: (ProxyTry) -> String) -> String? {
-        guard let s = session(r), !s.tries.isEmpty else { return nil }
-        return s.tries.map(f).joined(separator: ", ")
+        let states = r.upstreamStates
+        guard !states.isEmpty else { return nil }
+        var out = ""
+        var i = 0
+        while true {
+            if states[i].hasPeer { out += f(states[i]) }
+            i += 1
+            if i == states.count { break }
+            if states[i].hasPeer {
+                out += ", "
+            } else {
+                out += " : "
+                i += 1
+                if i == states.count { break }
+            }
+        }
+        return out
     }
 
     static func time(_ ms: Int) -> String { ms < 0 ? "-" : Variables.formatMsec(ms) }
@@ -28,7 +45,7 @@ enum ProxyVariables {
             return xff.isEmpty ? addr : xff.joined(separator: ", ") + ", " + addr
         }
         Variables.registerPrefix("upstream_http_") { r, n in
-            let name = String(n.map { $0 == "_" ? "-" : $0 })
+            let name = String(n.lowercased().map { $0 == "_" ? "-" : $0 })
             return session(r)?.head?.header(name)
         }
     }

@@ -26,12 +26,16 @@ public final class UpstreamBlock {
     public var keepalive = 0
     public var keepaliveRequests = 1000
     public var keepaliveTimeout = 60_000
+    /// A balancing method or `keepalive` was given (nginx's `peer.init_upstream` is set).
+    var initUpstreamSet = false
     /// Set by balancer_by_lua.
     public var balancer: UpstreamBalancerHook?
     /// Whether it came from an `upstream` block (false for `proxy_pass http://1.2.3.4`).
     public let explicit: Bool
     /// Per-worker pool of idle connections.
     lazy var pool = UpstreamKeepalivePool(block: self)
+    /// The points of `hash ... consistent`, built on first use in each worker.
+    lazy var hashRing = UpstreamHashRing(peers: primary)
 
     public init(name: String, explicit: Bool, location: SourceLocation?) {
         self.name = name

@@ -16,18 +16,22 @@ final class UpstreamConnection {
     var requests = 0
     weak var delegate: UpstreamConnectionDelegate?
     private(set) var closed = false
-    var idleTimer: Scheduled<Void>?
+    /// The I/O timeout of the request using it, or the idle timeout while pooled: one
+    /// lazily re-armed task for the connection's whole life.
+    let timer: LazyTimer
     /// Called once when the connection goes away (the pool forgets it).
     var onClose: (() -> Void)?
 
     init(channel: Channel, peerName: String) {
         self.channel = channel
         self.peerName = peerName
+        self.timer = LazyTimer(loop: channel.eventLoop)
     }
 
     /// Opens a connection with a connect timeout in milliseconds.
     static func connect(
-        on loop: EventLoop, host: String, port: Int, peerName: String, timeoutMs: Int
+        on loop: EventLoop, host: String, port: Int, peerName: String, timeoutMs: Int,
+        localAddress: SocketAddress? = nil
     ) -> EventLoopFuture<UpstreamConnection> {
         let address: SocketAddress
         do {
@@ -36,7 +40,9 @@ final class UpstreamConnection {
             return loop.makeFailedFuture(error)
         }
         let handler = UpstreamChannelHandler()
-        return ClientBootstrap(group: loop)
+        var bootstrap = ClientBootstrap(group: loop)
+        if let local = localAddress { bootstrap = bootstrap.bind(to: local) }
+        return bootstrap
             .connectTimeout(.milliseconds(Int64(max(1, timeoutMs))))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { ch in ch.pipeline.addHandler(handler) }
@@ -66,8 +72,7 @@ final class UpstreamConnection {
     fileprivate func markClosed() {
         guard !closed else { return }
         closed = true
-        idleTimer?.cancel()
-        idleTimer = nil
+        timer.cancel()
         let f = onClose
         onClose = nil
         f?()

@@ -64,7 +64,12 @@ extension ProxyDirectives {
                     }
                     failTimeout = t
                 } else if a == "backup" {
-                    backup = true
+                    switch block(c).method {
+                    case .ipHash, .hash:
+                        throw ConfigError("balancing method does not support parameter \"\(a)\"", at: d.location)
+                    default:
+                        backup = true
+                    }
                 } else if a == "down" {
                     down = true
                 } else if a.hasPrefix("max_conns=") || a == "resolve" {
@@ -78,13 +83,18 @@ extension ProxyDirectives {
                 throw ConfigError("host not found in upstream \"\(d.args[0].value)\"", at: d.location)
             }
             for ip in ips {
-                block(c).peers.append(
-                    UpstreamPeer(
-                        host: ip, port: hp.port, weight: weight, maxFails: maxFails, failTimeout: failTimeout,
-                        backup: backup, down: down))
+                let peer = UpstreamPeer(
+                    host: ip, port: hp.port, weight: weight, maxFails: maxFails, failTimeout: failTimeout,
+                    backup: backup, down: down)
+                peer.server = d.args[0].value
+                block(c).peers.append(peer)
             }
         }
         U(DirectiveSpec("keepalive", .upstream, .exactly(1))) { d, c in
+            if block(c).keepalive > 0 {
+                throw ConfigError("\"keepalive\" directive is duplicate", at: d.location)
+            }
+            block(c).initUpstreamSet = true
             guard let n = Int(d.args[0].value), n > 0 else {
                 throw ConfigError("invalid value \"\(d.args[0].value)\" in \"keepalive\" directive", at: d.location)
             }
@@ -99,13 +109,25 @@ extension ProxyDirectives {
         U(DirectiveSpec("keepalive_timeout", .upstream, .exactly(1))) { d, c in
             block(c).keepaliveTimeout = try msec(d)
         }
-        U(DirectiveSpec("ip_hash", .upstream, .exactly(0))) { _, c in block(c).method = .ipHash }
-        U(DirectiveSpec("least_conn", .upstream, .exactly(0))) { _, c in block(c).method = .leastConn }
+        /// A balancing method replaces what was set before, `keepalive` included: nginx
+        /// warns, and an earlier `keepalive` no longer caches connections.
+        func setMethod(_ m: UpstreamMethod, _ d: ConfDirective, _ c: BuildContext) {
+            let b = block(c)
+            if b.initUpstreamSet {
+                c.cycle.warnings.append(ConfigError("load balancing method redefined", at: d.location))
+            }
+            b.initUpstreamSet = true
+            b.keepalive = 0
+            b.method = m
+        }
+        U(DirectiveSpec("ip_hash", .upstream, .exactly(0))) { d, c in setMethod(.ipHash, d, c) }
+        U(DirectiveSpec("least_conn", .upstream, .exactly(0))) { d, c in setMethod(.leastConn, d, c) }
         U(DirectiveSpec("hash", .upstream, .oneOf([1, 2]))) { d, c in
+            let key = try ComplexValue(d.args[0].value, at: d.location)
             if d.args.count == 2 && d.args[1].value != "consistent" {
                 throw ConfigError("invalid parameter \"\(d.args[1].value)\"", at: d.location)
             }
-            block(c).method = .hash(try ComplexValue(d.args[0].value, at: d.location), consistent: d.args.count == 2)
+            setMethod(.hash(key, consistent: d.args.count == 2), d, c)
         }
     }
 }

@@ -12,8 +12,7 @@ final class UpstreamKeepalivePool {
     func take(_ peerName: String) -> UpstreamConnection? {
         guard let i = idle.lastIndex(where: { $0.peerName == peerName && !$0.closed }) else { return nil }
         let c = idle.remove(at: i)
-        c.idleTimer?.cancel()
-        c.idleTimer = nil
+        c.timer.disarm()
         c.onClose = nil
         return c
     }
@@ -35,9 +34,9 @@ final class UpstreamKeepalivePool {
             self.idle.removeAll { $0 === c }
         }
         if timeoutMs > 0 {
-            c.idleTimer = c.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutMs))) { [weak c] in
-                c?.close()
-            }
+            c.timer.arm(ms: timeoutMs) { [weak c] in c?.close() }
+        } else {
+            c.timer.disarm()
         }
     }
 }

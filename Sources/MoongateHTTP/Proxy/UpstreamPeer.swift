@@ -6,6 +6,9 @@ import MoongateCore
 public final class UpstreamPeer {
     /// `ip:port`, as nginx prints it in `$upstream_addr` and the error log.
     public let name: String
+    /// The `server` argument as written (`backend:8080`): `hash ... consistent` places
+    /// its points by it, and the peers one name resolves to share it.
+    public var server: String
     public let host: String
     public let port: Int
     public let weight: Int
@@ -31,6 +34,7 @@ public final class UpstreamPeer {
         self.host = host
         self.port = port
         self.name = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        self.server = self.name
         self.weight = weight
         self.effectiveWeight = weight
         self.maxFails = maxFails

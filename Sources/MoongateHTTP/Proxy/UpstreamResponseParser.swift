@@ -11,9 +11,28 @@ struct UpstreamResponseHead {
     var connectionClose = false
     var connectionKeepAlive = false
 
+    /// The first value of a header; `name` must be lowercase.
     func header(_ name: String) -> String? {
-        let l = name.lowercased()
-        return headers.first { $0.name.lowercased() == l }?.value
+        for h in headers where h.name.utf8.count == name.utf8.count && asciiEqualsLower(h.name, name) {
+            return h.value
+        }
+        return nil
+    }
+}
+
+/// `s` equals the lowercase ASCII `lower`, ignoring the case of `s`.
+@inline(__always)
+func asciiEqualsLower(_ s: String, _ lower: String) -> Bool {
+    var a = s.utf8.makeIterator()
+    var b = lower.utf8.makeIterator()
+    while true {
+        switch (a.next(), b.next()) {
+        case (nil, nil): return true
+        case (let x?, let y?):
+            let lx = x &- 65 < 26 ? x | 0x20 : x
+            if lx != y { return false }
+        default: return false
+        }
     }
 }
 
@@ -23,9 +42,11 @@ enum UpstreamParseError: Error {
     case invalid(String)
 }
 
-/// Accumulates bytes until the whole head arrived, then parses it.
+/// Accumulates bytes until the whole head arrived, then parses it, byte by byte.
 struct UpstreamResponseParser {
     private var pending: [UInt8] = []
+    /// Where the search for the blank line resumes.
+    private var scanned = 0
     /// nginx's `proxy_buffer_size` bound on the head.
     let limit: Int
 
@@ -33,91 +54,169 @@ struct UpstreamResponseParser {
 
     /// Feeds bytes; returns the head and the bytes after it once complete.
     mutating func feed(_ buf: inout ByteBuffer) throws -> (UpstreamResponseHead, [UInt8])? {
+        // The common case: the whole head in the first read, parsed in place.
+        if pending.isEmpty {
+            let result: (UpstreamResponseHead, [UInt8])?? = try buf.readableBytesView.withContiguousStorageIfAvailable {
+                raw -> (UpstreamResponseHead, [UInt8])? in
+                let bytes = UnsafeRawBufferPointer(raw)
+                guard let end = Self.headEnd(bytes, from: 0) else { return nil }
+                if end > limit { throw UpstreamParseError.invalid("upstream sent too big header") }
+                let head = try Self.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
+                return (head, Array(bytes[end...]))
+            }
+            if let r = result, let done = r {
+                buf.moveReaderIndex(to: buf.writerIndex)
+                return done
+            }
+        }
         pending.append(contentsOf: buf.readableBytesView)
         buf.moveReaderIndex(to: buf.writerIndex)
-        guard let end = headEnd() else {
-            if pending.count >= limit {
+        return try pending.withUnsafeBytes { bytes -> (UpstreamResponseHead, [UInt8])? in
+            guard let end = Self.headEnd(bytes, from: max(0, scanned - 2)) else {
+                scanned = bytes.count
+                if bytes.count >= limit {
+                    throw UpstreamParseError.invalid("upstream sent too big header")
+                }
+                if bytes.count >= 5 && !Self.startsWithHTTP(bytes) {
+                    throw UpstreamParseError.invalid("upstream sent no valid HTTP/1.0 header")
+                }
+                return nil
+            }
+            if end > limit {
                 throw UpstreamParseError.invalid("upstream sent too big header")
             }
-            if pending.count >= 5 && !pending.starts(with: Array("HTTP/".utf8)) {
-                throw UpstreamParseError.invalid("upstream sent no valid HTTP/1.0 header")
-            }
-            return nil
+            let head = try Self.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
+            return (head, Array(bytes[end...]))
         }
-        if end > limit {
-            throw UpstreamParseError.invalid("upstream sent too big header")
-        }
-        let head = try parse(Array(pending[0..<end]))
-        return (head, Array(pending[end...]))
     }
 
-    private func headEnd() -> Int? {
-        let n = pending.count
-        var i = 0
+    private static func startsWithHTTP(_ b: UnsafeRawBufferPointer) -> Bool {
+        b[0] == 72 && b[1] == 84 && b[2] == 84 && b[3] == 80 && b[4] == 47
+    }
+
+    /// The offset just past the blank line (`\n\n` or `\n\r\n`), if it arrived.
+    private static func headEnd(_ b: UnsafeRawBufferPointer, from: Int) -> Int? {
+        let n = b.count
+        var i = from
         while i + 1 < n {
-            if pending[i] == 10 {
-                if pending[i + 1] == 10 { return i + 2 }
-                if pending[i + 1] == 13 && i + 2 < n && pending[i + 2] == 10 { return i + 3 }
+            if b[i] == 10 {
+                if b[i + 1] == 10 { return i + 2 }
+                if b[i + 1] == 13 && i + 2 < n && b[i + 2] == 10 { return i + 3 }
             }
             i += 1
         }
         return nil
     }
 
-    private func parse(_ bytes: [UInt8]) throws -> UpstreamResponseHead {
-        // Split on LF bytes: "\r\n" is one Character in Swift strings.
-        var lines: [Substring] = []
-        var start = 0
-        for (i, b) in bytes.enumerated() where b == 10 {
-            var end = i
-            if end > start && bytes[end - 1] == 13 { end -= 1 }
-            lines.append(Substring(String(decoding: bytes[start..<end], as: UTF8.self)))
-            start = i + 1
+    private static func string(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: b[from..<to]), as: UTF8.self)
+    }
+
+    /// Case-insensitive comparison of `b[from..<to]` with a lowercase ASCII name.
+    private static func nameIs(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int, _ lower: StaticString) -> Bool {
+        guard to - from == lower.utf8CodeUnitCount else { return false }
+        let l = lower.utf8Start
+        for k in 0..<(to - from) {
+            let c = b[from + k]
+            if (c &- 65 < 26 ? c | 0x20 : c) != l[k] { return false }
         }
-        while let last = lines.last, last.isEmpty { lines.removeLast() }
-        guard let statusLine = lines.first else {
-            throw UpstreamParseError.invalid("upstream sent no valid HTTP/1.0 header")
+        return true
+    }
+
+    /// Whether `b[from..<to]` contains the lowercase ASCII `word`, case-insensitively.
+    private static func contains(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int, _ word: StaticString) -> Bool {
+        let w = word.utf8Start
+        let m = word.utf8CodeUnitCount
+        guard to - from >= m else { return false }
+        var i = from
+        while i + m <= to {
+            var k = 0
+            while k < m {
+                let c = b[i + k]
+                if (c &- 65 < 26 ? c | 0x20 : c) != w[k] { break }
+                k += 1
+            }
+            if k == m { return true }
+            i += 1
         }
+        return false
+    }
+
+    static func parse(_ b: UnsafeRawBufferPointer) throws -> UpstreamResponseHead {
+        let n = b.count
         var head = UpstreamResponseHead()
-        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let code = Int(parts[1]), parts[1].count == 3,
-            code >= 100
+        // The status line: "HTTP/x.y SP 3DIGIT [SP reason]".
+        var eol = 0
+        while eol < n && b[eol] != 10 { eol += 1 }
+        var lineEnd = eol
+        if lineEnd > 0 && b[lineEnd - 1] == 13 { lineEnd -= 1 }
+        var p = 0
+        while p < lineEnd && b[p] == 32 { p += 1 }
+        let protoStart = p
+        while p < lineEnd && b[p] != 32 { p += 1 }
+        let protoEnd = p
+        while p < lineEnd && b[p] == 32 { p += 1 }
+        let codeStart = p
+        while p < lineEnd && b[p] != 32 { p += 1 }
+        let codeEnd = p
+        guard protoEnd - protoStart >= 5, startsWithHTTP(UnsafeRawBufferPointer(rebasing: b[protoStart..<protoEnd])),
+            codeEnd - codeStart == 3
         else {
             throw UpstreamParseError.invalid("upstream sent no valid HTTP/1.0 header")
         }
-        head.version = parts[0] == "HTTP/1.0" ? 10 : 11
+        var code = 0
+        for k in codeStart..<codeEnd {
+            let d = b[k] &- 48
+            guard d < 10 else { throw UpstreamParseError.invalid("upstream sent no valid HTTP/1.0 header") }
+            code = code * 10 + Int(d)
+        }
+        guard code >= 100 else { throw UpstreamParseError.invalid("upstream sent no valid HTTP/1.0 header") }
+        head.version = nameIs(b, protoStart, protoEnd, "http/1.0") ? 10 : 11
         head.status = code
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else {
+        head.headers.reserveCapacity(8)
+        var start = eol + 1
+        while start < n {
+            var e = start
+            while e < n && b[e] != 10 { e += 1 }
+            var le = e
+            if le > start && b[le - 1] == 13 { le -= 1 }
+            defer { start = e + 1 }
+            if le == start { continue }  // the blank line that ends the head
+            var colon = start
+            while colon < le && b[colon] != 58 { colon += 1 }
+            guard colon < le, colon > start else {
                 throw UpstreamParseError.invalid("upstream sent invalid header")
             }
-            let name = String(line[..<colon])
-            if name.isEmpty || name.contains(" ") {
+            for k in start..<colon where b[k] == 32 {
                 throw UpstreamParseError.invalid("upstream sent invalid header")
             }
-            let value = String(line[line.index(after: colon)...].drop(while: { $0 == " " || $0 == "\t" }))
-            let l = name.lowercased()
-            if l == "content-length" {
-                guard let n = Int64(value.trimmingSpaces), n >= 0 else {
+            var vs = colon + 1
+            while vs < le && (b[vs] == 32 || b[vs] == 9) { vs += 1 }
+            let name = string(b, start, colon)
+            let value = string(b, vs, le)
+            if nameIs(b, start, colon, "content-length") {
+                var ve = le
+                while ve > vs && b[ve - 1] == 32 { ve -= 1 }
+                var v: Int64 = 0
+                var ok = ve > vs
+                for k in vs..<ve {
+                    let d = b[k] &- 48
+                    if d >= 10 || v > (Int64.max - 9) / 10 { ok = false; break }
+                    v = v * 10 + Int64(d)
+                }
+                guard ok else {
                     throw UpstreamParseError.invalid("upstream sent invalid \"Content-Length\" header")
                 }
-                head.contentLength = n
-            } else if l == "transfer-encoding" {
-                if value.lowercased().contains("chunked") { head.chunked = true }
-            } else if l == "connection" {
-                let v = value.lowercased()
-                if v.contains("close") { head.connectionClose = true }
-                if v.contains("keep-alive") { head.connectionKeepAlive = true }
+                head.contentLength = v
+            } else if nameIs(b, start, colon, "transfer-encoding") {
+                if contains(b, vs, le, "chunked") { head.chunked = true }
+            } else if nameIs(b, start, colon, "connection") {
+                if contains(b, vs, le, "close") { head.connectionClose = true }
+                if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
             }
             head.headers.append((name, value))
         }
         if head.chunked { head.contentLength = nil }
         return head
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }

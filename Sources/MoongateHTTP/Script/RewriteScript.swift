@@ -125,6 +125,9 @@ public struct RewriteScript {
             return .finalize(code)
         }
         r.status = code
+        // ngx_http_send_response sends a 204 as a header-only response (a captured
+        // subrequest then sees no last buffer: truncated).
+        if code == 204 { r.headerOnly = true }
         r.headersOut.contentType = r.loc.defaultType ?? "text/plain"
         r.headersOut.contentLength = Int64(value.utf8.count)
         r.sendHeader()

@@ -248,6 +248,7 @@ public final class HTTPConnection: ChannelInboundHandler {
                     bodyFailed(r, status: 413)
                     return false
                 }
+                if !out.isEmpty { r.body.onData?() }
             }
             if dec.isComplete {
                 chunkedDecoder = nil
@@ -260,6 +261,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         let take = Int(min(Int64(buffer.readableBytes), bodyRemaining))
         if let r = target {
             buffer.withUnsafeReadableBytes { r.body.data.append(contentsOf: $0.prefix(take)) }
+            if take > 0 { r.body.onData?() }
         }
         buffer.moveReaderIndex(forwardBy: take)
         bodyRemaining -= Int64(take)
@@ -289,7 +291,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         requestCount += 1
         let server = listen.findServer(host: head.host)
         guard let split = URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
-            let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLine)
+            let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLineForLog)
             badRequest(e)
             return
         }

@@ -71,79 +71,114 @@ extension HTTPRequest {
                 keepAlive = false
             }
         }
-        if status == 200 {
-            buf.writeStaticString("HTTP/1.1 200 OK\r\n")
-        } else {
-            buf.writeString(HTTPStatus.statusLine(status == 494 ? 400 : status))
-            buf.writeStaticString("\r\n")
-        }
         // As nginx: a Server or Date header set by a module (proxy_pass_header, Lua)
         // replaces ours; it is written with the other headers below.
         var hasServer = false
         var hasDate = false
-        for h in headersOut.list where h.name.utf8.count == 4 || h.name.utf8.count == 6 {
-            let n = h.name.lowercased()
-            if n == "server" { hasServer = true } else if n == "date" { hasDate = true }
-        }
-        if !hasServer { buf.writeStaticString("Server: moongate\r\n") }
-        if !hasDate {
-            buf.writeStaticString("Date: ")
-            buf.writeString(CachedTime.httpTime)
-            buf.writeStaticString("\r\n")
-        }
-        if let ct = headersOut.contentType {
-            buf.writeStaticString("Content-Type: ")
-            buf.writeString(ct)
-            if let cs = responseCharset, !ct.utf8.contains(UInt8(ascii: ";")) {
-                buf.writeStaticString("; charset=")
-                buf.writeString(cs)
+        var cap = 160
+        for h in headersOut.list {
+            let nl = h.name.utf8.count
+            cap += nl + h.value.utf8.count + 4
+            if nl == 4 || nl == 6 {
+                let n = h.name.lowercased()
+                if n == "server" { hasServer = true } else if n == "date" { hasDate = true }
             }
-            buf.writeStaticString("\r\n")
         }
-        if let cl = headersOut.contentLength {
-            buf.writeStaticString("Content-Length: ")
-            buf.writeString(String(cl))
-            buf.writeStaticString("\r\n")
-        }
-        if let lm = headersOut.lastModified, status != 304 || true {
-            buf.writeStaticString("Last-Modified: ")
-            buf.writeString(CachedTime.httpTime(for: lm))
-            buf.writeStaticString("\r\n")
-        }
+        let statusLine: String? = status == 200 ? nil : HTTPStatus.statusLine(status == 494 ? 400 : status)
+        cap += statusLine?.utf8.count ?? 0
+        let date: String? = hasDate ? nil : CachedTime.httpTime
+        cap += date?.utf8.count ?? 0
+        // The charset filter's `; charset=` goes after a Content-Type without parameters.
+        var ct = headersOut.contentType
+        if let cs = responseCharset, let t = ct, !t.utf8.contains(UInt8(ascii: ";")) { ct = t + "; charset=" + cs }
+        cap += ct?.utf8.count ?? 0
+        let lastModified = headersOut.lastModified.map { CachedTime.httpTime(for: $0) }
+        cap += lastModified.map { $0.utf8.count + 20 } ?? 0
         // Like nginx's header filter: only a "/..." Location made absolute is written
-        // here; any other stays with the other headers, after Connection.
+        // early; any other stays with the other headers, after Connection.
+        var earlyLocation: String? = nil
         var lateLocation: String? = nil
         if let location = headersOut.location {
             if location.hasPrefix("/") && (loc.absoluteRedirect ?? true) && !locationVerbatim {
-                buf.writeStaticString("Location: ")
-                buf.writeString(absoluteLocation(location))
-                buf.writeStaticString("\r\n")
+                earlyLocation = absoluteLocation(location)
             } else {
                 lateLocation = location
             }
         }
-        if chunked { buf.writeStaticString("Transfer-Encoding: chunked\r\n") }
-        if status == 101 {
-            buf.writeStaticString("Connection: upgrade\r\n")
-        } else if keepAlive {
-            buf.writeStaticString("Connection: keep-alive\r\n")
-            if let t = loc.keepaliveHeaderTimeout { buf.writeString("Keep-Alive: timeout=\(t)\r\n") }
-        } else {
-            buf.writeStaticString("Connection: close\r\n")
+        cap += (earlyLocation?.utf8.count ?? 0) + (lateLocation?.utf8.count ?? 0) + 24
+        // nginx's header filter writes Vary for gzip_vary after Connection/Keep-Alive.
+        let vary = gzipVary && (loc.gzip?.vary ?? false)
+        if vary { cap += 23 }
+        let keepAliveHeader: Int? = keepAlive && status != 101 ? loc.keepaliveHeaderTimeout : nil
+        let chunked = self.chunked
+        let keepAlive = self.keepAlive
+        let status = self.status
+        let contentLength = headersOut.contentLength
+        let list = headersOut.list
+        // One capacity check and plain copies: ByteBuffer's per-call checks cost about
+        // 100 instructions for each of the dozen pieces of a head.
+        buf.writeWithUnsafeMutableBytes(minimumWritableBytes: cap) { out in
+            var w = HeadWriter(base: out.baseAddress!)
+            if let statusLine {
+                w.put(statusLine)
+                w.put("\r\n")
+            } else {
+                w.put("HTTP/1.1 200 OK\r\n")
+            }
+            if !hasServer { w.put("Server: moongate\r\n") }
+            if let date {
+                w.put("Date: ")
+                w.put(date)
+                w.put("\r\n")
+            }
+            if let ct {
+                w.put("Content-Type: ")
+                w.put(ct)
+                w.put("\r\n")
+            }
+            if let contentLength {
+                w.put("Content-Length: ")
+                w.put(contentLength)
+                w.put("\r\n")
+            }
+            if let lastModified {
+                w.put("Last-Modified: ")
+                w.put(lastModified)
+                w.put("\r\n")
+            }
+            if let earlyLocation {
+                w.put("Location: ")
+                w.put(earlyLocation)
+                w.put("\r\n")
+            }
+            if chunked { w.put("Transfer-Encoding: chunked\r\n") }
+            if status == 101 {
+                w.put("Connection: upgrade\r\n")
+            } else if keepAlive {
+                w.put("Connection: keep-alive\r\n")
+                if let t = keepAliveHeader {
+                    w.put("Keep-Alive: timeout=")
+                    w.put(Int64(t))
+                    w.put("\r\n")
+                }
+            } else {
+                w.put("Connection: close\r\n")
+            }
+            if vary { w.put("Vary: Accept-Encoding\r\n") }
+            if let lateLocation {
+                w.put("Location: ")
+                w.put(lateLocation)
+                w.put("\r\n")
+            }
+            for h in list {
+                w.put(h.name)
+                w.put(": ")
+                w.put(h.value)
+                w.put("\r\n")
+            }
+            w.put("\r\n")
+            return w.count
         }
-        if gzipVary && (loc.gzip?.vary ?? false) { buf.writeStaticString("Vary: Accept-Encoding\r\n") }
-        if let l = lateLocation {
-            buf.writeStaticString("Location: ")
-            buf.writeString(l)
-            buf.writeStaticString("\r\n")
-        }
-        for h in headersOut.list {
-            buf.writeString(h.name)
-            buf.writeStaticString(": ")
-            buf.writeString(h.value)
-            buf.writeStaticString("\r\n")
-        }
-        buf.writeStaticString("\r\n")
     }
 
     /// Makes `/path` absolute as nginx does for Location (`absolute_redirect on`).
@@ -230,6 +265,9 @@ extension HTTPRequest {
     /// what was produced"; >= 300 produces the error page unless headers went out.
     public func finalize(_ code: Int) {
         if finalized { return }
+        if let sink = subrequestSink, code == 201 || code == 204 || code >= 300 || code < 0 {
+            sink.frozen = true
+        }
         if code == 444 {
             status = 444
             keepAlive = false

@@ -11,6 +11,12 @@ public final class SubrequestSink {
     public private(set) var body: [UInt8] = []
     /// Called once the subrequest finished (its status and headers are final).
     public var onDoneHook: (HTTPRequest) -> Void
+    /// The body ended with its last buffer (ngx_lua's `seen_last_for_subreq`); a response
+    /// cut short (upstream closed early, special status, HEAD) leaves it false.
+    public private(set) var sawLast = false
+    /// Set when the subrequest was finalized with a special status: as ngx_lua's
+    /// post-subrequest handler, the capture ends there and the error page is not kept.
+    var frozen = false
 
     /// - Parameter onDone: runs when the subrequest is finalized (may be replaced later).
     public init(onDone: @escaping (HTTPRequest) -> Void) {
@@ -20,6 +26,8 @@ public final class SubrequestSink {
     func onDone(_ r: HTTPRequest) { onDoneHook(r) }
 
     func append(_ chunk: BodyChunk) {
+        if frozen { return }
+        if chunk.last { sawLast = true }
         if let d = chunk.data, d.readableBytes > 0 {
             body += d.readableBytesView
         }
@@ -77,4 +85,11 @@ extension HTTPRequest {
     public func startSubrequest() {
         start()
     }
+}
+
+/// A request's user variable values, shared by reference between a request and the
+/// subrequests made with `share_all_vars`.
+public final class VariableStore {
+    public var values: [String: String] = [:]
+    public init() {}
 }

@@ -21,8 +21,15 @@ public final class HTTPRequest {
     /// Regex captures of the last successful match (location, rewrite, if).
     public var captures: [String?] = []
     public var namedCaptures: [String: String] = [:]
+    /// Where the values of `set` and other user variables live: a subrequest made with
+    /// `share_all_vars` uses its parent's store (nginx shares `r->variables`).
+    public var variableStore = VariableStore()
     /// Values of `set` and other user variables.
-    public var userVars: [String: String] = [:]
+    public var userVars: [String: String] {
+        get { variableStore.values }
+        set { variableStore.values = newValue }
+        _modify { yield &variableStore.values }
+    }
     /// Response status (0 until set).
     public var status = 0
     /// Status line text override (`ngx.status` keeps nginx's phrases).
@@ -67,7 +74,13 @@ public final class HTTPRequest {
     /// HEAD request: body is not sent.
     public var headerOnly: Bool
     /// Module per-request state (ngx_lua keeps its context here).
-    public var moduleContexts: [String: AnyObject] = [:]
+    public var moduleContexts = ModuleContexts()
+    /// The tries of every upstream this request used (nginx's `r->upstream_states`):
+    /// unlike module contexts they survive internal redirects.
+    var upstreamStates: [ProxyTry] = []
+    /// `http://peer/uri` of the upstream in use: nginx adds it to every error log line
+    /// of the request from then on.
+    var upstreamLogName: String?
     /// Logged already.
     var logged = false
     /// Response finished and the request is over.
@@ -142,6 +155,7 @@ public final class HTTPRequest {
     public var logContext: String {
         var s = ", client: \(connection.remoteAddress), server: \(server.primaryName)"
         s += ", request: \"\(head.requestLineForLog)\""
+        if let u = upstreamLogName { s += ", upstream: \"\(u)\"" }
         if let h = head.hostForLog { s += ", host: \"\(h)\"" }
         return s
     }
@@ -179,6 +193,9 @@ public struct RequestBody {
     }
     /// Callbacks waiting for the body (`ngx.req.read_body`).
     var waiters: [() -> Void] = []
+    /// Called each time body bytes arrive, for a reader that streams them on
+    /// (`proxy_request_buffering off`).
+    public var onData: (() -> Void)?
 
     /// Runs `f` when the body is complete (at once if it is).
     public mutating func whenComplete(_ f: @escaping () -> Void) {

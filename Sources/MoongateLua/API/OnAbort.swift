@@ -9,7 +9,7 @@ import MoongateHTTP
 /// error string when refused (the Lua side returns nil, err), -101 in a wrong phase.
 @_cdecl("mg_http_on_abort")
 public func mg_http_on_abort(_ rp: UnsafeMutableRawPointer?, _ fnRef: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
-    guard let ctx = luaContext(rp), let r = ctx.request, let rt = LuaRuntime.shared else {
+    guard let ctx = luaContext(rp), let r = ctx.request, let rt = ctx.runtime else {
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }

@@ -177,7 +177,7 @@ public func mg_http_ctx_ref(_ rp: UnsafeMutableRawPointer?) -> Int32 {
 @_cdecl("mg_http_set_ctx_ref")
 public func mg_http_set_ctx_ref(_ rp: UnsafeMutableRawPointer?, _ ref: Int32) -> Int32 {
     guard let ctx = luaContext(rp) else { return FFI.noRequest }
-    if ctx.ctxRef != LUA_NOREF && ctx.ctxRef != ref, let rt = LuaRuntime.shared {
+    if ctx.ctxRef != LUA_NOREF && ctx.ctxRef != ref, let rt = ctx.runtime {
         luaL_unref(rt.L, mg_lua_registryindex(), ctx.ctxRef)
     }
     ctx.ctxRef = ref

@@ -11,7 +11,8 @@ import MoongateHTTP
 private struct PendingSubrequest {
     let request: HTTPRequest
     let sink: SubrequestSink
-    let shareVars: Bool
+    /// Gets the parent's body, which is still arriving: starts once it is complete.
+    let waitsForBody: Bool
 }
 
 private enum SubrequestQueue {
@@ -27,13 +28,15 @@ private let methodNames: [Int32: String] = [
 private let capturePhases: LuaPhase = [.rewrite, .access, .content]
 
 /// `int mg_http_subrequest_add(void *r, const char *uri, size_t ulen, const char *args,
-///   size_t alen, const unsigned char *body, size_t blen, int has_body, int method, int ctx_ref,
-///   int vars_mode, const char *vars, size_t vlen, char **err)`: `vars` is `k\0v\0...`;
-///   vars_mode 1 copies the parent's variables, 2 shares them.
+///   size_t alen, const unsigned char *body, size_t blen, int has_body, int forward_body,
+///   int method, int ctx_ref, int vars_mode, const char *vars, size_t vlen, char **err)`:
+///   `vars` is `k\0v\0...`; vars_mode 1 copies the parent's variables, 2 shares them;
+///   forward_body is `always_forward_body`.
 @_cdecl("mg_http_subrequest_add")
 public func mg_http_subrequest_add(
     _ rp: UnsafeMutableRawPointer?, _ u: UnsafePointer<CChar>?, _ ul: Int, _ a: UnsafePointer<CChar>?, _ al: Int,
-    _ b: UnsafePointer<UInt8>?, _ bl: Int, _ hasBody: Int32, _ method: Int32, _ ctxRef: Int32, _ varsMode: Int32,
+    _ b: UnsafePointer<UInt8>?, _ bl: Int, _ hasBody: Int32, _ forwardBody: Int32, _ method: Int32,
+    _ ctxRef: Int32, _ varsMode: Int32,
     _ vars: UnsafePointer<CChar>?, _ vl: Int, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
     guard let ctx = luaContext(rp), let r = ctx.request else {
@@ -66,7 +69,26 @@ public func mg_http_subrequest_add(
     let body: [UInt8]? = hasBody != 0 ? Array(UnsafeRawBufferPointer(start: b, count: bl)) : nil
     let sink = SubrequestSink { _ in }
     let sr = r.makeSubrequest(uri: norm, args: args, method: methodName, body: body, sink: sink)
-    if varsMode != 0 { sr.userVars = r.userVars }
+    // ngx_http_lua_adjust_subrequest: without the body option, the parent's body goes
+    // along for PUT and POST (any method with always_forward_body, or when the parent
+    // announced no length), and only if the parent has read it (r->request_body).
+    var waitsForBody = false
+    if body == nil {
+        let methodTakesBody = forwardBody != 0 || method == 8 || method == 16 || (r.head.contentLength ?? 0) <= 0
+        if methodTakesBody && (ctx.bodyRead || r.body.replaced) {
+            waitsForBody = !r.body.complete
+        } else {
+            sr.body.data = []
+            sr.body.chunkSizes = []
+            sr.body.tooLarge = false
+            sr.body.complete = true
+        }
+    }
+    if varsMode == 2 {
+        sr.variableStore = r.variableStore
+    } else if varsMode == 1 {
+        sr.userVars = r.userVars
+    }
     if vl > 0, let vars {
         let parts = UnsafeRawBufferPointer(start: vars, count: vl).split(separator: 0, omittingEmptySubsequences: false)
         var i = 0
@@ -85,7 +107,7 @@ public func mg_http_subrequest_add(
         let sc = LuaRequestContext.of(sr, phase: .content)
         sc.ctxRef = ctxRef
     }
-    SubrequestQueue.pending.append(PendingSubrequest(request: sr, sink: sink, shareVars: varsMode == 2))
+    SubrequestQueue.pending.append(PendingSubrequest(request: sr, sink: sink, waitsForBody: waitsForBody))
     return FFI.ok
 }
 
@@ -105,8 +127,7 @@ public func mg_http_subrequest_run(_ rp: UnsafeMutableRawPointer?, _ err: Unsafe
     }
     var remaining = subs.count
     for s in subs {
-        s.sink.onDoneHook = { [weak parent] sr in
-            if s.shareVars, let p = parent { p.userVars = sr.userVars }
+        s.sink.onDoneHook = { _ in
             remaining -= 1
             if remaining > 0 { return }
             thread.resume { co in
@@ -121,7 +142,18 @@ public func mg_http_subrequest_run(_ rp: UnsafeMutableRawPointer?, _ err: Unsafe
     LuaScheduler.after(ms: 0) {
         for s in subs {
             guard let p = s.request.parent, !p.finalized else { continue }
-            s.request.startSubrequest()
+            if !s.waitsForBody {
+                s.request.startSubrequest()
+                continue
+            }
+            p.body.whenComplete { [weak p] in
+                guard let p, !p.finalized else { return }
+                s.request.body.data = p.body.data
+                s.request.body.chunkSizes = p.body.chunkSizes
+                s.request.body.tooLarge = p.body.tooLarge
+                s.request.body.complete = true
+                s.request.startSubrequest()
+            }
         }
     }
     return FFI.again
@@ -136,7 +168,7 @@ private func pushResult(_ co: OpaquePointer, _ sr: HTTPRequest, _ sink: Subreque
         lua_pushlstring(co, u.baseAddress?.assumingMemoryBound(to: CChar.self), u.count)
     }
     lua_setfield(co, -2, "body")
-    lua_pushboolean(co, 0)
+    lua_pushboolean(co, sink.sawLast ? 0 : 1)
     lua_setfield(co, -2, "truncated")
     lua_createtable(co, 0, 4)
     var headers = sr.headersOut.list.map { ($0.name, $0.value) }

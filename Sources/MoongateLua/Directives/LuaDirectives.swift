@@ -95,7 +95,7 @@ public enum LuaModule {
             mainConf(c).cpathSet = true
         }
         R(DirectiveSpec("lua_code_cache", [.http, .server, .location, .locationIf], .flag)) { d, c in
-            mainConf(c).codeCache = d.flagValue
+            LuaLocConf.get(c.loc!).codeCache = d.flagValue
             if !d.flagValue {
                 ErrorLog.shared.log(.alert, "lua_code_cache is off; this will hurt performance in \(d.location)")
             }
@@ -188,6 +188,7 @@ public enum LuaModule {
             m.sharedDicts.append((name, size, d.location.description, persist))
         }
         LuaResolverConf.register()
+        ErrorLogCapture.register()
         LuaBalancer.register()
         DirectiveRegistry.onPostConfiguration(postConfiguration)
         ModuleHooks.initMaster.append(initMaster)
@@ -247,8 +248,8 @@ public enum LuaModule {
         if let err = runInitCode("lua_init", cycle, phase: .initPhase, name: "init_by_lua") {
             throw CoreError("init_by_lua error: \(err)")
         }
+        LuaRuntime.initCode = cycle.moduleConf["lua_init"] as? LuaCode
         LuaRuntime.shared?.lockGlobals()
-        _ = try? LuaRuntime.shared?.vm.run("require('moongate.runtime').snapshot_loaded()", chunkName: "=snapshot")
     }
 
     static func initWorker(_ cycle: CycleConfig, _ loop: EventLoop) {
@@ -288,8 +289,8 @@ final class LuaSetHandler {
     }
 
     func run(_ r: HTTPRequest) -> Bool {
-        guard let rt = LuaRuntime.shared else { return false }
         let ctx = LuaRequestContext.of(r, phase: .set)
+        guard let rt = ctx.runtime else { return false }
         ctx.setArgs = args.map { $0.evaluate(r) }
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return false }
         defer { if fn.temporary { rt.release(fn.ref) } }

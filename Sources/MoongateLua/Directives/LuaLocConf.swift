@@ -7,6 +7,8 @@ final class LuaLocConf: MergeableModuleConf {
     var useDefaultType: Bool?
     var checkClientAbort: Bool?
     var http10Buffering: Bool?
+    /// `lua_code_cache`: off runs each request in a VM of its own.
+    var codeCache: Bool?
     var headerFilter: LuaCode?
     var bodyFilter: LuaCode?
 
@@ -17,6 +19,7 @@ final class LuaLocConf: MergeableModuleConf {
         c.useDefaultType = useDefaultType
         c.checkClientAbort = checkClientAbort
         c.http10Buffering = http10Buffering
+        c.codeCache = codeCache
         c.headerFilter = headerFilter
         c.bodyFilter = bodyFilter
         return c
@@ -29,6 +32,7 @@ final class LuaLocConf: MergeableModuleConf {
         useDefaultType = useDefaultType ?? p.useDefaultType
         checkClientAbort = checkClientAbort ?? p.checkClientAbort
         http10Buffering = http10Buffering ?? p.http10Buffering
+        codeCache = codeCache ?? p.codeCache
         headerFilter = headerFilter ?? p.headerFilter
         bodyFilter = bodyFilter ?? p.bodyFilter
     }

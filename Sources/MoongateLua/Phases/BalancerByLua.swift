@@ -27,8 +27,9 @@ final class LuaBalancer: UpstreamBalancerHook {
     }
 
     func choosePeer(_ r: HTTPRequest, _ state: BalancerState) -> Int? {
-        guard let rt = LuaRuntime.shared else { return 500 }
         let ctx = LuaRequestContext.of(r, phase: .balancer)
+        // The request's own VM with lua_code_cache off, as ngx_http_lua_get_lua_vm.
+        guard let rt = ctx.runtime else { return 500 }
         let savedPhase = ctx.phase
         defer { ctx.phase = savedPhase }
         ctx.phase = .balancer

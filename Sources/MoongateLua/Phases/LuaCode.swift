@@ -67,15 +67,22 @@ public final class LuaCode {
     /// cannot be loaded. `temporary` is true when the caller must release the ref.
     func function(_ rt: LuaRuntime, _ r: HTTPRequest?, log: (String) -> Void) -> (ref: Int32, temporary: Bool)? {
         switch source {
-        case .inline:
-            return (ref, false)
+        case .inline(let src):
+            if !rt.isPerRequest { return (ref, false) }
+            // A request's own VM (lua_code_cache off) compiles the inline code again.
+            do {
+                return (try rt.compile(source: src, chunkName: chunkName), false)
+            } catch {
+                log("failed to load inlined Lua code: \(error)")
+                return nil
+            }
         case .file(let v):
             var path = r.map { v.evaluate($0) } ?? v.source
             if !path.hasPrefix("/") { path = Variables.prefix + path }
             do {
-                let useCache = rt.mainConf.codeCache
-                let ref = try rt.compileFile(path: path, useCache: useCache)
-                return (ref, !useCache)
+                // Cached per VM: with lua_code_cache off each request has a fresh VM.
+                let ref = try rt.compileFile(path: path, useCache: true)
+                return (ref, false)
             } catch {
                 LuaCode.lastFileMissing = access(path, F_OK) != 0
                 log("failed to load external Lua file \"\(path)\": \(error)")

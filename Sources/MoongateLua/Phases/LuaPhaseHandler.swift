@@ -15,11 +15,8 @@ final class LuaPhaseHandler: PhaseHandler {
     }
 
     func handle(_ r: HTTPRequest) -> PhaseResult {
-        guard let rt = LuaRuntime.shared else { return .status(500) }
-        if !rt.mainConf.codeCache && r.moduleContexts["lua"] == nil {
-            _ = try? rt.vm.run("require('moongate.runtime').reset_loaded()", chunkName: "=reset_loaded")
-        }
         let ctx = LuaRequestContext.of(r, phase: phase)
+        guard let rt = ctx.runtime else { return .status(500) }
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else {
             return .status(LuaCode.lastFileMissing ? 404 : 500)
         }
@@ -123,9 +120,10 @@ final class LuaFilter: ResponseFilter {
     }
 
     func headerFilter(_ r: HTTPRequest) -> FilterResult {
-        guard let code = header, let rt = LuaRuntime.shared else { return .ok }
+        guard let code = header else { return .ok }
         let savedPhase = (r.moduleContexts["lua"] as? LuaRequestContext)?.phase ?? .headerFilter
         let ctx = LuaRequestContext.of(r, phase: .headerFilter)
+        guard let rt = ctx.runtime else { return .ok }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return .error }
@@ -138,9 +136,10 @@ final class LuaFilter: ResponseFilter {
     }
 
     func bodyFilter(_ r: HTTPRequest, _ chunk: inout BodyChunk) -> FilterResult {
-        guard let code = body, let rt = LuaRuntime.shared else { return .ok }
+        guard let code = body else { return .ok }
         let savedPhase = (r.moduleContexts["lua"] as? LuaRequestContext)?.phase ?? .bodyFilter
         let ctx = LuaRequestContext.of(r, phase: .bodyFilter)
+        guard let rt = ctx.runtime else { return .ok }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return .error }
@@ -175,9 +174,9 @@ final class LuaLogHandler: LogHandler {
     init(code: LuaCode) { self.code = code }
 
     func log(_ r: HTTPRequest) {
-        guard let rt = LuaRuntime.shared else { return }
         let savedPhase = (r.moduleContexts["lua"] as? LuaRequestContext)?.phase ?? .log
         let ctx = LuaRequestContext.of(r, phase: .log)
+        guard let rt = ctx.runtime else { return }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return }

@@ -6,12 +6,10 @@ import Glibc
 /// Registry refs to Lua functions of the lua/ modules that Swift starts threads with
 /// (the timer and light-thread runners).
 enum LuaModuleRef {
-    nonisolated(unsafe) private static var cache: [String: Int32] = [:]
-
-    /// The ref of `require(module)[field]`, loaded once per process.
+    /// The ref of `require(module)[field]`, loaded once per VM.
     static func function(_ rt: LuaRuntime, module: String, field: String) -> Int32? {
         let key = module + "." + field
-        if let r = cache[key] { return r }
+        if let r = rt.moduleRefs[key] { return r }
         let L = rt.L
         let top = lua_gettop(L)
         let src = "return require('\(module)').\(field)"
@@ -22,7 +20,7 @@ enum LuaModuleRef {
         }
         let ref = luaL_ref(L, mg_lua_registryindex())
         lua_settop(L, top)
-        cache[key] = ref
+        rt.moduleRefs[key] = ref
         return ref
     }
 }

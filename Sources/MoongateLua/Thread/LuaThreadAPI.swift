@@ -22,7 +22,7 @@ public func mg_thread_spawn(_ id: Int32, _ err: UnsafeMutablePointer<UnsafePoint
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext
     }
-    guard let parent = LuaThread.running, let rt = LuaRuntime.shared,
+    guard let parent = LuaThread.running, let rt = ctx.runtime,
         let runner = LuaModuleRef.function(rt, module: "resty.core.thread", field: "run")
     else {
         FFIError.set(err, "no thread to spawn from")

@@ -7,8 +7,20 @@ import MoongateHTTP
 /// `timer`, no request). The callbacks and their arguments stay on the Lua side
 /// (lua/resty/core/timer.lua), keyed by the timer's id.
 enum LuaTimers {
-    /// Timers waiting for their deadline, by id.
-    nonisolated(unsafe) private static var pendingTimers: [Int: (entry: LuaTimerEntry, every: Int, log: String)] = [:]
+    /// A timer waiting for its deadline: `id` is its Lua-side id in `runtime`, the VM it
+    /// was created in (a request's own VM with lua_code_cache off, kept alive until then).
+    private struct Pending {
+        var entry: LuaTimerEntry
+        var every: Int
+        var log: String
+        var id: Int
+        var runtime: LuaRuntime
+    }
+
+    /// Timers waiting for their deadline, by a key unique in the worker (Lua ids are
+    /// per VM).
+    nonisolated(unsafe) private static var pendingTimers: [Int: Pending] = [:]
+    nonisolated(unsafe) private static var nextKey = 0
     /// Timer callbacks running now.
     nonisolated(unsafe) private(set) static var running = 0
     nonisolated(unsafe) private static var hooked = false
@@ -17,30 +29,30 @@ enum LuaTimers {
 
     /// Adds timer `id`; `every` > 0 makes it repeat every `every` ms.
     /// `log` is the creating request's ", client: ..., server: ..." (timers log it).
-    static func add(id: Int, delayMs: Int, every: Int, log: String) {
+    static func add(id: Int, delayMs: Int, every: Int, log: String, runtime: LuaRuntime) {
         hookWorkerExit()
-        let e = LuaTimerHeap.add(ms: delayMs) { expire(id, premature: false) }
-        pendingTimers[id] = (e, every, log)
+        nextKey += 1
+        let key = nextKey
+        let e = LuaTimerHeap.add(ms: delayMs) { expire(key, premature: false) }
+        pendingTimers[key] = Pending(entry: e, every: every, log: log, id: id, runtime: runtime)
     }
 
-    private static func expire(_ id: Int, premature: Bool) {
-        guard let t = pendingTimers.removeValue(forKey: id) else { return }
+    private static func expire(_ key: Int, premature: Bool) {
+        guard let t = pendingTimers.removeValue(forKey: key) else { return }
         var keep = false
         if t.every > 0, !premature, !WorkerInfo.exiting {
             // As ngx_lua: the next run is scheduled before this one starts.
-            add(id: id, delayMs: t.every, every: t.every, log: t.log)
+            add(id: t.id, delayMs: t.every, every: t.every, log: t.log, runtime: t.runtime)
             keep = true
         }
-        run(id, premature: premature, keep: keep, log: t.log)
+        run(t.id, premature: premature, keep: keep, log: t.log, runtime: t.runtime)
     }
 
-    private static func run(_ id: Int, premature: Bool, keep: Bool, log: String) {
-        guard let rt = LuaRuntime.shared,
-            let runner = LuaModuleRef.function(rt, module: "resty.core.timer", field: "run")
-        else { return }
+    private static func run(_ id: Int, premature: Bool, keep: Bool, log: String, runtime rt: LuaRuntime) {
+        guard let runner = LuaModuleRef.function(rt, module: "resty.core.timer", field: "run") else { return }
         let max = rt.mainConf.maxRunningTimers
         let overloaded = running >= max
-        let ctx = LuaRequestContext(request: nil, phase: .timer)
+        let ctx = LuaRequestContext(request: nil, phase: .timer, runtime: rt)
         // nginx gives each timer a fake connection with a number of its own.
         ctx.timerLog = (ConnectionRegistry.shared.nextConnectionNumber(), log)
         if !overloaded { running += 1 }
@@ -98,7 +110,7 @@ public func mg_timer_add(_ id: Int32, _ delay: Double, _ every: Int32, _ err: Un
         FFIError.set(err, "process exiting")
         return FFI.error
     }
-    guard let rt = LuaRuntime.shared, LuaTimers.pending < rt.mainConf.maxPendingTimers else {
+    guard let rt = ctx.runtime, LuaTimers.pending < rt.mainConf.maxPendingTimers else {
         FFIError.set(err, "too many pending timers")
         return FFI.error
     }
@@ -108,7 +120,7 @@ public func mg_timer_add(_ id: Int32, _ delay: Double, _ every: Int32, _ err: Un
         let host = l.map { $0.host == "*" ? "0.0.0.0" : $0.host } ?? "0.0.0.0"
         log = ", client: \(r.connection.remoteAddress), server: \(host):\(l?.port ?? 80)"
     }
-    LuaTimers.add(id: Int(id), delayMs: ms, every: every != 0 ? max(ms, 1) : 0, log: log)
+    LuaTimers.add(id: Int(id), delayMs: ms, every: every != 0 ? max(ms, 1) : 0, log: log, runtime: rt)
     return FFI.ok
 }
 

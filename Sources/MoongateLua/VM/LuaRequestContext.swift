@@ -40,10 +40,14 @@ public final class LuaRequestContext {
     var timerLog: (connection: Int, suffix: String)? = nil
     /// Run when the request or timer ends (cosockets close their connections).
     var onRelease: [() -> Void] = []
+    /// The VM the code runs in: the worker's, or a request's own with
+    /// `lua_code_cache off` (kept alive by the contexts that use it, closed after).
+    let runtime: LuaRuntime?
 
-    init(request: HTTPRequest?, phase: LuaPhase) {
+    init(request: HTTPRequest?, phase: LuaPhase, runtime: LuaRuntime? = LuaRuntime.shared) {
         self.request = request
         self.phase = phase
+        self.runtime = runtime
     }
 
     /// The context attached to a request, created on first use.
@@ -52,15 +56,17 @@ public final class LuaRequestContext {
             c.phase = phase
             return c
         }
-        let c = LuaRequestContext(request: r, phase: phase)
+        let c = LuaRequestContext(request: r, phase: phase, runtime: LuaRuntime.forNewContext(r))
         r.moduleContexts["lua"] = c
-        r.cleanups.append { [weak c] in c?.release() }
+        // Strong on purpose: finalize runs and drops the cleanups, which ends the cycle; a weak
+        // capture would cost a side-table allocation per request.
+        r.cleanups.append { c.release() }
         return c
     }
 
     /// Frees Lua references held for the request.
     func release() {
-        if ctxRef != LUA_NOREF, let rt = LuaRuntime.shared {
+        if ctxRef != LUA_NOREF, let rt = runtime {
             luaL_unref(rt.L, mg_lua_registryindex(), ctxRef)
             ctxRef = LUA_NOREF
         }

@@ -21,6 +21,10 @@ public final class LuaRuntime {
     var codeCache: [String: Int32] = [:]
     /// Settings of the running configuration.
     public var mainConf: LuaMainConf
+    /// Finished coroutines of this VM, reused by the next entry threads.
+    var threadPool: [(OpaquePointer, Int32)] = []
+    /// Refs of module functions Swift starts threads with (`LuaModuleRef`).
+    var moduleRefs: [String: Int32] = [:]
 
     init(mainConf: LuaMainConf) throws {
         self.mainConf = mainConf

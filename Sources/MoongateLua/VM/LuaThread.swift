@@ -19,7 +19,7 @@ final class LuaThread {
 
     let co: OpaquePointer
     private var ref: Int32
-    unowned let runtime: LuaRuntime
+    let runtime: LuaRuntime
     let context: LuaRequestContext
     var state = State.idle
     /// Set when a wait completes while the thread has not yielded yet.
@@ -28,8 +28,6 @@ final class LuaThread {
 
     /// The thread whose code runs right now (waiting APIs resume it later).
     nonisolated(unsafe) static var running: LuaThread?
-
-    nonisolated(unsafe) private static var pool: [(OpaquePointer, Int32)] = []
 
     /// Whether the coroutine returns to the pool when done (light threads' coroutines are
     /// Lua values user code keeps, so they are never reused).
@@ -40,7 +38,7 @@ final class LuaThread {
         self.context = context
         self.onDone = onDone
         self.pooled = pooled
-        if pooled, let (co, ref) = LuaThread.pool.popLast() {
+        if pooled, let (co, ref) = runtime.threadPool.popLast() {
             self.co = co
             self.ref = ref
         } else {
@@ -162,8 +160,8 @@ final class LuaThread {
             return
         }
         lua_settop(co, 0)
-        if LuaThread.pool.count < 512 {
-            LuaThread.pool.append((co, ref))
+        if runtime.threadPool.count < 512 {
+            runtime.threadPool.append((co, ref))
         } else {
             luaL_unref(runtime.L, mg_lua_registryindex(), ref)
         }

@@ -23,7 +23,8 @@ local ngx = ngx
 ffi.cdef [[
     int mg_http_subrequest_add(void *r, const char *uri, size_t ulen,
         const char *args, size_t alen, const unsigned char *body,
-        size_t blen, int has_body, int method, int ctx_ref, int vars_mode,
+        size_t blen, int has_body, int forward_body, int method,
+        int ctx_ref, int vars_mode,
         const char *vars, size_t vlen, char **err);
     int mg_http_subrequest_run(void *r, char **err);
 ]]
@@ -53,7 +54,7 @@ local function add(r, uri, opts)
         error("bad argument #1 to 'capture' (string expected, got "
               .. type(uri) .. ")", 3)
     end
-    local method, args, body, has_body = 2, nil, nil, 0
+    local method, args, body, has_body, forward_body = 2, nil, nil, 0, 0
     local ctx_ref, vars_mode, vars = -1, 0, nil
     if opts ~= nil then
         if type(opts) ~= "table" then
@@ -82,6 +83,10 @@ local function add(r, uri, opts)
             end
             has_body = 1
         end
+        if opts.always_forward_body then
+            forward_body = 1
+        end
+
         if opts.vars ~= nil then
             if type(opts.vars) ~= "table" then
                 error("Bad vars option value", 3)
@@ -105,7 +110,8 @@ local function add(r, uri, opts)
     local rc = C.mg_http_subrequest_add(r, uri, #uri, args,
                                         args and #args or 0, body,
                                         body and #body or 0, has_body,
-                                        method, ctx_ref, vars_mode, vars,
+                                        forward_body, method, ctx_ref,
+                                        vars_mode, vars,
                                         vars and #vars or 0, errmsg)
     if rc ~= 0 then
         error(ffi_string(errmsg[0]), 3)

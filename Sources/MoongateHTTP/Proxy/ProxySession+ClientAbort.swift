@@ -1,0 +1,29 @@
+import MoongateCore
+
+extension ProxySession {
+    /// nginx's `ngx_http_upstream_check_broken_connection`: with
+    /// `proxy_ignore_client_abort off` a client that goes away ends the request as 499
+    /// and closes the upstream connection; with `on` the upstream request runs to its end
+    /// (the response goes nowhere) and the log phase sees its status.
+    func watchClientAbort() {
+        // The connection's events belong to the main request (nginx's `c->data`).
+        guard r.subrequestSink == nil else { return }
+        let conn = r.connection
+        let previous = conn.abortHandler
+        conn.abortHandler = { [weak self] in
+            guard let self, self.stage != .done, !self.tunnel else { return previous?() ?? false }
+            if self.conf.effIgnoreClientAbort { return true }
+            self.logUpstream(
+                .info,
+                "epoll_wait() reported that client prematurely closed connection, "
+                    + "so upstream connection is closed too while \(self.abortActionText)")
+            return previous?() ?? false
+        }
+    }
+
+    /// nginx names the wait for the first response byte after the request it sent.
+    var abortActionText: String {
+        if stage == .header, let t = tries.last, t.bytesReceived == 0 { return "sending request to upstream" }
+        return actionText
+    }
+}

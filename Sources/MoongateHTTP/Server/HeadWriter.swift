@@ -1,0 +1,44 @@
+/// Copies the pieces of a response head into memory already sized for them (the caller
+/// reserves the capacity once, e.g. with `ByteBuffer.writeWithUnsafeMutableBytes`).
+struct HeadWriter {
+    private let base: UnsafeMutableRawPointer
+    /// Bytes written so far.
+    private(set) var count = 0
+
+    init(base: UnsafeMutableRawPointer) { self.base = base }
+
+    @inline(__always)
+    mutating func put(_ s: StaticString) {
+        let n = s.utf8CodeUnitCount
+        (base + count).copyMemory(from: s.utf8Start, byteCount: n)
+        count += n
+    }
+
+    @inline(__always)
+    mutating func put(_ s: String) {
+        var s = s
+        s.withUTF8 { u in
+            guard let p = u.baseAddress, u.count > 0 else { return }
+            (base + count).copyMemory(from: p, byteCount: u.count)
+            count += u.count
+        }
+    }
+
+    /// A decimal number.
+    mutating func put(_ v: Int64) {
+        if v < 0 { put("-") }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
+        var x = v.magnitude
+        withUnsafeMutableBytes(of: &digits) { d in
+            var i = d.count
+            repeat {
+                i -= 1
+                d[i] = UInt8(truncatingIfNeeded: 48 + x % 10)
+                x /= 10
+            } while x > 0
+            let n = d.count - i
+            (base + count).copyMemory(from: d.baseAddress! + i, byteCount: n)
+            count += n
+        }
+    }
+}

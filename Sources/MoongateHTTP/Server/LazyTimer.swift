@@ -1,0 +1,59 @@
+import NIOCore
+
+/// A re-armable timeout that schedules as few event-loop tasks as it can: arming again
+/// with a later deadline keeps the task already scheduled, which re-checks the deadline
+/// when it fires. Scheduling and cancelling a NIO task costs thousands of instructions;
+/// a proxied request arms its timeout three or four times.
+final class LazyTimer {
+    private let loop: EventLoop
+    private var task: Scheduled<Void>?
+    private var due: NIODeadline?
+    private var deadline: NIODeadline?
+    private var action: (() -> Void)?
+
+    init(loop: EventLoop) { self.loop = loop }
+
+    deinit { task?.cancel() }
+
+    /// Runs `f` in `ms` milliseconds unless re-armed, disarmed or cancelled first.
+    func arm(ms: Int, _ f: @escaping () -> Void) {
+        let d = NIODeadline.now() + .milliseconds(Int64(max(1, ms)))
+        deadline = d
+        action = f
+        if let due, due <= d { return }
+        task?.cancel()
+        schedule(at: d)
+    }
+
+    /// Forgets the action; the scheduled task, if any, stays and does nothing.
+    func disarm() {
+        deadline = nil
+        action = nil
+    }
+
+    /// Forgets the action and removes the scheduled task (when the owner is done).
+    func cancel() {
+        disarm()
+        task?.cancel()
+        task = nil
+        due = nil
+    }
+
+    private func schedule(at d: NIODeadline) {
+        due = d
+        task = loop.scheduleTask(deadline: d) { [weak self] in self?.fired() }
+    }
+
+    private func fired() {
+        task = nil
+        due = nil
+        guard let d = deadline, let f = action else { return }
+        if d > NIODeadline.now() {
+            schedule(at: d)
+            return
+        }
+        deadline = nil
+        action = nil
+        f()
+    }
+}
