@@ -117,7 +117,7 @@ public final class LocationConfig {
     public var filters: [ResponseFilter]? = nil
     public var logHandlers: [LogHandler]? = nil
     /// Per-module settings, keyed by the module's name; modules merge them themselves.
-    public var moduleConf: [String: AnyObject] = [:]
+    public var moduleConf = ModuleContexts()
 
     public init(match: LocationMatch, location: SourceLocation?, parent: LocationConfig?) {
         self.match = match
