@@ -42,9 +42,10 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// `$server_port`.
     public private(set) var localPort = 80
     /// The allocator of the channel.
-    public var allocator: ByteBufferAllocator { context.channel.allocator }
-    /// The event loop the connection runs on.
-    public var eventLoop: EventLoop { context.eventLoop }
+    public private(set) var allocator = ByteBufferAllocator()
+    /// The event loop the connection runs on (kept after the channel closed: a request
+    /// that outlives its connection still schedules its cleanups there).
+    public private(set) var eventLoop: EventLoop!
     /// Called by modules that take over the raw connection (ngx.req.socket(true)).
     public var rawReader: ((inout ByteBuffer) -> Void)?
     /// Called when the client closes the connection during a request: true when the
@@ -72,6 +73,8 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        eventLoop = context.eventLoop
+        allocator = context.channel.allocator
         openedAtMsec = Int64(CachedTime.monotonicMsec)
         buffer = context.channel.allocator.buffer(capacity: 1024)
         if let r = context.channel.remoteAddress {
@@ -86,6 +89,25 @@ public final class HTTPConnection: ChannelInboundHandler {
             self?.headerTimeout()
         }
         ConnectionRegistry.shared.add(self)
+    }
+
+    /// Drops what ties the connection to its channel: the context holds this handler, so
+    /// keeping it (or the request, or a closure that captures either) here would keep
+    /// both alive forever.
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        state = .closed
+        cancelTimer()
+        timer?.cancel()
+        timer = nil
+        timerDue = nil
+        self.context = nil
+        current = nil
+        rawReader = nil
+        rawClosed = nil
+        abortHandler = nil
+        outBuf = nil
+        buffer = ByteBuffer()
+        ConnectionRegistry.shared.remove(self)
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
@@ -509,7 +531,7 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     private func scheduleTimer(at deadline: NIODeadline) {
         timerDue = deadline
-        timer = context.eventLoop.scheduleTask(deadline: deadline) { [weak self] in self?.timerFired() }
+        timer = eventLoop.scheduleTask(deadline: deadline) { [weak self] in self?.timerFired() }
     }
 
     private func timerFired() {
