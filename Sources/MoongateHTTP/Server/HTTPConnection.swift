@@ -17,7 +17,13 @@ public final class HTTPConnection: ChannelInboundHandler {
     public let number: Int
     let listen: ListenGroup
     private var context: ChannelHandlerContext!
+    /// Bytes received and not yet consumed. Between reads it is empty and holds no
+    /// memory (nginx frees an idle keep-alive connection's header buffer the same way):
+    /// a read is parsed in NIO's own receive buffer, and only bytes left over (a partial
+    /// head, pipelined requests) are copied into a buffer of ours.
     private var buffer: ByteBuffer
+    /// `buffer` is NIO's receive buffer, lent for the duration of one `channelRead`.
+    private var bufferIsLent = false
     private var state = State.idle
     /// The running request.
     public private(set) var current: HTTPRequest?
@@ -68,15 +74,17 @@ public final class HTTPConnection: ChannelInboundHandler {
     init(number: Int, listen: ListenGroup) {
         self.number = number
         self.listen = listen
-        self.buffer = ByteBuffer()
+        self.buffer = HTTPConnection.noBytes
     }
+
+    /// The empty buffer idle connections share: the first write into it allocates.
+    private static let noBytes = ByteBuffer()
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         eventLoop = context.eventLoop
         allocator = context.channel.allocator
         openedAtMsec = Int64(CachedTime.monotonicMsec)
-        buffer = context.channel.allocator.buffer(capacity: 1024)
         if let r = context.channel.remoteAddress {
             remoteAddress = r.ipAddress ?? "unix:"
             remotePort = r.port ?? 0
@@ -106,7 +114,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         rawClosed = nil
         abortHandler = nil
         outBuf = nil
-        buffer = ByteBuffer()
+        buffer = HTTPConnection.noBytes
         ConnectionRegistry.shared.remove(self)
     }
 
@@ -155,8 +163,27 @@ public final class HTTPConnection: ChannelInboundHandler {
             raw(&incoming)
             return
         }
-        buffer.writeBuffer(&incoming)
+        if buffer.readableBytes == 0 {
+            buffer = incoming
+            bufferIsLent = true
+        } else {
+            buffer.writeBuffer(&incoming)
+        }
         process()
+        returnReadBuffer()
+    }
+
+    /// Lets go of NIO's receive buffer (so that NIO reuses it for the next read instead
+    /// of allocating another) and of an emptied buffer of ours, keeping only unread bytes.
+    private func returnReadBuffer() {
+        if buffer.readableBytes == 0 {
+            buffer = HTTPConnection.noBytes
+        } else if bufferIsLent {
+            var own = allocator.buffer(capacity: max(1024, buffer.readableBytes))
+            own.writeBuffer(&buffer)
+            buffer = own
+        }
+        bufferIsLent = false
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {
@@ -379,7 +406,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     public func takeBuffered() -> ByteBuffer? {
         guard buffer.readableBytes > 0 else { return nil }
         let b = buffer.getSlice(at: buffer.readerIndex, length: buffer.readableBytes)
-        buffer.clear()
+        buffer = HTTPConnection.noBytes
         return b
     }
 
@@ -500,9 +527,12 @@ public final class HTTPConnection: ChannelInboundHandler {
         }
         // Pipelined requests already buffered.
         if buffer.readableBytes > 0 {
-            context.eventLoop.execute { [weak self] in self?.process() }
+            context.eventLoop.execute { [weak self] in
+                self?.process()
+                self?.returnReadBuffer()
+            }
         } else {
-            buffer.discardReadBytes()
+            buffer = HTTPConnection.noBytes
         }
     }
 
