@@ -36,7 +36,6 @@ public final class HTTPConnection: ChannelInboundHandler {
     private var bodyRemaining: Int64 = 0
     private var chunkedDecoder: ChunkedDecoder? = nil
     private var discarding = false
-    private var timer: Scheduled<Void>?
     /// Set when the server is shutting down: finish the request, then close.
     public var closing = false
     /// `$remote_addr`.
@@ -64,12 +63,16 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// Small writes not yet handed to NIO: a response head and a short body go out as one
     /// write (each NIO write costs a few thousand instructions).
     private var outBuf: ByteBuffer? = nil
-    /// The one timer (header, body or keep-alive timeout) and when it is due: re-arming
-    /// moves the deadline; the scheduled task re-schedules itself when it fires early, so
-    /// a keep-alive request does not allocate and cancel a NIO task each time.
-    private var timerDeadline: NIODeadline? = nil
-    private var timerAction: (() -> Void)? = nil
-    private var timerDue: NIODeadline? = nil
+    /// The one timeout (header, body or keep-alive), kept by `ConnectionTimers`.
+    enum TimerKind {
+        case header, body, keepalive
+    }
+    private var timerKind = TimerKind.header
+    /// When the armed timeout is due, and the links of the timers' list it is on.
+    var timerDeadline = NIODeadline.uptimeNanoseconds(0)
+    var timerList: ConnectionTimers.List?
+    unowned(unsafe) var timerPrev: HTTPConnection?
+    var timerNext: HTTPConnection?
 
     init(number: Int, listen: ListenGroup) {
         self.number = number
@@ -93,9 +96,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             localAddressString = l.ipAddress ?? ""
             localPort = l.port ?? 80
         }
-        armTimer(ms: listen.defaultServer.clientHeaderTimeout) { [weak self] in
-            self?.headerTimeout()
-        }
+        armTimer(ms: listen.defaultServer.clientHeaderTimeout, .header)
         ConnectionRegistry.shared.add(self)
     }
 
@@ -105,9 +106,6 @@ public final class HTTPConnection: ChannelInboundHandler {
     public func handlerRemoved(context: ChannelHandlerContext) {
         state = .closed
         cancelTimer()
-        timer?.cancel()
-        timer = nil
-        timerDue = nil
         self.context = nil
         current = nil
         rawReader = nil
@@ -120,9 +118,6 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     public func channelInactive(context: ChannelHandlerContext) {
         cancelTimer()
-        timer?.cancel()
-        timer = nil
-        timerDue = nil
         outBuf = nil
         if state == .idle && buffer.readableBytes == 0 && ErrorLog.shared.enabled(.info) {
             // The client closed while we waited: nginx's info lines for the two cases.
@@ -363,12 +358,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             // "100 Continue" waits for the location: a 413 goes out without it, as in nginx.
             r.expectContinuePending = head.expectContinue && head.version >= 11 && buffer.readableBytes == 0
             let ms = r.loc.clientBodyTimeout ?? 60_000
-            armTimer(ms: ms) { [weak self, weak r] in
-                guard let self, let r, !r.body.complete else { return }
-                r.log(.info, "client timed out (110: Connection timed out) while reading client request body")
-                r.keepAlive = false
-                self.bodyFailed(r, status: 408)
-            }
+            armTimer(ms: ms, .body)
             // Body bytes already buffered.
             _ = consumeBody()
         }
@@ -413,7 +403,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// Hands the connection to a raw reader (ngx.req.socket(true)): stops reading the
     /// body and its timer; returns the bytes buffered after what was read so far.
     public func takeOverRaw(_ reader: @escaping (inout ByteBuffer) -> Void) -> ByteBuffer? {
-        timer?.cancel()
+        cancelTimer()
         bodyRemaining = 0
         chunkedDecoder = nil
         rawReader = reader
@@ -521,10 +511,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         }
         nextIsPipelined = buffer.readableBytes > 0
         let ka = r.loc.keepaliveTimeout ?? 75_000
-        armTimer(ms: ka) { [weak self] in
-            guard let self, self.state == .idle else { return }
-            self.close()
-        }
+        armTimer(ms: ka, .keepalive)
         // Pipelined requests already buffered.
         if buffer.readableBytes > 0 {
             context.eventLoop.execute { [weak self] in
@@ -547,40 +534,33 @@ public final class HTTPConnection: ChannelInboundHandler {
         close()
     }
 
-    private func armTimer(ms: Int, _ f: @escaping () -> Void) {
-        cancelTimer()
-        guard ms > 0 else { return }
-        let deadline = NIODeadline.now() + .milliseconds(Int64(ms))
-        timerDeadline = deadline
-        timerAction = f
-        // A task already due no later than the new deadline re-checks when it fires.
-        if let due = timerDue, due <= deadline { return }
-        timer?.cancel()
-        scheduleTimer(at: deadline)
-    }
-
-    private func scheduleTimer(at deadline: NIODeadline) {
-        timerDue = deadline
-        timer = eventLoop.scheduleTask(deadline: deadline) { [weak self] in self?.timerFired() }
-    }
-
-    private func timerFired() {
-        timer = nil
-        timerDue = nil
-        guard let deadline = timerDeadline, let f = timerAction else { return }
-        if deadline > NIODeadline.now() {
-            scheduleTimer(at: deadline)
+    private func armTimer(ms: Int, _ kind: TimerKind) {
+        guard ms > 0 else {
+            cancelTimer()
             return
         }
-        timerDeadline = nil
-        timerAction = nil
-        f()
+        timerKind = kind
+        ConnectionTimers.shared.arm(self, ms: ms, loop: eventLoop)
     }
 
-    /// Disarms the timeout; a scheduled task stays and does nothing when it fires.
+    /// Called by `ConnectionTimers` when the armed timeout is due.
+    func timerFired() {
+        switch timerKind {
+        case .header:
+            headerTimeout()
+        case .body:
+            guard let r = current, !r.body.complete else { return }
+            r.log(.info, "client timed out (110: Connection timed out) while reading client request body")
+            r.keepAlive = false
+            bodyFailed(r, status: 408)
+        case .keepalive:
+            guard state == .idle else { return }
+            close()
+        }
+    }
+
     private func cancelTimer() {
-        timerDeadline = nil
-        timerAction = nil
+        ConnectionTimers.shared.disarm(self)
     }
 
     /// Graceful shutdown: idle connections close now, busy ones after their response.
