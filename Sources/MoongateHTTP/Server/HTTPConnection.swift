@@ -46,18 +46,42 @@ public final class HTTPConnection: ChannelInboundHandler {
     public private(set) var localAddressString = ""
     /// `$server_port`.
     public private(set) var localPort = 80
-    /// The allocator of the channel.
-    public private(set) var allocator = ByteBufferAllocator()
+    /// The allocator of the channel (NIO's default: channels here never set another).
+    public var allocator: ByteBufferAllocator { HTTPConnection.sharedAllocator }
+    private static let sharedAllocator = ByteBufferAllocator()
     /// The event loop the connection runs on (kept after the channel closed: a request
     /// that outlives its connection still schedules its cleanups there).
     public private(set) var eventLoop: EventLoop!
+    /// The hooks few connections use, boxed: a connection without them (and every idle
+    /// one) pays one pointer instead of three closures.
+    private final class Hooks {
+        var rawReader: ((inout ByteBuffer) -> Void)?
+        var abortHandler: (() -> Bool)?
+        var rawClosed: (() -> Void)?
+    }
+    private var hooks: Hooks?
+    private var madeHooks: Hooks {
+        if let h = hooks { return h }
+        let h = Hooks()
+        hooks = h
+        return h
+    }
     /// Called by modules that take over the raw connection (ngx.req.socket(true)).
-    public var rawReader: ((inout ByteBuffer) -> Void)?
+    public var rawReader: ((inout ByteBuffer) -> Void)? {
+        get { hooks?.rawReader }
+        set { if newValue != nil || hooks != nil { madeHooks.rawReader = newValue } }
+    }
     /// Called when the client closes the connection during a request: true when the
     /// module takes care of it (ngx.on_abort) instead of the default 499 finalize.
-    public var abortHandler: (() -> Bool)?
+    public var abortHandler: (() -> Bool)? {
+        get { hooks?.abortHandler }
+        set { if newValue != nil || hooks != nil { madeHooks.abortHandler = newValue } }
+    }
     /// Called when the client closes a connection a raw reader took over.
-    public var rawClosed: (() -> Void)?
+    public var rawClosed: (() -> Void)? {
+        get { hooks?.rawClosed }
+        set { if newValue != nil || hooks != nil { madeHooks.rawClosed = newValue } }
+    }
     private var pendingFlush = false
     private var headTimeoutArmed = false
     /// Small writes not yet handed to NIO: a response head and a short body go out as one
@@ -86,7 +110,6 @@ public final class HTTPConnection: ChannelInboundHandler {
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         eventLoop = context.eventLoop
-        allocator = context.channel.allocator
         openedAtMsec = Int64(CachedTime.monotonicMsec)
         if let r = context.channel.remoteAddress {
             remoteAddress = r.ipAddress ?? "unix:"
@@ -108,9 +131,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         cancelTimer()
         self.context = nil
         current = nil
-        rawReader = nil
-        rawClosed = nil
-        abortHandler = nil
+        hooks = nil
         outBuf = nil
         buffer = HTTPConnection.noBytes
         ConnectionRegistry.shared.remove(self)
