@@ -97,6 +97,10 @@ public final class HTTPConnection: ChannelInboundHandler {
     var timerList: ConnectionTimers.List?
     unowned(unsafe) var timerPrev: HTTPConnection?
     var timerNext: HTTPConnection?
+    /// Links of `ConnectionRegistry`'s list.
+    var registered = false
+    unowned(unsafe) var registryPrev: HTTPConnection?
+    var registryNext: HTTPConnection?
 
     init(number: Int, listen: ListenGroup) {
         self.number = number
@@ -614,18 +618,46 @@ extension HTTPRequest {
     }
 }
 
-/// All live connections of this worker, for graceful shutdown.
+/// All live connections of this worker, for graceful shutdown: a list linked through
+/// the connections (no per-connection allocation or hashing on accept and close).
 public final class ConnectionRegistry {
     nonisolated(unsafe) public static let shared = ConnectionRegistry()
-    private var conns: [ObjectIdentifier: HTTPConnection] = [:]
+    private var head: HTTPConnection?
     private var nextNumber = 0
 
-    func add(_ c: HTTPConnection) { conns[ObjectIdentifier(c)] = c }
-    func remove(_ c: HTTPConnection) { conns.removeValue(forKey: ObjectIdentifier(c)) }
+    func add(_ c: HTTPConnection) {
+        guard !c.registered else { return }
+        c.registered = true
+        c.registryNext = head
+        head?.registryPrev = c
+        head = c
+        count += 1
+    }
+
+    func remove(_ c: HTTPConnection) {
+        guard c.registered else { return }
+        c.registered = false
+        let next = c.registryNext
+        if let p = c.registryPrev { p.registryNext = next } else { head = next }
+        next?.registryPrev = c.registryPrev
+        c.registryPrev = nil
+        c.registryNext = nil
+        count -= 1
+    }
+
     /// Number of open connections.
-    public var count: Int { conns.count }
+    public private(set) var count = 0
     /// Asks each connection to finish and close.
-    public func shutdownAll() { for c in conns.values { c.shutdownGracefully() } }
+    public func shutdownAll() {
+        // Closing may unlink connections as we go: walk a copy.
+        var all: [HTTPConnection] = []
+        var c = head
+        while let x = c {
+            all.append(x)
+            c = x.registryNext
+        }
+        for x in all { x.shutdownGracefully() }
+    }
     /// A new connection number (nginx counts per worker from its connection array; we count up).
     public func nextConnectionNumber() -> Int {
         nextNumber += 1
