@@ -88,10 +88,14 @@ spec-reference: deps-reference debug
 # Real OpenResty libraries, unmodified, against private servers on loopback
 # (lua-resty-redis against redis-server, lua-resty-dns against dnsmasq,
 # lua-resty-memcached against memcached, lua-resty-string, -lrucache, -websocket).
+# The debug build under test, unless TEST_NGINX_BINARY names another server.
+SPEC_BINARY = $${TEST_NGINX_BINARY:-$(CURDIR)/.build/debug/moongate}
+
 spec-deps: debug deps-servers
-	sh t/deps/run-redis.sh
-	sh t/deps/run-dns.sh
-	sh t/deps/run-libs.sh
+	TEST_NGINX_BINARY=$(SPEC_BINARY) sh t/deps/run-redis.sh
+	TEST_NGINX_BINARY=$(SPEC_BINARY) sh t/deps/run-dns.sh
+	TEST_NGINX_BINARY=$(SPEC_BINARY) sh t/deps/run-resolver.sh
+	TEST_NGINX_BINARY=$(SPEC_BINARY) sh t/deps/run-libs.sh
 
 test: unit spec-deps spec
 

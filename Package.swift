@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -30,7 +31,7 @@ let package = Package(
         ),
         .target(
             name: "CMoongate",
-            linkerSettings: [.linkedLibrary("crypto")]
+            linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("ssl")]
         ),
         .target(name: "MoongateCore", dependencies: ["CMoongate", "CPCRE2"], swiftSettings: fast),
         .target(name: "MoongateConfig", dependencies: ["MoongateCore"]),
@@ -41,6 +42,8 @@ let package = Package(
                 "MoongateCore", "MoongateConfig", "CMoongate",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: fast
@@ -52,13 +55,15 @@ let package = Package(
                 "MoongateShm", "MoongateHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ],
             swiftSettings: fast
         ),
         .target(
             name: "MoongateProcess",
             dependencies: [
-                "CMoongate", "MoongateCore", "MoongateConfig", "MoongateHTTP", "MoongateLua",
+                "CMoongate", "MoongateCore", "MoongateConfig", "MoongateHTTP", "MoongateLua", "MoongateShm",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -79,6 +84,7 @@ let package = Package(
                 "MoongateHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(name: "MoongateSpecTests", dependencies: ["MoongateSpec"]),

@@ -9,6 +9,9 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 
 /*
  * Arena blocks. Every block starts with a header word: size (multiple of 8)
@@ -389,12 +392,8 @@ static uint64_t alloc(mg_shm_zone_t *z, uint64_t need, unsigned kind, int safe, 
 /* ------------------------------------------------------------- zone setup */
 
 static void init_mutex(mg_shm_zone_t *z) {
-    pthread_mutexattr_t a;
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-    pthread_mutex_init(&z->mutex, &a);
-    pthread_mutexattr_destroy(&a);
+    z->lock_owner = 0;
+    z->lock_waiters = 0;
 }
 
 /* Empties the zone (indexes and arena), keeping the mutex and the counters. */
@@ -611,21 +610,89 @@ static void rebuild(mg_shm_zone_t *z) {
     z->rebuilds++;
 }
 
-int mg_shm_lock(mg_shm_zone_t *z) {
-    int rc = pthread_mutex_lock(&z->mutex);
-    if (rc == 0) return 0;
-    if (rc != EOWNERDEAD) return MG_SHM_ERR_LOCK;
-    /* The holder died, maybe in the middle of an update. */
-    z->repairs++;
-    if (mg_shm_validate(z) != 0) {
-        rebuild(z);
-        if (mg_shm_validate(z) != 0) reset(z);
-    }
-    pthread_mutex_consistent(&z->mutex);
-    return 0;
+/* getpid() is a system call: cache it, and forget it in a forked child. */
+static uint32_t cached_pid;
+static void forget_pid(void) { cached_pid = 0; }
+__attribute__((constructor)) static void register_fork_handler(void) {
+    pthread_atfork(NULL, NULL, forget_pid);
+}
+static inline uint32_t self_pid(void) {
+    uint32_t p = cached_pid;
+    if (p == 0) cached_pid = p = (uint32_t)getpid();
+    return p;
 }
 
-void mg_shm_unlock(mg_shm_zone_t *z) { pthread_mutex_unlock(&z->mutex); }
+/* Gone for good: no such process, or a zombie nobody reaped yet. */
+static int holder_dead(uint32_t pid) {
+    if (kill((pid_t)pid, 0) == -1) return errno == ESRCH;
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%u/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char *close_paren = strrchr(buf, ')');
+    return close_paren && (close_paren[2] == 'Z' || close_paren[2] == 'X');
+}
+
+static void futex_wait(uint32_t *addr, uint32_t expected) {
+    struct timespec ts = {0, 1000000}; /* re-check the holder every millisecond */
+    syscall(SYS_futex, addr, FUTEX_WAIT, expected, &ts, NULL, 0);
+}
+
+static int lock_slow(mg_shm_zone_t *z, uint32_t me) {
+    for (unsigned spin = 0;; spin++) {
+        uint32_t holder = 0;
+        if (__atomic_compare_exchange_n(&z->lock_owner, &holder, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return 0;
+        if (holder == me) return MG_SHM_ERR_LOCK; /* not reentrant: a bug, never wait on ourselves */
+        if (spin < 64) {
+            __builtin_ia32_pause();
+            continue;
+        }
+        if ((spin & 15) == 0 && holder_dead(holder)) {
+            /* The holder died, maybe in the middle of an update: take over and repair. */
+            if (__atomic_compare_exchange_n(&z->lock_owner, &holder, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+                z->repairs++;
+                if (mg_shm_validate(z) != 0) {
+                    rebuild(z);
+                    if (mg_shm_validate(z) != 0) reset(z);
+                }
+                return 0;
+            }
+            continue;
+        }
+        __atomic_add_fetch(&z->lock_waiters, 1, __ATOMIC_SEQ_CST);
+        futex_wait(&z->lock_owner, holder);
+        __atomic_sub_fetch(&z->lock_waiters, 1, __ATOMIC_SEQ_CST);
+    }
+}
+
+int mg_shm_lock(mg_shm_zone_t *z) {
+    uint32_t me = self_pid();
+    uint32_t expected = 0;
+    if (__builtin_expect(__atomic_compare_exchange_n(&z->lock_owner, &expected, me, 0, __ATOMIC_ACQUIRE,
+                                                     __ATOMIC_RELAXED), 1))
+        return 0;
+    return lock_slow(z, me);
+}
+
+void mg_shm_process_died(mg_shm_zone_t *z) {
+    /* A process killed while asleep on the lock left its count behind; without the
+       reset every unlock would pay a futex wake. A waiter alive now that misses a wake
+       for it retries within its 1 ms timeout. */
+    __atomic_store_n(&z->lock_waiters, 0, __ATOMIC_SEQ_CST);
+}
+
+void mg_shm_unlock(mg_shm_zone_t *z) {
+    /* An exchange, not a plain store: a full barrier, so the waiter count read below is
+       not from before the release (a sleeper would then wait out its timeout). */
+    __atomic_exchange_n(&z->lock_owner, 0, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&z->lock_waiters, __ATOMIC_SEQ_CST))
+        syscall(SYS_futex, &z->lock_owner, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
 
 int mg_shm_check(mg_shm_zone_t *z) {
     if (mg_shm_lock(z)) return MG_SHM_ERR_LOCK;

@@ -91,6 +91,16 @@ final class Listeners {
         return out
     }
 
+    /// Hands the descriptors themselves over (the single process: its event loop owns
+    /// them, so closing its channels on a graceful stop closes the port, as nginx's
+    /// ngx_close_listening_sockets does; a kept copy would go on completing handshakes
+    /// that nobody accepts).
+    func takeAll() -> [String: Int32] {
+        let out = fds
+        fds = [:]
+        return out
+    }
+
     func closeAll() {
         for fd in fds.values { close(fd) }
         fds = [:]

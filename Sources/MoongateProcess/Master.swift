@@ -2,6 +2,7 @@ import CMoongate
 import MoongateConfig
 import MoongateCore
 import MoongateHTTP
+import MoongateShm
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,7 +63,7 @@ public final class Master {
         }
         if !cycle.masterProcess {
             WorkerInfo.count = 1
-            WorkerProcess.run(cycle: cycle, listenFDs: m.listeners.duplicated(), workerID: 0, single: true, pidPath: cycle.pidPath)
+            WorkerProcess.run(cycle: cycle, listenFDs: m.listeners.takeAll(), workerID: 0, single: true, pidPath: cycle.pidPath)
         }
         return m.loop()
     }
@@ -162,6 +163,7 @@ public final class Master {
             if mg_wifsignaled(status) != 0 {
                 let s = mg_wtermsig(status)
                 ErrorLog.shared.log(.alert, "worker process \(pid) exited on signal \(s)")
+                ShdictRegistry.shared.processDied()
             } else {
                 let code = mg_wexitstatus(status)
                 ErrorLog.shared.log(code == 0 ? .notice : .alert, "worker process \(pid) exited with code \(code)")

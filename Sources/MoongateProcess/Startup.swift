@@ -54,9 +54,10 @@ public enum Startup {
             stderrLine("nginx version: nginx/\(MoongateVersion.nginxVersion) (moongate \(MoongateVersion.version))")
             if o.showConfigure {
                 stderrLine("built by swift 6 (moongate)")
-                stderrLine("built with OpenSSL 3 (libcrypto)")
-                stderrLine("TLS SNI support disabled")
-                stderrLine("configure arguments: --prefix=\(o.prefix) --with-http_lua_module --with-pcre-jit")
+                stderrLine("built with BoringSSL (swift-nio-ssl) and OpenSSL 3 (libcrypto, certificate checks)")
+                stderrLine("TLS SNI support enabled")
+                stderrLine(
+                    "configure arguments: --prefix=\(o.prefix) --with-http_ssl_module --with-http_lua_module --with-pcre-jit")
             }
             return 0
         }

@@ -1,3 +1,4 @@
+import CMoongate
 import Foundation
 
 /// The zones of this process by name. The master creates zones before forking
@@ -38,6 +39,14 @@ public final class ShdictRegistry: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         zones = zones.filter { names.contains($0.key) }
+    }
+
+    /// A worker died abnormally (the master calls this): zones forget lock waiters it may
+    /// have left behind. A lock it held is taken over by the next locker.
+    public func processDied() {
+        lock.lock()
+        defer { lock.unlock() }
+        for z in zones.values { mg_shm_process_died(z.raw) }
     }
 
     /// Drops one zone.

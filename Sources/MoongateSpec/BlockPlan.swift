@@ -15,6 +15,8 @@ public struct BlockPlan: Sendable {
     public var timeout: Double
     /// Seconds to wait before reading the error log (`--- wait`).
     public var wait: Double
+    /// `--- tcp_listen` and friends: a mock TCP server for the block, or nil.
+    public var tcpMock: TCPMock.Spec? = nil
 
     /// Resolves a block; throws ``PerlError`` for Perl it cannot evaluate.
     public init(block: SpecBlock, preamble: SpecPreamble, resolver: SectionResolver,
@@ -59,6 +61,14 @@ public struct BlockPlan: Sendable {
         expectations = try Expectations(block: block, resolver: resolver, port: port)
         timeout = try BlockPlan.seconds(block.section("timeout").map { try resolver.value($0).stringValue }) ?? 3
         wait = try BlockPlan.seconds(block.section("wait").map { try resolver.value($0).stringValue }) ?? 0
+        if let listen = block.section("tcp_listen") {
+            let port = Int(try resolver.expandedValue(listen).stringValue.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            let len = try block.section("tcp_query_len").map {
+                Int(try resolver.value($0).stringValue.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            }
+            let reply = try block.section("tcp_reply").map { Array(try resolver.expandedValue($0).stringValue.utf8) }
+            tcpMock = TCPMock.Spec(port: port, queryLength: len, reply: reply, noClose: block.has("tcp_no_close"))
+        }
     }
 
     /// Parses `3`, `1.5`, `500ms` or `2s` as seconds.

@@ -15,7 +15,7 @@ public struct BlockRunner: Sendable {
     /// Sections that carry checks or fixtures this runner cannot honour; a block that
     /// has one is skipped rather than passed without them.
     public static let unsupportedSections: Set<String> = [
-        "tcp_listen", "tcp_reply", "tcp_query", "tcp_query_len", "tcp_no_close", "udp_listen", "udp_reply",
+        "tcp_query", "udp_listen", "udp_reply",
         "udp_query", "stream_server_config", "stream_config", "stream_request", "stream_response",
         "stream_response_like", "http2", "curl", "raw_response_headers_like", "raw_response_headers_unlike",
         "response_body_filters", "shutdown_error_log", "stap", "stap_out", "stap_out_like", "error_log_file",
@@ -30,7 +30,10 @@ public struct BlockRunner: Sendable {
             "TEST_NGINX_SERVROOT": serverRoot, "TEST_NGINX_MEMCACHED_PORT": "11211",
             "TEST_NGINX_REDIS_PORT": "6379", "TEST_NGINX_MYSQL_PORT": "3306", "TEST_NGINX_RESOLVER": "8.8.8.8",
         ]
-        for (i, p) in randomPorts.enumerated() { vars["TEST_NGINX_RAND_PORT_\(i + 1)"] = String(p) }
+        for (i, p) in randomPorts.prefix(5).enumerated() { vars["TEST_NGINX_RAND_PORT_\(i + 1)"] = String(p) }
+        // ngx_lua's ssl tests set these in their preamble (`||=`); a file that does not
+        // gets a free port for its `listen ... ssl` server.
+        if randomPorts.count > 5 { vars["TEST_NGINX_SERVER_SSL_PORT"] = String(randomPorts[5]) }
         for (k, v) in options.environment.merging(preamble.environment, uniquingKeysWith: { $1 })
         where k.hasPrefix("TEST_NGINX_") && !["TEST_NGINX_PORT", "TEST_NGINX_SERVROOT"].contains(k) {
             vars[k] = v
@@ -49,7 +52,13 @@ public struct BlockRunner: Sendable {
             result.status = .skipped("unsupported section --- \(bad.name)")
             return result
         }
-        let vars = variables(preamble: file.preamble)
+        var vars = variables(preamble: file.preamble)
+        if vars["TEST_NGINX_CERT_DIR"] == nil {
+            // ngx_lua's default: the test file's directory (certificates under cert/).
+            let dir = file.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            let abs = dir.hasPrefix("/") ? dir : FileManager.default.currentDirectoryPath + "/" + (dir.isEmpty ? "." : dir)
+            vars["TEST_NGINX_CERT_DIR"] = abs
+        }
         let env = options.environment.merging(file.preamble.environment) { $1 }
         let perl = PerlString(variables: file.preamble.variables.merging(["ServerPort": String(port)]) { $1 },
                               environment: env.merging(vars) { $1 })
@@ -106,6 +115,9 @@ public struct BlockRunner: Sendable {
             return [msg]
         }
         var failures: [String] = []
+        let mock = plan.tcpMock.map { TCPMock(spec: $0) }
+        defer { mock?.stop() }
+        if let m = mock, let err = m.start() { failures.append(err) }
         var index = 0
         let count = plan.exchanges.reduce(0) { $0 + $1.methods.count }
         for exchange in plan.exchanges {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,21 +73,33 @@ public enum HTTPClient {
         return connectLoopback(fd: fd, port: port) == nil
     }
 
-    /// Finds a free port by binding port 0 on 127.0.0.1.
+    /// A loopback port nobody listens on, never handed out twice in one run.
+    ///
+    /// Parallel files each pick ports; asking the kernel for an ephemeral port and closing
+    /// the socket could hand the same port to two files before either server binds it
+    /// (the loser then fails to start and its requests reach the other file's server),
+    /// and ephemeral ports are also the source ports of outgoing connections. So ports
+    /// come from 10000-32767, below Linux's ephemeral range, each checked bindable.
     public static func freePort() -> Int? {
+        for _ in 0..<200 {
+            let candidate = Int.random(in: 10000...32767)
+            let fresh = handedOut.withLock { $0.insert(candidate).inserted }
+            if fresh, bindable(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    private static func bindable(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
-        var addr = loopback(port: 0)
+        var addr = loopback(port: port)
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { return nil }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        return ok == 0 ? Int(UInt16(bigEndian: addr.sin_port)) : nil
+        return bound == 0
     }
 
     static func loopback(port: Int) -> sockaddr_in {

@@ -79,7 +79,8 @@ public struct Runner: Sendable {
         guard let chosenPort = port ?? HTTPClient.freePort() else {
             return deliver([TestResult(file: path, name: "(setup)", status: .failed(["no free port"]))], streaming)
         }
-        let randomPorts = (1...5).compactMap { _ in HTTPClient.freePort() }
+        // Five TEST_NGINX_RAND_PORT_n and, sixth, TEST_NGINX_SERVER_SSL_PORT.
+        let randomPorts = (1...6).compactMap { _ in HTTPClient.freePort() }
         let runner = BlockRunner(options: options, serverRoot: serverRoot, port: chosenPort, randomPorts: randomPorts)
         var blocks = spec.blocks
         if blocks.contains(where: \.isOnly) { blocks = blocks.filter(\.isOnly) }

@@ -124,7 +124,9 @@ public struct ServerProcess: Sendable {
         let deadline = Date().addingTimeInterval(graceSeconds)
         while Date() < deadline {
             if !ServerProcess.isAlive(pid) {
-                // Daemon workers may linger a moment after the master is gone.
+                // Workers may linger a moment after the master is gone: wait until the
+                // port is free so that the next test cannot reach this server.
+                while Date() < deadline && port > 0 && HTTPClient.canConnect(port: port) { usleep(10_000) }
                 return nil
             }
             usleep(10_000)

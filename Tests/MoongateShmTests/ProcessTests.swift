@@ -77,4 +77,53 @@ import MoongateShm
         try zone.set("after", String(repeating: "x", count: 1000))
         #expect(zone.validate() == 0)
     }
+
+    @Test func lockHolderKilledButNotYetReapedIsTakenOver() throws {
+        let (zone, _) = try makeZone(size: 64 << 10)
+        try zone.set("k", "v")
+        let pid = mg_fork()
+        if pid == 0 {
+            mg_shm_test_die_holding_lock(zone.raw, 0)
+            _exit(0)
+        }
+        // The holder is a zombie until reaped: the next locker must not wait for it.
+        var zombie = false
+        for _ in 0..<500 where !zombie {
+            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            {
+                zombie = stat[stat.index(close, offsetBy: 2)] == "Z"
+            }
+            if !zombie { usleep(2_000) }
+        }
+        #expect(zombie)
+        try zone.set("after", "ok")
+        #expect(try zone.string("k") == "v")
+        #expect(zone.stats.repairs == 1)
+        _ = Self.wait(pid)
+    }
+
+    @Test func waiterKilledAsleepLeavesNoLastingCost() throws {
+        let (zone, _) = try makeZone(size: 64 << 10)
+        #expect(mg_shm_lock(zone.raw) == 0)
+        let pid = mg_fork()
+        if pid == 0 {
+            _ = mg_shm_lock(zone.raw)  // sleeps: the parent holds the lock
+            _exit(0)
+        }
+        var waiting = false
+        for _ in 0..<500 where !waiting {
+            waiting = zone.raw.pointee.lock_waiters > 0
+            if !waiting { usleep(2_000) }
+        }
+        #expect(waiting)
+        kill(pid, SIGKILL)
+        _ = Self.wait(pid)
+        mg_shm_unlock(zone.raw)
+        #expect(zone.raw.pointee.lock_waiters == 1)
+        mg_shm_process_died(zone.raw)
+        #expect(zone.raw.pointee.lock_waiters == 0)
+        try zone.set("after", "ok")
+        #expect(try zone.string("after") == "ok")
+    }
 }

@@ -58,6 +58,7 @@ def load(path):
 
 
 def save(path, data):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as f:
         # Insertion order is the scenario order of the run: keep it.
         json.dump(data, f, indent=2)

@@ -34,4 +34,5 @@ int mg_wexitstatus(int status);
 /// Reads the cgroup v2 CPU quota as a number of CPUs (rounded up), 0 if unlimited/unknown.
 int mg_cgroup_cpus(void);
 #include "mg_crypto.h"
+#include "mg_ssl.h"
 #endif

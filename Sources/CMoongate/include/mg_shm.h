@@ -58,7 +58,12 @@ enum {
 typedef struct mg_shm_zone_s {
     uint64_t magic;
     uint64_t size;             /* bytes of the whole mapping */
-    pthread_mutex_t mutex;     /* process-shared, robust */
+    /* The zone lock (nginx's ngx_shmtx in spirit): the holder's pid, 0 when free, taken
+       with one compare-and-swap; waiters sleep on a futex. A holder found dead (killed
+       mid-update) is replaced by the next locker, which repairs the zone. */
+    uint32_t lock_owner;
+    uint32_t lock_waiters;
+    uint64_t lock_reserved[4];
     uint64_t buckets_off;      /* uint64_t[nbuckets] of record offsets */
     uint64_t nbuckets;         /* power of two */
     uint64_t arena_off;        /* first block */
@@ -116,6 +121,8 @@ int64_t mg_shm_now_ms(void);
 
 /// Locks the zone; repairs it when the previous holder died. 0 or MG_SHM_ERR_LOCK.
 int mg_shm_lock(mg_shm_zone_t *z);
+/// After a process using the zone died abnormally: forgets lock waiters it may have left.
+void mg_shm_process_died(mg_shm_zone_t *z);
 void mg_shm_unlock(mg_shm_zone_t *z);
 /// Checks every invariant (caller holds the lock). 0 when consistent, else a negative step number.
 int mg_shm_validate(mg_shm_zone_t *z);

@@ -35,6 +35,16 @@ public enum RequestParser {
     public static func checkIncomplete(_ bytes: UnsafeRawBufferPointer, limits: HeaderLimits) throws {
         var start = 0
         while start < bytes.count && (bytes[start] == 13 || bytes[start] == 10) { start += 1 }
+        // nginx's sw_start/sw_method: a method is A-Z, "_" or "-" up to the space, so
+        // binary garbage (a TLS ClientHello) gets its 400 at once instead of a timeout.
+        var m = start
+        while m < bytes.count && bytes[m] != 32 {
+            let c = bytes[m]
+            if !((c >= 65 && c <= 90) || c == 95 || c == 45) {
+                throw RequestParseError(400, "client sent invalid method")
+            }
+            m += 1
+        }
         var lineStart = start
         var first = true
         var i = start

@@ -63,12 +63,6 @@ public enum DirectiveRegistry {
         "source_charset": [.http, .server, .location, .locationIf], "charset_types": .httpAll,
         "keepalive_disable": .httpAll, "send_lowat": .httpAll, "max_ranges": .httpAll,
         "open_log_file_cache": .httpAll, "satisfy": .httpAll, "subrequest_output_buffer_size": .httpAll,
-        // TLS settings without a TLS listener change nothing (Debian's nginx.conf sets them
-        // at the http level); `listen ... ssl` itself is refused until TLS exists.
-        "ssl_protocols": [.http, .server], "ssl_prefer_server_ciphers": [.http, .server],
-        "ssl_ciphers": [.http, .server], "ssl_session_cache": [.http, .server],
-        "ssl_session_timeout": [.http, .server], "ssl_session_tickets": [.http, .server],
-        "ssl_ecdh_curve": [.http, .server], "ssl_dhparam": [.http, .server],
     ]
 
     static func lookup(_ name: String) -> (DirectiveSpec, DirectiveHandler)? {
@@ -77,6 +71,7 @@ public enum DirectiveRegistry {
             CoreDirectives.registerAll()
             LimitExcept.register()
             ExpiresSetting.register()
+            SSLDirectives.registerAll()
         }
         return table[name]
     }

@@ -150,7 +150,9 @@ enum CoreDirectives {
                     || v.hasPrefix("so_keepalive=") || v.hasPrefix("fastopen=")
                 {
                     continue
-                } else if v == "ssl" || v == "http2" || v == "quic" || v == "proxy_protocol" {
+                } else if v == "ssl" {
+                    l.ssl = true
+                } else if v == "http2" || v == "quic" || v == "proxy_protocol" {
                     throw ConfigError("the \"\(v)\" parameter of the \"listen\" directive is not supported yet", at: d.location)
                 } else {
                     throw ConfigError("invalid parameter \"\(v)\"", at: d.location)

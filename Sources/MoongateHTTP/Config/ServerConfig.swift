@@ -8,6 +8,8 @@ public struct ListenConfig: Hashable {
     public var defaultServer: Bool
     public var reuseport: Bool
     public var backlog: Int
+    /// `ssl`: connections speak TLS (set on the group when any server's listen says so).
+    public var ssl = false
     /// `host:port` key used to group servers that share a socket.
     public var key: String { "\(host):\(port)" }
 }
@@ -27,6 +29,8 @@ public final class ServerConfig {
     var explicitSettings: Set<String> = []
     /// Handlers of the server-rewrite phase registered by modules (server_rewrite_by_lua).
     public var serverRewriteHandlers: [PhaseHandler] = []
+    /// The `ssl_*` settings (ngx_http_ssl_module).
+    public let ssl = ServerSSLConfig()
     public var location: SourceLocation
 
     public init(location: SourceLocation, httpLevel: LocationConfig) {
@@ -40,7 +44,7 @@ public final class ServerConfig {
 
 /// The servers that share one listening address, with nginx's server_name selection.
 public final class ListenGroup {
-    public let listen: ListenConfig
+    public internal(set) var listen: ListenConfig
     public var servers: [ServerConfig] = []
     public var defaultServer: ServerConfig
 
@@ -114,6 +118,8 @@ public final class HTTPConfig {
             for l in s.listens {
                 if let g = groups[l.key] {
                     g.servers.append(s)
+                    // nginx ORs `ssl` over the listens of one address.
+                    if l.ssl { g.listen.ssl = true }
                     if l.defaultServer { g.defaultServer = s }
                 } else {
                     groups[l.key] = ListenGroup(listen: l, first: s)

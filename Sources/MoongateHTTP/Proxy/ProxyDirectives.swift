@@ -10,6 +10,7 @@ enum ProxyDirectives {
         registerProxy()
         registerUpstream()
         ProxyVariables.register()
+        ProxySSLConf.register(DirectiveRegistry.register)
         DirectiveRegistry.onPostConfiguration(resolve)
     }
 
@@ -44,9 +45,6 @@ enum ProxyDirectives {
                 pc.pass = .variable(try ComplexValue(url, at: d.location))
             } else {
                 guard let u = ProxyURL.parse(url) else {
-                    if url.lowercased().hasPrefix("https://") {
-                        throw ConfigError("https protocol requires SSL support", at: d.location)
-                    }
                     throw ConfigError("invalid URL prefix in \"\(url)\"", at: d.location)
                 }
                 if u.uri != nil && pc.noURIAllowed {
@@ -56,6 +54,7 @@ enum ProxyDirectives {
                         at: d.location)
                 }
                 pc.pass = .fixed(upstreamName: u.portGiven ? nil : u.host, host: u.host, port: u.port, uri: u.uri)
+                pc.passSSL = u.ssl
             }
             l.contentHandler = ProxyHandler.shared
             UpstreamRegistry.of(c.http!).pendingPasses.append((pc, d.location))
@@ -173,7 +172,7 @@ enum ProxyDirectives {
         for name in [
             "proxy_buffers", "proxy_busy_buffers_size", "proxy_max_temp_file_size", "proxy_temp_file_write_size",
             "proxy_headers_hash_max_size", "proxy_headers_hash_bucket_size", "proxy_cache", "proxy_cache_valid",
-            "proxy_cache_key", "proxy_ssl_server_name", "proxy_ssl_verify", "proxy_ssl_name",
+            "proxy_cache_key",
         ] {
             R(DirectiveSpec(name, all, .atLeast(1))) { d, c in
                 c.cycle.warnings.append(ConfigError("\"\(d.name)\" directive is ignored by moongate", at: d.location))

@@ -6,6 +6,8 @@ struct ProxyTarget {
     var uri: String
     var proxyHost: String
     var proxyPort: Int
+    /// `proxy_pass https://...`.
+    var ssl = false
 }
 
 /// The content handler `proxy_pass` installs (nginx's `ngx_http_proxy_handler`).
@@ -22,7 +24,7 @@ final class ProxyHandler: PhaseHandler {
         case .failure(let f):
             guard let pending = f.resolve else { return .status(f.code) }
             // A host name in a variable: resolve it on the event loop first.
-            let started = NameResolution.resolve?(pending.host) { [weak r] ip, err in
+            let started = NameResolution.start(r.loc, pending.host) { [weak r] ip, err in
                 guard let r, !r.finalized else { return }
                 guard let ip else {
                     r.log(.error, "\(pending.host) could not be resolved (\(err ?? "3: Host not found"))")
@@ -33,7 +35,7 @@ final class ProxyHandler: PhaseHandler {
                 var t = pending.target
                 t.block = reg.implicitBlock(host: ip, port: t.proxyPort)
                 _ = self.start(r, conf, t)
-            } ?? false
+            }
             if !started {
                 r.log(.error, "no resolver defined to resolve \(pending.host)")
                 return .status(502)
@@ -74,9 +76,11 @@ final class ProxyHandler: PhaseHandler {
         switch pass {
         case .fixed(let name, let host, let port, let uriPart):
             guard let block = conf.upstream else { return .failure(Failure(code: 500)) }
-            let proxyHost = name ?? (port == 80 ? host : "\(host):\(port)")
-            return .success(
-                ProxyTarget(block: block, uri: uri(r, conf, uriPart), proxyHost: proxyHost, proxyPort: port))
+            let ssl = conf.passSSL
+            let proxyHost = name ?? (port == (ssl ? 443 : 80) ? host : "\(host):\(port)")
+            var t = ProxyTarget(block: block, uri: uri(r, conf, uriPart), proxyHost: proxyHost, proxyPort: port)
+            t.ssl = ssl
+            return .success(t)
         case .variable(let cv):
             let url = cv.evaluate(r)
             guard let u = ProxyURL.parse(url) else {
@@ -86,7 +90,9 @@ final class ProxyHandler: PhaseHandler {
             let proxyHost = u.portGiven ? "\(u.host):\(u.port)" : u.host
             let uri = u.uri ?? uri(r, conf, nil)
             if !u.portGiven, let b = ProxyHandler.registry?.blocks[u.host] {
-                return .success(ProxyTarget(block: b, uri: uri, proxyHost: proxyHost, proxyPort: u.port))
+                var t = ProxyTarget(block: b, uri: uri, proxyHost: proxyHost, proxyPort: u.port)
+                t.ssl = u.ssl
+                return .success(t)
             }
             let ip: String
             if ProxyURL.isIPLiteral(u.host) {
@@ -95,14 +101,17 @@ final class ProxyHandler: PhaseHandler {
                 ip = "127.0.0.1"
             } else {
                 let reg = ProxyHandler.registry ?? UpstreamRegistry()
-                let placeholder = ProxyTarget(
+                var placeholder = ProxyTarget(
                     block: reg.implicitBlock(host: "127.0.0.1", port: u.port), uri: uri, proxyHost: proxyHost,
                     proxyPort: u.port)
+                placeholder.ssl = u.ssl
                 return .failure(Failure(code: 502, resolve: (u.host, placeholder)))
             }
             let reg = ProxyHandler.registry ?? UpstreamRegistry()
             let b = reg.implicitBlock(host: ip, port: u.port)
-            return .success(ProxyTarget(block: b, uri: uri, proxyHost: proxyHost, proxyPort: u.port))
+            var t = ProxyTarget(block: b, uri: uri, proxyHost: proxyHost, proxyPort: u.port)
+            t.ssl = u.ssl
+            return .success(t)
         }
     }
 

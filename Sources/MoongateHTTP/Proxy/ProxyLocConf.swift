@@ -23,6 +23,8 @@ final class ProxyLocConf: MergeableModuleConf {
     var pass: ProxyPassTarget?
     /// The `proxy_pass` argument as written (for `proxy_redirect default`).
     var passText = ""
+    /// A literal `proxy_pass https://...`.
+    var passSSL = false
     /// The resolved upstream of a fixed `proxy_pass` (set in postconfiguration).
     var upstream: UpstreamBlock?
     /// The location prefix `proxy_pass` with a URI part replaces.

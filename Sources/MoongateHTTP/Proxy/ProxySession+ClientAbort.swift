@@ -12,6 +12,15 @@ extension ProxySession {
         let previous = conn.abortHandler
         conn.abortHandler = { [weak self] in
             guard let self, self.stage != .done, !self.tunnel else { return previous?() ?? false }
+            if self.streaming && !self.r.body.complete {
+                // The unbuffered body read fails first (nginx's 400), ignore_client_abort or not.
+                let r = self.r
+                r.log(.info, "client prematurely closed connection while sending request to upstream")
+                if !r.headerSent { r.status = 400 }
+                r.keepAlive = false
+                r.finishRequest(closeNow: true)
+                return true
+            }
             if self.conf.effIgnoreClientAbort { return true }
             self.logUpstream(
                 .info,

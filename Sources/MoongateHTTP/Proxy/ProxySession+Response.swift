@@ -200,6 +200,38 @@ extension ProxySession {
         var b = r.connection.allocator.buffer(capacity: bytes.count)
         b.writeBytes(bytes)
         r.output(BodyChunk(data: b, last: false, flush: true))
+        throttleUpstream()
+    }
+
+    /// `proxy_buffering off` with a client that reads slower than the upstream sends:
+    /// stop reading the upstream until the client connection drains (nginx stops when
+    /// its one proxy_buffer_size buffer is full). The client's pace rules meanwhile, so
+    /// proxy_read_timeout does not run.
+    func throttleUpstream() {
+        guard r.subrequestSink == nil, !r.finalized, stage == .body, let c = conn, !r.connection.isWritable,
+            r.connection.onWritable == nil
+        else { return }
+        c.setReading(false)
+        upstreamPaused = true
+        // nginx's send_timeout on the client write replaces proxy_read_timeout meanwhile.
+        armTimer(r.loc.sendTimeout ?? 60_000) { [self] in
+            r.log(.info, "client timed out (110: Connection timed out) while sending to client")
+            stage = .done
+            if !tries.isEmpty { tries[tries.count - 1].responseTime = elapsed() }
+            conn?.delegate = nil
+            conn?.close()
+            conn = nil
+            releasePeer(failed: false)
+            r.connection.onWritable = nil
+            r.keepAlive = false
+            r.finalizeAborted()
+        }
+        r.connection.onWritable = { [weak self] in
+            guard let self, self.stage == .body, let c = self.conn, !self.r.finalized else { return }
+            self.upstreamPaused = false
+            c.setReading(true)
+            self.armReadTimer()
+        }
     }
 
     /// The whole response was read: keep or close the connection, end the request.
@@ -211,6 +243,12 @@ extension ProxySession {
         releasePeer(failed: false)
         if let c = conn {
             conn = nil
+            if upstreamPaused {
+                // The end arrived in reads NIO delivered after the pause.
+                upstreamPaused = false
+                r.connection.onWritable = nil
+                c.setReading(true)
+            }
             // A connection whose streamed request body is unfinished cannot carry another.
             if keepaliveEligible && !(streaming && !bodyDone) {
                 let ka = balancerState.keepalive

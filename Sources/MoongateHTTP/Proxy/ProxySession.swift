@@ -31,7 +31,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     var conn: UpstreamConnection?
     var peer: UpstreamPeer?
     var peerName = "" {
-        didSet { r.upstreamLogName = "http://\(peerName)\(target.uri)" }
+        didSet { r.upstreamLogName = (target.ssl ? "https://" : "http://") + peerName + target.uri }
     }
     /// The connection's timer: I/O timeouts of this request.
     var timer: LazyTimer? { conn?.timer }
@@ -53,10 +53,10 @@ final class ProxySession: UpstreamConnectionDelegate {
     var streaming = false
     /// The streamed body goes chunked (the client sent chunked; HTTP/1.1 upstream).
     var streamChunked = false
-    /// Body bytes of `r.body.data` already written to the current connection.
-    var bodySent = 0
     /// The end of the streamed body went out.
     var bodyDone = false
+    /// Reading the upstream stopped for a slow client (`proxy_buffering off`).
+    var upstreamPaused = false
 
     init(request: HTTPRequest, conf: ProxyLocConf, target: ProxyTarget) {
         self.r = request
@@ -122,7 +122,10 @@ final class ProxySession: UpstreamConnectionDelegate {
     private func connect(host: String, port: Int) {
         stage = .connecting
         usedCached = false
-        if keepaliveCapacity > 0, let c = target.block.pool.take(peerName) {
+        // TLS upstream connections are pooled apart from plain ones, by TLS name.
+        let tls = target.ssl ? ProxySSLConf.upstreamTLS(r, proxyHost: target.proxyHost) : nil
+        let poolKey = peerName + (tls?.poolKey ?? "")
+        if keepaliveCapacity > 0, let c = target.block.pool.take(poolKey) {
             tries[tries.count - 1].connectTime = 0
             usedCached = true
             conn = c
@@ -130,10 +133,10 @@ final class ProxySession: UpstreamConnectionDelegate {
             return
         }
         let timeout = balancerState.connectTimeout > 0 ? balancerState.connectTimeout : conf.effConnectTimeout
-        let name = peerName
         let local = localAddress()
         UpstreamConnection.connect(
-            on: loop, host: host, port: port, peerName: name, timeoutMs: timeout, localAddress: local?.address
+            on: loop, host: host, port: port, peerName: poolKey, timeoutMs: timeout, localAddress: local?.address,
+            tls: tls
         )
             .whenComplete { [self] result in
                 switch result {
@@ -152,7 +155,10 @@ final class ProxySession: UpstreamConnectionDelegate {
                         finish(500)
                         return
                     }
-                    if let ce = error as? ChannelError, case .connectTimeout = ce {
+                    if let te = error as? UpstreamTLSError {
+                        logUpstream(.error, te.message + " while SSL handshaking to upstream")
+                        fail(te.timeout ? .timeout : .error)
+                    } else if let ce = error as? ChannelError, case .connectTimeout = ce {
                         logUpstream(.error, "upstream timed out (110: Connection timed out) while connecting to upstream")
                         fail(.timeout)
                     } else {
@@ -202,9 +208,10 @@ final class ProxySession: UpstreamConnectionDelegate {
             fail(.timeout)
         }
         let sentOn = c
-        bodySent = 0
         bodyDone = false
-        c.send(requestBytes!) { [self] ok in
+        var out = requestBytes!
+        if streaming { streamPrefix(into: &out) }
+        c.send(out) { [self] ok in
             guard conn === sentOn, stage == .sending || stage == .header else { return }
             if !ok {
                 if stage == .sending {
@@ -214,15 +221,15 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             requestSent = true
-            if !tries.isEmpty { tries[tries.count - 1].bytesSent += requestBytes?.readableBytes ?? 0 }
+            if !tries.isEmpty { tries[tries.count - 1].bytesSent += out.readableBytes }
             if stage == .sending {
                 stage = .header
-                armReadTimer()
+                if !streaming { armReadTimer() }
             }
+            if streaming { openBodyFlow() }
         }
         // A response may arrive before the write completion runs.
         if stage == .sending && requestSent { stage = .header }
-        if streaming { pumpBody() }
     }
 
     func armReadTimer() {
@@ -311,7 +318,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// Ends the request with an error status before a response was relayed.
     func finish(_ code: Int) {
         stage = .done
-        r.body.onData = nil
+        r.body.sink = nil
         timer?.disarm()
         conn?.delegate = nil
         conn?.close()
@@ -321,7 +328,7 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     /// The request went away (client abort or finalize): drop the upstream connection.
     func abort() {
-        r.body.onData = nil
+        r.body.sink = nil
         guard stage != .done else { return }
         stage = .done
         timer?.disarm()
@@ -365,7 +372,8 @@ final class ProxySession: UpstreamConnectionDelegate {
                 fail(.invalidHeader)
             }
         case .body:
-            armReadTimer()
+            // While paused for a slow client its send_timeout runs instead.
+            if !upstreamPaused { armReadTimer() }
             var bytes: [UInt8] = []
             bytes.append(contentsOf: buf.readableBytesView)
             feedBody(bytes)

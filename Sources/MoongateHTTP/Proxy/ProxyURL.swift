@@ -5,17 +5,21 @@ struct ProxyURL {
     var portGiven: Bool
     /// The URI part, nil when none was written (`/` counts as one).
     var uri: String?
+    /// `https://`.
+    var ssl = false
 
     static func parse(_ url: String) -> ProxyURL? {
-        guard url.count > 7, url.prefix(7).lowercased() == "http://" else { return nil }
-        var rest = Substring(url.dropFirst(7))
+        let ssl = url.count > 8 && url.prefix(8).lowercased() == "https://"
+        guard ssl || (url.count > 7 && url.prefix(7).lowercased() == "http://") else { return nil }
+        var rest = Substring(url.dropFirst(ssl ? 8 : 7))
         var uri: String? = nil
         if let slash = rest.firstIndex(of: "/") {
             uri = String(rest[slash...])
             rest = rest[..<slash]
         }
-        guard var hostPort = parseHostPort(String(rest), defaultPort: 80) else { return nil }
+        guard var hostPort = parseHostPort(String(rest), defaultPort: ssl ? 443 : 80) else { return nil }
         hostPort.uri = uri
+        hostPort.ssl = ssl
         return hostPort
     }
 

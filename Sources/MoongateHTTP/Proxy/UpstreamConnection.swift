@@ -5,6 +5,12 @@ import NIOPosix
 protocol UpstreamConnectionDelegate: AnyObject {
     func upstreamRead(_ buf: inout ByteBuffer)
     func upstreamClosed()
+    /// The connection can take writes again after it was full (NIO's high water mark).
+    func upstreamWritable()
+}
+
+extension UpstreamConnectionDelegate {
+    func upstreamWritable() {}
 }
 
 /// One TCP connection to an upstream peer, on the worker's event loop.
@@ -63,6 +69,27 @@ final class UpstreamConnection {
         channel.writeAndFlush(NIOAny(buf), promise: p)
     }
 
+    /// Writes and flushes; `done` gets the error if the write failed.
+    func sendReporting(_ buf: ByteBuffer, _ done: @escaping (Error?) -> Void) {
+        let p = channel.eventLoop.makePromise(of: Void.self)
+        p.futureResult.whenComplete { r in
+            switch r {
+            case .success: done(nil)
+            case .failure(let e): done(e)
+            }
+        }
+        channel.writeAndFlush(NIOAny(buf), promise: p)
+    }
+
+    /// Whether writes are below NIO's high water mark (nginx's `c->write->ready`).
+    var isWritable: Bool { channel.isWritable }
+
+    /// Stops or resumes reading the upstream (backpressure from a slow client).
+    func setReading(_ on: Bool) {
+        guard !closed else { return }
+        channel.setOption(ChannelOptions.autoRead, value: on).whenComplete { _ in }
+    }
+
     func close() {
         guard !closed else { return }
         markClosed()
@@ -99,6 +126,11 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
         } else {
             c.close()
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let c = connection { c.delegate?.upstreamWritable() }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

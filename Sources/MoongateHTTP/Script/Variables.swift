@@ -107,8 +107,13 @@ public enum Variables {
         g["server_port"] = { String($0.connection.localPort) }
         g["server_name"] = { $0.server.primaryName }
         g["server_protocol"] = { $0.head.protocolString }
-        g["scheme"] = { _ in "http" }
-        g["https"] = { _ in "" }
+        g["scheme"] = { $0.connection.tls == nil ? "http" : "https" }
+        g["https"] = { $0.connection.tls == nil ? "" : "on" }
+        g["ssl_protocol"] = { $0.connection.tls?.protocolName }
+        g["ssl_cipher"] = { $0.connection.tls?.cipherName }
+        g["ssl_server_name"] = { $0.connection.tls?.serverName }
+        g["ssl_session_reused"] = { r in r.connection.tls.map { $0.resumed ? "r" : "." } ?? "" }
+        g["ssl_client_verify"] = { $0.connection.tls == nil ? nil : "NONE" }
         g["request_method"] = { $0.method }
         g["request"] = { $0.head.requestLine }
         g["request_length"] = { r in

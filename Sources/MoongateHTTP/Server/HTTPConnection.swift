@@ -20,7 +20,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// Bytes received and not yet consumed. Between reads it is empty and holds no
     /// memory (nginx frees an idle keep-alive connection's header buffer the same way):
     /// a read is parsed in NIO's own receive buffer, and only bytes left over (a partial
-    /// head, pipelined requests) are copied into a buffer of ours.
+    /// head, pipelined requests, a paused body) are copied into a buffer of ours.
     private var buffer: ByteBuffer
     /// `buffer` is NIO's receive buffer, lent for the duration of one `channelRead`.
     private var bufferIsLent = false
@@ -36,6 +36,8 @@ public final class HTTPConnection: ChannelInboundHandler {
     private var bodyRemaining: Int64 = 0
     private var chunkedDecoder: ChunkedDecoder? = nil
     private var discarding = false
+    /// Reading stopped because a streaming body's reader cannot take more (autoRead off).
+    private var readingPaused = false
     /// Set when the server is shutting down: finish the request, then close.
     public var closing = false
     /// `$remote_addr`.
@@ -52,12 +54,15 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// The event loop the connection runs on (kept after the channel closed: a request
     /// that outlives its connection still schedules its cleanups there).
     public private(set) var eventLoop: EventLoop!
+    /// The TLS session when the client speaks TLS (`$https`, `$ssl_*`).
+    public internal(set) var tls: TLSSessionInfo?
     /// The hooks few connections use, boxed: a connection without them (and every idle
-    /// one) pays one pointer instead of three closures.
+    /// one) pays one pointer instead of four closures.
     private final class Hooks {
         var rawReader: ((inout ByteBuffer) -> Void)?
         var abortHandler: (() -> Bool)?
         var rawClosed: (() -> Void)?
+        var onWritable: (() -> Void)?
     }
     private var hooks: Hooks?
     private var madeHooks: Hooks {
@@ -82,6 +87,14 @@ public final class HTTPConnection: ChannelInboundHandler {
         get { hooks?.rawClosed }
         set { if newValue != nil || hooks != nil { madeHooks.rawClosed = newValue } }
     }
+    /// Called once when the client connection can take writes again after it was full
+    /// (a proxy with `proxy_buffering off` stopped reading its upstream meanwhile).
+    public var onWritable: (() -> Void)? {
+        get { hooks?.onWritable }
+        set { if newValue != nil || hooks != nil { madeHooks.onWritable = newValue } }
+    }
+    /// Whether writes are below NIO's high water mark.
+    public var isWritable: Bool { state != .closed && context.channel.isWritable }
     private var pendingFlush = false
     private var headTimeoutArmed = false
     /// Small writes not yet handed to NIO: a response head and a short body go out as one
@@ -132,6 +145,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// both alive forever.
     public func handlerRemoved(context: ChannelHandlerContext) {
         state = .closed
+        readingPaused = false
         cancelTimer()
         self.context = nil
         current = nil
@@ -161,6 +175,11 @@ public final class HTTPConnection: ChannelInboundHandler {
             f()
         }
         let wasActive = state == .active
+        if wasActive, let r = current, !r.body.complete {
+            // ngx_lua's body reader sees the close as "client aborted".
+            r.body.aborted = true
+            bodyProgress(r)
+        }
         state = .closed
         ConnectionRegistry.shared.remove(self)
         let onAbort = abortHandler
@@ -187,7 +206,15 @@ public final class HTTPConnection: ChannelInboundHandler {
             buffer = incoming
             bufferIsLent = true
         } else {
+            // Our own buffer: body bytes are consumed as they come, so reuse the space.
+            if buffer.readerIndex >= 64 * 1024 { buffer.discardReadBytes() }
             buffer.writeBuffer(&incoming)
+        }
+        // client_body_timeout runs between two successive reads (nginx re-adds the timer).
+        if state == .active, !discarding, !readingPaused, bodyRemaining > 0 || chunkedDecoder != nil,
+            let r = current, !r.body.complete
+        {
+            armBodyTimer(r)
         }
         process()
         returnReadBuffer()
@@ -214,7 +241,16 @@ public final class HTTPConnection: ChannelInboundHandler {
         }
     }
 
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let f = onWritable {
+            onWritable = nil
+            f()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if tls != nil { logTLSError(error) }
         context.close(promise: nil)
     }
 
@@ -282,6 +318,13 @@ public final class HTTPConnection: ChannelInboundHandler {
     private func consumeBody() -> Bool {
         guard buffer.readableBytes > 0 else { return false }
         let target = discarding ? nil : current
+        if let r = target, r.body.streaming {
+            guard let sink = r.body.sink else {
+                pauseReading()
+                return false
+            }
+            return streamBody(r, sink)
+        }
         if var dec = chunkedDecoder {
             var out: [UInt8] = []
             let used: Int
@@ -317,7 +360,7 @@ public final class HTTPConnection: ChannelInboundHandler {
                     bodyFailed(r, status: 413)
                     return false
                 }
-                if !out.isEmpty { r.body.onData?() }
+                r.body.received += Int64(out.count)
             }
             if dec.isComplete {
                 chunkedDecoder = nil
@@ -325,17 +368,138 @@ public final class HTTPConnection: ChannelInboundHandler {
                 return true
             }
             chunkedDecoder = dec
+            if let r = target, !out.isEmpty { bodyProgress(r) }
+            if let r = target { holdUnclaimed(r) }
             return false
         }
         let take = Int(min(Int64(buffer.readableBytes), bodyRemaining))
         if let r = target {
             buffer.withUnsafeReadableBytes { r.body.data.append(contentsOf: $0.prefix(take)) }
-            if take > 0 { r.body.onData?() }
+            r.body.received += Int64(take)
         }
         buffer.moveReaderIndex(forwardBy: take)
         bodyRemaining -= Int64(take)
-        if bodyRemaining == 0, let r = target { bodyComplete(r) }
+        if bodyRemaining == 0, let r = target {
+            bodyComplete(r)
+        } else if take > 0, let r = target {
+            bodyProgress(r)
+        }
+        if bodyRemaining > 0, let r = target { holdUnclaimed(r) }
         return bodyRemaining == 0
+    }
+
+    /// Tells a streaming body reader that bytes arrived or the body ended.
+    private func bodyProgress(_ r: HTTPRequest) {
+        // Copied out first: the reader may touch r.body.
+        if let f = r.body.onProgress { f() }
+    }
+
+    /// Stops reading a body nobody waits for once `client_body_buffer_size` of it is
+    /// here: memory stays bounded while the phases run (a slow access check, a proxy
+    /// still connecting) until a reader asks for it or the request ends.
+    private func holdUnclaimed(_ r: HTTPRequest) {
+        guard !readingPaused, r.body.waiters.isEmpty, r.body.onProgress == nil, !r.body.complete,
+            r.body.data.count >= max(r.loc.clientBodyBufferSize ?? 16 * 1024, 16 * 1024)
+        else { return }
+        pauseReading()
+        // Later, not inside whenComplete's mutation of the request's body.
+        r.body.onClaim = { [weak self] in
+            self?.eventLoop.execute { [weak self] in self?.resumeBody() }
+        }
+    }
+
+    /// A streaming body (nginx's unbuffered request body): hands what arrived to the
+    /// reader, keeping nothing; returns true when the body is complete.
+    private func streamBody(_ r: HTTPRequest, _ sink: (ByteBuffer) -> Void) -> Bool {
+        if var dec = chunkedDecoder {
+            var out: [UInt8] = []
+            let used: Int
+            do {
+                used = try buffer.withUnsafeReadableBytes { try dec.feed($0, into: &out) }
+            } catch {
+                chunkedDecoder = nil
+                // nginx's log action is the proxy's at this point.
+                r.log(.error, "client sent invalid chunked body while sending request to upstream")
+                r.keepAlive = false
+                bodyFailed(r, status: 400)
+                return false
+            }
+            buffer.moveReaderIndex(forwardBy: used)
+            if let max = r.loc.clientMaxBodySize, max > 0 {
+                for c in dec.takeChunkSizes() {
+                    if r.body.chunkedTotal + c > max {
+                        r.log(.error, "client intended to send too large chunked body: \(r.body.chunkedTotal)+\(c) bytes")
+                        chunkedDecoder = nil
+                        r.keepAlive = false
+                        bodyFailed(r, status: 413)
+                        return false
+                    }
+                    r.body.chunkedTotal += c
+                }
+            } else {
+                _ = dec.takeChunkSizes()
+            }
+            chunkedDecoder = dec.isComplete ? nil : dec
+            if !out.isEmpty {
+                r.body.received += Int64(out.count)
+                var b = allocator.buffer(capacity: out.count)
+                b.writeBytes(out)
+                sink(b)
+            }
+            if dec.isComplete, !r.finalized {
+                bodyComplete(r)
+                return true
+            }
+            return false
+        }
+        let take = Int(min(Int64(buffer.readableBytes), bodyRemaining))
+        guard take > 0 else { return bodyRemaining == 0 }
+        // A copy, not a slice: a slice would keep the connection's buffer shared, and the
+        // next read would copy all of it.
+        var b = allocator.buffer(capacity: take)
+        buffer.withUnsafeReadableBytes { b.writeBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(take))) }
+        buffer.moveReaderIndex(forwardBy: take)
+        bodyRemaining -= Int64(take)
+        r.body.received += Int64(take)
+        sink(b)
+        if bodyRemaining == 0, !r.finalized { bodyComplete(r) }
+        return bodyRemaining == 0
+    }
+
+    /// Stops reading the client until `resumeBody` (nginx removes the read event and its
+    /// timer while the upstream is busy).
+    private func pauseReading() {
+        guard !readingPaused, state != .closed else { return }
+        readingPaused = true
+        cancelTimer()
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+    }
+
+    /// Reads the client again after `pauseReading`: the streaming body's reader set its
+    /// sink again. Feeds what is buffered at once.
+    public func resumeBody() {
+        guard readingPaused, state != .closed else { return }
+        readingPaused = false
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        if state == .active, let r = current, !r.body.complete, bodyRemaining > 0 || chunkedDecoder != nil {
+            armBodyTimer(r)
+        }
+        process()
+        returnReadBuffer()
+    }
+
+    private func armBodyTimer(_ r: HTTPRequest) {
+        armTimer(ms: r.loc.clientBodyTimeout ?? 60_000, .body)
+    }
+
+    private func bodyTimeout() {
+        guard let r = current, !r.body.complete, !r.finalized else { return }
+        // nginx terminates the request: no response, no log line, 408 in the access
+        // log unless a response head already went.
+        r.body.complete = true
+        r.keepAlive = false
+        if !r.headerSent { r.status = 408 }
+        r.finishRequest(closeNow: true)
     }
 
     private func bodyComplete(_ r: HTTPRequest) {
@@ -344,6 +508,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         let ws = r.body.waiters
         r.body.waiters = []
         for w in ws { w() }
+        bodyProgress(r)
     }
 
     private func bodyFailed(_ r: HTTPRequest, status: Int) {
@@ -369,6 +534,15 @@ public final class HTTPConnection: ChannelInboundHandler {
             r.setCaptures(m, subject: head.host ?? "", regex: re)
         }
         current = r
+        if listen.listen.ssl && tls == nil {
+            // nginx's ngx_http_process_request: the 497 page, before any phase.
+            state = .active
+            r.log(.info, "client sent plain HTTP request to HTTPS port")
+            r.body.complete = true
+            r.keepAlive = false
+            r.finalize(497)
+            return
+        }
         r.pipelined = nextIsPipelined
         nextIsPipelined = false
         for line in head.ignoredHeaderLines {
@@ -382,8 +556,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         } else {
             // "100 Continue" waits for the location: a 413 goes out without it, as in nginx.
             r.expectContinuePending = head.expectContinue && head.version >= 11 && buffer.readableBytes == 0
-            let ms = r.loc.clientBodyTimeout ?? 60_000
-            armTimer(ms: ms, .body)
+            armBodyTimer(r)
             // Body bytes already buffered.
             _ = consumeBody()
         }
@@ -432,6 +605,10 @@ public final class HTTPConnection: ChannelInboundHandler {
         bodyRemaining = 0
         chunkedDecoder = nil
         rawReader = reader
+        if readingPaused {
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        }
         return takeBuffered()
     }
 
@@ -462,6 +639,11 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     func write(file: FileRegion) {
         guard state != .closed else { return }
+        if tls != nil {
+            // TLS needs the bytes: no sendfile.
+            if let b = TLSFileReader.read(file, allocator: allocator) { write(b) }
+            return
+        }
         emitPending()
         context.write(NIOAny(IOData.fileRegion(file)), promise: nil)
     }
@@ -479,6 +661,16 @@ public final class HTTPConnection: ChannelInboundHandler {
         guard state != .closed else { return }
         emitPending()
         context.flush()
+    }
+
+    /// Hands all output to the kernel and returns how many bytes it did not take yet
+    /// (nginx's `c->buffered & NGX_HTTP_LOWLEVEL_BUFFERED`, for ngx.req.socket(true)).
+    public func flushAndCountPending() -> Int {
+        guard state != .closed else { return 0 }
+        emitPending()
+        context.flush()
+        guard let opts = context.channel.syncOptions else { return 0 }
+        return (try? opts.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     /// Writes and flushes, calling `done` when the bytes were handed to the kernel.
@@ -515,6 +707,14 @@ public final class HTTPConnection: ChannelInboundHandler {
         guard state != .closed, r === current else { return }
         current = nil
         abortHandler = nil
+        r.body.sink = nil
+        r.body.onClaim = nil
+        onWritable = nil
+        if readingPaused {
+            // The rest of a streamed body is read and discarded (or the connection closes).
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        }
         if closeNow || !r.keepAlive || closing {
             emitPending()
             state = .closed
@@ -574,10 +774,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         case .header:
             headerTimeout()
         case .body:
-            guard let r = current, !r.body.complete else { return }
-            r.log(.info, "client timed out (110: Connection timed out) while reading client request body")
-            r.keepAlive = false
-            bodyFailed(r, status: 408)
+            bodyTimeout()
         case .keepalive:
             guard state == .idle else { return }
             close()

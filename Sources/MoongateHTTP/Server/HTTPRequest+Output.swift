@@ -181,10 +181,11 @@ extension HTTPRequest {
             host = head.host ?? connection.localAddressString
         }
         let port = connection.localPort
-        if (loc.portInRedirect ?? true) && port != 80 {
+        let tls = connection.tls != nil
+        if (loc.portInRedirect ?? true) && port != (tls ? 443 : 80) {
             host += ":\(port)"
         }
-        return "http://\(host)\(path)"
+        return (tls ? "https://" : "http://") + host + path
     }
 
     /// Sends body data through the body filters (nginx's `ngx_http_output_filter`).

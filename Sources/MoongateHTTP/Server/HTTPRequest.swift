@@ -185,12 +185,42 @@ public struct RequestBody {
     }
     /// Callbacks waiting for the body (`ngx.req.read_body`).
     var waiters: [() -> Void] = []
-    /// Called each time body bytes arrive, for a reader that streams them on
-    /// (`proxy_request_buffering off`).
-    public var onData: (() -> Void)?
+    /// The client closed the connection before all of it arrived.
+    public var aborted = false
+    /// A streaming reader (`ngx.req.socket()`): called after bytes arrive, when the body
+    /// completes and when the client aborts.
+    public var onProgress: (() -> Void)?
+    /// nginx's `r->request_body_no_buffering` (`proxy_request_buffering off`): body
+    /// bytes go to `sink` as they arrive and are not kept in `data`.
+    public var streaming = false
+    /// Takes the decoded body bytes of a streaming body. While it is nil (the reader is
+    /// not ready or its destination is full) the connection stops reading the client.
+    public var sink: ((ByteBuffer) -> Void)?
+    /// Decoded body bytes received, streamed ones included.
+    public var received: Int64 = 0
+    /// Sum of the chunk sizes of a streamed chunked body (its sizes are not kept).
+    var chunkedTotal = 0
+
+    /// Set by the connection while it holds back a body nobody asked for yet; the first
+    /// reader that waits for the body calls it (nginx reads a body only when asked).
+    var onClaim: (() -> Void)?
 
     /// Runs `f` when the body is complete (at once if it is).
     public mutating func whenComplete(_ f: @escaping () -> Void) {
-        if complete { f() } else { waiters.append(f) }
+        if complete {
+            f()
+            return
+        }
+        waiters.append(f)
+        claim()
+    }
+
+    /// A reader started (`ngx.req.socket()`, a waiter): a body held back because nobody
+    /// had asked for it is read again (nginx reads a body only when asked).
+    public mutating func claim() {
+        if let c = onClaim {
+            onClaim = nil
+            c()
+        }
     }
 }

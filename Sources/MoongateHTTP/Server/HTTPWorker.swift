@@ -2,6 +2,10 @@ import MoongateCore
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Serves the `http` block on one event loop from listening sockets the master opened.
 public final class HTTPWorker {
     let cycle: CycleConfig
@@ -32,11 +36,20 @@ public final class HTTPWorker {
                 .childChannelInitializer { channel in
                     CachedTime.update()
                     let conn = HTTPConnection(number: ConnectionRegistry.shared.nextConnectionNumber(), listen: g)
+                    if g.listen.ssl {
+                        return channel.pipeline.addHandlers([TLSServerSniffer(group: g, connection: conn), conn])
+                    }
                     return channel.pipeline.addHandler(conn)
                 }
             bootstrap.withBoundSocket(fd).whenComplete { [weak self] result in
                 switch result {
-                case .success(let ch): self?.channels.append(ch)
+                case .success(let ch):
+                    // NIO re-listens an adopted socket with its default backlog of 128, which
+                    // shrinks the queue the master opened: bursts of new connections then
+                    // overflow it and clients wait for SYN retransmits (1 s, 3 s, ...).
+                    // listen() on a listening socket only updates the backlog.
+                    _ = listen(fd, Int32(g.listen.backlog))
+                    self?.channels.append(ch)
                 case .failure(let e):
                     ErrorLog.shared.log(.emerg, "cannot accept on \(g.listen.key): \(e)")
                 }

@@ -5,76 +5,144 @@ import MoongateHTTP
 import Glibc
 #endif
 
-/// nginx's `resolver` and `resolver_timeout`, as cosockets use them. One setting per
-/// configuration: the last `resolver` read wins (nginx keeps one per location).
-final class LuaResolverConf {
-    /// Name servers as "ip:port".
-    var servers: [(host: String, port: Int)] = []
-    /// `valid=`: overrides the answers' TTL (ms), nil to use the TTL.
-    var validMs: Int?
-    /// `ipv6=off` skips AAAA lookups.
-    var ipv6 = true
-    var timeoutMs = 30_000
+/// nginx's `resolver` and `resolver_timeout` at one level (http, server, location): each
+/// `resolver` directive is its own `LuaResolver` with its own cache; a level without one
+/// inherits its parent's, and likewise the timeout.
+final class LuaResolverConf: MergeableModuleConf {
+    var resolver: LuaResolver?
+    var timeoutMs: Int?
 
-    /// The configuration being served (set when a configuration is loaded).
-    nonisolated(unsafe) static var current: LuaResolverConf?
+    /// nginx's default `resolver_timeout`.
+    static let defaultTimeoutMs = 30_000
+    /// The http level's settings (timers, which have no location) and the last
+    /// `resolver` read (proxy_pass, which asks without a request), for the
+    /// configuration being served.
+    nonisolated(unsafe) static var httpLevel: LuaResolverConf?
+    nonisolated(unsafe) static var lastDefined: LuaResolver?
+
+    func inherited() -> AnyObject {
+        let c = LuaResolverConf()
+        c.resolver = resolver
+        c.timeoutMs = timeoutMs
+        return c
+    }
+
+    func merge(from parent: AnyObject) {
+        guard let p = parent as? LuaResolverConf else { return }
+        resolver = resolver ?? p.resolver
+        timeoutMs = timeoutMs ?? p.timeoutMs
+    }
 
     static func of(_ c: BuildContext) -> LuaResolverConf {
-        if let r = c.cycle.moduleConf["resolver"] as? LuaResolverConf { return r }
+        guard let l = c.loc else {
+            // Not reachable: the directives are allowed in http, server and location only.
+            return LuaResolverConf()
+        }
+        if let r = l.moduleConf["resolver"] as? LuaResolverConf { return r }
         let r = LuaResolverConf()
-        c.cycle.moduleConf["resolver"] = r
-        current = r
+        l.moduleConf["resolver"] = r
         return r
     }
 
-    /// Registers the directives.
-    /// Lets proxy_pass with variables resolve names through this resolver.
+    /// The resolver and timeout for the running request's location (a timer's: its
+    /// creator's), else the http level's; nil without a `resolver`.
+    static func forRunning() -> (resolver: LuaResolver, timeoutMs: Int)? {
+        var conf = httpLevel
+        let ctx = LuaRuntime.current
+        if let loc = ctx?.request?.loc ?? ctx?.timerLoc {
+            conf = loc.moduleConf["resolver"] as? LuaResolverConf
+        }
+        guard let res = conf?.resolver, !res.servers.isEmpty else { return nil }
+        return (res, conf?.timeoutMs ?? defaultTimeoutMs)
+    }
+
+    /// Lets proxy_pass with variables resolve names through its location's resolver
+    /// (without a location: the http level's, else the last one defined).
     static func installForProxy() {
         NameResolution.resolve = { host, done in
-            guard let conf = LuaResolverConf.current, !conf.servers.isEmpty else { return false }
-            LuaDNSClient.resolve(host, conf: conf) { result in
-                switch result {
-                case .success(let addrs): done(addrs.first, addrs.first == nil ? "3: Host not found" : nil)
-                case .failure(let e): done(nil, e.message)
-                }
-            }
-            return true
+            let conf = httpLevel
+            guard let res = conf?.resolver ?? lastDefined else { return false }
+            return proxyResolve(res, conf?.timeoutMs, host, done)
+        }
+        NameResolution.resolveIn = { loc, host, done in
+            let conf = loc.moduleConf["resolver"] as? LuaResolverConf
+            guard let res = conf?.resolver else { return false }
+            return proxyResolve(res, conf?.timeoutMs, host, done)
         }
     }
 
+    /// nginx's proxy error line wants the "3: Host not found" part alone.
+    private static func proxyResolve(
+        _ res: LuaResolver, _ timeoutMs: Int?, _ host: String, _ done: @escaping (String?, String?) -> Void
+    ) -> Bool {
+        guard !res.servers.isEmpty else { return false }
+        res.resolve(host, timeoutMs: timeoutMs ?? defaultTimeoutMs) { result in
+            switch result {
+            case .success(let addrs): done(addrs.first, addrs.first == nil ? "3: Host not found" : nil)
+            case .failure(let e):
+                var m = Substring(e.message)
+                if let open = m.lastIndex(of: "("), m.hasSuffix(")") {
+                    m = m[m.index(after: open)..<m.index(before: m.endIndex)]
+                }
+                done(nil, String(m))
+            }
+        }
+        return true
+    }
+
+    /// Registers the directives.
     static func register() {
         installForProxy()
         let R = DirectiveRegistry.register
         R(DirectiveSpec("resolver", [.http, .server, .location], .atLeast(1))) { d, c in
-            let r = of(c)
-            r.servers = []
+            var servers: [(host: String, port: Int)] = []
+            var valid: Int?
+            var ipv6 = true
             for a in d.args.map(\.value) {
                 if a.hasPrefix("valid=") {
-                    guard let v = ConfUnits.milliseconds(String(a.dropFirst(6))) else {
-                        throw ConfigError("invalid parameter \"\(a)\"", at: d.location)
+                    // ngx_parse_time in seconds: no "ms".
+                    let text = String(a.dropFirst(6))
+                    guard !text.contains("ms"), let v = ConfUnits.milliseconds(text, allowYearsMonths: true) else {
+                        throw ConfigError("invalid parameter: \(a)", at: d.location)
                     }
-                    r.validMs = v
+                    valid = v
                 } else if a.hasPrefix("ipv6=") {
                     let v = a.dropFirst(5)
                     guard v == "on" || v == "off" else {
-                        throw ConfigError("invalid parameter \"\(a)\"", at: d.location)
+                        throw ConfigError("invalid parameter: \(a)", at: d.location)
                     }
-                    r.ipv6 = v == "on"
+                    ipv6 = v == "on"
                 } else if a.hasPrefix("status_zone=") {
                     continue
                 } else {
                     guard let s = parseServer(a) else {
                         throw ConfigError("host not found in resolver \"\(a)\"", at: d.location)
                     }
-                    r.servers.append(s)
+                    servers.append(s)
                 }
             }
+            let conf = of(c)
+            if conf.resolver != nil {
+                throw ConfigError("\"resolver\" directive is duplicate", at: d.location)
+            }
+            let res = LuaResolver(servers: servers, validMs: valid, ipv6: ipv6)
+            conf.resolver = res
+            // Per configuration: a reload without any resolver must not keep the old one.
+            c.cycle.moduleConf["resolver.last"] = res
         }
         R(DirectiveSpec("resolver_timeout", [.http, .server, .location], .exactly(1))) { d, c in
             guard let v = ConfUnits.milliseconds(d.args[0].value) else {
                 throw ConfigError("\"resolver_timeout\" directive invalid value", at: d.location)
             }
-            of(c).timeoutMs = v
+            let conf = of(c)
+            if conf.timeoutMs != nil {
+                throw ConfigError("\"resolver_timeout\" directive is duplicate", at: d.location)
+            }
+            conf.timeoutMs = v
+        }
+        DirectiveRegistry.onPostConfiguration { cycle in
+            httpLevel = cycle.http?.httpLevel.moduleConf["resolver"] as? LuaResolverConf
+            lastDefined = cycle.moduleConf["resolver.last"] as? LuaResolver
         }
     }
 

@@ -1,5 +1,7 @@
 import NIOCore
 import NIOPosix
+import NIOTLS
+import MoongateHTTP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,6 +13,22 @@ final class LuaTCPHandler: ChannelInboundHandler {
 
     /// What the connection's events go to.
     weak var owner: LuaTCPEvents?
+    /// The TLS session once `sslhandshake` added TLS (it stays with the connection in the pool).
+    var tls: TLSSessionInfo?
+    /// Told how a TLS handshake in progress ended: nil, or what failed (nil error:
+    /// the peer closed).
+    var handshakeWaiter: ((HandshakeEnd) -> Void)?
+
+    enum HandshakeEnd {
+        case done
+        case failed(Error?)
+    }
+
+    private func endHandshake(_ end: HandshakeEnd) {
+        guard let w = handshakeWaiter else { return }
+        handshakeWaiter = nil
+        w(end)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let b = unwrapInboundIn(data)
@@ -18,11 +36,15 @@ final class LuaTCPHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        endHandshake(.failed(nil))
         owner?.closedByPeer(error: nil)
         context.fireChannelInactive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? TLSUserEvent, case .handshakeCompleted = e {
+            endHandshake(.done)
+        }
         if let e = event as? ChannelEvent, e == .inputClosed {
             owner?.closedByPeer(error: nil)
         }
@@ -30,6 +52,11 @@ final class LuaTCPHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if handshakeWaiter != nil {
+            endHandshake(.failed(error))
+            context.close(promise: nil)
+            return
+        }
         owner?.closedByPeer(error: LuaSocketError.message(for: error))
         context.close(promise: nil)
     }

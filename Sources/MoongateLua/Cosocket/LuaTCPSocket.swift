@@ -26,7 +26,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     }
 
     private(set) var channel: Channel?
-    private var handler: LuaTCPHandler?
+    private(set) var handler: LuaTCPHandler?
     private var inbuf: [UInt8] = []
     private var pos = 0
     private var eof = false
@@ -37,20 +37,26 @@ final class LuaTCPSocket: LuaTCPEvents {
     private(set) var reusedTimes = 0
     private var poolKey = ""
     private var poolSize = 30
-    private var reader: (thread: LuaThread, pattern: Pattern, timer: LuaTimerEntry?)?
-    private var busyConnecting = false
-    private var busyWriting = false
+    private(set) var reader: (thread: LuaThread, pattern: Pattern, timer: LuaTimerEntry?)?
+    var busyConnecting = false
+    private(set) var busyWriting = false
     /// "host:port" for log messages.
     private var peerName = ""
-    private let logErrors: Bool
+    let logErrors: Bool
     /// The request or timer that connected the socket: only it may use the connection
     /// (ngx_lua's "bad request"), and its end closes it.
     private weak var owner: LuaRequestContext?
     /// `ngx.req.socket()`: reads the request body instead of a connection.
-    private var bodyStream = false
+    private(set) var bodyStream = false
+    /// How much of the request body `pullBody` moved into the buffer.
+    private var bodyTaken = 0
     /// `ngx.req.socket(true)`: the client connection itself.
     private weak var rawConn: HTTPConnection?
-    private var rawStream = false
+    private(set) var rawStream = false
+    /// `connect` was called once: get/setoption then say "closed" rather than raise.
+    private(set) var connectCalled = false
+    /// TCP_NODELAY is set on the first send, as ngx_lua does with `tcp_nodelay on`.
+    var nodelayPending = false
 
     init(conf: LuaMainConf) {
         connectTimeout = conf.socketConnectTimeout
@@ -87,22 +93,35 @@ final class LuaTCPSocket: LuaTCPEvents {
         }
     }
 
-    /// Feeds the request body to a `ngx.req.socket()` socket.
+    /// Feeds the request body to a `ngx.req.socket()` socket as it arrives.
     func attachBody(_ ctx: LuaRequestContext, _ r: HTTPRequest) {
         bodyStream = true
         bindOwner(ctx)
-        // Not through whenComplete when complete: it runs at once, inside the
-        // mutation of r.body.
-        if r.body.complete {
-            inbuf.append(contentsOf: r.body.data)
-            eof = true
-            return
-        }
-        r.body.whenComplete { [weak self, weak r] in
-            guard let self, let r else { return }
-            self.inbuf.append(contentsOf: r.body.data)
-            self.eof = true
+        bodyTaken = 0
+        r.body.claim()
+        pullBody(r)
+        if eof { return }
+        r.body.onProgress = { [weak self, weak r] in
+            guard let self, let r, self.bodyStream else { return }
+            self.pullBody(r)
+            if self.eof { r.body.onProgress = nil }
             self.tryFinishRead()
+        }
+    }
+
+    /// Moves the body bytes that arrived since the last call into the read buffer.
+    private func pullBody(_ r: HTTPRequest) {
+        let n = r.body.data.count
+        if n > bodyTaken {
+            inbuf.append(contentsOf: r.body.data[bodyTaken..<n])
+            bodyTaken = n
+        }
+        if r.body.complete {
+            eof = true
+        } else if r.body.aborted {
+            eof = true
+            // ngx_lua's NGX_HTTP_LUA_SOCKET_FT_CLIENTABORT: the body ended short.
+            if peerError == nil { peerError = "client aborted" }
         }
     }
 
@@ -119,7 +138,10 @@ final class LuaTCPSocket: LuaTCPEvents {
             self?.received(buf)
         }
         if let early { inbuf.append(contentsOf: early.readableBytesView) }
-        conn.rawClosed = { [weak self] in self?.closedByPeer(error: nil) }
+        // ngx_lua reports the client's close as "client aborted" with lua_check_client_abort.
+        let loc = ctx.request.flatMap { LuaLocConf.of($0.loc) }
+        let abort = loc?.checkClientAbort ?? LuaRuntime.shared?.mainConf.checkClientAbort ?? false
+        conn.rawClosed = { [weak self] in self?.closedByPeer(error: abort ? "client aborted" : nil) }
     }
 
     // MARK: connect
@@ -131,6 +153,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         host: String, port: Int, pool: String?, poolSize: Int?, backlog: Int?, thread: LuaThread
     ) -> ConnectStart {
         if busyConnecting { return .failed("socket busy connecting") }
+        connectCalled = true
         closeChannel()
         let key = pool ?? (port < 0 ? host : "\(host):\(port)")
         poolKey = key
@@ -184,14 +207,14 @@ final class LuaTCPSocket: LuaTCPEvents {
             } else if let ip = LuaHostResolver.resolve(host) {
                 address = try SocketAddress(ipAddress: ip, port: port)
                 peerName = "\(ip):\(port)"
-            } else if let conf = LuaResolverConf.current, !conf.servers.isEmpty {
+            } else if let (res, timeoutMs) = LuaResolverConf.forRunning() {
                 busyConnecting = true
-                LuaDNSClient.resolve(host, conf: conf) { [weak self] r in
+                res.resolve(host, timeoutMs: timeoutMs) { [weak self] r in
                     guard let self else { return }
                     self.busyConnecting = false
                     switch r {
                     case .success(let addrs):
-                        guard let ip = addrs.first, let a = try? SocketAddress(ipAddress: ip, port: port) else {
+                        guard let ip = addrs.randomElement(), let a = try? SocketAddress(ipAddress: ip, port: port) else {
                             self.uncount()
                             LuaTCPSocket.fail(thread, "bad address")
                             return
@@ -241,6 +264,8 @@ final class LuaTCPSocket: LuaTCPEvents {
         ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(max(timeout, 1))))
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            // ngx_lua connects without TCP_NODELAY and sets it on the first send.
+            .channelOption(.tcpOption(.tcp_nodelay), value: 0)
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(h) }
             }
@@ -255,6 +280,7 @@ final class LuaTCPSocket: LuaTCPEvents {
                 switch result {
                 case .success(let ch):
                     self.attach(ch, h)
+                    self.nodelayPending = true
                     thread.resume { co in
                         lua_pushinteger(co, 1)
                         return 1
@@ -296,7 +322,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         peerError = nil
     }
 
-    private func closeChannel() {
+    func closeChannel() {
         if channel != nil { uncount() }
         handler?.owner = nil
         channel?.close(promise: nil)
@@ -544,6 +570,10 @@ final class LuaTCPSocket: LuaTCPEvents {
         if rawStream { return sendRaw(bytes, thread: thread) }
         guard let ch = channel else { return "closed" }
         if busyWriting { return "socket busy writing" }
+        if nodelayPending {
+            nodelayPending = false
+            try? ch.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
+        }
         var b = ch.allocator.buffer(capacity: bytes.count)
         b.writeBytes(bytes)
         let n = bytes.count

@@ -204,7 +204,12 @@ public func mg_req_socket(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
-    if r.head.chunked == false && (r.head.contentLength ?? 0) <= 0 {
+    // ngx_lua 0.10.23's order: a chunked body first, then no body.
+    if r.head.chunked {
+        FFIError.set(err, "chunked request bodies not supported yet")
+        return FFI.error
+    }
+    if (r.head.contentLength ?? 0) <= 0 {
         FFIError.set(err, "no body")
         return FFI.error
     }
@@ -236,8 +241,16 @@ public func mg_req_socket_raw(
         FFIError.set(err, "pending request body reading in some other thread")
         return FFI.error
     }
-    // ngx_lua's "http 1.0 buffering" cannot happen: moongate does not hold HTTP/1.0
-    // output back.
+    // Output the kernel did not take yet (a big print the client is slow to read).
+    if r.connection.flushAndCountPending() > 0 {
+        FFIError.set(err, "pending data to write")
+        return FFI.error
+    }
+    // Output held back for an HTTP/1.0 client (lua_http10_buffering).
+    if ctx.http10Buffer != nil {
+        FFIError.set(err, "http 1.0 buffering")
+        return FFI.error
+    }
     r.markRawResponse()
     if r.moduleContexts["lua_raw_req_socket"] != nil {
         FFIError.set(err, "duplicate call")

@@ -44,12 +44,12 @@ final class LuaUDPSocket {
                 address = try SocketAddress(unixDomainSocketPath: String(host.dropFirst(5)))
             } else if let ip = LuaHostResolver.resolve(host) {
                 address = try SocketAddress(ipAddress: ip, port: port)
-            } else if let conf = LuaResolverConf.current, !conf.servers.isEmpty {
-                LuaDNSClient.resolve(host, conf: conf) { [weak self] r in
+            } else if let (res, timeoutMs) = LuaResolverConf.forRunning() {
+                res.resolve(host, timeoutMs: timeoutMs) { [weak self] r in
                     guard let self else { return }
                     switch r {
                     case .success(let addrs):
-                        guard let ip = addrs.first, let a = try? SocketAddress(ipAddress: ip, port: port) else {
+                        guard let ip = addrs.randomElement(), let a = try? SocketAddress(ipAddress: ip, port: port) else {
                             LuaTCPSocket.fail(thread, "bad address")
                             return
                         }

@@ -165,6 +165,7 @@ public enum LuaModule {
         R(DirectiveSpec("lua_socket_log_errors", [.http, .server, .location], .flag)) { d, c in
             mainConf(c).socketLogErrors = d.flagValue
         }
+        LuaSSLDirectives.register(R, mainConf)
         R(DirectiveSpec("lua_shared_dict", .http, .atLeast(2))) { d, c in
             let name = d.args[0].value
             guard let size = ConfUnits.size(d.args[1].value), size > 0 else {

@@ -8,13 +8,16 @@ import MoongateHTTP
 /// (lua/resty/core/timer.lua), keyed by the timer's id.
 enum LuaTimers {
     /// A timer waiting for its deadline: `id` is its Lua-side id in `runtime`, the VM it
-    /// was created in (a request's own VM with lua_code_cache off, kept alive until then).
+    /// was created in (a request's own VM with lua_code_cache off, kept alive until then);
+    /// `loc` is the creating request's location, whose settings (the resolver) the timer
+    /// uses, as ngx_lua's fake request takes the creating request's loc_conf.
     private struct Pending {
         var entry: LuaTimerEntry
         var every: Int
         var log: String
         var id: Int
         var runtime: LuaRuntime
+        var loc: LocationConfig?
     }
 
     /// Timers waiting for their deadline, by a key unique in the worker (Lua ids are
@@ -29,12 +32,12 @@ enum LuaTimers {
 
     /// Adds timer `id`; `every` > 0 makes it repeat every `every` ms.
     /// `log` is the creating request's ", client: ..., server: ..." (timers log it).
-    static func add(id: Int, delayMs: Int, every: Int, log: String, runtime: LuaRuntime) {
+    static func add(id: Int, delayMs: Int, every: Int, log: String, runtime: LuaRuntime, loc: LocationConfig? = nil) {
         hookWorkerExit()
         nextKey += 1
         let key = nextKey
         let e = LuaTimerHeap.add(ms: delayMs) { expire(key, premature: false) }
-        pendingTimers[key] = Pending(entry: e, every: every, log: log, id: id, runtime: runtime)
+        pendingTimers[key] = Pending(entry: e, every: every, log: log, id: id, runtime: runtime, loc: loc)
     }
 
     private static func expire(_ key: Int, premature: Bool) {
@@ -42,19 +45,22 @@ enum LuaTimers {
         var keep = false
         if t.every > 0, !premature, !WorkerInfo.exiting {
             // As ngx_lua: the next run is scheduled before this one starts.
-            add(id: t.id, delayMs: t.every, every: t.every, log: t.log, runtime: t.runtime)
+            add(id: t.id, delayMs: t.every, every: t.every, log: t.log, runtime: t.runtime, loc: t.loc)
             keep = true
         }
-        run(t.id, premature: premature, keep: keep, log: t.log, runtime: t.runtime)
+        run(t.id, premature: premature, keep: keep, log: t.log, runtime: t.runtime, loc: t.loc)
     }
 
-    private static func run(_ id: Int, premature: Bool, keep: Bool, log: String, runtime rt: LuaRuntime) {
+    private static func run(
+        _ id: Int, premature: Bool, keep: Bool, log: String, runtime rt: LuaRuntime, loc: LocationConfig?
+    ) {
         guard let runner = LuaModuleRef.function(rt, module: "resty.core.timer", field: "run") else { return }
         let max = rt.mainConf.maxRunningTimers
         let overloaded = running >= max
         let ctx = LuaRequestContext(request: nil, phase: .timer, runtime: rt)
         // nginx gives each timer a fake connection with a number of its own.
         ctx.timerLog = (ConnectionRegistry.shared.nextConnectionNumber(), log)
+        ctx.timerLoc = loc
         if !overloaded { running += 1 }
         let thread = LuaThread(runtime: rt, context: ctx) { outcome in
             if !overloaded { running -= 1 }
@@ -120,7 +126,9 @@ public func mg_timer_add(_ id: Int32, _ delay: Double, _ every: Int32, _ err: Un
         let host = l.map { $0.host == "*" ? "0.0.0.0" : $0.host } ?? "0.0.0.0"
         log = ", client: \(r.connection.remoteAddress), server: \(host):\(l?.port ?? 80)"
     }
-    LuaTimers.add(id: Int(id), delayMs: ms, every: every != 0 ? max(ms, 1) : 0, log: log, runtime: rt)
+    LuaTimers.add(
+        id: Int(id), delayMs: ms, every: every != 0 ? max(ms, 1) : 0, log: log, runtime: rt,
+        loc: ctx.request?.loc ?? ctx.timerLoc)
     return FFI.ok
 }
 

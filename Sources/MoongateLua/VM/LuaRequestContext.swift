@@ -38,6 +38,8 @@ public final class LuaRequestContext {
     var lightThreads: LuaLightThreads? = nil
     /// A timer's fake connection number and log context (", client: ..., server: ...").
     var timerLog: (connection: Int, suffix: String)? = nil
+    /// A timer's creating location (its settings stand in for a request's).
+    var timerLoc: LocationConfig? = nil
     /// Run when the request or timer ends (cosockets close their connections).
     var onRelease: [() -> Void] = []
     /// The VM the code runs in: the worker's, or a request's own with
@@ -58,7 +60,9 @@ public final class LuaRequestContext {
         }
         let c = LuaRequestContext(request: r, phase: phase, runtime: LuaRuntime.forNewContext(r))
         r.moduleContexts["lua"] = c
-        r.cleanups.append { [weak c] in c?.release() }
+        // Strong on purpose: finalize runs and drops the cleanups, which ends the cycle; a weak
+        // capture would cost a side-table allocation per request.
+        r.cleanups.append { c.release() }
         return c
     }
 

@@ -135,6 +135,12 @@ public final class LuaMainConf {
     public var socketPoolSize = 30
     public var socketKeepaliveTimeout = 60_000
     public var socketLogErrors = true
+    /// `lua_ssl_trusted_certificate` (absolute path), `lua_ssl_verify_depth`,
+    /// `lua_ssl_protocols`, `lua_ssl_ciphers`.
+    public var sslTrustedCertificate: String?
+    public var sslVerifyDepth = 1
+    public var sslProtocols: [String]?
+    public var sslCiphers: String?
     public var transformUnderscores = true
     public var useDefaultType = true
     public var needRequestBody = false

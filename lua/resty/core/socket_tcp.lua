@@ -39,8 +39,12 @@ ffi.cdef [[
     int mg_tcp_setkeepalive(void *s, int timeout, int size, char **err);
     int mg_tcp_reused(void *s);
     int mg_tcp_close(void *s, char **err);
+    int mg_tcp_sslhandshake(void *s, const char *name, size_t nl,
+                            int verify, char **err);
     int mg_req_socket(void **out, char **err);
     int mg_req_socket_raw(void **out, char **err);
+    int mg_tcp_getoption(void *s, int opt, int *val, char **err);
+    int mg_tcp_setoption(void *s, int opt, int val, char **err);
 ]]
 
 local out_ptr = ffi_new("void *[1]")
@@ -144,6 +148,7 @@ function methods.connect(self, host, port, opts)
             end
         end
     end
+    self.connected = true
     local rc = C.mg_tcp_connect(s, host, #host, p, pool, pool and #pool or 0,
                                 pool_size or 0, backlog or -1, errmsg)
     if rc == 0 then
@@ -338,9 +343,58 @@ function methods.settimeouts(self, c, w, r)
                          tonumber(r) or 0)
 end
 
+-- lua-resty-core's socket.lua: the option names and their errors.
+local option_index = {
+    ["keepalive"] = 1,
+    ["reuseaddr"] = 2,
+    ["tcp-nodelay"] = 3,
+    ["sndbuf"] = 4,
+    ["rcvbuf"] = 5,
+}
+local option_val = ffi_new("int[1]")
+local FFI_DECLINED = -5
+
+function methods.getoption(self, opt)
+    local s = check_self(self, "getoption")
+    if opt == nil then
+        return nil, 'missing the "option" argument'
+    end
+    local idx = option_index[opt]
+    if idx == nil then
+        return nil, "unsupported option " .. tostring(opt)
+    end
+    local rc = C.mg_tcp_getoption(s, idx, option_val, errmsg)
+    if rc == FFI_DECLINED then
+        error("socket is never created nor connected")
+    end
+    if rc ~= 0 then
+        return nil, ffi_string(errmsg[0])
+    end
+    return tonumber(option_val[0])
+end
+
 function methods.setoption(self, opt, val)
-    check_self(self, "setoption")
-    return 1
+    local s = check_self(self, "setoption")
+    if opt == nil then
+        return nil, 'missing the "option" argument'
+    end
+    if val == nil then
+        return nil, 'missing the "value" argument'
+    end
+    local idx = option_index[opt]
+    if idx == nil then
+        return nil, "unsupported option " .. tostring(opt)
+    end
+    -- The FFI converts val to int as resty.core's call does (booleans
+    -- too; a string raises "cannot convert 'string' to 'int'").
+    local rc = C.mg_tcp_setoption(s, idx, val, errmsg)
+    if rc == FFI_DECLINED then
+        error("socket is never created nor connected")
+    end
+    if rc ~= 0 then
+        return nil, ffi_string(errmsg[0])
+    end
+    return true
 end
 
 function methods.setkeepalive(self, timeout, size)
@@ -391,9 +445,54 @@ function methods.close(self)
     raise(rc, 2)
 end
 
-function methods.sslhandshake(self)
-    check_self(self, "sslhandshake")
-    return nil, "not supported yet"
+-- resty.core's sslhandshake (resty/core/socket.lua): a session cdata, or
+-- true when reused_session is false, or the session given back when the
+-- connection already speaks TLS. BoringSSL's client sessions are not
+-- exposed: the cdata is an opaque token.
+local function new_session()
+    return ffi_new("char[1]")
+end
+
+local function session_ret(reused)
+    if reused == false then
+        return true
+    end
+    return new_session()
+end
+
+function methods.sslhandshake(self, reused, name, verify, status_req, ...)
+    local n = select("#", ...)
+    if not self or n > 0 then
+        error("ngx.socket sslhandshake: expecting 1 ~ 5 arguments "
+              .. "(including the object), but seen "
+              .. (self and 5 + n or 0))
+    end
+    local s = type(self) == "table" and self[1]
+    if not s or not self.connected then
+        error("socket is never created nor connected")
+    end
+    if type(name) ~= "string" then
+        name = nil
+    end
+    local rc = C.mg_tcp_sslhandshake(s, name, name and #name or 0,
+                                     verify and 1 or 0, errmsg)
+    if rc == 0 then
+        if type(reused) == "cdata" then
+            return reused
+        end
+        return session_ret(reused)
+    end
+    if rc == -2 then
+        local ok, err = yield_io()
+        if not ok then
+            return nil, err
+        end
+        return session_ret(reused)
+    end
+    if rc == -1 then
+        return nil, ffi_string(errmsg[0])
+    end
+    raise(rc, 2)
 end
 
 local socket = ngx.socket
