@@ -84,6 +84,7 @@ public enum ConfigLoader {
         let cycle = CycleConfig(prefix: prefix, confPath: confPath)
         Variables.prefix = prefix
         Variables.declared = []
+        Variables.pendingChecks = []
         var parser = ConfParser(confDirectory: cycle.confDirectory)
         var tree: [ConfDirective] = []
         if let g = globalDirectives, !g.isEmpty {
@@ -97,6 +98,7 @@ public enum ConfigLoader {
         cycle.confFiles = parser.filesRead
         let ctx = BuildContext(cycle: cycle)
         try walk(tree, ctx)
+        try Variables.checkPending()
         if let http = cycle.http {
             http.httpLevel.applyDefaults()
             for s in http.servers {

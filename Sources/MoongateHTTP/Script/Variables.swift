@@ -1,3 +1,4 @@
+import MoongateConfig
 import MoongateCore
 #if canImport(Glibc)
 import Glibc
@@ -36,6 +37,18 @@ public enum Variables {
     /// Declares a user variable (`set $x ...`) so that later references compile.
     public static func declare(_ name: String) { declared.insert(name.lowercased()) }
 
+    /// Variable names used before any declaration, checked after the whole configuration
+    /// is read (nginx's ngx_http_variables_init_vars).
+    nonisolated(unsafe) static var pendingChecks: [String] = []
+
+    /// Throws nginx's `unknown "x" variable` for the first name still unknown.
+    static func checkPending() throws {
+        defer { pendingChecks = [] }
+        for name in pendingChecks where !isKnown(name) {
+            throw ConfigError("unknown \"\(name)\" variable", at: nil)
+        }
+    }
+
     /// Whether a name is known at configuration time.
     public static func isKnown(_ name: String) -> Bool {
         let n = name.lowercased()
@@ -58,6 +71,17 @@ public enum Variables {
         if let g = getters[name] { return g(r) }
         for (p, g) in prefixGetters where name.hasPrefix(p) {
             return g(r, String(name.dropFirst(p.count)))
+        }
+        if declared.contains(name) {
+            if !r.variableStore.unset.isEmpty && r.variableStore.unset.contains(name) { return nil }
+            // A `set` variable this request never set: nginx's ngx_http_rewrite_var gives
+            // the empty value and warns.
+            if r.loc.uninitializedVariableWarn ?? true {
+                r.log(.warn, "using uninitialized \"\(name)\" variable")
+            }
+            // Cached as nginx caches an indexed variable: it warns once per request.
+            r.userVars[name] = ""
+            return ""
         }
         return nil
     }

@@ -145,10 +145,16 @@ public final class HTTPRequest {
 
     /// The error log context nginx appends: `, client: ..., server: ..., request: "...", host: "..."`.
     public var logContext: String {
+        // nginx's ngx_http_log_error_handler: the main request's line, then the
+        // subrequest's URI when a subrequest logs, the upstream, host and referrer.
+        var main = self
+        while let p = main.parent { main = p }
         var s = ", client: \(connection.remoteAddress), server: \(server.primaryName)"
-        s += ", request: \"\(head.requestLine)\""
+        s += ", request: \"\(main.head.requestLine)\""
+        if main !== self { s += ", subrequest: \"\(uri)\"" }
         if let u = upstreamLogName { s += ", upstream: \"\(u)\"" }
-        if let h = head.header("host") { s += ", host: \"\(h)\"" }
+        if let h = main.head.header("host") { s += ", host: \"\(h)\"" }
+        if let ref = main.head.header("referer") { s += ", referrer: \"\(ref)\"" }
         return s
     }
 

@@ -45,7 +45,10 @@ public func mg_http_var_set(
     let v: String? = isNil != 0 ? nil : string(val, vlen)
     switch Variables.set(n, v, r) {
     case .ok:
-        if v == nil, r.userVars[n] == "" { r.userVars.removeValue(forKey: n) }
+        if v == nil, r.userVars[n] == "" {
+            r.userVars.removeValue(forKey: n)
+            r.variableStore.unset.insert(n)
+        }
         return FFI.ok
     case .notChangeable:
         FFIError.set(err, "variable \"\(n)\" not changeable")
