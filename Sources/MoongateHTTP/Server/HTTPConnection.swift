@@ -525,7 +525,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         requestCount += 1
         let server = listen.findServer(host: head.host)
         guard let split = URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
-            let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLine)
+            let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLineForLog)
             badRequest(e)
             return
         }
@@ -568,9 +568,10 @@ public final class HTTPConnection: ChannelInboundHandler {
         requestCount += 1
         // A request line without a version is HTTP/0.9: the error page goes without headers.
         let is09 = (e.requestLine?.split(separator: " ").count ?? 0) == 2
+        let rawLine = e.requestLine.map(LogBytes.bytes) ?? []
         let head = RequestHead(
-            method: "GET", rawURI: "/", version: is09 ? 9 : 11, headers: [], rawHeader: Array((e.requestLine ?? "").utf8),
-            requestLineLength: e.requestLine?.utf8.count ?? 0, contentLength: nil, chunked: false, host: nil,
+            method: "GET", rawURI: "/", version: is09 ? 9 : 11, headers: [], rawHeader: rawLine,
+            requestLineLength: rawLine.count, contentLength: nil, chunked: false, host: nil,
             keepAliveRequested: false, expectContinue: false)
         let server = listen.defaultServer
         let r = HTTPRequest(connection: self, head: head, server: server, path: "/", args: nil)

@@ -105,6 +105,16 @@ public final class HTTPRequest {
     /// Send `Location` as given even when relative (ngx_lua's `ngx.redirect` marks its
     /// header so nginx's header filter leaves it alone).
     public var locationVerbatim = false
+    /// The response's gzip compression, when the gzip filter chose to compress.
+    public internal(set) var gzip: GzipStream? = nil
+    /// nginx's `r->gzip_vary`: the response could have been compressed (`gzip_vary`).
+    var gzipVary = false
+    /// nginx's `r->headers_out.charset` as the proxy module sets it: the `charset=`
+    /// parameter of the upstream's Content-Type.
+    public var contentTypeCharset: String? = nil
+    /// nginx's `r->headers_out.charset` as the charset filter leaves it: written as
+    /// `; charset=NAME` after a Content-Type that has no parameters.
+    var responseCharset: String? = nil
     /// Set for subrequests made by `makeSubrequest`: the response goes there.
     public internal(set) var subrequestSink: SubrequestSink? = nil
 
@@ -150,10 +160,10 @@ public final class HTTPRequest {
         var main = self
         while let p = main.parent { main = p }
         var s = ", client: \(connection.remoteAddress), server: \(server.primaryName)"
-        s += ", request: \"\(main.head.requestLine)\""
+        s += ", request: \"\(main.head.requestLineForLog)\""
         if main !== self { s += ", subrequest: \"\(uri)\"" }
         if let u = upstreamLogName { s += ", upstream: \"\(u)\"" }
-        if let h = main.head.header("host") { s += ", host: \"\(h)\"" }
+        if let h = main.head.hostForLog { s += ", host: \"\(h)\"" }
         if let ref = main.head.header("referer") { s += ", referrer: \"\(ref)\"" }
         return s
     }
