@@ -4,8 +4,10 @@ import NIOCore
 
 /// One request: nginx's `ngx_http_request_t`. Lives on the worker's event loop thread.
 public final class HTTPRequest {
-    /// The connection it came on.
-    public unowned let connection: HTTPConnection
+    /// The connection it came on (strong: a request may outlive its channel, e.g. an
+    /// aborted request whose Lua thread still waits; the connection lets go of its
+    /// current request when the channel is removed).
+    public let connection: HTTPConnection
     /// The head as received.
     public var head: RequestHead
     /// Current method (`ngx.req.set_method` may change it).
