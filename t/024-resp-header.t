@@ -212,3 +212,41 @@ GET /read
 Foo: a%0D%0Ab
 --- response_body
 ok
+
+
+
+=== TEST 13: content_type set to nil: no default type is added
+--- config
+    location = /t {
+        default_type text/html;
+        content_by_lua_block {
+            ngx.header.content_type = "text/x"
+            ngx.header.content_type = nil
+            ngx.say("hi")
+        }
+    }
+--- request
+GET /t
+--- response_headers
+!Content-Type
+--- response_body
+hi
+
+
+
+=== TEST 14: without assigning content_type the default type is used
+--- config
+    location = /t {
+        default_type text/html;
+        content_by_lua_block {
+            ngx.header["X-Other"] = "1"
+            ngx.say("hi")
+        }
+    }
+--- request
+GET /t
+--- response_headers
+Content-Type: text/html
+X-Other: 1
+--- response_body
+hi

@@ -42,6 +42,7 @@ public func mg_http_resp_header_set(
     switch lower {
     case "content-type":
         r.headersOut.contentType = mode == 0 ? nil : value
+        ctx.mimeSet = true
         return FFI.ok
     case "content-length":
         if mode == 0 {

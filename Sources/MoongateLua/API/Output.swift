@@ -72,7 +72,7 @@ func flushHTTP10(_ ctx: LuaRequestContext, _ r: HTTPRequest) {
 /// for content without a length, nothing else (chunked is decided by the header writer).
 func prepareHeaders(_ r: HTTPRequest) {
     if r.status == 0 { r.status = 200 }
-    if r.headersOut.contentType == nil {
+    if r.headersOut.contentType == nil, !((r.moduleContexts["lua"] as? LuaRequestContext)?.mimeSet ?? false) {
         let useDefault = LuaLocConf.of(r.loc)?.useDefaultType ?? true
         if useDefault { r.headersOut.contentType = r.loc.defaultType ?? "text/plain" }
     }

@@ -23,6 +23,9 @@ public final class LuaRequestContext {
     /// response can carry Content-Length instead of closing the connection.
     var http10Buffer: [UInt8]? = nil
     var bodyEOF = false
+    /// `ngx.header.content_type` was assigned (even nil): no default type is added then
+    /// (ngx_lua's `ctx->mime_set`).
+    var mimeSet = false
     /// `ngx.req.read_body` or `lua_need_request_body` asked for the body.
     var bodyRead = false
     var bodyChunkChanged = false
