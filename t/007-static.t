@@ -437,3 +437,54 @@ GET /r.txt
 --- more_headers
 Range: items=1-2
 --- error_code: 200
+
+
+
+=== TEST 33: max_ranges 0 turns ranges off
+--- config
+    max_ranges 0;
+--- user_files
+>>> r.txt
+0123456789
+--- request
+GET /r.txt
+--- more_headers
+Range: bytes=2-4
+--- error_code: 200
+--- response_headers
+!Content-Range
+Content-Length: 11
+--- response_body
+0123456789
+
+
+
+=== TEST 34: more ranges than max_ranges: the whole file
+--- config
+    max_ranges 1;
+--- user_files
+>>> r.txt
+0123456789
+--- request
+GET /r.txt
+--- more_headers
+Range: bytes=0-1,4-5
+--- error_code: 200
+--- response_body
+0123456789
+
+
+
+=== TEST 35: within max_ranges a single range is served
+--- config
+    max_ranges 1;
+--- user_files
+>>> r.txt
+0123456789
+--- request
+GET /r.txt
+--- more_headers
+Range: bytes=2-4
+--- error_code: 206
+--- response_body chomp
+234

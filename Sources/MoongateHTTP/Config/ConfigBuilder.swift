@@ -57,8 +57,15 @@ public enum DirectiveRegistry {
         "log_subrequest": .httpAll, "connection_pool_size": .httpAll, "request_pool_size": .httpAll,
         "client_body_in_file_only": .httpAll, "client_body_in_single_buffer": .httpAll,
         "msie_refresh": .httpAll, "disable_symlinks": .httpAll,
-        "keepalive_disable": .httpAll, "send_lowat": .httpAll, "max_ranges": .httpAll,
+        "keepalive_disable": .httpAll, "send_lowat": .httpAll,
         "open_log_file_cache": .httpAll, "satisfy": .httpAll, "subrequest_output_buffer_size": .httpAll,
+    ]
+
+    /// Of the ignored directives, those whose other values would change behaviour: only
+    /// these values are accepted (with the warning); any other is refused.
+    public static let ignoredOnlyAs: [String: Set<String>] = [
+        "log_subrequest": ["off"], "disable_symlinks": ["off"], "client_body_in_file_only": ["off"],
+        "msie_refresh": ["off"], "satisfy": ["all"],
     ]
 
     static func lookup(_ name: String) -> (DirectiveSpec, DirectiveHandler)? {
@@ -172,6 +179,13 @@ public enum ConfigLoader {
             if let allowed = DirectiveRegistry.ignored[d.name] {
                 if !allowed.contains(ctx.context) && !(allowed == .httpAll && (ctx.context == .locationIf)) {
                     throw ConfigError("\"\(d.name)\" directive is not allowed here", at: d.location)
+                }
+                if let only = DirectiveRegistry.ignoredOnlyAs[d.name],
+                    let v = d.args.first?.value, !only.contains(v.lowercased())
+                {
+                    throw ConfigError(
+                        "\"\(d.name) \(v)\" is not supported by moongate (only \(only.sorted().joined(separator: ", ")))",
+                        at: d.location)
                 }
                 ctx.cycle.warnings.append(
                     ConfigError("\"\(d.name)\" directive is ignored by moongate", at: d.location))

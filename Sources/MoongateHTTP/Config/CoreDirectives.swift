@@ -320,6 +320,12 @@ enum CoreDirectives {
             // The second value is sent as "Keep-Alive: timeout=N" (seconds).
             if d.args.count == 2 { c.loc!.keepaliveHeaderTimeout = try msec(d, 1) / 1000 }
         }
+        R(DirectiveSpec("max_ranges", .httpAll, .exactly(1))) { d, c in
+            guard let n = Int(d.args[0].value), n >= 0 else {
+                throw ConfigError("invalid number \"\(d.args[0].value)\"", at: d.location)
+            }
+            c.loc!.maxRanges = n
+        }
         R(DirectiveSpec("keepalive_requests", .httpAll, .exactly(1))) { d, c in
             guard let n = Int(d.args[0].value) else {
                 throw ConfigError("invalid number \"\(d.args[0].value)\"", at: d.location)

@@ -86,6 +86,8 @@ public final class LocationConfig {
     public var clientMaxBodySize: Int? = nil
     public var clientBodyBufferSize: Int? = nil
     public var clientBodyTimeout: Int? = nil
+    /// `max_ranges`: more ranges than this (0: any) and the whole file is sent.
+    public var maxRanges: Int? = nil
     public var sendTimeout: Int? = nil
     public var keepaliveTimeout: Int? = nil
     public var keepaliveRequests: Int? = nil
@@ -146,6 +148,7 @@ public final class LocationConfig {
         clientMaxBodySize = clientMaxBodySize ?? p.clientMaxBodySize
         clientBodyBufferSize = clientBodyBufferSize ?? p.clientBodyBufferSize
         clientBodyTimeout = clientBodyTimeout ?? p.clientBodyTimeout
+        maxRanges = maxRanges ?? p.maxRanges
         sendTimeout = sendTimeout ?? p.sendTimeout
         keepaliveTimeout = keepaliveTimeout ?? p.keepaliveTimeout
         keepaliveRequests = keepaliveRequests ?? p.keepaliveRequests

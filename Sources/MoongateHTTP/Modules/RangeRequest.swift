@@ -17,6 +17,7 @@ enum RangeRequest {
 
     static func evaluate(_ r: HTTPRequest, size: Int64, mtime: Int, etag: String) -> Outcome {
         guard let header = r.header("range") else { return .whole }
+        if r.loc.maxRanges == 0 { return .whole }
         if let ifRange = r.header("if-range") {
             if ifRange.hasPrefix("\"") || ifRange.hasPrefix("W/") {
                 if ifRange != etag { return .whole }
@@ -24,7 +25,10 @@ enum RangeRequest {
                 return .whole
             }
         }
-        return parse(header, size: size)
+        let outcome = parse(header, size: size)
+        // nginx's max_ranges: more ranges than allowed and the range filter steps aside.
+        if case .ranges(let rs) = outcome, let m = r.loc.maxRanges, rs.count > m { return .whole }
+        return outcome
     }
 
     /// `ngx_http_range_parse`: a syntax error after `bytes=` is 416; ranges past the end are
