@@ -158,12 +158,14 @@ final class OpenSSLClientHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 rc = mg_tls_read(client, p.baseAddress!.assumingMemoryBound(to: UInt8.self), 16384, &err, err.count)
                 return rc > 0 ? Int(rc) : 0
             }
+            // A ticket read on the way is saved before the data goes on (whoever
+            // reads it may close the connection).
+            noteSession()
             if rc > 0 {
                 any = true
                 context.fireChannelRead(wrapInboundOut(b))
                 continue
             }
-            noteSession()
             if mg_tls_pending(client) > 0 {
                 sendOutput(context, promise: nil)
                 context.flush()
