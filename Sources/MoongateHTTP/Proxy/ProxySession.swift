@@ -413,7 +413,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         guard log.enabled(level) else { return }
         var s = ", client: \(r.connection.remoteAddress), server: \(r.server.primaryName)"
         s += ", request: \"\(r.head.requestLine)\""
-        s += ", upstream: \"http://\(peerName)\(target.uri)\""
+        s += ", upstream: \"\(target.ssl ? "https" : "http")://\(peerName)\(target.uri)\""
         if let h = r.head.header("host") { s += ", host: \"\(h)\"" }
         log.log(level, message, connection: r.connection.number, context: s)
     }
