@@ -11,6 +11,7 @@ public final class TLSClientSession {
     deinit { mg_tls_session_free(pointer) }
 
     nonisolated(unsafe) private static var upstream: [String: TLSClientSession] = [:]
+    private static let maxSaved = 4096
 
     /// The session saved for an upstream peer and TLS name (nginx keeps one per peer:
     /// ngx_http_upstream_set_round_robin_peer_session), per worker.
@@ -18,6 +19,9 @@ public final class TLSClientSession {
 
     /// Saves the session the peer sent last (nginx's ngx_http_upstream_ssl_save_session).
     static func save(_ s: UnsafeMutableRawPointer, for key: String) {
+        // proxy_pass with variables can name any number of peers: keep the cache
+        // bounded (nginx keeps those sessions only for the request).
+        if upstream[key] == nil, upstream.count >= maxSaved { upstream.removeAll() }
         upstream[key] = TLSClientSession(taking: s)
     }
 }
