@@ -142,6 +142,11 @@ size_t mg_tls_pending(mg_tls_client *c)
     return BIO_ctrl_pending(c->out);
 }
 
+size_t mg_tls_buffered(mg_tls_client *c)
+{
+    return BIO_ctrl_pending(c->in) + (size_t) SSL_pending(c->ssl);
+}
+
 size_t mg_tls_take(mg_tls_client *c, uint8_t *buf, size_t cap)
 {
     int n = BIO_read(c->out, buf, (int) cap);

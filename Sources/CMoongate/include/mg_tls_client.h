@@ -33,6 +33,9 @@ void mg_tls_client_free(mg_tls_client *c);
 
 /// Ciphertext from the peer.
 int mg_tls_feed(mg_tls_client *c, const uint8_t *p, size_t n);
+/// Bytes OpenSSL has to work on: ciphertext fed and not yet read, plus plaintext
+/// decrypted and not yet read (a bound on what mg_tls_read can return).
+size_t mg_tls_buffered(mg_tls_client *c);
 /// Ciphertext to send: bytes waiting, and up to cap of them moved into buf.
 size_t mg_tls_pending(mg_tls_client *c);
 size_t mg_tls_take(mg_tls_client *c, uint8_t *buf, size_t cap);

@@ -37,6 +37,8 @@ final class OpenSSLClientHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var held: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var heldFlush = false
     private var serial: Int32 = 0
+    /// OpenSSL's error text of the last failed call.
+    private var err = [CChar](repeating: 0, count: 512)
     /// Called with each new session the peer sends (its own reference, freed by the
     /// callee with mg_tls_session_free), as nginx's save_session.
     var onSession: ((UnsafeMutableRawPointer) -> Void)?
@@ -67,8 +69,7 @@ final class OpenSSLClientHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     private func handshake(_ context: ChannelHandlerContext) {
-        var err = [CChar](repeating: 0, count: 1024)
-        let rc = mg_tls_handshake(client, &err, err.count)
+        let rc = mg_tls_handshake(client, &err, 512)
         sendOutput(context, promise: nil)
         context.flush()
         switch rc {
@@ -149,22 +150,25 @@ final class OpenSSLClientHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     private func readPlain(_ context: ChannelHandlerContext) {
-        var err = [CChar](repeating: 0, count: 1024)
         var any = false
         while state == .active {
-            var b = context.channel.allocator.buffer(capacity: 16384)
+            // Plaintext is never more than what OpenSSL holds; nothing held, nothing to read.
+            let room = min(mg_tls_buffered(client), 16384)
             var rc: Int32 = 0
-            b.writeWithUnsafeMutableBytes(minimumWritableBytes: 16384) { p in
-                rc = mg_tls_read(client, p.baseAddress!.assumingMemoryBound(to: UInt8.self), 16384, &err, err.count)
-                return rc > 0 ? Int(rc) : 0
-            }
-            // A ticket read on the way is saved before the data goes on (whoever
-            // reads it may close the connection).
-            noteSession()
-            if rc > 0 {
-                any = true
-                context.fireChannelRead(wrapInboundOut(b))
-                continue
+            if room > 0 {
+                var b = context.channel.allocator.buffer(capacity: room)
+                b.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { p in
+                    rc = mg_tls_read(client, p.baseAddress!.assumingMemoryBound(to: UInt8.self), room, &err, 512)
+                    return rc > 0 ? Int(rc) : 0
+                }
+                // A ticket read on the way is saved before the data goes on (whoever
+                // reads it may close the connection).
+                noteSession()
+                if rc > 0 {
+                    any = true
+                    context.fireChannelRead(wrapInboundOut(b))
+                    continue
+                }
             }
             if mg_tls_pending(client) > 0 {
                 sendOutput(context, promise: nil)
@@ -214,9 +218,8 @@ final class OpenSSLClientHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     private func encrypt(_ context: ChannelHandlerContext, _ b: ByteBuffer, promise: EventLoopPromise<Void>?) {
-        var err = [CChar](repeating: 0, count: 1024)
         let rc = b.withUnsafeReadableBytes { p in
-            p.isEmpty ? 0 : mg_tls_write(client, p.baseAddress!.assumingMemoryBound(to: UInt8.self), p.count, &err, err.count)
+            p.isEmpty ? 0 : mg_tls_write(client, p.baseAddress!.assumingMemoryBound(to: UInt8.self), p.count, &err, 512)
         }
         if rc != 0 {
             let e = TLSClientError(message: String(cString: err))
