@@ -299,3 +299,91 @@ GET /t
 2: cdata reused=. TLSv1.3
 --- no_error_log
 [error]
+
+
+
+=== TEST 11: peers set by balancer_by_lua: ngx_lua 0.10.23 keeps no session for them
+--- http_config eval
+$::HttpConfig . qq{
+    upstream lua_tls {
+        server 0.0.0.1;
+        balancer_by_lua_block {
+            assert(require("ngx.balancer").set_current_peer("127.0.0.1",
+                                                            \$TEST_NGINX_RAND_PORT_1))
+        }
+    }
+}
+--- config
+    location = /t {
+        content_by_lua_block {
+            for i = 1, 3 do
+                ngx.print(ngx.location.capture("/up").body)
+            end
+        }
+    }
+    location = /up {
+        proxy_pass https://lua_tls/;
+    }
+--- request
+GET /t
+--- response_body
+reused=. TLSv1.2
+reused=. TLSv1.2
+reused=. TLSv1.2
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: proxy_pass with variables: nginx keeps the session of such a peer only for the request
+--- http_config eval: $::HttpConfig
+--- config
+    location = /t {
+        content_by_lua_block {
+            for i = 1, 3 do
+                ngx.print(ngx.location.capture("/up").body)
+            end
+        }
+    }
+    location = /up {
+        set $backend 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        proxy_pass https://$backend/;
+    }
+--- request
+GET /t
+--- response_body
+reused=. TLSv1.2
+reused=. TLSv1.2
+reused=. TLSv1.2
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: proxy_pass with a variable naming an upstream block: its peers keep their sessions
+--- http_config eval
+$::HttpConfig . qq{
+    upstream tls_block {
+        server 127.0.0.1:\$TEST_NGINX_RAND_PORT_1;
+    }
+}
+--- config
+    location = /t {
+        content_by_lua_block {
+            for i = 1, 3 do
+                ngx.print(ngx.location.capture("/up").body)
+            end
+        }
+    }
+    location = /up {
+        set $backend tls_block;
+        proxy_pass https://$backend/;
+    }
+--- request
+GET /t
+--- response_body
+reused=. TLSv1.2
+reused=r TLSv1.2
+reused=r TLSv1.2
+--- no_error_log
+[error]
