@@ -6,7 +6,7 @@ SWIFT ?= swift
 # which another worker may have done first.
 DEBUG_FLAGS := -Xswiftc -assert-config -Xswiftc Release
 PREFIX := $(CURDIR)/
-APT_BUILD := pkg-config libssl-dev libpcre2-dev
+APT_BUILD := pkg-config libssl-dev libpcre2-dev zlib1g-dev
 APT_RUNTIME := lua-cjson
 APT_TEST := nginx-core libnginx-mod-http-lua
 # Servers the real-library specs (t/deps) talk to on loopback.

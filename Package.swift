@@ -29,6 +29,11 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "CMoongate",
             linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("ssl")]
@@ -39,7 +44,7 @@ let package = Package(
         .target(
             name: "MoongateHTTP",
             dependencies: [
-                "MoongateCore", "MoongateConfig", "CMoongate",
+                "MoongateCore", "MoongateConfig", "CMoongate", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -81,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "MoongateHTTPTests",
             dependencies: [
-                "MoongateHTTP",
+                "MoongateHTTP", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

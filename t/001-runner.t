@@ -1,7 +1,7 @@
 # vim:set ft= ts=4 sw=4 et fdm=marker:
 # Runner features exercised with the Lua module.
 
-use Test::Nginx::Socket::Lua;
+use Test::Nginx::Socket::Lua 'no_plan';
 
 repeat_each(2);
 log_level('warn');
@@ -9,8 +9,6 @@ log_level('warn');
 our $HttpConfig = qq{
     lua_shared_dict dogs 1m;
 };
-
-plan tests => repeat_each() * (blocks() * 3);
 
 run_tests();
 
@@ -44,10 +42,9 @@ hi
 GET /t
 --- response_body
 logged
---- error_log
-xyz: 42
 --- error_log eval
-qr/\[error\] \d+#\d+: \*\d+ \[lua\] content_by_lua\(nginx\.conf:\d+\):2: xyz: 42/
+["xyz: 42",
+qr/\[error\] \d+#\d+: \*\d+ \[lua\] content_by_lua\(nginx\.conf:\d+\):2: xyz: 42/]
 
 
 

@@ -19,7 +19,7 @@ __DATA__
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] unknown directive "no_such_directive" in /\S+/conf/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?unknown directive "no_such_directive" in /\S+/conf/nginx\.conf:\d+}
 
 
 
@@ -30,7 +30,7 @@ qr{\[emerg\] unknown directive "no_such_directive" in /\S+/conf/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] "listen" directive is not allowed here in /\S+/conf/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"listen" directive is not allowed here in /\S+/conf/nginx\.conf:\d+}
 
 
 
@@ -41,7 +41,7 @@ qr{\[emerg\] "listen" directive is not allowed here in /\S+/conf/nginx\.conf:\d+
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid number of arguments in "root" directive in /\S+/conf/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid number of arguments in "root" directive in /\S+/conf/nginx\.conf:\d+}
 
 
 
@@ -52,7 +52,7 @@ qr{\[emerg\] invalid number of arguments in "root" directive in /\S+/conf/nginx\
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid number of arguments in "default_type" directive in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid number of arguments in "default_type" directive in /\S+/nginx\.conf:\d+}
 
 
 
@@ -63,7 +63,7 @@ qr{\[emerg\] invalid number of arguments in "default_type" directive in /\S+/ngi
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid value "maybe" in "rewrite_log" directive, it must be "on" or "off" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid value "maybe" in "rewrite_log" directive, it must be "on" or "off" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -74,7 +74,7 @@ qr{\[emerg\] invalid value "maybe" in "rewrite_log" directive, it must be "on" o
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] "client_max_body_size" directive invalid value in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"client_max_body_size" directive invalid value in /\S+/nginx\.conf:\d+}
 
 
 
@@ -85,7 +85,7 @@ qr{\[emerg\] "client_max_body_size" directive invalid value in /\S+/nginx\.conf:
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] "client_body_timeout" directive invalid value in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"client_body_timeout" directive invalid value in /\S+/nginx\.conf:\d+}
 
 
 
@@ -95,7 +95,7 @@ qr{\[emerg\] "client_body_timeout" directive invalid value in /\S+/nginx\.conf:\
 --- config
 --- must_die
 --- error_log eval
-qr{\[emerg\] unexpected "\}" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?unexpected "\}" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -106,7 +106,7 @@ qr{\[emerg\] unexpected "\}" in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] location "/t/x" cannot be inside the exact location "/t" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?location "/t/x" cannot be inside the exact location "/t" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -120,7 +120,7 @@ qr{\[emerg\] location "/t/x" cannot be inside the exact location "/t" in /\S+/ng
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] duplicate location "/a" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?duplicate location "/a" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -134,7 +134,7 @@ qr{\[emerg\] duplicate location "/a" in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] duplicate location "/a" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?duplicate location "/a" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -145,7 +145,7 @@ qr{\[emerg\] duplicate location "/a" in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid return code "abc" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid return code "abc" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -156,7 +156,7 @@ qr{\[emerg\] invalid return code "abc" in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] unexpected "\}" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?unexpected "\}" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -165,7 +165,7 @@ qr{\[emerg\] unexpected "\}" in /\S+/nginx\.conf:\d+}
     location = /t;
 --- must_die
 --- error_log eval
-qr{\[emerg\] directive "location" has no opening "\{" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?directive "location" has no opening "\{" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -176,7 +176,7 @@ qr{\[emerg\] directive "location" has no opening "\{" in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] unknown "no_such_var_here" variable}
+qr{\[emerg\] (?:\d+#\d+: )?unknown "no_such_var_here" variable}
 
 
 
@@ -185,7 +185,7 @@ qr{\[emerg\] unknown "no_such_var_here" variable}
     include /no/such/file.conf;
 --- must_die
 --- error_log eval
-qr{\[emerg\] open\(\) "/no/such/file\.conf" failed \(2: No such file or directory\) in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?open\(\) "/no/such/file\.conf" failed \(2: No such file or directory\) in /\S+/nginx\.conf:\d+}
 
 
 
@@ -209,7 +209,7 @@ ok
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] pcre2?_compile\(\) failed: missing (closing parenthesis|\)) in "\(" (at "" )?in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?pcre2?_compile\(\) failed: missing (closing parenthesis|\)) in "\(" (at "" )?in /\S+/nginx\.conf:\d+}
 
 
 
@@ -218,7 +218,7 @@ qr{\[emerg\] pcre2?_compile\(\) failed: missing (closing parenthesis|\)) in "\("
     listen abc:def;
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid port in "abc:def" of the "listen" directive in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid port in "abc:def" of the "listen" directive in /\S+/nginx\.conf:\d+}
 
 
 
@@ -228,7 +228,7 @@ qr{\[emerg\] invalid port in "abc:def" of the "listen" directive in /\S+/nginx\.
 --- config
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid log level "chatty" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid log level "chatty" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -239,7 +239,7 @@ qr{\[emerg\] invalid log level "chatty" in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid parameter "bogus" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid parameter "bogus" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -250,7 +250,7 @@ qr{\[emerg\] invalid parameter "bogus" in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] (invalid condition|unexpected) "(\$uri|==\)|\))"}
+qr{\[emerg\] (?:\d+#\d+: )?(invalid condition|unexpected) "(\$uri|==\)|\))"}
 
 
 
@@ -259,7 +259,7 @@ qr{\[emerg\] (invalid condition|unexpected) "(\$uri|==\)|\))"}
     access_log logs/a.log nosuchformat;
 --- must_die
 --- error_log eval
-qr{\[emerg\] unknown log format "nosuchformat" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?unknown log format "nosuchformat" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -270,7 +270,7 @@ qr{\[emerg\] unknown log format "nosuchformat" in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] unexpected "b" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?unexpected "b" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -279,7 +279,7 @@ qr{\[emerg\] unexpected "b" in /\S+/nginx\.conf:\d+}
     listen $TEST_NGINX_SERVER_PORT;
 --- must_die
 --- error_log eval
-qr{\[emerg\] a duplicate listen 0\.0\.0\.0:\d+ in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?a duplicate listen 0\.0\.0\.0:\d+ in /\S+/nginx\.conf:\d+}
 
 
 
@@ -290,7 +290,7 @@ qr{\[emerg\] a duplicate listen 0\.0\.0\.0:\d+ in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] location "/x" cannot be inside the named location "\@n" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?location "/x" cannot be inside the named location "\@n" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -301,7 +301,7 @@ qr{\[emerg\] location "/x" cannot be inside the named location "\@n" in /\S+/ngi
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] the duplicate "uri" variable in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?the duplicate "uri" variable in /\S+/nginx\.conf:\d+}
 
 
 
@@ -312,7 +312,7 @@ qr{\[emerg\] the duplicate "uri" variable in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] unknown "nope_nope" variable$}
+qr{\[emerg\] (?:\d+#\d+: )?unknown "nope_nope" variable$}
 
 
 
@@ -321,7 +321,7 @@ qr{\[emerg\] unknown "nope_nope" variable$}
     client_body_timeout 1y;
 --- must_die
 --- error_log eval
-qr{\[emerg\] "client_body_timeout" directive invalid value in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"client_body_timeout" directive invalid value in /\S+/nginx\.conf:\d+}
 
 
 
@@ -330,16 +330,16 @@ qr{\[emerg\] "client_body_timeout" directive invalid value in /\S+/nginx\.conf:\
     access_log off extra;
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid parameter "extra" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid parameter "extra" in /\S+/nginx\.conf:\d+}
 
 
 
 === TEST 31: try_files with a bad code
 --- config
-    location / { try_files $uri =abc; }
+    location /t { try_files $uri =abc; }
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid code "=abc" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid code "=abc" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -348,7 +348,7 @@ qr{\[emerg\] invalid code "=abc" in /\S+/nginx\.conf:\d+}
     location ~ "^(a" { return 200; }
 --- must_die
 --- error_log eval
-qr{\[emerg\] pcre2?_compile\(\) failed: missing (closing parenthesis|\)) in "\^\(a" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?pcre2?_compile\(\) failed: missing (closing parenthesis|\)) in "\^\(a" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -357,7 +357,7 @@ qr{\[emerg\] pcre2?_compile\(\) failed: missing (closing parenthesis|\)) in "\^\
     error_page 404 @n @m;
 --- must_die
 --- error_log eval
-qr{\[emerg\] invalid value "\@n" in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?invalid value "\@n" in /\S+/nginx\.conf:\d+}
 
 
 
@@ -369,7 +369,7 @@ qr{\[emerg\] invalid value "\@n" in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] "root" directive is duplicate in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"root" directive is duplicate in /\S+/nginx\.conf:\d+}
 
 
 
@@ -381,7 +381,7 @@ qr{\[emerg\] "root" directive is duplicate in /\S+/nginx\.conf:\d+}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] "alias" directive is duplicate, "root" directive was specified earlier in /\S+/nginx\.conf:\d+}
+qr{\[emerg\] (?:\d+#\d+: )?"alias" directive is duplicate, "root" directive was specified earlier in /\S+/nginx\.conf:\d+}
 
 
 

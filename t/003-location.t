@@ -71,7 +71,7 @@ first
 === TEST 6: ~ is case sensitive
 --- config
     location ~ ^/CASE$ { return 200 "regex\n"; }
-    location / { return 200 "root\n"; }
+    location /c { return 200 "root\n"; }
 --- request
 GET /case
 --- response_body
@@ -82,7 +82,7 @@ root
 === TEST 7: ~* is case insensitive
 --- config
     location ~* ^/CASE$ { return 200 "iregex\n"; }
-    location / { return 200 "root\n"; }
+    location /c { return 200 "root\n"; }
 --- request
 GET /case
 --- response_body
@@ -180,7 +180,7 @@ named /tf/missing
 === TEST 15: named location cannot be requested directly
 --- config
     location @x { return 200 "x\n"; }
-    location / { return 200 "root $uri\n"; }
+    location /@ { return 200 "root $uri\n"; }
 --- request
 GET /@x
 --- response_body
@@ -201,8 +201,8 @@ space
 
 === TEST 17: exact match on /
 --- config
+    # Test::Nginx's own `location /` is the prefix one here.
     location = / { return 200 "exact root\n"; }
-    location / { return 200 "root\n"; }
 --- request
 GET /
 --- response_body

@@ -12,6 +12,7 @@ run_tests();
 __DATA__
 
 === TEST 1: MIME type from the extension
+--- config
 --- http_config
     types { text/html html; application/json json; }
 --- user_files
@@ -29,7 +30,8 @@ Content-Length: 8
 
 === TEST 2: default_type for an unknown extension
 --- config
-    location / { root html; default_type application/x-foo; }
+    # Server level: Test::Nginx adds its own `location /`, which inherits it.
+    default_type application/x-foo;
 --- user_files
 >>> a.zzz
 z
@@ -41,6 +43,7 @@ Content-Type: application/x-foo
 
 
 === TEST 3: Last-Modified and ETag are sent
+--- config
 --- user_files
 >>> f.txt
 hello
@@ -58,7 +61,7 @@ Accept-Ranges: bytes
 >>> f.txt
 hello
 --- config
-    location / { root html; if_modified_since before; }
+    if_modified_since before;
 --- request
 GET /f.txt
 --- more_headers
@@ -69,6 +72,7 @@ If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT
 
 
 === TEST 5: If-Modified-Since in the past gives 200
+--- config
 --- user_files
 >>> f.txt
 hello
@@ -83,6 +87,7 @@ hello
 
 
 === TEST 6: HEAD sends headers without a body
+--- config
 --- user_files
 >>> f.txt
 hello
@@ -95,6 +100,7 @@ Content-Length: 6
 
 
 === TEST 7: single range gives 206
+--- config
 --- user_files
 >>> r.txt
 0123456789
@@ -112,6 +118,7 @@ Content-Length: 3
 
 
 === TEST 8: suffix range
+--- config
 --- user_files
 >>> r.txt
 0123456789
@@ -128,6 +135,7 @@ Content-Range: bytes 8-10/11
 
 
 === TEST 9: unsatisfiable range gives 416
+--- config
 --- user_files
 >>> r.txt
 0123456789
@@ -142,6 +150,7 @@ Content-Range: bytes */11
 
 
 === TEST 10: open-ended range
+--- config
 --- user_files
 >>> r.txt
 0123456789
@@ -156,6 +165,7 @@ Range: bytes=7-
 
 
 === TEST 11: directory without slash redirects with 301
+--- config
 --- user_files
 >>> dir/index.html
 idx
@@ -168,6 +178,7 @@ Location: ^http://localhost:\d+/dir/$
 
 
 === TEST 12: directory with index
+--- config
 --- user_files
 >>> dir/index.html
 idx
@@ -179,6 +190,7 @@ idx
 
 
 === TEST 13: directory without index is 403
+--- config
 --- user_files
 >>> empty/x.txt
 x
@@ -200,6 +212,7 @@ qr{\[error\] .*open\(\) "/\S+/html/nope\.txt" failed \(2: No such file or direct
 
 
 === TEST 15: POST to a static file is 405
+--- config
 --- user_files
 >>> f.txt
 hello
@@ -315,6 +328,7 @@ GET /vars/a.txt
 
 
 === TEST 25: percent-encoded path is decoded for the file
+--- config
 --- user_files
 >>> Ab.txt
 decoded
@@ -343,6 +357,7 @@ If-None-Match: *
 
 
 === TEST 27: the built-in MIME types include text/html for .html
+--- config
 --- user_files
 >>> p.html
 <p>
@@ -354,6 +369,7 @@ Content-Type: text/html
 
 
 === TEST 28: several ranges give multipart/byteranges
+--- config
 --- user_files
 >>> r.txt
 0123456789
@@ -370,6 +386,7 @@ qr{^\r\n--(\d{20})\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-1/11\r\
 
 
 === TEST 29: If-Range with another entity tag serves the whole file
+--- config
 --- user_files
 >>> r.txt
 0123456789
@@ -385,6 +402,7 @@ If-Range: "other"
 
 
 === TEST 30: a malformed range is 416
+--- config
 --- user_files
 >>> r.txt
 0123456789
@@ -397,6 +415,7 @@ Range: bytes=x-1
 
 
 === TEST 31: ranges larger than the file are ignored
+--- config
 --- user_files
 >>> r.txt
 0123456789
@@ -409,6 +428,7 @@ Range: bytes=0-10,1-5
 
 
 === TEST 32: a range header that is not bytes= is ignored
+--- config
 --- user_files
 >>> r.txt
 0123456789

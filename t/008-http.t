@@ -222,6 +222,7 @@ client timed out (110: Connection timed out) while reading client request header
 
 
 === TEST 20: unknown method is passed to the location (405 for static)
+--- config
 --- raw_request eval
 "FOO /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
 --- user_files
@@ -389,3 +390,24 @@ POST /t
 0123456789
 --- response_body
 GET too big
+
+
+
+=== TEST 35: a control byte in a header name is 400 even with ignore_invalid_headers
+--- raw_request eval
+"GET / HTTP/1.1\r\nHost: localhost\r\nBad\x01Name: 1\r\n\r\n"
+--- error_code: 400
+--- error_log
+client sent invalid header line: "Bad\x01..."
+
+
+
+=== TEST 36: other odd bytes in a header name are ignored (ignore_invalid_headers on)
+--- config
+    location = /t { return 200 "ok\n"; }
+--- raw_request eval
+"GET /t HTTP/1.1\r\nHost: localhost\r\nBad.Name: 1\r\nConnection: close\r\n\r\n"
+--- response_body
+ok
+--- error_log
+client sent invalid header line: "Bad.Name: 1"

@@ -131,7 +131,7 @@ GET /t
 >>> f.txt
 x
 --- config
-    location / { root html; etag off; }
+    etag off;
 --- request
 GET /f.txt
 --- response_headers
@@ -141,7 +141,7 @@ GET /f.txt
 
 === TEST 11: log_not_found off
 --- config
-    location / { root html; log_not_found off; }
+    log_not_found off;
 --- request
 GET /nope.txt
 --- error_code: 404
@@ -177,7 +177,7 @@ Connection: close
 >>> a.foo
 f
 --- config
-    location / { root html; types { application/x-foo foo; } }
+    types { application/x-foo foo; }
 --- request
 GET /a.foo
 --- response_headers
@@ -186,6 +186,7 @@ Content-Type: application/x-foo
 
 
 === TEST 15: extension match is case-insensitive
+--- config
 --- user_files
 >>> A.HTML
 <p>
@@ -196,18 +197,23 @@ Content-Type: text/html
 
 
 
-=== TEST 16: gzip is accepted (moongate ignores it with a warning)
+=== TEST 16: gzip on leaves short bodies and clients without gzip alone (t/015-gzip.t has the rest)
 --- config
     gzip on;
     location = /t { return 200 "x\n"; }
 --- request
 GET /t
+--- more_headers
+Accept-Encoding: gzip
 --- response_body
 x
+--- no_error_log
+"gzip" directive
 
 
 
 === TEST 17: If-Match that does not match gives 412
+--- config
 --- user_files
 >>> f.txt
 x
@@ -220,6 +226,7 @@ If-Match: "nope"
 
 
 === TEST 18: If-Unmodified-Since in the past gives 412
+--- config
 --- user_files
 >>> f.txt
 x
@@ -232,6 +239,7 @@ If-Unmodified-Since: Thu, 01 Jan 1970 00:00:01 GMT
 
 
 === TEST 19: If-None-Match with another tag gives 200
+--- config
 --- user_files
 >>> f.txt
 x

@@ -246,6 +246,7 @@ cc
 
 
 === TEST 19: uri with %2F stays a slash in the path
+--- config
 --- user_files
 >>> p/q.txt
 pq
@@ -281,6 +282,7 @@ Location: http://localhost/new
 
 
 === TEST 22: server settings written at the http level apply to servers
+--- config
 --- http_config
     large_client_header_buffers 2 1k;
 --- raw_request eval

@@ -2,7 +2,7 @@
 # ngx.shared.DICT (ported from lua-nginx-module's t/043-shdict.t, echo and
 # subrequest sleeps replaced by content_by_lua and ngx.sleep).
 
-use Test::Nginx::Socket::Lua;
+use Test::Nginx::Socket::Lua 'no_plan';
 
 repeat_each(1);
 no_long_string();

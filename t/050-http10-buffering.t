@@ -2,7 +2,7 @@
 # lua_http10_buffering (on by default): for an HTTP/1.0 client, ngx_lua holds
 # the output so that the response carries Content-Length.
 
-use Test::Nginx::Socket::Lua;
+use Test::Nginx::Socket::Lua 'no_plan';
 
 repeat_each(1);
 no_long_string();

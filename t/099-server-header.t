@@ -2,7 +2,7 @@
 # A Server header passed from the upstream or set from Lua replaces the
 # default one (nginx writes its own only when none is set).
 
-use Test::Nginx::Socket::Lua;
+use Test::Nginx::Socket::Lua 'no_plan';
 run_tests();
 __DATA__
 

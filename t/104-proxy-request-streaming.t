@@ -203,7 +203,7 @@ client timed out
 --- timeout: 0.5
 --- abort
 --- ignore_response
---- wait: 0.5
+--- wait: 1.5
 --- error_log
 logged status: 400
 client prematurely closed connection while sending request to upstream

@@ -42,3 +42,19 @@ void mg_atomic_store_i64(int64_t *p, int64_t v)
 {
     __atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
+
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+#include <openssl/ssl.h>
+
+const char *mg_openssl_built_version(void) { return OPENSSL_VERSION_TEXT; }
+
+const char *mg_openssl_running_version(void) { return OpenSSL_version(OPENSSL_VERSION); }
+
+int mg_openssl_has_sni(void) {
+#ifdef SSL_CTRL_SET_TLSEXT_HOSTNAME
+    return 1;
+#else
+    return 0;
+#endif
+}

@@ -94,16 +94,26 @@ public final class ErrorLog {
     /// Writes bytes as they are (for `ngx.errlog.raw_log` and `-T` style dumps).
     public func writeRaw(_ s: String) {
         var s = s
-        s.withUTF8 { buf in
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                off += n
+        s.withUTF8 { utf8 in
+            // Client bytes carried through a String go out as the client sent them.
+            let restored = LogBytes.restore(utf8)
+            if let r = restored {
+                r.withUnsafeBufferPointer { write(all: $0) }
+            } else {
+                write(all: utf8)
             }
+        }
+    }
+
+    private func write(all buf: UnsafeBufferPointer<UInt8>) {
+        var off = 0
+        while off < buf.count {
+            let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            off += n
         }
     }
 

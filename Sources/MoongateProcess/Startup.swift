@@ -53,19 +53,19 @@ public enum Startup {
         if o.showVersion {
             stderrLine("nginx version: nginx/\(MoongateVersion.nginxVersion) (moongate \(MoongateVersion.version))")
             if o.showConfigure {
-                stderrLine("built by swift 6 (moongate)")
-                stderrLine("built with BoringSSL (swift-nio-ssl) and OpenSSL 3 (libcrypto, certificate checks)")
-                stderrLine("TLS SNI support enabled")
-                stderrLine(
-                    "configure arguments: --prefix=\(o.prefix) --with-http_ssl_module --with-http_lua_module --with-pcre-jit")
+                for line in BuildInfo.configureLines(prefix: o.prefix) { stderrLine(line) }
             }
             return 0
         }
         CachedTime.update()
-        // The startup log: -e, else the default error log under the prefix.
+        // The startup log: -e, else the default error log under the prefix (nginx's
+        // NGX_ERROR_LOG_PATH, "logs/error.log"): errors found while reading the
+        // configuration go there as well as to stderr, where test harnesses look for them.
+        // When it cannot be opened, stderr alone is used.
         let startupLog = o.errorLog.map { $0 == "stderr" ? "stderr" : ($0.hasPrefix("/") ? $0 : o.prefix + $0) }
-        if let p = startupLog, p != "stderr" {
-            if let log = try? ErrorLog(path: p, level: .notice) { ErrorLog.shared = log }
+            ?? o.prefix + "logs/error.log"
+        if startupLog != "stderr" {
+            if let log = try? ErrorLog(path: startupLog, level: .notice) { ErrorLog.shared = log }
         }
         if let sig = o.signal {
             return sendSignal(sig, o)
@@ -96,7 +96,10 @@ public enum Startup {
             emerg("\(error)")
             return 1
         }
-        for w in cycle.warnings { ErrorLog.shared.log(.warn, w.description) }
+        // The warnings already went to the startup log; a configured log elsewhere gets them too.
+        if ErrorLog.shared.path != startupLog {
+            for w in cycle.warnings { ErrorLog.shared.log(.warn, w.description) }
+        }
         return Master.start(options: o, cycle: cycle)
     }
 

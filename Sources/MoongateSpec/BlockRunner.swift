@@ -22,6 +22,19 @@ public struct BlockRunner: Sendable {
         "error_code_like", "server_name", "request_eval", "response",
     ]
 
+    /// Test::Nginx restarts the server only for a block with `--- config`: without one it
+    /// keeps the previous block's server (and bails out on a file's first block), so that
+    /// block's http_config, main_config and user_files would be silently ignored there.
+    public static func withoutConfigProblem(_ block: SpecBlock, isFirst: Bool) -> String? {
+        if block.sections.contains(where: { $0.name == "config" }) { return nil }
+        if isFirst { return "no --- config in the file's first block: Test::Nginx bails out" }
+        let ignored = ["http_config", "main_config", "post_main_config", "user_files"]
+        if let s = block.sections.first(where: { ignored.contains($0.name) }) {
+            return "--- \(s.name) without --- config: Test::Nginx keeps the previous server and ignores it"
+        }
+        return nil
+    }
+
     /// The `TEST_NGINX_*` variables a config may use.
     public func variables(preamble: SpecPreamble) -> [String: String] {
         var vars: [String: String] = [
@@ -50,6 +63,10 @@ public struct BlockRunner: Sendable {
         }
         if let bad = block.sections.first(where: { BlockRunner.unsupportedSections.contains($0.name) }) {
             result.status = .skipped("unsupported section --- \(bad.name)")
+            return result
+        }
+        if let problem = BlockRunner.withoutConfigProblem(block, isFirst: file.blocks.first?.name == block.name) {
+            result.status = .failed([problem])
             return result
         }
         var vars = variables(preamble: file.preamble)

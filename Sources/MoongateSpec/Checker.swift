@@ -98,7 +98,8 @@ public struct Checker: Sendable {
             let values = response.values(of: name)
             let got = values.isEmpty ? nil : values.joined(separator: ", ")
             if like {
-                if !matches(.regex(source: want, flags: ""), got ?? "") {
+                // Test::Nginx compares with qr/^$val$/: the whole value must match.
+                if !matches(.regex(source: "^" + want + "$", flags: ""), got ?? "") {
                     failures.append("\(section)\(tag): \(name) expected to match /\(want)/, got \(got.map { Diagnostics.show($0) } ?? "(absent)")")
                 }
             } else if (got ?? "") != want {

@@ -80,7 +80,9 @@ public enum ConfigWriter {
                 # End test case config.
 
         """
-        if !input.preamble.noRootLocation && !hasRootLocation(input.config) {
+        // As Test::Nginx: the default `location /` goes in unless no_root_location(), even
+        // when the test has its own (nginx then refuses the duplicate).
+        if !input.preamble.noRootLocation {
             out += """
                     location / {
                         root \(root)/html;
@@ -105,10 +107,5 @@ public enum ConfigWriter {
 
         """
         return out
-    }
-
-    /// True when the server config already has a `location /` (Test::Nginx then adds none).
-    public static func hasRootLocation(_ config: String) -> Bool {
-        config.range(of: #"(?:^|[^\w.-])location\s+/\s*\{"#, options: .regularExpression) != nil
     }
 }

@@ -11,7 +11,17 @@ import Testing
         #expect(!r.stderr.contains("configure arguments:"))
         r = try h.run(["-V"])
         #expect(r.status == 0)
-        #expect(r.stderr.contains("configure arguments:"))
+        #expect(r.stdout.isEmpty)
+        // nginx's lines and order (ngx_show_version_info).
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5)
+        #expect(lines.first == "nginx version: nginx/1.27.1 (moongate 0.1.0)")
+        #expect(lines.count > 1 && lines[1].hasPrefix("built by swiftc 6."))
+        #expect(lines.count > 2 && lines[2].hasPrefix("built with OpenSSL 3."))
+        #expect(lines.count > 3 && lines[3] == "TLS SNI support enabled")
+        #expect(lines.count > 4 && lines[4].hasPrefix("configure arguments: --prefix="))
+        r = try h.run(["-v"])
+        #expect(r.stderr == "nginx version: nginx/1.27.1 (moongate 0.1.0)\n")
     }
 
     @Test func testGoodConfig() throws {

@@ -89,6 +89,12 @@ import Testing
         try fm.moveItem(atPath: h.prefix + "logs/access.log", toPath: h.prefix + "logs/access.log.1")
         h.signal(SIGUSR1)
         #expect(h.eventually(5) { fm.fileExists(atPath: h.prefix + "logs/error.log") })
+        // The worker reopens on its own signal a moment after the master: wait for both
+        // "reopening logs" lines, or the request may still be logged to the moved file.
+        #expect(h.eventually(5) {
+            let old = (try? String(contentsOfFile: h.prefix + "logs/error.log.1", encoding: .utf8)) ?? ""
+            return old.components(separatedBy: ": reopening logs").count - 1 >= 2
+        })
         #expect(h.get("/t") == "v1")
         #expect(h.eventually(5) {
             ((try? String(contentsOfFile: h.prefix + "logs/access.log", encoding: .utf8)) ?? "").contains("GET /t")

@@ -11,8 +11,15 @@ import Testing
         e.responseBody = .string("hello\nworld\n")
         e.responseBodyLike = .string("^hello")
         e.responseHeaders = .string("X-Foo: bar\n!X-Missing\n")
-        e.responseHeadersLike = .string("Content-Type: ^text/")
+        e.responseHeadersLike = .string("Content-Type: text/.*")
         #expect(Checker(expectations: e).checkResponse(response, index: 0, count: 1).isEmpty)
+    }
+
+    @Test func headersLikeMatchesTheWholeValue() {
+        // Test::Nginx compares with qr/^$val$/.
+        var e = Expectations()
+        e.responseHeadersLike = .string("Content-Type: text/")
+        #expect(!Checker(expectations: e).checkResponse(response, index: 0, count: 1).isEmpty)
     }
 
     @Test func wrongBodyGivesDiff() {

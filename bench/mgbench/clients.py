@@ -45,6 +45,9 @@ class IdleConnections:
         self.socks = []
         self.failed = 0
         request = (f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n").encode()
+        self.request = request
+        self.batch = batch
+        self.timeout = timeout
         for start in range(0, n, batch):
             group = []
             for _ in range(min(batch, n - start)):
@@ -106,6 +109,20 @@ class IdleConnections:
             except OSError:
                 pass
         return n
+
+    def reuse(self):
+        """Sends one more request on each held connection (a server must still
+        serve its idle connections, not only keep them open); counts failures."""
+        failed = 0
+        for start in range(0, len(self.socks), self.batch):
+            group = self.socks[start:start + self.batch]
+            for s in group:
+                try:
+                    s.sendall(self.request)
+                except OSError:
+                    failed += 1
+            failed += self._read_responses(group, self.timeout)
+        return failed
 
     def close(self):
         for s in self.socks:

@@ -136,11 +136,15 @@ def _measure_conns(ctx, scenario, srv):
         rss_kb = _rss_kb(workers, "VmRSS")
         hwm_kb = _rss_kb(workers)
         still_open = held.open_count()
+        reuse_failed = held.reuse()
     finally:
         held.close()
     if held.failed or still_open < n:
         return _fail(f"{held.failed} of {n} connections failed, "
                      f"{still_open} still open after 1 s" + _log(srv))
+    if reuse_failed:
+        return _fail(f"{reuse_failed} of {n} idle connections did not serve "
+                     "a second request" + _log(srv))
     if not srv.alive() or srv.workers() != workers:
         return _fail("worker or master died" + _log(srv))
     return {"ok": True, "rss_idle_kb": idle_kb, "rss_kb": rss_kb,

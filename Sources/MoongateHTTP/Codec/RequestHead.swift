@@ -1,3 +1,4 @@
+import MoongateCore
 /// A parsed request line and header block, independent of any HTTP library.
 public struct RequestHead {
     /// `GET`, `POST`, ... as sent.
@@ -38,6 +39,35 @@ public struct RequestHead {
         String(decoding: rawHeader.prefix(requestLineLength), as: UTF8.self)
     }
 
+    /// The Host header for the error log (`host: "..."`), bytes as the client sent them.
+    public var hostForLog: String? {
+        guard let h = header("host") else { return nil }
+        // Only a value that was not valid UTF-8 needs the raw bytes looked up.
+        guard h.unicodeScalars.contains("\u{FFFD}") else { return h }
+        var i = requestLineLength
+        let b = rawHeader
+        while i < b.count {
+            var e = i
+            while e < b.count && b[e] != 10 { e += 1 }
+            var stop = e
+            if stop > i && b[stop - 1] == 13 { stop -= 1 }
+            if stop - i > 5 && b[i..<(i + 5)].map({ $0 | 0x20 }).elementsEqual(Array("host:".utf8)) {
+                var vs = i + 5
+                while vs < stop && (b[vs] == 32 || b[vs] == 9) { vs += 1 }
+                var ve = stop
+                while ve > vs && (b[ve - 1] == 32 || b[ve - 1] == 9) { ve -= 1 }
+                return LogBytes.string(b[vs..<ve])
+            }
+            i = e + 1
+        }
+        return h
+    }
+
+    /// The request line for the error log, bytes as the client sent them (`LogBytes`).
+    public var requestLineForLog: String {
+        LogBytes.string(rawHeader.prefix(requestLineLength))
+    }
+
     /// `HTTP/1.1`.
     public var protocolString: String { version == 10 ? "HTTP/1.0" : version == 9 ? "" : "HTTP/1.1" }
 }
@@ -48,7 +78,8 @@ public struct RequestParseError: Error {
     public var status: Int
     /// nginx's `[info]` message, e.g. `client sent invalid request`.
     public var message: String
-    /// Set when the request line was parsed (for logging `request: "..."`).
+    /// Set when the request line was parsed (for logging `request: "..."`), with the
+    /// client's bytes kept as `LogBytes` carries them.
     public var requestLine: String?
     /// Where parsing failed, for nginx's `while reading client request line|headers`.
     public var stage: Stage = .requestLine

@@ -1,3 +1,4 @@
+import MoongateCore
 /// Parses a request head from bytes, with nginx's checks and status codes.
 /// Pure and incremental: `parseHead` returns nil until a whole head is present.
 public enum RequestParser {
@@ -82,10 +83,10 @@ public enum RequestParser {
         while lineEnd < n && bytes[lineEnd] != 10 { lineEnd += 1 }
         var lineStop = lineEnd
         if lineStop > i && bytes[lineStop - 1] == 13 { lineStop -= 1 }
-        // Only errors need the request line as a String.
+        // Only errors need the request line as a String (for the error log: raw bytes kept).
         let lineStart = i
         var requestLine: String {
-            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineStop]), as: UTF8.self)
+            LogBytes.string(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineStop]))
         }
         if lineStop - i > limits.largeBufferSize {
             throw RequestParseError(414, "client sent too long URI")
@@ -210,7 +211,9 @@ public enum RequestParser {
                     colon = k
                     break
                 }
-                if c == 0 || c == 32 || c == 9 {
+                // nginx's sw_name: a control byte, space or DEL ends the name as invalid
+                // (400 even with ignore_invalid_headers); other odd bytes are ignorable.
+                if c <= 0x20 || c == 0x7f {
                     throw invalidLine()
                 }
                 let isTok =
@@ -245,7 +248,7 @@ public enum RequestParser {
             headers.append((hname, value))
             switch knownHeader(UnsafeRawBufferPointer(rebasing: bytes[ls..<colon])) {
             case .host:
-                if rawHost == nil { rawHost = value }
+                if rawHost == nil { rawHost = LogBytes.string(UnsafeRawBufferPointer(rebasing: bytes[vs..<ve])) }
                 if hostSeen {
                     throw headerError(400, "client sent duplicate host header: \"Host: \(value)\", previous value: \"Host: \(host ?? "")\"")
                 }

@@ -56,11 +56,7 @@ public enum DirectiveRegistry {
         "map_hash_bucket_size": .http, "sendfile_max_chunk": .httpAll, "aio": .httpAll, "directio": .httpAll,
         "log_subrequest": .httpAll, "connection_pool_size": .httpAll, "request_pool_size": .httpAll,
         "client_body_in_file_only": .httpAll, "client_body_in_single_buffer": .httpAll,
-        "msie_refresh": .httpAll, "disable_symlinks": .httpAll, "gzip_vary": .httpAll,
-        "gzip": [.http, .server, .location, .locationIf], "gzip_types": .httpAll, "gzip_comp_level": .httpAll,
-        "gzip_min_length": .httpAll, "gzip_proxied": .httpAll, "gzip_disable": .httpAll,
-        "gzip_http_version": .httpAll, "gzip_buffers": .httpAll, "charset": [.http, .server, .location, .locationIf],
-        "source_charset": [.http, .server, .location, .locationIf], "charset_types": .httpAll,
+        "msie_refresh": .httpAll, "disable_symlinks": .httpAll,
         "keepalive_disable": .httpAll, "send_lowat": .httpAll, "max_ranges": .httpAll,
         "open_log_file_cache": .httpAll, "satisfy": .httpAll, "subrequest_output_buffer_size": .httpAll,
     ]
@@ -72,6 +68,8 @@ public enum DirectiveRegistry {
             LimitExcept.register()
             ExpiresSetting.register()
             SSLDirectives.registerAll()
+            GzipConf.register()
+            CharsetConf.register()
         }
         return table[name]
     }
@@ -84,6 +82,8 @@ public enum ConfigLoader {
         let cycle = CycleConfig(prefix: prefix, confPath: confPath)
         Variables.prefix = prefix
         Variables.declared = []
+        Variables.pendingChecks = []
+        CharsetConf.known = []
         var parser = ConfParser(confDirectory: cycle.confDirectory)
         var tree: [ConfDirective] = []
         if let g = globalDirectives, !g.isEmpty {
@@ -97,6 +97,7 @@ public enum ConfigLoader {
         cycle.confFiles = parser.filesRead
         let ctx = BuildContext(cycle: cycle)
         try walk(tree, ctx)
+        try Variables.checkPending()
         if let http = cycle.http {
             http.httpLevel.applyDefaults()
             for s in http.servers {

@@ -107,13 +107,17 @@ public final class LocationConfig {
     public var uninitializedVariableWarn: Bool? = nil
     /// `expires`.
     public var expires: ExpiresSetting? = nil
+    /// The gzip filter's settings (`gzip*`), nil when no level set any.
+    public var gzip: GzipConf? = nil
+    /// The charset filter's settings (`charset*`), nil when no level set any.
+    public var charset: CharsetConf? = nil
     /// `limit_except`: other settings for methods not listed (not inherited).
     public var limitExcept: LimitExcept? = nil
     /// Inherited filters and log handlers registered by modules (header_filter_by_lua etc.).
     public var filters: [ResponseFilter]? = nil
     public var logHandlers: [LogHandler]? = nil
     /// Per-module settings, keyed by the module's name; modules merge them themselves.
-    public var moduleConf: [String: AnyObject] = [:]
+    public var moduleConf = ModuleContexts()
 
     public init(match: LocationMatch, location: SourceLocation?, parent: LocationConfig?) {
         self.match = match
@@ -161,6 +165,16 @@ public final class LocationConfig {
         rewriteLog = rewriteLog ?? p.rewriteLog
         uninitializedVariableWarn = uninitializedVariableWarn ?? p.uninitializedVariableWarn
         expires = expires ?? p.expires
+        if let g = gzip {
+            if let pg = p.gzip { g.merge(from: pg) }
+        } else {
+            gzip = p.gzip
+        }
+        if let cs = charset {
+            if let pc = p.charset { cs.merge(from: pc) }
+        } else {
+            charset = p.charset
+        }
         filters = filters ?? p.filters
         if rewriteHandlers.isEmpty { rewriteHandlers = p.rewriteHandlers }
         if accessHandlers.isEmpty { accessHandlers = p.accessHandlers }

@@ -109,7 +109,10 @@ public enum StaticModule {
         r.headersOut.list.append(("Accept-Ranges", "bytes"))
         var start: Int64 = 0
         var end: Int64 = size
-        if r.status == 200 {
+        // nginx's range filter sits below gzip: a response gzip compresses has no length
+        // left, so a Range gets the whole (compressed) file.
+        r.headersOut.contentLength = size
+        if r.status == 200 && !r.gzipWouldCompress() {
             switch RangeRequest.evaluate(r, size: size, mtime: mtime, etag: etag) {
             case .ranges(let list) where list.count == 1:
                 start = list[0].lowerBound

@@ -50,6 +50,7 @@ extension ProxySession {
             switch l {
             case "content-type":
                 out.contentType = value
+                r.contentTypeCharset = CharsetConf.charsetParameter(value)
             case "location":
                 if let rewritten = rewriteRedirect(value) {
                     out.location = rewritten

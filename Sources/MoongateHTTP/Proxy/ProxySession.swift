@@ -418,9 +418,9 @@ final class ProxySession: UpstreamConnectionDelegate {
         let log = ErrorLog.shared
         guard log.enabled(level) else { return }
         var s = ", client: \(r.connection.remoteAddress), server: \(r.server.primaryName)"
-        s += ", request: \"\(r.head.requestLine)\""
+        s += ", request: \"\(r.head.requestLineForLog)\""
         s += ", upstream: \"\(target.ssl ? "https" : "http")://\(peerName)\(target.uri)\""
-        if let h = r.head.header("host") { s += ", host: \"\(h)\"" }
+        if let h = r.head.hostForLog { s += ", host: \"\(h)\"" }
         log.log(level, message, connection: r.connection.number, context: s)
     }
 

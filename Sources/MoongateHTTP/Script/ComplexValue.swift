@@ -56,8 +56,9 @@ public struct ComplexValue {
                     parts.append(.capture(n))
                 } else {
                     if checkVariables && !Variables.isKnown(name) {
-                        // nginx finds these after reading the file, so it names no file:line.
-                        throw ConfigError("unknown \"\(name)\" variable", at: nil)
+                        // A `set` further down the file may declare it: checked once the
+                        // whole configuration is read, as nginx does (so no file:line).
+                        Variables.pendingChecks.append(name)
                     }
                     parts.append(.variable(name.lowercased()))
                 }

@@ -1,3 +1,4 @@
+import MoongateConfig
 import MoongateCore
 #if canImport(Glibc)
 import Glibc
@@ -36,6 +37,52 @@ public enum Variables {
     /// Declares a user variable (`set $x ...`) so that later references compile.
     public static func declare(_ name: String) { declared.insert(name.lowercased()) }
 
+    /// nginx's `ngx_http_arg`: the value of the first `name=value` pair of `args` whose
+    /// name equals `name` (lowercase) case-insensitively, on bytes.
+    static func argument(_ name: String, in args: String) -> String? {
+        var a = args
+        var nm = name
+        return a.withUTF8 { ab in
+            nm.withUTF8 { nb -> String? in
+                let n = ab.count
+                var i = 0
+                while i < n {
+                    var end = i
+                    while end < n && ab[end] != 0x26 { end += 1 }
+                    var eq = i
+                    while eq < end && ab[eq] != 0x3D { eq += 1 }
+                    if eq - i == nb.count {
+                        var same = true
+                        for k in 0..<nb.count {
+                            let c = ab[i + k]
+                            if (c &- 65 < 26 ? c | 0x20 : c) != nb[k] {
+                                same = false
+                                break
+                            }
+                        }
+                        if same {
+                            return eq < end ? String(decoding: UnsafeBufferPointer(rebasing: ab[(eq + 1)..<end]), as: UTF8.self) : ""
+                        }
+                    }
+                    i = end + 1
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Variable names used before any declaration, checked after the whole configuration
+    /// is read (nginx's ngx_http_variables_init_vars).
+    nonisolated(unsafe) static var pendingChecks: [String] = []
+
+    /// Throws nginx's `unknown "x" variable` for the first name still unknown.
+    static func checkPending() throws {
+        defer { pendingChecks = [] }
+        for name in pendingChecks where !isKnown(name) {
+            throw ConfigError("unknown \"\(name)\" variable", at: nil)
+        }
+    }
+
     /// Whether a name is known at configuration time.
     public static func isKnown(_ name: String) -> Bool {
         let n = name.lowercased()
@@ -58,6 +105,17 @@ public enum Variables {
         if let g = getters[name] { return g(r) }
         for (p, g) in prefixGetters where name.hasPrefix(p) {
             return g(r, String(name.dropFirst(p.count)))
+        }
+        if declared.contains(name) {
+            if !r.variableStore.unset.isEmpty && r.variableStore.unset.contains(name) { return nil }
+            // A `set` variable this request never set: nginx's ngx_http_rewrite_var gives
+            // the empty value and warns.
+            if r.loc.uninitializedVariableWarn ?? true {
+                r.log(.warn, "using uninitialized \"\(name)\" variable")
+            }
+            // Cached as nginx caches an indexed variable: it warns once per request.
+            r.userVars[name] = ""
+            return ""
         }
         return nil
     }
@@ -211,11 +269,7 @@ public enum Variables {
                 "arg_",
                 { r, n in
                     guard let args = r.args else { return nil }
-                    for pair in args.split(separator: "&", omittingEmptySubsequences: true) {
-                        let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                        if kv[0].lowercased() == n { return kv.count > 1 ? String(kv[1]) : "" }
-                    }
-                    return nil
+                    return Variables.argument(n, in: args)
                 }
             ),
             (

@@ -17,7 +17,13 @@ public final class HTTPConnection: ChannelInboundHandler {
     public let number: Int
     let listen: ListenGroup
     private var context: ChannelHandlerContext!
+    /// Bytes received and not yet consumed. Between reads it is empty and holds no
+    /// memory (nginx frees an idle keep-alive connection's header buffer the same way):
+    /// a read is parsed in NIO's own receive buffer, and only bytes left over (a partial
+    /// head, pipelined requests, a paused body) are copied into a buffer of ours.
     private var buffer: ByteBuffer
+    /// `buffer` is NIO's receive buffer, lent for the duration of one `channelRead`.
+    private var bufferIsLent = false
     private var state = State.idle
     /// The running request.
     public private(set) var current: HTTPRequest?
@@ -32,7 +38,6 @@ public final class HTTPConnection: ChannelInboundHandler {
     private var discarding = false
     /// Reading stopped because a streaming body's reader cannot take more (autoRead off).
     private var readingPaused = false
-    private var timer: Scheduled<Void>?
     /// Set when the server is shutting down: finish the request, then close.
     public var closing = false
     /// `$remote_addr`.
@@ -43,22 +48,51 @@ public final class HTTPConnection: ChannelInboundHandler {
     public private(set) var localAddressString = ""
     /// `$server_port`.
     public private(set) var localPort = 80
-    /// The allocator of the channel.
-    public var allocator: ByteBufferAllocator { context.channel.allocator }
-    /// The event loop the connection runs on.
-    public var eventLoop: EventLoop { context.eventLoop }
+    /// The allocator of the channel (NIO's default: channels here never set another).
+    public var allocator: ByteBufferAllocator { HTTPConnection.sharedAllocator }
+    private static let sharedAllocator = ByteBufferAllocator()
+    /// The event loop the connection runs on (kept after the channel closed: a request
+    /// that outlives its connection still schedules its cleanups there).
+    public private(set) var eventLoop: EventLoop!
     /// The TLS session when the client speaks TLS (`$https`, `$ssl_*`).
     public internal(set) var tls: TLSSessionInfo?
+    /// The hooks few connections use, boxed: a connection without them (and every idle
+    /// one) pays one pointer instead of four closures.
+    private final class Hooks {
+        var rawReader: ((inout ByteBuffer) -> Void)?
+        var abortHandler: (() -> Bool)?
+        var rawClosed: (() -> Void)?
+        var onWritable: (() -> Void)?
+    }
+    private var hooks: Hooks?
+    private var madeHooks: Hooks {
+        if let h = hooks { return h }
+        let h = Hooks()
+        hooks = h
+        return h
+    }
     /// Called by modules that take over the raw connection (ngx.req.socket(true)).
-    public var rawReader: ((inout ByteBuffer) -> Void)?
+    public var rawReader: ((inout ByteBuffer) -> Void)? {
+        get { hooks?.rawReader }
+        set { if newValue != nil || hooks != nil { madeHooks.rawReader = newValue } }
+    }
     /// Called when the client closes the connection during a request: true when the
     /// module takes care of it (ngx.on_abort) instead of the default 499 finalize.
-    public var abortHandler: (() -> Bool)?
+    public var abortHandler: (() -> Bool)? {
+        get { hooks?.abortHandler }
+        set { if newValue != nil || hooks != nil { madeHooks.abortHandler = newValue } }
+    }
     /// Called when the client closes a connection a raw reader took over.
-    public var rawClosed: (() -> Void)?
+    public var rawClosed: (() -> Void)? {
+        get { hooks?.rawClosed }
+        set { if newValue != nil || hooks != nil { madeHooks.rawClosed = newValue } }
+    }
     /// Called once when the client connection can take writes again after it was full
     /// (a proxy with `proxy_buffering off` stopped reading its upstream meanwhile).
-    public var onWritable: (() -> Void)?
+    public var onWritable: (() -> Void)? {
+        get { hooks?.onWritable }
+        set { if newValue != nil || hooks != nil { madeHooks.onWritable = newValue } }
+    }
     /// Whether writes are below NIO's high water mark.
     public var isWritable: Bool { state != .closed && context.channel.isWritable }
     private var pendingFlush = false
@@ -66,23 +100,34 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// Small writes not yet handed to NIO: a response head and a short body go out as one
     /// write (each NIO write costs a few thousand instructions).
     private var outBuf: ByteBuffer? = nil
-    /// The one timer (header, body or keep-alive timeout) and when it is due: re-arming
-    /// moves the deadline; the scheduled task re-schedules itself when it fires early, so
-    /// a keep-alive request does not allocate and cancel a NIO task each time.
-    private var timerDeadline: NIODeadline? = nil
-    private var timerAction: (() -> Void)? = nil
-    private var timerDue: NIODeadline? = nil
+    /// The one timeout (header, body or keep-alive), kept by `ConnectionTimers`.
+    enum TimerKind {
+        case header, body, keepalive
+    }
+    private var timerKind = TimerKind.header
+    /// When the armed timeout is due, and the links of the timers' list it is on.
+    var timerDeadline = NIODeadline.uptimeNanoseconds(0)
+    var timerList: ConnectionTimers.List?
+    unowned(unsafe) var timerPrev: HTTPConnection?
+    var timerNext: HTTPConnection?
+    /// Links of `ConnectionRegistry`'s list.
+    var registered = false
+    unowned(unsafe) var registryPrev: HTTPConnection?
+    var registryNext: HTTPConnection?
 
     init(number: Int, listen: ListenGroup) {
         self.number = number
         self.listen = listen
-        self.buffer = ByteBuffer()
+        self.buffer = HTTPConnection.noBytes
     }
+
+    /// The empty buffer idle connections share: the first write into it allocates.
+    private static let noBytes = ByteBuffer()
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        eventLoop = context.eventLoop
         openedAtMsec = Int64(CachedTime.monotonicMsec)
-        buffer = context.channel.allocator.buffer(capacity: 1024)
         if let r = context.channel.remoteAddress {
             remoteAddress = r.ipAddress ?? "unix:"
             remotePort = r.port ?? 0
@@ -91,17 +136,27 @@ public final class HTTPConnection: ChannelInboundHandler {
             localAddressString = l.ipAddress ?? ""
             localPort = l.port ?? 80
         }
-        armTimer(ms: listen.defaultServer.clientHeaderTimeout) { [weak self] in
-            self?.headerTimeout()
-        }
+        armTimer(ms: listen.defaultServer.clientHeaderTimeout, .header)
         ConnectionRegistry.shared.add(self)
+    }
+
+    /// Drops what ties the connection to its channel: the context holds this handler, so
+    /// keeping it (or the request, or a closure that captures either) here would keep
+    /// both alive forever.
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        state = .closed
+        readingPaused = false
+        cancelTimer()
+        self.context = nil
+        current = nil
+        hooks = nil
+        outBuf = nil
+        buffer = HTTPConnection.noBytes
+        ConnectionRegistry.shared.remove(self)
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
         cancelTimer()
-        timer?.cancel()
-        timer = nil
-        timerDue = nil
         outBuf = nil
         if state == .idle && buffer.readableBytes == 0 && ErrorLog.shared.enabled(.info) {
             // The client closed while we waited: nginx's info lines for the two cases.
@@ -147,13 +202,14 @@ public final class HTTPConnection: ChannelInboundHandler {
             raw(&incoming)
             return
         }
-        // Body bytes are consumed as they come: reuse the space instead of growing.
         if buffer.readableBytes == 0 {
-            buffer.clear()
-        } else if buffer.readerIndex >= 64 * 1024 {
-            buffer.discardReadBytes()
+            buffer = incoming
+            bufferIsLent = true
+        } else {
+            // Our own buffer: body bytes are consumed as they come, so reuse the space.
+            if buffer.readerIndex >= 64 * 1024 { buffer.discardReadBytes() }
+            buffer.writeBuffer(&incoming)
         }
-        buffer.writeBuffer(&incoming)
         // client_body_timeout runs between two successive reads (nginx re-adds the timer).
         if state == .active, !discarding, !readingPaused, bodyRemaining > 0 || chunkedDecoder != nil,
             let r = current, !r.body.complete
@@ -161,6 +217,20 @@ public final class HTTPConnection: ChannelInboundHandler {
             armBodyTimer(r)
         }
         process()
+        returnReadBuffer()
+    }
+
+    /// Lets go of NIO's receive buffer (so that NIO reuses it for the next read instead
+    /// of allocating another) and of an emptied buffer of ours, keeping only unread bytes.
+    private func returnReadBuffer() {
+        if buffer.readableBytes == 0 {
+            buffer = HTTPConnection.noBytes
+        } else if bufferIsLent {
+            var own = allocator.buffer(capacity: max(1024, buffer.readableBytes))
+            own.writeBuffer(&buffer)
+            buffer = own
+        }
+        bufferIsLent = false
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {
@@ -415,19 +485,21 @@ public final class HTTPConnection: ChannelInboundHandler {
             armBodyTimer(r)
         }
         process()
+        returnReadBuffer()
     }
 
     private func armBodyTimer(_ r: HTTPRequest) {
-        let ms = r.loc.clientBodyTimeout ?? 60_000
-        armTimer(ms: ms) { [weak self, weak r] in
-            guard let self, let r, !r.body.complete, r === self.current, !r.finalized else { return }
-            // nginx terminates the request: no response, no log line, 408 in the access
-            // log unless a response head already went.
-            r.body.complete = true
-            r.keepAlive = false
-            if !r.headerSent { r.status = 408 }
-            r.finishRequest(closeNow: true)
-        }
+        armTimer(ms: r.loc.clientBodyTimeout ?? 60_000, .body)
+    }
+
+    private func bodyTimeout() {
+        guard let r = current, !r.body.complete, !r.finalized else { return }
+        // nginx terminates the request: no response, no log line, 408 in the access
+        // log unless a response head already went.
+        r.body.complete = true
+        r.keepAlive = false
+        if !r.headerSent { r.status = 408 }
+        r.finishRequest(closeNow: true)
     }
 
     private func bodyComplete(_ r: HTTPRequest) {
@@ -453,7 +525,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         requestCount += 1
         let server = listen.findServer(host: head.host)
         guard let split = URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
-            let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLine)
+            let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLineForLog)
             badRequest(e)
             return
         }
@@ -496,9 +568,10 @@ public final class HTTPConnection: ChannelInboundHandler {
         requestCount += 1
         // A request line without a version is HTTP/0.9: the error page goes without headers.
         let is09 = (e.requestLine?.split(separator: " ").count ?? 0) == 2
+        let rawLine = e.requestLine.map(LogBytes.bytes) ?? []
         let head = RequestHead(
-            method: "GET", rawURI: "/", version: is09 ? 9 : 11, headers: [], rawHeader: Array((e.requestLine ?? "").utf8),
-            requestLineLength: e.requestLine?.utf8.count ?? 0, contentLength: nil, chunked: false, host: nil,
+            method: "GET", rawURI: "/", version: is09 ? 9 : 11, headers: [], rawHeader: rawLine,
+            requestLineLength: rawLine.count, contentLength: nil, chunked: false, host: nil,
             keepAliveRequested: false, expectContinue: false)
         let server = listen.defaultServer
         let r = HTTPRequest(connection: self, head: head, server: server, path: "/", args: nil)
@@ -522,14 +595,14 @@ public final class HTTPConnection: ChannelInboundHandler {
     public func takeBuffered() -> ByteBuffer? {
         guard buffer.readableBytes > 0 else { return nil }
         let b = buffer.getSlice(at: buffer.readerIndex, length: buffer.readableBytes)
-        buffer.clear()
+        buffer = HTTPConnection.noBytes
         return b
     }
 
     /// Hands the connection to a raw reader (ngx.req.socket(true)): stops reading the
     /// body and its timer; returns the bytes buffered after what was read so far.
     public func takeOverRaw(_ reader: @escaping (inout ByteBuffer) -> Void) -> ByteBuffer? {
-        timer?.cancel()
+        cancelTimer()
         bodyRemaining = 0
         chunkedDecoder = nil
         rawReader = reader
@@ -664,15 +737,15 @@ public final class HTTPConnection: ChannelInboundHandler {
         }
         nextIsPipelined = buffer.readableBytes > 0
         let ka = r.loc.keepaliveTimeout ?? 75_000
-        armTimer(ms: ka) { [weak self] in
-            guard let self, self.state == .idle else { return }
-            self.close()
-        }
+        armTimer(ms: ka, .keepalive)
         // Pipelined requests already buffered.
         if buffer.readableBytes > 0 {
-            context.eventLoop.execute { [weak self] in self?.process() }
+            context.eventLoop.execute { [weak self] in
+                self?.process()
+                self?.returnReadBuffer()
+            }
         } else {
-            buffer.discardReadBytes()
+            buffer = HTTPConnection.noBytes
         }
     }
 
@@ -687,40 +760,30 @@ public final class HTTPConnection: ChannelInboundHandler {
         close()
     }
 
-    private func armTimer(ms: Int, _ f: @escaping () -> Void) {
-        cancelTimer()
-        guard ms > 0 else { return }
-        let deadline = NIODeadline.now() + .milliseconds(Int64(ms))
-        timerDeadline = deadline
-        timerAction = f
-        // A task already due no later than the new deadline re-checks when it fires.
-        if let due = timerDue, due <= deadline { return }
-        timer?.cancel()
-        scheduleTimer(at: deadline)
-    }
-
-    private func scheduleTimer(at deadline: NIODeadline) {
-        timerDue = deadline
-        timer = context.eventLoop.scheduleTask(deadline: deadline) { [weak self] in self?.timerFired() }
-    }
-
-    private func timerFired() {
-        timer = nil
-        timerDue = nil
-        guard let deadline = timerDeadline, let f = timerAction else { return }
-        if deadline > NIODeadline.now() {
-            scheduleTimer(at: deadline)
+    private func armTimer(ms: Int, _ kind: TimerKind) {
+        guard ms > 0 else {
+            cancelTimer()
             return
         }
-        timerDeadline = nil
-        timerAction = nil
-        f()
+        timerKind = kind
+        ConnectionTimers.shared.arm(self, ms: ms, loop: eventLoop)
     }
 
-    /// Disarms the timeout; a scheduled task stays and does nothing when it fires.
+    /// Called by `ConnectionTimers` when the armed timeout is due.
+    func timerFired() {
+        switch timerKind {
+        case .header:
+            headerTimeout()
+        case .body:
+            bodyTimeout()
+        case .keepalive:
+            guard state == .idle else { return }
+            close()
+        }
+    }
+
     private func cancelTimer() {
-        timerDeadline = nil
-        timerAction = nil
+        ConnectionTimers.shared.disarm(self)
     }
 
     /// Graceful shutdown: idle connections close now, busy ones after their response.
@@ -753,18 +816,46 @@ extension HTTPRequest {
     }
 }
 
-/// All live connections of this worker, for graceful shutdown.
+/// All live connections of this worker, for graceful shutdown: a list linked through
+/// the connections (no per-connection allocation or hashing on accept and close).
 public final class ConnectionRegistry {
     nonisolated(unsafe) public static let shared = ConnectionRegistry()
-    private var conns: [ObjectIdentifier: HTTPConnection] = [:]
+    private var head: HTTPConnection?
     private var nextNumber = 0
 
-    func add(_ c: HTTPConnection) { conns[ObjectIdentifier(c)] = c }
-    func remove(_ c: HTTPConnection) { conns.removeValue(forKey: ObjectIdentifier(c)) }
+    func add(_ c: HTTPConnection) {
+        guard !c.registered else { return }
+        c.registered = true
+        c.registryNext = head
+        head?.registryPrev = c
+        head = c
+        count += 1
+    }
+
+    func remove(_ c: HTTPConnection) {
+        guard c.registered else { return }
+        c.registered = false
+        let next = c.registryNext
+        if let p = c.registryPrev { p.registryNext = next } else { head = next }
+        next?.registryPrev = c.registryPrev
+        c.registryPrev = nil
+        c.registryNext = nil
+        count -= 1
+    }
+
     /// Number of open connections.
-    public var count: Int { conns.count }
+    public private(set) var count = 0
     /// Asks each connection to finish and close.
-    public func shutdownAll() { for c in conns.values { c.shutdownGracefully() } }
+    public func shutdownAll() {
+        // Closing may unlink connections as we go: walk a copy.
+        var all: [HTTPConnection] = []
+        var c = head
+        while let x = c {
+            all.append(x)
+            c = x.registryNext
+        }
+        for x in all { x.shutdownGracefully() }
+    }
     /// A new connection number (nginx counts per worker from its connection array; we count up).
     public func nextConnectionNumber() -> Int {
         nextNumber += 1

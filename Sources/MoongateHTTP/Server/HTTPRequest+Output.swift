@@ -20,6 +20,9 @@ extension HTTPRequest {
         loc.expires?.apply(self)
         applyAddHeaders()
         if subrequestSink != nil { return true }
+        // nginx's filter order below the headers filter: charset, then gzip.
+        if loc.charset != nil { charsetHeaderFilter() }
+        if loc.gzip != nil { gzipHeaderFilter() }
         // HTTP/0.9 responses are the body alone, and the connection closes after it.
         if head.version == 9 {
             keepAlive = false
@@ -85,7 +88,9 @@ extension HTTPRequest {
         cap += statusLine?.utf8.count ?? 0
         let date: String? = hasDate ? nil : CachedTime.httpTime
         cap += date?.utf8.count ?? 0
-        let ct = headersOut.contentType
+        // The charset filter's `; charset=` goes after a Content-Type without parameters.
+        var ct = headersOut.contentType
+        if let cs = responseCharset, let t = ct, !t.utf8.contains(UInt8(ascii: ";")) { ct = t + "; charset=" + cs }
         cap += ct?.utf8.count ?? 0
         let lastModified = headersOut.lastModified.map { CachedTime.httpTime(for: $0) }
         cap += lastModified.map { $0.utf8.count + 20 } ?? 0
@@ -101,6 +106,9 @@ extension HTTPRequest {
             }
         }
         cap += (earlyLocation?.utf8.count ?? 0) + (lateLocation?.utf8.count ?? 0) + 24
+        // nginx's header filter writes Vary for gzip_vary after Connection/Keep-Alive.
+        let vary = gzipVary && (loc.gzip?.vary ?? false)
+        if vary { cap += 23 }
         let keepAliveHeader: Int? = keepAlive && status != 101 ? loc.keepaliveHeaderTimeout : nil
         let chunked = self.chunked
         let keepAlive = self.keepAlive
@@ -156,6 +164,7 @@ extension HTTPRequest {
             } else {
                 w.put("Connection: close\r\n")
             }
+            if vary { w.put("Vary: Accept-Encoding\r\n") }
             if let lateLocation {
                 w.put("Location: ")
                 w.put(lateLocation)
@@ -200,6 +209,12 @@ extension HTTPRequest {
                 if subrequestSink == nil { connection.abortAfterWrite() }
                 return
             }
+        }
+        if gzip != nil && !headerOnly && !gzipBodyFilter(&c) {
+            keepAlive = false
+            responseDone = true
+            connection.abortAfterWrite()
+            return
         }
         if c.last { responseDone = true }
         if let sink = subrequestSink {

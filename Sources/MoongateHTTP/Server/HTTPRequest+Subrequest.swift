@@ -91,5 +91,8 @@ extension HTTPRequest {
 /// subrequests made with `share_all_vars`.
 public final class VariableStore {
     public var values: [String: String] = [:]
+    /// Variables set to nil from Lua (`ngx.var.x = nil`): not found, rather than
+    /// "uninitialized" (nginx's `not_found` flag). A value set later wins.
+    public var unset: Set<String> = []
     public init() {}
 }

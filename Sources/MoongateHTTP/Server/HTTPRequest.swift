@@ -4,8 +4,10 @@ import NIOCore
 
 /// One request: nginx's `ngx_http_request_t`. Lives on the worker's event loop thread.
 public final class HTTPRequest {
-    /// The connection it came on.
-    public unowned let connection: HTTPConnection
+    /// The connection it came on (strong: a request may outlive its channel, e.g. an
+    /// aborted request whose Lua thread still waits; the connection lets go of its
+    /// current request when the channel is removed).
+    public let connection: HTTPConnection
     /// The head as received.
     public var head: RequestHead
     /// Current method (`ngx.req.set_method` may change it).
@@ -103,6 +105,16 @@ public final class HTTPRequest {
     /// Send `Location` as given even when relative (ngx_lua's `ngx.redirect` marks its
     /// header so nginx's header filter leaves it alone).
     public var locationVerbatim = false
+    /// The response's gzip compression, when the gzip filter chose to compress.
+    public internal(set) var gzip: GzipStream? = nil
+    /// nginx's `r->gzip_vary`: the response could have been compressed (`gzip_vary`).
+    var gzipVary = false
+    /// nginx's `r->headers_out.charset` as the proxy module sets it: the `charset=`
+    /// parameter of the upstream's Content-Type.
+    public var contentTypeCharset: String? = nil
+    /// nginx's `r->headers_out.charset` as the charset filter leaves it: written as
+    /// `; charset=NAME` after a Content-Type that has no parameters.
+    var responseCharset: String? = nil
     /// Set for subrequests made by `makeSubrequest`: the response goes there.
     public internal(set) var subrequestSink: SubrequestSink? = nil
 
@@ -143,10 +155,16 @@ public final class HTTPRequest {
 
     /// The error log context nginx appends: `, client: ..., server: ..., request: "...", host: "..."`.
     public var logContext: String {
+        // nginx's ngx_http_log_error_handler: the main request's line, then the
+        // subrequest's URI when a subrequest logs, the upstream, host and referrer.
+        var main = self
+        while let p = main.parent { main = p }
         var s = ", client: \(connection.remoteAddress), server: \(server.primaryName)"
-        s += ", request: \"\(head.requestLine)\""
+        s += ", request: \"\(main.head.requestLineForLog)\""
+        if main !== self { s += ", subrequest: \"\(uri)\"" }
         if let u = upstreamLogName { s += ", upstream: \"\(u)\"" }
-        if let h = head.header("host") { s += ", host: \"\(h)\"" }
+        if let h = main.head.hostForLog { s += ", host: \"\(h)\"" }
+        if let ref = main.head.header("referer") { s += ", referrer: \"\(ref)\"" }
         return s
     }
 

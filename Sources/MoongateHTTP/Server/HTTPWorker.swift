@@ -27,6 +27,12 @@ public final class HTTPWorker {
                 .serverChannelOption(.backlog, value: Int32(group.listen.backlog))
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.allowRemoteHalfClosure, value: false)
+                // NIO keeps one receive buffer per connection for its whole life, sized by
+                // the largest read so far: start small (2 KB by default), since most
+                // request heads fit in 512 bytes and idle keep-alive connections then
+                // hold a quarter of the memory. Larger reads double it as they come.
+                .childChannelOption(
+                    .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
                 .childChannelInitializer { channel in
                     CachedTime.update()
                     let conn = HTTPConnection(number: ConnectionRegistry.shared.nextConnectionNumber(), listen: g)

@@ -24,9 +24,17 @@ public func mg_http_resp_header_set(
         FFIError.set(err, "attempt to set ngx.header.HEADER after sending out response headers")
         return FFI.declined
     }
-    var name = string(k, kl)
-    if LuaLocConf.of(r.loc)?.transformUnderscores ?? true {
-        name = String(name.map { $0 == "_" ? "-" : $0 })
+    var name = ""
+    if let k, kl > 0 {
+        // Bytes, not Characters: `_` becomes `-` unless lua_transform_underscores_in_response_headers is off.
+        let transform = LuaLocConf.of(r.loc)?.transformUnderscores ?? true
+        name = String(unsafeUninitializedCapacity: kl) { out in
+            for i in 0..<kl {
+                let c = UInt8(bitPattern: k[i])
+                out[i] = transform && c == 0x5F ? 0x2D : c
+            }
+            return kl
+        }
     }
     name = escapeHeader(name, isName: true)
     let value = escapeHeader(string(v, vl), isName: false)

@@ -14,7 +14,7 @@ public func mg_log(_ level: Int32, _ msg: UnsafePointer<UInt8>?, _ len: Int) -> 
     guard let l = LogLevel(rawValue: Int(level)) else { return FFI.error }
     let log = ErrorLog.shared
     guard l == .stderr || log.enabled(l) else { return FFI.ok }
-    let m = string(msg, len)
+    let m = logString(msg, len)
     if let ctx = LuaRuntime.current {
         if let r = ctx.request {
             // nginx's log->action during the log phase.
@@ -29,6 +29,12 @@ public func mg_log(_ level: Int32, _ msg: UnsafePointer<UInt8>?, _ len: Int) -> 
     return FFI.ok
 }
 
+/// A Lua string for the error log: nginx writes its bytes as they are, invalid UTF-8 too.
+private func logString(_ msg: UnsafePointer<UInt8>?, _ len: Int) -> String {
+    guard let msg, len > 0 else { return "" }
+    return LogBytes.string(UnsafeBufferPointer(start: msg, count: len))
+}
+
 /// `int mg_log_level(void)`: the error log's level (`ngx.errlog.get_sys_filter_level`).
 @_cdecl("mg_log_level")
 public func mg_log_level() -> Int32 { Int32(ErrorLog.shared.level.rawValue) }
@@ -39,9 +45,9 @@ public func mg_raw_log(_ level: Int32, _ msg: UnsafePointer<UInt8>?, _ len: Int)
     guard let l = LogLevel(rawValue: Int(level)) else { return FFI.error }
     if let r = LuaRuntime.current?.request {
         // The connection's log, as ngx_lua uses r->connection->log.
-        ErrorLog.shared.log(l, string(msg, len), connection: r.connection.number, context: r.logContext)
+        ErrorLog.shared.log(l, logString(msg, len), connection: r.connection.number, context: r.logContext)
     } else {
-        ErrorLog.shared.log(l, string(msg, len))
+        ErrorLog.shared.log(l, logString(msg, len))
     }
     return FFI.ok
 }

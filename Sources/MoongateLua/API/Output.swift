@@ -147,6 +147,9 @@ public func mg_http_flush(_ rp: UnsafeMutableRawPointer?, _ wait: Int32, _ err: 
         r.output(BodyChunk(data: nil, last: false, flush: true))
         return FFI.ok
     }
+    // As ngx_lua: the flush goes through the body filters (gzip ends its deflate block
+    // with Z_SYNC_FLUSH), then the coroutine waits for the write.
+    r.output(BodyChunk(data: nil, last: false, flush: true))
     r.connection.writeAndFlush(r.connection.allocator.buffer(capacity: 0)) { _ in
         thread.resume { co in
             lua_pushinteger(co, 1)

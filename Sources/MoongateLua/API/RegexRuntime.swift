@@ -171,8 +171,10 @@ public final class RegexRuntime {
         if dfa {
             rc = pcre2_dfa_match_8(re.code, subj, length, start, opts, md, matchContext,
                                    dfaWorkspace, Self.dfaWorkspaceCount)
-            // Only the longest match is reported, as ngx_lua's DFA mode has no groups.
-            if rc > 1 { rc = 1 }
+            // Only the longest match is reported, as ngx_lua's DFA mode has no groups. 0
+            // means the ovector could not hold every match found: the longest is still in
+            // the first pair.
+            if rc > 1 || rc == 0 { rc = 1 }
         } else {
             rc = pcre2_match_8(re.code, subj, length, start, opts, md, matchContext)
         }

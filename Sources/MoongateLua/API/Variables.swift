@@ -25,6 +25,9 @@ public func mg_http_var_get(
     // nginx has $request_body only once a module read the body (ngx.req.read_body,
     // lua_need_request_body); our connection buffers it earlier.
     if n == "request_body" && !(ctx.bodyRead || r.body.replaced) { return FFI.declined }
+    // nginx adds $gzip_ratio with NGX_HTTP_VAR_NOHASH: log_format sees it, ngx.var
+    // (a lookup by name) does not.
+    if n == "gzip_ratio" { return FFI.declined }
     guard let v = Variables.get(n, r) else { return FFI.declined }
     FFIScratch.put(v, val, vlen)
     return FFI.ok
@@ -45,7 +48,10 @@ public func mg_http_var_set(
     let v: String? = isNil != 0 ? nil : string(val, vlen)
     switch Variables.set(n, v, r) {
     case .ok:
-        if v == nil, r.userVars[n] == "" { r.userVars.removeValue(forKey: n) }
+        if v == nil, r.userVars[n] == "" {
+            r.userVars.removeValue(forKey: n)
+            r.variableStore.unset.insert(n)
+        }
         return FFI.ok
     case .notChangeable:
         FFIError.set(err, "variable \"\(n)\" not changeable")

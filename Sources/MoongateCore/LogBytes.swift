@@ -1,0 +1,78 @@
+/// Raw client bytes in error log lines. nginx writes a request line or header as the
+/// client sent it, invalid UTF-8 included; a Swift `String` cannot hold such bytes. Each
+/// byte that is not part of valid UTF-8 is carried as the private-use scalar
+/// U+10FF00 + byte, and `ErrorLog` writes it back as the byte itself.
+public enum LogBytes {
+    /// The bytes as a String for the error log, invalid UTF-8 bytes kept (see above).
+    public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        let a = Array(bytes)
+        if let s = String(validating: a, as: UTF8.self) { return s }
+        var scalars = String.UnicodeScalarView()
+        var i = 0
+        while i < a.count {
+            if let (scalar, n) = decode(a, at: i) {
+                scalars.append(scalar)
+                i += n
+            } else {
+                scalars.append(Unicode.Scalar(0x10FF00 + UInt32(a[i]))!)
+                i += 1
+            }
+        }
+        return String(scalars)
+    }
+
+    /// The bytes `string(_:)` was made from.
+    public static func bytes(_ s: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        for u in s.unicodeScalars {
+            if u.value >= 0x10FF80 && u.value <= 0x10FFFF {
+                out.append(UInt8(u.value - 0x10FF00))
+            } else {
+                out.append(contentsOf: Array(String(u).utf8))
+            }
+        }
+        return out
+    }
+
+    /// Rewrites carried bytes in UTF-8 text (F4 8F BE|BF xx) back to the raw bytes.
+    static func restore(_ buf: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard buf.contains(0xF4) else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(buf.count)
+        var i = 0
+        while i < buf.count {
+            if buf[i] == 0xF4 && i + 3 < buf.count && buf[i + 1] == 0x8F && (buf[i + 2] == 0xBE || buf[i + 2] == 0xBF) {
+                out.append(0x80 + ((buf[i + 2] & 1) << 6) + (buf[i + 3] & 0x3F))
+                i += 4
+            } else {
+                out.append(buf[i])
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// One valid UTF-8 sequence at `i`: its scalar and length.
+    private static func decode(_ a: [UInt8], at i: Int) -> (Unicode.Scalar, Int)? {
+        let b0 = a[i]
+        let n: Int
+        var v: UInt32
+        switch b0 {
+        case 0..<0x80: return (Unicode.Scalar(b0), 1)
+        case 0xC2...0xDF: n = 2; v = UInt32(b0 & 0x1F)
+        case 0xE0...0xEF: n = 3; v = UInt32(b0 & 0x0F)
+        case 0xF0...0xF4: n = 4; v = UInt32(b0 & 0x07)
+        default: return nil
+        }
+        guard i + n <= a.count else { return nil }
+        for k in 1..<n {
+            let b = a[i + k]
+            guard b & 0xC0 == 0x80 else { return nil }
+            v = v << 6 | UInt32(b & 0x3F)
+        }
+        let minimum: UInt32 = n == 2 ? 0x80 : (n == 3 ? 0x800 : 0x10000)
+        guard v >= minimum, let s = Unicode.Scalar(v) else { return nil }
+        return (s, n)
+    }
+}
