@@ -225,7 +225,7 @@ GET /t
 handshake: nil handshake failed
 send: closed
 --- error_log
-SSL_do_handshake() failed
+SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number), client:
 
 
 

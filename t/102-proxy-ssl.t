@@ -153,7 +153,7 @@ upstream SSL certificate does not match "www.example.com" while SSL handshaking 
 GET /t
 --- error_code: 502
 --- error_log eval
-qr/\[error\] .*SSL_do_handshake\(\) failed .* while SSL handshaking to upstream/
+qr/\[error\] .*SSL_do_handshake\(\) failed \(SSL: error:0A00010B:SSL routines::wrong version number\) while SSL handshaking to upstream, .* upstream: "https:\/\/127\.0\.0\.1:\d+\/"/
 
 
 

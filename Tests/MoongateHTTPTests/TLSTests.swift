@@ -2,6 +2,7 @@ import NIOCore
 import NIOEmbedded
 import NIOSSL
 import Testing
+import CMoongate
 
 @testable import MoongateHTTP
 
@@ -18,21 +19,29 @@ private final class Pair {
     let serverInfo = TLSSessionInfo()
     let clientInfo = TLSSessionInfo()
 
-    init(cert: String = "server", sni: String?) throws {
-        let conf = ServerSSLConfig()
-        conf.certificate = certDir + cert + ".crt"
-        conf.certificateKey = certDir + cert + ".key"
-        var cache: [String: NIOSSLContext] = [:]
-        let ctx = try SSLContextFactory.serverContext(conf, cache: &cache)
+    init(
+        cert: String = "server", sni: String?, context: NIOSSLContext? = nil,
+        settings: TLSClient.Settings = TLSClient.Settings(), session: UnsafeMutableRawPointer? = nil
+    ) throws {
+        let ctx = try context ?? Pair.serverContext(cert: cert)
         try server.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ctx))
         try server.pipeline.syncOperations.addHandler(
             ServerHelloSniffer(info: serverInfo, outbound: true), position: .first)
         let tail = Tail()
         try client.pipeline.syncOperations.addHandler(tail)
         try TLSClient.add(
-            to: client, before: tail, settings: TLSClient.Settings(), serverName: sni, info: clientInfo)
+            to: client, before: tail, settings: settings, serverName: sni, info: clientInfo, session: session)
         client.pipeline.fireChannelActive()
         server.pipeline.fireChannelActive()
+    }
+
+    static func serverContext(cert: String = "server") throws -> NIOSSLContext {
+        let conf = ServerSSLConfig()
+        conf.certificate = certDir + cert + ".crt"
+        conf.certificateKey = certDir + cert + ".key"
+        conf.protocols = ["TLSv1.2", "TLSv1.3"]
+        var cache: [String: NIOSSLContext] = [:]
+        return try SSLContextFactory.serverContext(conf, cache: &cache)
     }
 
     /// Moves bytes both ways until nothing is left to move.
@@ -70,6 +79,51 @@ private final class Pair {
         #expect(
             TLSClient.verify(p.clientInfo, trusted: nil, depth: 1, host: nil)
                 == "20: unable to get local issuer certificate")
+    }
+
+    @Test(arguments: ["TLSv1.2", "TLSv1.3"])
+    func sessionResumes(version: String) throws {
+        let ctx = try Pair.serverContext()
+        let settings = TLSClient.Settings(protocols: [version])
+        let first = try Pair(sni: "test.com", context: ctx, settings: settings)
+        try first.run()
+        #expect(first.clientInfo.protocolName == version)
+        #expect(!first.clientInfo.resumed && !first.serverInfo.resumed)
+        // BoringSSL sends its TLS 1.3 tickets along with its first write.
+        try first.server.writeAndFlush(ByteBuffer(string: "hello")).wait()
+        try first.run()
+        let sess = try #require(first.clientInfo.clientSession())
+        defer { mg_tls_session_free(sess) }
+        #expect(mg_tls_session_resumable(sess) == 1)
+        let second = try Pair(sni: "test.com", context: ctx, settings: settings, session: sess)
+        try second.run()
+        // (The server's sniffer knows the client's session id only behind TLSServerSniffer.)
+        #expect(second.clientInfo.resumed)
+        if version == "TLSv1.3" { #expect(second.serverInfo.resumed) }
+        // The chain comes with the resumed session, so it can still be verified.
+        #expect(TLSClient.verify(second.clientInfo, trusted: certDir + "ca.crt", depth: 1, host: "test.com") == nil)
+        // Application data goes through both ways.
+        try second.client.writeAndFlush(ByteBuffer(string: "ping")).wait()
+        try second.run()
+        #expect(try second.server.readInbound(as: ByteBuffer.self) == ByteBuffer(string: "ping"))
+        // A server that never issued it makes a full handshake.
+        let other = try Pair(sni: "test.com", settings: settings, session: sess)
+        try other.run()
+        #expect(!other.clientInfo.resumed && other.clientInfo.handshakeDone)
+    }
+
+    @Test func handshakeFailureReadsAsOpenSSL() throws {
+        let client = EmbeddedChannel()
+        let info = TLSSessionInfo()
+        let tail = Pair.Tail()
+        try client.pipeline.syncOperations.addHandler(tail)
+        try TLSClient.add(to: client, before: tail, settings: TLSClient.Settings(), serverName: nil, info: info)
+        client.pipeline.fireChannelActive()
+        _ = try client.readOutbound(as: ByteBuffer.self)
+        #expect(throws: TLSClientError.self) {
+            try client.writeInbound(ByteBuffer(string: "HTTP/1.1 400 Bad Request\r\n\r\n"))
+        }
+        #expect(!info.handshakeDone)
     }
 
     @Test func selfSignedIsRefused() throws {

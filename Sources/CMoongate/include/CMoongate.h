@@ -35,4 +35,5 @@ int mg_wexitstatus(int status);
 int mg_cgroup_cpus(void);
 #include "mg_crypto.h"
 #include "mg_ssl.h"
+#include "mg_tls_client.h"
 #endif

@@ -58,7 +58,7 @@ final class ProxySSLConf: MergeableModuleConf {
             protocols: c.protocols ?? ["TLSv1", "TLSv1.1", "TLSv1.2"], ciphers: c.ciphers)
         return UpstreamTLS(
             settings: settings, serverName: sni, verify: c.verify ?? false, name: name,
-            trusted: c.trustedCertificate, depth: c.verifyDepth ?? 1)
+            trusted: c.trustedCertificate, depth: c.verifyDepth ?? 1, sessionReuse: c.sessionReuse ?? true)
     }
 
     /// nginx's ngx_http_proxy_set_ssl check, for every location whose proxy_pass may
@@ -124,6 +124,8 @@ struct UpstreamTLS {
     var name: String
     var trusted: String?
     var depth: Int
+    /// proxy_ssl_session_reuse (on by default).
+    var sessionReuse = true
 
     /// Upstream keepalive connections are kept apart by it.
     var poolKey: String { "|ssl|" + (serverName ?? "") + "|" + name }

@@ -100,7 +100,7 @@ final class ProxySession: UpstreamConnectionDelegate {
                 balancerState.triesLeft += balancerState.moreTries
                 t.addr = peerName
                 tries.append(t)
-                connect(host: c.host, port: c.port)
+                connect(host: c.host, port: c.port, fromBalancer: true)
                 return
             }
         }
@@ -119,11 +119,17 @@ final class ProxySession: UpstreamConnectionDelegate {
         connect(host: p.host, port: p.port)
     }
 
-    private func connect(host: String, port: Int) {
+    private func connect(host: String, port: Int, fromBalancer: Bool = false) {
         stage = .connecting
         usedCached = false
         // TLS upstream connections are pooled apart from plain ones, by TLS name.
-        let tls = target.ssl ? ProxySSLConf.upstreamTLS(r, proxyHost: target.proxyHost) : nil
+        var tls = target.ssl ? ProxySSLConf.upstreamTLS(r, proxyHost: target.proxyHost) : nil
+        // ngx_lua's balancer keeps no TLS session for a peer it set
+        // (ngx_http_lua_balancer_set_session), nor does nginx for the peer of a
+        // proxy_pass with variables that names no upstream block (its peers live
+        // for the request: ngx_http_upstream_create_round_robin_peer).
+        if fromBalancer { tls?.sessionReuse = false }
+        if case .variable = conf.pass, !target.block.explicit { tls?.sessionReuse = false }
         let poolKey = peerName + (tls?.poolKey ?? "")
         if keepaliveCapacity > 0, let c = target.block.pool.take(poolKey) {
             tries[tries.count - 1].connectTime = 0
@@ -413,7 +419,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         guard log.enabled(level) else { return }
         var s = ", client: \(r.connection.remoteAddress), server: \(r.server.primaryName)"
         s += ", request: \"\(r.head.requestLineForLog)\""
-        s += ", upstream: \"http://\(peerName)\(target.uri)\""
+        s += ", upstream: \"\(target.ssl ? "https" : "http")://\(peerName)\(target.uri)\""
         if let h = r.head.hostForLog { s += ", host: \"\(h)\"" }
         log.log(level, message, connection: r.connection.number, context: s)
     }

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOSSL
 import NIOTLS
 
 extension UpstreamConnection {
@@ -21,8 +20,14 @@ extension UpstreamConnection {
                 let upstream = try ops.handler(type: UpstreamChannelHandler.self)
                 let waiter = UpstreamTLSWaiter(promise: promise)
                 try ops.addHandler(waiter, position: .before(upstream))
+                // nginx's proxy_ssl_session_reuse: the peer's last session is offered,
+                // and each new one it sends replaces it.
+                let key = peerName + tls.poolKey
+                let saved = tls.sessionReuse ? TLSClientSession.saved(for: key) : nil
                 try TLSClient.add(
-                    to: conn.channel, before: waiter, settings: tls.settings, serverName: tls.serverName, info: info)
+                    to: conn.channel, before: waiter, settings: tls.settings, serverName: tls.serverName, info: info,
+                    session: saved?.pointer,
+                    onSession: tls.sessionReuse ? { TLSClientSession.save($0, for: key) } : nil)
             } catch {
                 conn.close()
                 return loop.makeFailedFuture(
@@ -78,7 +83,7 @@ final class UpstreamTLSWaiter: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        end(UpstreamTLSError(message: "SSL_do_handshake() failed (SSL: \(TLSClient.errorText(error)))", timeout: false))
+        end(UpstreamTLSError(message: TLSClient.handshakeFailure(error), timeout: false))
         context.fireErrorCaught(error)
     }
 

@@ -43,8 +43,14 @@ final class ServerHelloSniffer: ChannelDuplexHandler, RemovableChannelHandler {
         }
         info.cipherID = hello.cipher
         info.versionID = hello.version
-        // Resumed: a TLS 1.3 pre_shared_key, or the client's session id echoed back.
-        info.resumed = hello.psk || (!hello.sessionID.isEmpty && hello.sessionID == info.clientSessionID)
+        // Resumed: a TLS 1.3 pre_shared_key, or (TLS 1.2 and older) the client's
+        // session id echoed back; a TLS 1.3 server always echoes the client's
+        // legacy_session_id, so there only the key counts.
+        if hello.version >= 0x0304 {
+            info.resumed = hello.psk
+        } else {
+            info.resumed = !hello.sessionID.isEmpty && hello.sessionID == info.clientSessionID
+        }
         done = true
         seen = ByteBuffer()
     }

@@ -1,12 +1,12 @@
 import CMoongate
 import NIOCore
-import NIOSSL
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Client-side TLS as nginx's upstream and cosocket connections do it: the handshake
+/// Client-side TLS as nginx's upstream and cosocket connections do it, on OpenSSL
+/// (OpenSSLClientHandler): the handshake
 /// never fails on the peer's certificate; the chain is kept and verified afterwards with
 /// OpenSSL against the trusted file, so the error reads as ngx_lua's
 /// ("20: unable to get local issuer certificate", "certificate host mismatch").
@@ -22,54 +22,62 @@ public enum TLSClient {
         }
     }
 
-    nonisolated(unsafe) private static var contexts: [Settings: NIOSSLContext] = [:]
+    nonisolated(unsafe) private static var contexts: [Settings: OpaquePointer] = [:]
 
-    /// One context per settings (per worker).
-    static func context(_ s: Settings) throws -> NIOSSLContext {
+    /// One OpenSSL client context per settings (per worker).
+    static func context(_ s: Settings) throws -> OpaquePointer {
         if let c = contexts[s] { return c }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        try SSLContextFactory.applyProtocols(s.protocols, to: &tls)
-        // Verification is ours (after the handshake); the callback below accepts all.
-        tls.certificateVerification = .noHostnameVerification
-        tls.shutdownTimeout = SSLContextFactory.shutdownTimeout
-        if s.ciphers != "DEFAULT" { tls.cipherSuites = s.ciphers }
-        let ctx: NIOSSLContext
-        do {
-            ctx = try NIOSSLContext(configuration: tls)
-        } catch {
-            tls.cipherSuites = defaultCipherSuites
-            ctx = try NIOSSLContext(configuration: tls)
+        var bits: Int32 = 0
+        for p in s.protocols {
+            switch p {
+            case "SSLv2": bits |= Int32(MG_TLS_SSLv2)
+            case "SSLv3": bits |= Int32(MG_TLS_SSLv3)
+            case "TLSv1": bits |= Int32(MG_TLS_TLSv1)
+            case "TLSv1.1": bits |= Int32(MG_TLS_TLSv1_1)
+            case "TLSv1.2": bits |= Int32(MG_TLS_TLSv1_2)
+            case "TLSv1.3": bits |= Int32(MG_TLS_TLSv1_3)
+            default: break
+            }
         }
+        var err = [CChar](repeating: 0, count: 1024)
+        guard let raw = mg_tls_ctx_new(bits, s.ciphers, &err, err.count) else {
+            throw TLSClientError(message: String(cString: err))
+        }
+        let ctx = OpaquePointer(raw)
         contexts[s] = ctx
         return ctx
     }
 
     /// A client handler for `serverName` (sent as SNI unless it is an IP address) whose
-    /// peer chain lands in `info`.
-    public static func handler(settings: Settings, serverName: String?, info: TLSSessionInfo) throws
-        -> NIOSSLClientHandler
-    {
+    /// peer chain lands in `info`; `session` (an SSL_SESSION, still the caller's) is
+    /// offered for resumption; `statusRequest` asks for OCSP stapling.
+    static func handler(
+        settings: Settings, serverName: String?, info: TLSSessionInfo, session: UnsafeMutableRawPointer? = nil,
+        statusRequest: Bool = false
+    ) throws -> OpenSSLClientHandler {
         let ctx = try context(settings)
         var sni = serverName.flatMap { $0.isEmpty ? nil : $0 }
         if let s = sni, isIPAddress(s) { sni = nil }
         info.serverName = serverName
-        let h = try NIOSSLClientHandler(context: ctx, serverHostname: sni) { certs, promise in
-            info.peerChain = certs.compactMap { try? $0.toDERBytes() }
-            promise.succeed(.certificateVerified)
+        guard let c = mg_tls_client_new(UnsafeMutableRawPointer(ctx), sni, session, statusRequest ? 1 : 0) else {
+            throw TLSClientError(message: "failed to create ssl connection")
         }
-        info.handler = h
+        let h = OpenSSLClientHandler(client: c, info: info)
+        info.client = h
         return h
     }
 
-    /// Adds TLS to a connected client channel (on its event loop): the ServerHello reader
-    /// on the network side, then the TLS handler before `before`.
+    /// Adds TLS to a connected client channel (on its event loop) before `before`;
+    /// `onSession` gets each session the peer sends (nginx's save_session).
     public static func add(
-        to channel: Channel, before: ChannelHandler, settings: Settings, serverName: String?, info: TLSSessionInfo
+        to channel: Channel, before: ChannelHandler, settings: Settings, serverName: String?, info: TLSSessionInfo,
+        session: UnsafeMutableRawPointer? = nil, statusRequest: Bool = false,
+        onSession: ((UnsafeMutableRawPointer) -> Void)? = nil
     ) throws {
-        let h = try handler(settings: settings, serverName: serverName, info: info)
-        let ops = channel.pipeline.syncOperations
-        try ops.addHandler(h, position: .before(before))
-        try ops.addHandler(ServerHelloSniffer(info: info, outbound: false), position: .first)
+        let h = try handler(
+            settings: settings, serverName: serverName, info: info, session: session, statusRequest: statusRequest)
+        h.onSession = onSession
+        try channel.pipeline.syncOperations.addHandler(h, position: .before(before))
     }
 
     /// Checks the peer chain kept in `info`: nil when trusted (and matching `host` when
@@ -99,6 +107,14 @@ public enum TLSClient {
         case 2: return "certificate host mismatch"
         default: return String(cString: err)
         }
+    }
+
+    /// nginx's log line for a handshake that failed with `e` ("SSL_do_handshake()
+    /// failed (SSL: error:...)"); nil: the peer closed the connection.
+    public static func handshakeFailure(_ e: Error?) -> String {
+        if let t = e as? TLSClientError { return t.message }
+        if let e { return "SSL_do_handshake() failed (SSL: \(e))" }
+        return "peer closed connection in SSL handshake"
     }
 
     /// OpenSSL-style text of a NIOSSL error ("error:100000f7:SSL routines:...").

@@ -12,6 +12,10 @@ public final class TLSSessionInfo {
     /// The peer's certificates (DER, leaf first), kept for verification (client side).
     public var peerChain: [[UInt8]] = []
     weak var handler: NIOSSLHandler?
+    /// The client connection (OpenSSL) and what it negotiated.
+    weak var client: OpenSSLClientHandler?
+    var clientProtocol: String?
+    var clientCipher: String?
     /// The session id of the client's hello (server side) and whether the server
     /// resumed a session (`$ssl_session_reused`).
     public var clientSessionID: [UInt8] = []
@@ -21,8 +25,13 @@ public final class TLSSessionInfo {
 
     public init() {}
 
+    /// The session of a client connection to resume with later (a reference the
+    /// caller frees with mg_tls_session_free), or nil.
+    public func clientSession() -> UnsafeMutableRawPointer? { client?.session() }
+
     /// OpenSSL's name of the protocol version ("TLSv1.3").
     public var protocolName: String? {
+        if let p = clientProtocol { return p }
         if let v = handler?.tlsVersion { return TLSVersionName.name(v) }
         switch versionID {
         case 0x0301: return "TLSv1"
@@ -35,6 +44,7 @@ public final class TLSSessionInfo {
 
     /// OpenSSL's name of the cipher suite ("TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256").
     public var cipherName: String? {
+        if let c = clientCipher { return c }
         guard let id = cipherID else { return nil }
         return TLSSessionInfo.cipherNames[id] ?? "0x" + String(id, radix: 16, uppercase: true)
     }

@@ -15,7 +15,10 @@ extension LuaTCPSocket {
     /// `tcpsock:sslhandshake`: TLS over the connected channel, SNI from `serverName`,
     /// then the peer's chain checked when `verify` (lua_ssl_trusted_certificate,
     /// lua_ssl_verify_depth). Failure closes the connection, as in ngx_lua.
-    func sslHandshake(serverName: String?, verify: Bool, conf: LuaMainConf, thread: LuaThread) -> HandshakeStart {
+    func sslHandshake(
+        serverName: String?, verify: Bool, session: UnsafeMutableRawPointer?, statusRequest: Bool,
+        conf: LuaMainConf, thread: LuaThread
+    ) -> HandshakeStart {
         if bodyStream || rawStream { return .failed("not supported for downstream sockets") }
         guard let ch = channel, let h = handler, ch.isActive else { return .failed("closed") }
         if busyConnecting { return .failed("socket busy connecting") }
@@ -27,7 +30,9 @@ extension LuaTCPSocket {
             // ngx_lua 0.10.23's lua_ssl_protocols default has no TLSv1.3.
             let settings = TLSClient.Settings(
                 protocols: conf.sslProtocols ?? ["TLSv1", "TLSv1.1", "TLSv1.2"], ciphers: conf.sslCiphers)
-            try TLSClient.add(to: ch, before: h, settings: settings, serverName: serverName, info: info)
+            try TLSClient.add(
+                to: ch, before: h, settings: settings, serverName: serverName, info: info, session: session,
+                statusRequest: statusRequest)
         } catch {
             return .failed("failed to create ssl connection")
         }
@@ -55,12 +60,8 @@ extension LuaTCPSocket {
             if case .failed(let cause) = end {
                 e = "handshake failed"
                 if self?.logErrors == true {
-                    // ngx_ssl_handshake's lines (the SSL error text is BoringSSL's).
-                    if let cause {
-                        thread.context.log(.error, "SSL_do_handshake() failed (SSL: \(TLSClient.errorText(cause)))")
-                    } else {
-                        thread.context.log(.error, "peer closed connection in SSL handshake")
-                    }
+                    // ngx_ssl_handshake's lines.
+                    thread.context.log(.error, TLSClient.handshakeFailure(cause))
                 }
             }
             if e == nil && verify {
@@ -86,4 +87,8 @@ extension LuaTCPSocket {
         }
         return .again
     }
+
+    /// The session of the connection's TLS, to resume with later (a reference for
+    /// the caller), or nil.
+    func sslSession() -> UnsafeMutableRawPointer? { handler?.tls?.clientSession() }
 }

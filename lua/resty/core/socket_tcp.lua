@@ -39,8 +39,11 @@ ffi.cdef [[
     int mg_tcp_setkeepalive(void *s, int timeout, int size, char **err);
     int mg_tcp_reused(void *s);
     int mg_tcp_close(void *s, char **err);
-    int mg_tcp_sslhandshake(void *s, const char *name, size_t nl,
-                            int verify, char **err);
+    int mg_tcp_sslhandshake(void *s, void *sess, const char *name,
+                            size_t nl, int verify, int status_req,
+                            char **err);
+    void *mg_tcp_sslsession(void *s);
+    void mg_tcp_sslsession_free(void *sess);
     int mg_req_socket(void **out, char **err);
     int mg_req_socket_raw(void **out, char **err);
     int mg_tcp_getoption(void *s, int opt, int *val, char **err);
@@ -445,19 +448,20 @@ function methods.close(self)
     raise(rc, 2)
 end
 
--- resty.core's sslhandshake (resty/core/socket.lua): a session cdata, or
--- true when reused_session is false, or the session given back when the
--- connection already speaks TLS. BoringSSL's client sessions are not
--- exposed: the cdata is an opaque token.
-local function new_session()
-    return ffi_new("char[1]")
-end
-
-local function session_ret(reused)
+-- resty.core's sslhandshake (resty/core/socket.lua): the session (an
+-- SSL_SESSION cdata freed by its finalizer, as
+-- ngx_http_lua_ffi_ssl_free_session), or true when reused_session is false,
+-- or reused_session itself when the connection already speaks TLS. A
+-- session cdata given back is offered for resumption.
+local function session_ret(s, reused)
     if reused == false then
         return true
     end
-    return new_session()
+    local sess = C.mg_tcp_sslsession(s)
+    if sess == nil then
+        return nil
+    end
+    return ffi_gc(sess, C.mg_tcp_sslsession_free)
 end
 
 function methods.sslhandshake(self, reused, name, verify, status_req, ...)
@@ -474,20 +478,22 @@ function methods.sslhandshake(self, reused, name, verify, status_req, ...)
     if type(name) ~= "string" then
         name = nil
     end
-    local rc = C.mg_tcp_sslhandshake(s, name, name and #name or 0,
-                                     verify and 1 or 0, errmsg)
+    local sess = type(reused) == "cdata" and reused or nil
+    local rc = C.mg_tcp_sslhandshake(s, sess, name, name and #name or 0,
+                                     verify and 1 or 0,
+                                     status_req and 1 or 0, errmsg)
     if rc == 0 then
-        if type(reused) == "cdata" then
+        if sess then
             return reused
         end
-        return session_ret(reused)
+        return session_ret(s, reused)
     end
     if rc == -2 then
         local ok, err = yield_io()
         if not ok then
             return nil, err
         end
-        return session_ret(reused)
+        return session_ret(s, reused)
     end
     if rc == -1 then
         return nil, ffi_string(errmsg[0])
