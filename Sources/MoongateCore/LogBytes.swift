@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Raw client bytes in error log lines. nginx writes a request line or header as the
 /// client sent it, invalid UTF-8 included; a Swift `String` cannot hold such bytes. Each
 /// byte that is not part of valid UTF-8 is carried as the private-use scalar
@@ -35,9 +39,25 @@ public enum LogBytes {
         return out
     }
 
+    /// Client bytes as a String: valid UTF-8 as is, other bytes carried (see above), so
+    /// that they can go out again unchanged (a proxied URI, a header, a Lua string).
+    public static func text(_ buf: UnsafeRawBufferPointer) -> String {
+        if let s = String(validating: buf, as: UTF8.self) { return s }
+        return string(buf)
+    }
+
+    /// Calls `body` with the bytes `s` stands for: its UTF-8, with carried bytes restored.
+    public static func withBytes<R>(_ s: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var s = s
+        return try s.withUTF8 { u in
+            if let raw = restore(u) { return try raw.withUnsafeBytes(body) }
+            return try body(UnsafeRawBufferPointer(u))
+        }
+    }
+
     /// Rewrites carried bytes in UTF-8 text (F4 8F BE|BF xx) back to the raw bytes.
-    static func restore(_ buf: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard buf.contains(0xF4) else { return nil }
+    public static func restore(_ buf: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard let base = buf.baseAddress, buf.count >= 4, memchr(base, 0xF4, buf.count) != nil else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(buf.count)
         var i = 0

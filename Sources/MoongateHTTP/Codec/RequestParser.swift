@@ -117,7 +117,9 @@ public enum RequestParser {
             }
             p += 1
         }
-        let rawURI = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[uriStart..<p]), as: UTF8.self)
+        // Bytes that are not UTF-8 are carried, not replaced: the URI is proxied and
+        // logged as the client sent it (nginx keeps bytes).
+        let rawURI = LogBytes.text(UnsafeRawBufferPointer(rebasing: bytes[uriStart..<p]))
         if rawURI.isEmpty {
             throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
         }
@@ -244,7 +246,7 @@ public enum RequestParser {
                 throw invalidLine()
             }
             let hname = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<colon]), as: UTF8.self)
-            let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[vs..<ve]), as: UTF8.self)
+            let value = LogBytes.text(UnsafeRawBufferPointer(rebasing: bytes[vs..<ve]))
             headers.append((hname, value))
             switch knownHeader(UnsafeRawBufferPointer(rebasing: bytes[ls..<colon])) {
             case .host:

@@ -1,3 +1,4 @@
+import MoongateCore
 /// nginx's `ngx_http_parse_complex_uri`: splits off the arguments, decodes `%XX`,
 /// merges slashes and resolves `.` and `..` segments. Nil means 400 Bad Request.
 public enum URINormalizer {
@@ -62,7 +63,7 @@ public enum URINormalizer {
             i += 1
         }
         guard decoded.first == UInt8(ascii: "/") else {
-            return decoded.isEmpty ? nil : String(decoding: decoded, as: UTF8.self)
+            return decoded.isEmpty ? nil : decoded.withUnsafeBytes { LogBytes.text($0) }
         }
         // Segment processing.
         var out: [UInt8] = []
@@ -105,7 +106,9 @@ public enum URINormalizer {
             if k < stack.count - 1 { out.append(UInt8(ascii: "/")) }
         }
         if endsWithDir && !stack.isEmpty { out.append(UInt8(ascii: "/")) }
-        return String(decoding: out, as: UTF8.self)
+        // %FF and other bytes that are not UTF-8 are carried, not replaced (nginx's $uri
+        // keeps bytes).
+        return out.withUnsafeBytes { LogBytes.text($0) }
     }
 
     static func hex(_ c: UInt8) -> Int? {

@@ -39,7 +39,9 @@ public struct LogFormat {
         }
         if !needs { return s }
         var o = ""
-        for c in s.utf8 {
+        // The bytes the client sent (LogBytes carries those that are not UTF-8).
+        let raw = LogBytes.withBytes(s) { Array($0) }
+        for c in raw {
             if c < 0x20 || c == 0x22 || c == 0x5C || c >= 0x7F {
                 o += "\\x" + (c < 16 ? "0" : "") + String(c, radix: 16, uppercase: true)
             } else {

@@ -126,7 +126,11 @@ final class ProxyHandler: PhaseHandler {
             if rewritten { return ProxyHandler.escape(r.uri) + argsSuffix }
             let prefix = conf.locationPrefix ?? ""
             let rest = r.uri.hasPrefix(prefix) ? String(r.uri.dropFirst(prefix.count)) : r.uri
-            return part + ProxyHandler.escape(rest) + argsSuffix
+            // nginx escapes the decoded URI only when the client's had escapes
+            // (r->quoted_uri) or the request is internal; otherwise it goes as it came.
+            let rawPath = r.head.rawURI.utf8.prefix { $0 != UInt8(ascii: "?") }
+            let quoted = r.isInternal || rawPath.contains(UInt8(ascii: "%"))
+            return part + (quoted ? ProxyHandler.escape(rest) : rest) + argsSuffix
         }
         if !changed { return r.head.rawURI }
         return ProxyHandler.escape(r.uri) + argsSuffix
@@ -137,7 +141,9 @@ final class ProxyHandler: PhaseHandler {
         var out = ""
         let hex = Array("0123456789ABCDEF".utf8)
         var bytes: [UInt8] = []
-        for b in s.utf8 {
+        // The bytes of the decoded URI, those that are not UTF-8 included (LogBytes).
+        let raw = LogBytes.withBytes(s) { Array($0) }
+        for b in raw {
             if b <= 0x20 || b >= 0x7f || b == UInt8(ascii: "#") || b == UInt8(ascii: "%") || b == UInt8(ascii: "?")
                 || b == UInt8(ascii: "\"")
             {

@@ -1,3 +1,4 @@
+import MoongateCore
 import NIOCore
 
 extension ProxySession {
@@ -17,13 +18,13 @@ extension ProxySession {
             capacity: 256 + r.head.rawHeader.count + (hasBody ? r.body.data.count : 0))
         buf.writeString(method)
         buf.writeStaticString(" ")
-        buf.writeString(target.uri)
+        buf.writeClientString(target.uri)
         buf.writeStaticString(conf.effHTTPVersion == 11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n")
         func line(_ n: String, _ v: String) {
             guard !v.isEmpty else { return }
-            buf.writeString(n)
+            buf.writeClientString(n)
             buf.writeStaticString(": ")
-            buf.writeString(v)
+            buf.writeClientString(v)
             buf.writeStaticString("\r\n")
         }
         for (name, value) in conf.setHeaders ?? [] { line(name, value.evaluate(r)) }
@@ -40,14 +41,22 @@ extension ProxySession {
         if conf.passRequestHeaders ?? true {
             let skip = conf.requestSkip
             for h in r.head.headers where !skip.contains(h.name.lowercased()) {
-                buf.writeString(h.name)
+                buf.writeClientString(h.name)
                 buf.writeStaticString(": ")
-                buf.writeString(h.value)
+                buf.writeClientString(h.value)
                 buf.writeStaticString("\r\n")
             }
         }
         buf.writeStaticString("\r\n")
         if hasBody { buf.writeBytes(r.body.data) }
         return buf
+    }
+}
+
+extension ByteBuffer {
+    /// Writes a string that may carry client bytes that are not UTF-8 (LogBytes): they go
+    /// upstream as the client sent them, as nginx passes bytes.
+    mutating func writeClientString(_ s: String) {
+        LogBytes.withBytes(s) { _ = writeBytes($0) }
     }
 }

@@ -1,3 +1,4 @@
+import MoongateCore
 import NIOCore
 
 /// A parsed upstream status line and header (nginx's `ngx_http_proxy_process_status_line`
@@ -108,8 +109,10 @@ struct UpstreamResponseParser {
         return nil
     }
 
+    /// Header bytes as a String; bytes that are not UTF-8 are carried (LogBytes) so that
+    /// they reach the client as the upstream sent them.
     private static func string(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> String {
-        String(decoding: UnsafeRawBufferPointer(rebasing: b[from..<to]), as: UTF8.self)
+        LogBytes.text(UnsafeRawBufferPointer(rebasing: b[from..<to]))
     }
 
     /// Case-insensitive comparison of `b[from..<to]` with a lowercase ASCII name.

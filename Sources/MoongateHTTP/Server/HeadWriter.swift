@@ -1,3 +1,5 @@
+import MoongateCore
+
 /// Copies the pieces of a response head into memory already sized for them (the caller
 /// reserves the capacity once, e.g. with `ByteBuffer.writeWithUnsafeMutableBytes`).
 struct HeadWriter {
@@ -14,10 +16,10 @@ struct HeadWriter {
         count += n
     }
 
+    /// A string; client bytes that are not UTF-8 (carried by LogBytes) go out as sent.
     @inline(__always)
     mutating func put(_ s: String) {
-        var s = s
-        s.withUTF8 { u in
+        LogBytes.withBytes(s) { u in
             guard let p = u.baseAddress, u.count > 0 else { return }
             (base + count).copyMemory(from: p, byteCount: u.count)
             count += u.count

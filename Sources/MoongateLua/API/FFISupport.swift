@@ -50,8 +50,8 @@ enum FFIScratch {
     static func put(
         _ s: String, _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ len: UnsafeMutablePointer<Int>?
     ) {
-        var s = s
-        s.withUTF8 { u in put(bytes: UnsafeRawBufferPointer(u), out, len) }
+        // Client bytes that are not UTF-8 go back to Lua as the bytes they were.
+        LogBytes.withBytes(s) { put(bytes: $0, out, len) }
     }
 
     static func put(
@@ -75,8 +75,7 @@ enum FFIScratch {
         _ vl: UnsafeMutablePointer<Int>?
     ) {
         put(v, vo, vl)
-        var k = k
-        k.withUTF8 { u in
+        LogBytes.withBytes(k) { u in
             if u.count > altCapacity {
                 alt.deallocate()
                 altCapacity = max(u.count, altCapacity * 2)
@@ -95,14 +94,16 @@ enum FFIScratch {
     return Unmanaged<LuaRequestContext>.fromOpaque(p).takeUnretainedValue()
 }
 
+/// A Lua string as a Swift String; bytes that are not UTF-8 are carried (LogBytes) so
+/// that they go out again unchanged.
 @inline(__always) func string(_ p: UnsafePointer<CChar>?, _ n: Int) -> String {
     guard let p, n > 0 else { return "" }
-    return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+    return LogBytes.text(UnsafeRawBufferPointer(start: p, count: n))
 }
 
 @inline(__always) func string(_ p: UnsafePointer<UInt8>?, _ n: Int) -> String {
     guard let p, n > 0 else { return "" }
-    return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+    return LogBytes.text(UnsafeRawBufferPointer(start: p, count: n))
 }
 
 /// `void *mg_http_get_request(void)`: the running request's handle, NULL outside requests.
