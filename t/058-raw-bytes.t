@@ -123,3 +123,23 @@ GET /t
 GET /t
 --- response_body
 /a\xFFb\xC3\xA9
+
+
+
+=== TEST 5: a static file whose name is not UTF-8 is served by its bytes
+--- http_config eval: $::HttpConfig
+--- config
+    location = /t {
+        content_by_lua_block {
+            local raw = require "raw"
+            local f = assert(io.open(ngx.config.prefix() .. "html/f\xFF.txt", "wb"))
+            f:write("raw name\n")
+            f:close()
+            local resp = raw.send("GET /f\xFF.txt HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            ngx.print(resp:match("^HTTP/1%.%d (%d+)"), " ", resp:match("\r\n\r\n(.*)$"))
+        }
+    }
+--- request
+GET /t
+--- response_body
+200 raw name

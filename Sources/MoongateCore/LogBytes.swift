@@ -55,6 +55,18 @@ public enum LogBytes {
         }
     }
 
+    /// Calls `body` with `s` as a NUL-terminated C string of the bytes it stands for (a
+    /// file name from a URI with bytes that are not UTF-8 is opened by those bytes).
+    public static func withCString<R>(_ s: String, _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        var s = s
+        let raw: [UInt8]? = s.withUTF8 { restore($0) }
+        guard var bytes = raw else { return try s.withCString(body) }
+        bytes.append(0)
+        return try bytes.withUnsafeBufferPointer { b in
+            try b.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
+        }
+    }
+
     /// Rewrites carried bytes in UTF-8 text (F4 8F BE|BF xx) back to the raw bytes.
     public static func restore(_ buf: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard let base = buf.baseAddress, buf.count >= 4, memchr(base, 0xF4, buf.count) != nil else { return nil }

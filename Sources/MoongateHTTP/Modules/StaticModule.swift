@@ -55,7 +55,7 @@ public enum StaticModule {
         if r.method == "POST" { return 405 }
         let path = mapURIToPath(r)
         var st = stat()
-        if stat(path, &st) != 0 {
+        if LogBytes.withCString(path, { stat($0, &st) }) != 0 {
             let e = errno
             if e == ENOENT || e == ENOTDIR {
                 if r.loc.logNotFound ?? true {
@@ -77,7 +77,7 @@ public enum StaticModule {
             r.log(.crit, "\"\(path)\" is not a regular file")
             return 404
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = LogBytes.withCString(path, { open($0, O_RDONLY | O_CLOEXEC) })
         if fd < 0 {
             let e = errno
             r.log(.error, "open() \"\(path)\" failed (\(e): \(String(cString: strerror(e))))")
@@ -203,7 +203,7 @@ public enum StaticModule {
     }
 
     private static func readWholeFileBytesForRange(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = LogBytes.withCString(path, { open($0, O_RDONLY | O_CLOEXEC) })
         if fd < 0 { return nil }
         defer { close(fd) }
         var out: [UInt8] = []
@@ -234,7 +234,7 @@ public enum StaticModule {
             // As ngx_http_index_test_dir: a missing directory ends the search with 404.
             if !dirTested {
                 var dst = stat()
-                if stat(dir, &dst) != 0 {
+                if LogBytes.withCString(dir, { stat($0, &dst) }) != 0 {
                     let e = errno
                     if r.loc.logNotFound ?? true {
                         r.log(.error, "\"\(dir)\(name)\" is not found (\(e): \(String(cString: strerror(e))))")
@@ -245,7 +245,7 @@ public enum StaticModule {
             }
         }
         var st = stat()
-        if stat(dir, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+        if LogBytes.withCString(dir, { stat($0, &st) }) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
             r.log(.error, "directory index of \"\(dir)\" is forbidden")
             return 403
         }
@@ -292,7 +292,7 @@ enum TryFilesModule {
             let isDir = value.hasSuffix("/")
             let file = StaticModule.mapURIToPath(r, uri: isDir ? String(value.dropLast()) : value)
             var st = stat()
-            if stat(file, &st) == 0 {
+            if LogBytes.withCString(file, { stat($0, &st) }) == 0 {
                 let dir = (st.st_mode & S_IFMT) == S_IFDIR
                 if dir == isDir {
                     // nginx drops the tested directory's slash, so the static module then

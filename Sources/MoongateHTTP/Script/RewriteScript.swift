@@ -160,13 +160,13 @@ public enum IfCondition {
         case .file(let v, let test, let neg):
             let path = v.evaluate(r)
             var st = stat()
-            let ok = stat(path, &st) == 0
+            let ok = LogBytes.withCString(path, { stat($0, &st) }) == 0
             var result: Bool
             switch test {
             case "f": result = ok && (st.st_mode & S_IFMT) == S_IFREG
             case "d": result = ok && (st.st_mode & S_IFMT) == S_IFDIR
             case "e": result = ok
-            case "x": result = ok && access(path, X_OK) == 0
+            case "x": result = ok && LogBytes.withCString(path, { access($0, X_OK) }) == 0
             default: result = false
             }
             return result != neg
