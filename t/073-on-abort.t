@@ -75,15 +75,15 @@ main handler done
     lua_check_client_abort on;
     location = /t {
         content_by_lua_block {
-            ngx.sleep(0.3)
+            ngx.sleep(0.6)
             ngx.log(ngx.WARN, "main handler done")
         }
     }
 --- request
 GET /t
---- timeout: 0.1
+--- timeout: 0.2
 --- abort
---- wait: 0.4
+--- wait: 0.8
 --- ignore_response
 --- no_error_log
 main handler done
