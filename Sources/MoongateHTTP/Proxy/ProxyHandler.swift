@@ -118,8 +118,7 @@ final class ProxyHandler: PhaseHandler {
     /// nginx's URI rules: with a URI part the matched location prefix is replaced; without,
     /// the client's URI goes as sent unless it was changed, then the normalized one.
     func uri(_ r: HTTPRequest, _ conf: ProxyLocConf, _ uriPart: String?) -> String {
-        let original = URINormalizer.split(r.head.rawURI)
-        let changed = r.isInternal || original?.path != r.uri || original?.args != r.args
+        let changed = r.isInternal || r.initialURI != r.uri || r.initialArgs != r.args
         let argsSuffix = r.args.map { $0.isEmpty ? "" : "?" + $0 } ?? ""
         if let part = uriPart {
             let rewritten = !r.validLocation

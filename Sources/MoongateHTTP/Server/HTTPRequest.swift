@@ -118,12 +118,19 @@ public final class HTTPRequest {
     /// Set for subrequests made by `makeSubrequest`: the response goes there.
     public internal(set) var subrequestSink: SubrequestSink? = nil
 
+    /// `$uri` and `$args` as the request line gave them (nginx's valid_unparsed_uri test:
+    /// the proxy sends the client's URI as is while these are unchanged).
+    let initialURI: String
+    let initialArgs: String?
+
     init(connection: HTTPConnection, head: RequestHead, server: ServerConfig, path: String, args: String?) {
         self.connection = connection
         self.head = head
         self.method = head.method
         self.uri = path
         self.args = args
+        self.initialURI = path
+        self.initialArgs = args
         self.server = server
         self.loc = server.serverLevel
         self.startTime = CachedTime.now
