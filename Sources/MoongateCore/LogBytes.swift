@@ -42,8 +42,46 @@ public enum LogBytes {
     /// Client bytes as a String: valid UTF-8 as is, other bytes carried (see above), so
     /// that they can go out again unchanged (a proxied URI, a header, a Lua string).
     public static func text(_ buf: UnsafeRawBufferPointer) -> String {
-        if let s = String(validating: buf, as: UTF8.self) { return s }
+        // Non-generic checks: String(validating:as:) instantiates generic metadata at run
+        // time, thousands of instructions per call. ASCII (nearly every header) is quick.
+        if isValidUTF8(buf) { return String(decoding: buf, as: UTF8.self) }
         return string(buf)
+    }
+
+    /// Whether `buf` is well-formed UTF-8 (ASCII checked eight bytes at a time).
+    public static func isValidUTF8(_ buf: UnsafeRawBufferPointer) -> Bool {
+        let n = buf.count
+        guard let base = buf.baseAddress else { return true }
+        var i = 0
+        while i + 8 <= n {
+            if base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
+            i += 8
+        }
+        while i < n {
+            let b0 = buf[i]
+            if b0 < 0x80 {
+                i += 1
+                continue
+            }
+            let len: Int
+            var v: UInt32
+            switch b0 {
+            case 0xC2...0xDF: len = 2; v = UInt32(b0 & 0x1F)
+            case 0xE0...0xEF: len = 3; v = UInt32(b0 & 0x0F)
+            case 0xF0...0xF4: len = 4; v = UInt32(b0 & 0x07)
+            default: return false
+            }
+            guard i + len <= n else { return false }
+            for k in 1..<len {
+                let b = buf[i + k]
+                guard b & 0xC0 == 0x80 else { return false }
+                v = v << 6 | UInt32(b & 0x3F)
+            }
+            let minimum: UInt32 = len == 2 ? 0x80 : (len == 3 ? 0x800 : 0x10000)
+            if v < minimum || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) { return false }
+            i += len
+        }
+        return true
     }
 
     /// Calls `body` with the bytes `s` stands for: its UTF-8, with carried bytes restored.

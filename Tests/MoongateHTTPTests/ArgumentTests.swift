@@ -25,3 +25,29 @@ import Testing
         #expect(Variables.argument("é", in: "É=1&é=2") == "2")  // ASCII case folding only, as ngx_strncasecmp
     }
 }
+
+import MoongateCore
+
+/// LogBytes.text keeps bytes that are not UTF-8 and leaves valid text alone.
+@Suite struct LogBytesTextTests {
+    func text(_ b: [UInt8]) -> String { b.withUnsafeBytes { LogBytes.text($0) } }
+
+    @Test func validTextIsUnchanged() {
+        for s in ["", "plain ascii text longer than eight", "café", "€ and 😀 mixed ✓", String(repeating: "é", count: 40)] {
+            #expect(text(Array(s.utf8)) == s)
+            #expect(s.utf8.withContiguousStorageIfAvailable { LogBytes.isValidUTF8(UnsafeRawBufferPointer($0)) } == true)
+        }
+    }
+
+    @Test func invalidBytesRoundTrip() {
+        let cases: [[UInt8]] = [
+            [0x2F, 0x61, 0xFF], [0xC3], [0xE2, 0x82], [0xF0, 0x9F, 0x98], [0xED, 0xA0, 0x80], [0xC0, 0xAF],
+            [0xF4, 0x90, 0x80, 0x80], Array("abcdefgh".utf8) + [0x80] + Array("ijklmnop".utf8),
+        ]
+        for b in cases {
+            #expect(b.withUnsafeBytes { LogBytes.isValidUTF8($0) } == false)
+            let s = text(b)
+            #expect(LogBytes.withBytes(s) { Array($0) } == b)
+        }
+    }
+}
