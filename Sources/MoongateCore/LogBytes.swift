@@ -85,6 +85,7 @@ public enum LogBytes {
     }
 
     /// Calls `body` with the bytes `s` stands for: its UTF-8, with carried bytes restored.
+    @inlinable
     public static func withBytes<R>(_ s: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         var s = s
         return try s.withUTF8 { u in
@@ -95,6 +96,7 @@ public enum LogBytes {
 
     /// Calls `body` with `s` as a NUL-terminated C string of the bytes it stands for (a
     /// file name from a URI with bytes that are not UTF-8 is opened by those bytes).
+    @inlinable
     public static func withCString<R>(_ s: String, _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
         var s = s
         let raw: [UInt8]? = s.withUTF8 { restore($0) }

@@ -250,7 +250,7 @@ public enum RequestParser {
             headers.append((hname, value))
             switch knownHeader(UnsafeRawBufferPointer(rebasing: bytes[ls..<colon])) {
             case .host:
-                if rawHost == nil { rawHost = LogBytes.string(UnsafeRawBufferPointer(rebasing: bytes[vs..<ve])) }
+                if rawHost == nil { rawHost = value }  // bytes kept, as LogBytes carries them
                 if hostSeen {
                     throw headerError(400, "client sent duplicate host header: \"Host: \(value)\", previous value: \"Host: \(host ?? "")\"")
                 }
