@@ -193,7 +193,7 @@ extension ProxySession {
             if pendingOut!.readableBytes >= 32 * 1024 {
                 let b = pendingOut!
                 pendingOut = nil
-                r.output(BodyChunk(data: b, last: false, flush: true))
+                deliverBuffered(b)
             }
             return
         }
@@ -261,6 +261,7 @@ extension ProxySession {
             }
         }
         guard !r.finalized else { return }
+        if endQueued(aborted: false) { return }
         let rest = pendingOut
         pendingOut = nil
         r.output(BodyChunk(data: rest, last: true))
@@ -277,6 +278,7 @@ extension ProxySession {
         conn = nil
         releasePeer(failed: true)
         guard !r.finalized else { return }
+        if endQueued(aborted: true) { return }
         if let rest = pendingOut {
             pendingOut = nil
             r.output(BodyChunk(data: rest, last: false, flush: true))
