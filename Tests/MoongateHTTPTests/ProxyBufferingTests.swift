@@ -63,6 +63,7 @@ import Glibc
                 access_log off;
                 server {
                     listen 127.0.0.1:\(h.port);
+                    location = /t { return 200 "up"; }
                     location /p {
                         \(location)
                         proxy_pass http://127.0.0.1:\(backend);
