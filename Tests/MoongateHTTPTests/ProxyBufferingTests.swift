@@ -139,4 +139,47 @@ import Glibc
         #expect(h.errorLog().contains("ptemp/"))
         #expect(h.errorLog().contains("failed (2: No such file or directory) while reading upstream"))
     }
+
+    @Test func drainedResponseKeepsTheConnectionAlive() throws {
+        let size = 16 << 20
+        let written = S.Counter()
+        let (lfd, lport) = Self.backend(size: size, written: written)
+        defer { close(lfd) }
+        let h = try BinaryHarness()
+        defer { h.stop() }
+        try start(backend: lport, location: "proxy_temp_file_write_size 64k;", h)
+        let fd = S.connectTo(h.port)
+        defer { close(fd) }
+        let req = "GET /p HTTP/1.1\r\nHost: x\r\n\r\n"
+        _ = req.withCString { send(fd, $0, strlen($0), 0) }
+        var got = S.readHead(fd).count
+        #expect(h.eventually(5) { written.value == size })
+        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        while got < size {
+            let n = recv(fd, &buf, min(buf.count, size - got), 0)
+            if n <= 0 { break }
+            got += n
+        }
+        #expect(got == size)
+        // The end went out after the file drained; the connection takes the next request.
+        let next = "GET /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        _ = next.withCString { send(fd, $0, strlen($0), 0) }
+        #expect(String(decoding: S.readHead(fd), as: UTF8.self) == "up")
+    }
+
+    @Test func sendTimeoutEndsAPausedResponse() throws {
+        let written = S.Counter()
+        let (lfd, lport) = Self.backend(size: 256 << 20, written: written)
+        defer { close(lfd) }
+        let h = try BinaryHarness()
+        defer { h.stop() }
+        try start(backend: lport, location: "proxy_max_temp_file_size 0; send_timeout 300ms;", h)
+        let fd = S.connectTo(h.port)
+        defer { close(fd) }
+        let req = "GET /p HTTP/1.0\r\nHost: x\r\n\r\n"
+        _ = req.withCString { send(fd, $0, strlen($0), 0) }
+        _ = S.readHead(fd)
+        #expect(h.eventually(5) { h.errorLog().contains("client timed out (110: Connection timed out) while sending to client") })
+        #expect(!h.errorLog().contains("upstream timed out"))
+    }
 }
