@@ -179,7 +179,8 @@ import Glibc
         let req = "GET /p HTTP/1.0\r\nHost: x\r\n\r\n"
         _ = req.withCString { send(fd, $0, strlen($0), 0) }
         _ = S.readHead(fd)
-        #expect(h.eventually(5) { h.errorLog().contains("client timed out (110: Connection timed out) while sending to client") })
+        let line = "client timed out (110: Connection timed out) while sending to client"
+        #expect(h.eventually(5) { h.errorLog().contains(line) })
         #expect(!h.errorLog().contains("upstream timed out"))
     }
 }
