@@ -177,8 +177,15 @@ def run_callgrind(args, ctx, sides, scenarios):
         s.binary, ctx.tmp, s.name), s.nginx, None if s.nginx else lua_env)
         for s in sides]
     results = {}
+    helpers = {}
     for sc in scenarios:
         results[sc.name] = {"summary": sc.summary}
+        # The proxy scenario's backend (as run_wrk starts it), else every try is a 502.
+        if "backend" in sc.needs and "backend" not in helpers:
+            helpers["backend"] = servers.start_backend(
+                ctx.registry, ctx.tmp,
+                os.path.join(BENCH, "conf/support/backend.conf"), args.nginx)
+            ctx.backend_port = helpers["backend"].port
         for side in stripped:
             print(f"== callgrind {sc.name} / {side.name}", flush=True)
             r = callgrind.measure(ctx, sc, side, counts)
@@ -186,6 +193,8 @@ def run_callgrind(args, ctx, sides, scenarios):
             print("   " + (f"{r['instructions_per_req']:,.0f} instructions/req"
                            if r["ok"] else "FAILED: " + r["reason"]),
                   flush=True)
+    for h in helpers.values():
+        ctx.registry.stop(h.proc if hasattr(h, "proc") else h)
     return {"counts": counts, "scenarios": results,
             "provenance": report.provenance(ROOT, args.moongate, args.nginx)}
 

@@ -45,7 +45,7 @@ public enum DirectiveRegistry {
         "worker_priority": .main, "timer_resolution": .main, "pcre_jit": .main, "thread_pool": .main,
         "lock_file": .main, "working_directory": .main, "worker_rlimit_core": .main,
         "accept_mutex": .events, "accept_mutex_delay": .events, "multi_accept": .events, "use": .events,
-        "client_body_temp_path": .httpAll, "proxy_temp_path": .httpAll, "fastcgi_temp_path": .httpAll,
+        "client_body_temp_path": .httpAll, "fastcgi_temp_path": .httpAll,
         "uwsgi_temp_path": .httpAll, "scgi_temp_path": .httpAll, "lingering_close": .httpAll,
         "lingering_time": .httpAll, "lingering_timeout": .httpAll, "server_tokens": .httpAll,
         "postpone_output": .httpAll, "sendfile": .httpAll, "tcp_nopush": .httpAll, "tcp_nodelay": .httpAll,

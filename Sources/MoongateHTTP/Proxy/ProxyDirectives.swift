@@ -11,7 +11,9 @@ enum ProxyDirectives {
         registerUpstream()
         ProxyVariables.register()
         ProxySSLConf.register(DirectiveRegistry.register)
+        ProxyBufferDirectives.register()
         DirectiveRegistry.onPostConfiguration(resolve)
+        DirectiveRegistry.onPostConfiguration(ProxyBufferDirectives.check)
     }
 
     static func conf(_ c: BuildContext) -> ProxyLocConf { ProxyLocConf.get(c.loc!) }
@@ -170,7 +172,6 @@ enum ProxyDirectives {
             conf(c).method = try ComplexValue(d.args[0].value, at: d.location)
         }
         for name in [
-            "proxy_buffers", "proxy_busy_buffers_size", "proxy_max_temp_file_size", "proxy_temp_file_write_size",
             "proxy_headers_hash_max_size", "proxy_headers_hash_bucket_size", "proxy_cache", "proxy_cache_valid",
             "proxy_cache_key",
         ] {

@@ -56,6 +56,16 @@ final class ProxyLocConf: MergeableModuleConf {
     var bind: ComplexValue?? = nil
     /// `proxy_request_buffering` (default on).
     var requestBuffering: Bool? = nil
+    /// `proxy_buffers N SIZE`.
+    var buffers: (num: Int, size: Int)? = nil
+    var busyBuffersSize: Int? = nil
+    var maxTempFileSize: Int? = nil
+    var tempFileWriteSize: Int? = nil
+    /// `proxy_temp_path`, made absolute; the directory a response a slow client cannot
+    /// take yet spills into.
+    var tempPath: String? = nil
+    /// Where a buffer directive was set, for the errors of the merged values.
+    var buffersLocation: SourceLocation? = nil
 
     init() {}
 
@@ -111,6 +121,12 @@ final class ProxyLocConf: MergeableModuleConf {
         ignoreHeaders = ignoreHeaders ?? p.ignoreHeaders
         bind = bind ?? p.bind
         requestBuffering = requestBuffering ?? p.requestBuffering
+        buffers = buffers ?? p.buffers
+        busyBuffersSize = busyBuffersSize ?? p.busyBuffersSize
+        maxTempFileSize = maxTempFileSize ?? p.maxTempFileSize
+        tempFileWriteSize = tempFileWriteSize ?? p.tempFileWriteSize
+        tempPath = tempPath ?? p.tempPath
+        buffersLocation = buffersLocation ?? p.buffersLocation
     }
 
     // Effective values with nginx's defaults.
@@ -122,4 +138,11 @@ final class ProxyLocConf: MergeableModuleConf {
     var effBuffering: Bool { buffering ?? true }
     var effRequestBuffering: Bool { requestBuffering ?? true }
     var effIgnoreClientAbort: Bool { ignoreClientAbort ?? false }
+    /// nginx's default `proxy_buffers 8 4k|8k` (one page).
+    var effBuffers: (num: Int, size: Int) { buffers ?? (8, 4096) }
+    /// The larger of `proxy_buffer_size` and one of `proxy_buffers` (nginx's `size` in merge).
+    var effUnitSize: Int { max(bufferSize ?? 4096, effBuffers.size) }
+    var effBusyBuffersSize: Int { busyBuffersSize ?? 2 * effUnitSize }
+    var effTempFileWriteSize: Int { tempFileWriteSize ?? 2 * effUnitSize }
+    var effMaxTempFileSize: Int { maxTempFileSize ?? 1024 * 1024 * 1024 }
 }

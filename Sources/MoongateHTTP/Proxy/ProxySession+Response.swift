@@ -194,7 +194,7 @@ extension ProxySession {
             if pendingOut!.readableBytes >= 32 * 1024 {
                 let b = pendingOut!
                 pendingOut = nil
-                r.output(BodyChunk(data: b, last: false, flush: true))
+                deliverBuffered(b)
             }
             return
         }
@@ -262,6 +262,7 @@ extension ProxySession {
             }
         }
         guard !r.finalized else { return }
+        if endQueued(aborted: false) { return }
         let rest = pendingOut
         pendingOut = nil
         r.output(BodyChunk(data: rest, last: true))
@@ -278,6 +279,7 @@ extension ProxySession {
         conn = nil
         releasePeer(failed: true)
         guard !r.finalized else { return }
+        if endQueued(aborted: true) { return }
         if let rest = pendingOut {
             pendingOut = nil
             r.output(BodyChunk(data: rest, last: false, flush: true))

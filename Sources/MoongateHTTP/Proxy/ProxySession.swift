@@ -57,6 +57,8 @@ final class ProxySession: UpstreamConnectionDelegate {
     var bodyDone = false
     /// Reading the upstream stopped for a slow client (`proxy_buffering off`).
     var upstreamPaused = false
+    /// What a slow client has not taken yet with `proxy_buffering on`.
+    var outQueue: ProxyOutputQueue?
 
     init(request: HTTPRequest, conf: ProxyLocConf, target: ProxyTarget) {
         self.r = request
@@ -335,6 +337,9 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// The request went away (client abort or finalize): drop the upstream connection.
     func abort() {
         r.body.sink = nil
+        // The temp file closes and the send timer stops with the request.
+        outQueue?.cancelTimer()
+        outQueue = nil
         guard stage != .done else { return }
         stage = .done
         timer?.disarm()
