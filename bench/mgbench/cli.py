@@ -179,6 +179,15 @@ def run_callgrind(args, ctx, sides, scenarios):
     results = {}
     for sc in scenarios:
         results[sc.name] = {"summary": sc.summary}
+        # The helpers the scenario needs, as for wrk (cosocket: redis-server).
+        if "backend" in sc.needs and not ctx.backend_port:
+            ctx.backend_port = servers.start_backend(
+                ctx.registry, ctx.tmp,
+                os.path.join(BENCH, "conf/support/backend.conf"),
+                args.nginx).port
+        if "redis" in sc.needs and not ctx.redis_port:
+            _, ctx.redis_port = servers.start_redis(
+                ctx.registry, ctx.tmp, REDIS_KEY, REDIS_VALUE)
         for side in stripped:
             print(f"== callgrind {sc.name} / {side.name}", flush=True)
             r = callgrind.measure(ctx, sc, side, counts)
