@@ -372,7 +372,9 @@ final class LuaTCPSocket: LuaTCPEvents {
     func received(_ b: ByteBuffer) {
         inbuf.append(contentsOf: b.readableBytesView)
         tryFinishRead()
-        if reader != nil { needMore() }
+        // One read stays pending while less than a buffer is held: the channel stays
+        // registered for reading (no epoll change per receive) and memory stays bounded.
+        if reader != nil || inbuf.count - pos < bufferSize { needMore() }
     }
 
     /// A parked read needs more bytes than the buffer holds: one more read from the
