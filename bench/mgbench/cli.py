@@ -177,15 +177,17 @@ def run_callgrind(args, ctx, sides, scenarios):
         s.binary, ctx.tmp, s.name), s.nginx, None if s.nginx else lua_env)
         for s in sides]
     results = {}
-    helpers = {}
     for sc in scenarios:
         results[sc.name] = {"summary": sc.summary}
-        # The proxy scenario's backend (as run_wrk starts it), else every try is a 502.
-        if "backend" in sc.needs and "backend" not in helpers:
-            helpers["backend"] = servers.start_backend(
+        # The helpers the scenario needs, as for wrk (cosocket: redis-server).
+        if "backend" in sc.needs and not ctx.backend_port:
+            ctx.backend_port = servers.start_backend(
                 ctx.registry, ctx.tmp,
-                os.path.join(BENCH, "conf/support/backend.conf"), args.nginx)
-            ctx.backend_port = helpers["backend"].port
+                os.path.join(BENCH, "conf/support/backend.conf"),
+                args.nginx).port
+        if "redis" in sc.needs and not ctx.redis_port:
+            _, ctx.redis_port = servers.start_redis(
+                ctx.registry, ctx.tmp, REDIS_KEY, REDIS_VALUE)
         for side in stripped:
             print(f"== callgrind {sc.name} / {side.name}", flush=True)
             r = callgrind.measure(ctx, sc, side, counts)

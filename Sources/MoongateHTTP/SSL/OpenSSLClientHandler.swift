@@ -37,6 +37,9 @@ final class OpenSSLClientHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var held: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var heldFlush = false
     private var serial: Int32 = 0
+    /// The handler above asked for a read (a cosocket with autoRead off) and got no
+    /// plaintext yet: ciphertext that decrypts to nothing must not end the read.
+    private var readWanted = false
     /// OpenSSL's error text of the last failed call.
     private var err = [CChar](repeating: 0, count: 512)
     /// Called with each new session the peer sends (its own reference, freed by the
@@ -77,7 +80,9 @@ final class OpenSSLClientHandler: ChannelDuplexHandler, RemovableChannelHandler 
             state = .active
             completed(context)
         case 0:
-            break
+            // More of the peer's flight is needed: read on, whether or not the channel
+            // reads by itself (cosockets read only when asked).
+            context.read()
         case -2:
             fail(context, TLSClientError(message: "peer closed connection in SSL handshake"))
         default:
@@ -166,6 +171,8 @@ final class OpenSSLClientHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 noteSession()
                 if rc > 0 {
                     any = true
+                    // Satisfied; the reader may ask again while handling this.
+                    readWanted = false
                     context.fireChannelRead(wrapInboundOut(b))
                     continue
                 }
@@ -186,7 +193,12 @@ final class OpenSSLClientHandler: ChannelDuplexHandler, RemovableChannelHandler 
             }
             break
         }
-        if any { context.fireChannelReadComplete() }
+        if any {
+            context.fireChannelReadComplete()
+        } else if readWanted && state == .active {
+            // A partial record: the reader still waits, so read again for it.
+            context.read()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -205,6 +217,11 @@ final class OpenSSLClientHandler: ChannelDuplexHandler, RemovableChannelHandler 
         } else {
             readPlain(context)
         }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        readWanted = true
+        context.read()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

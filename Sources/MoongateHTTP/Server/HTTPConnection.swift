@@ -342,6 +342,11 @@ public final class HTTPConnection: ChannelInboundHandler {
                 }
                 return false
             }
+            // Nobody asked for the body yet: keep its raw bytes, which are what
+            // ngx.req.socket(true) reads if it takes the connection over.
+            if let r = target, r.body.keepRaw {
+                buffer.withUnsafeReadableBytes { r.body.raw.append(contentsOf: $0.prefix(used)) }
+            }
             buffer.moveReaderIndex(forwardBy: used)
             let sizes = dec.takeChunkSizes()
             if let r = target {
@@ -601,16 +606,22 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     /// Hands the connection to a raw reader (ngx.req.socket(true)): stops reading the
     /// body and its timer; returns the bytes buffered after what was read so far.
+    /// The raw reader asks for bytes with `readRaw` (ngx_lua reads the raw socket only
+    /// inside `receive*`): the client waits in the kernel meanwhile.
     public func takeOverRaw(_ reader: @escaping (inout ByteBuffer) -> Void) -> ByteBuffer? {
         cancelTimer()
         bodyRemaining = 0
         chunkedDecoder = nil
         rawReader = reader
-        if readingPaused {
-            readingPaused = false
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-        }
+        readingPaused = false
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         return takeBuffered()
+    }
+
+    /// One more read of the client connection for the raw reader.
+    public func readRaw() {
+        guard state != .closed, rawReader != nil else { return }
+        context.read()
     }
 
     // MARK: Output used by HTTPRequest

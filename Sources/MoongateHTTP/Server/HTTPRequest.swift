@@ -227,6 +227,11 @@ public struct RequestBody {
     /// Set by the connection while it holds back a body nobody asked for yet; the first
     /// reader that waits for the body calls it (nginx reads a body only when asked).
     var onClaim: (() -> Void)?
+    /// The raw (still chunk-framed) bytes of a chunked body nobody claimed yet: what a
+    /// raw `ngx.req.socket(true)` reads first (bounded by the held-body limit).
+    public internal(set) var raw: [UInt8] = []
+    /// Whether `raw` is still kept (until a reader claims the body).
+    public internal(set) var keepRaw = true
 
     /// Runs `f` when the body is complete (at once if it is).
     public mutating func whenComplete(_ f: @escaping () -> Void) {
@@ -241,6 +246,8 @@ public struct RequestBody {
     /// A reader started (`ngx.req.socket()`, a waiter): a body held back because nobody
     /// had asked for it is read again (nginx reads a body only when asked).
     public mutating func claim() {
+        keepRaw = false
+        raw = []
         if let c = onClaim {
             onClaim = nil
             c()

@@ -74,6 +74,9 @@ enum LuaConnectionPool {
         }
         let c = Idle(channel: channel, handler: handler, reused: reused, key: key)
         handler.owner = c
+        // ngx_lua keeps a read event on an idle connection: data or the peer's close
+        // drops it from the pool.
+        handler.requestRead(channel)
         if timeoutMs > 0 {
             c.timer = LuaTimerHeap.add(ms: timeoutMs) { [weak c] in c?.drop() }
         }

@@ -7,7 +7,9 @@ import Glibc
 #endif
 
 /// Receives a cosocket's bytes and end of stream and hands them to its owner: the
-/// socket in use, or the keepalive pool while the connection idles.
+/// socket in use, or the keepalive pool while the connection idles. The channel reads
+/// only when asked (autoRead off, as ngx_lua reads only inside `receive*`): the kernel's
+/// socket buffer holds back a peer that sends faster than Lua reads.
 final class LuaTCPHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -30,7 +32,18 @@ final class LuaTCPHandler: ChannelInboundHandler {
         w(end)
     }
 
+    /// A `read()` was asked for and its bytes (or end of stream) did not come yet.
+    private(set) var readRequested = false
+
+    /// Asks the channel for one more read, unless one is pending already.
+    func requestRead(_ channel: Channel) {
+        guard !readRequested else { return }
+        readRequested = true
+        channel.read()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        readRequested = false
         let b = unwrapInboundIn(data)
         owner?.received(b)
     }

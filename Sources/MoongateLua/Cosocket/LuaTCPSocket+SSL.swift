@@ -85,6 +85,8 @@ extension LuaTCPSocket {
                 return 1
             }
         }
+        // The handshake reads the peer (NIOSSL asks for more reads itself until done).
+        h.requestRead(ch)
         return .again
     }
 

@@ -6,7 +6,9 @@ import NIOPosix
 
 /// A TCP cosocket (ngx_http_lua_socket_tcp.c): a NIO client channel whose bytes
 /// collect in a buffer that `receive*` reads from; a read that cannot complete parks the
-/// Lua thread until data, end of stream or its timeout.
+/// Lua thread until data, end of stream or its timeout. Bytes are read from the peer
+/// only while a `receive*` needs more than the buffer holds, `lua_socket_buffer_size`
+/// at a time (ngx_lua's `u->buffer`), so memory stays bounded whatever the peer sends.
 final class LuaTCPSocket: LuaTCPEvents {
     /// What a `receive*` call waits for.
     enum Pattern {
@@ -57,6 +59,10 @@ final class LuaTCPSocket: LuaTCPEvents {
     private(set) var connectCalled = false
     /// TCP_NODELAY is set on the first send, as ngx_lua does with `tcp_nodelay on`.
     var nodelayPending = false
+    /// `lua_socket_buffer_size`: the most one read from the peer takes.
+    let bufferSize: Int
+    /// The request whose body `ngx.req.socket()` reads.
+    private weak var bodyRequest: HTTPRequest?
 
     init(conf: LuaMainConf) {
         connectTimeout = conf.socketConnectTimeout
@@ -64,6 +70,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         readTimeout = conf.socketReadTimeout
         poolSize = conf.socketPoolSize
         logErrors = conf.socketLogErrors
+        bufferSize = max(conf.socketBufferSize, 1024)
     }
 
     /// The pool whose open-connection count includes this socket's connection.
@@ -93,20 +100,43 @@ final class LuaTCPSocket: LuaTCPEvents {
         }
     }
 
-    /// Feeds the request body to a `ngx.req.socket()` socket as it arrives.
+    /// Reads the request body for a `ngx.req.socket()` socket: what the connection
+    /// buffered already, then the rest streamed from the client as reads ask for it
+    /// (nginx's downstream socket reads the body into its buffer on demand), so the
+    /// body is never kept whole.
     func attachBody(_ ctx: LuaRequestContext, _ r: HTTPRequest) {
         bodyStream = true
+        bodyRequest = r
         bindOwner(ctx)
         bodyTaken = 0
-        r.body.claim()
         pullBody(r)
-        if eof { return }
+        if eof {
+            r.body.claim()
+            return
+        }
+        r.body.streaming = true
         r.body.onProgress = { [weak self, weak r] in
             guard let self, let r, self.bodyStream else { return }
             self.pullBody(r)
             if self.eof { r.body.onProgress = nil }
             self.tryFinishRead()
         }
+        // Not reading until a receive asks; a held body stays held until then.
+        r.body.sink = nil
+        r.body.claim()
+    }
+
+    /// Lets the connection hand body bytes over again (the sink), feeding what it holds.
+    private func resumeBody() {
+        guard let r = bodyRequest, !eof, r.body.streaming, r.body.sink == nil else { return }
+        r.body.sink = { [weak self, weak r] b in
+            guard let self else { return }
+            self.inbuf.append(contentsOf: b.readableBytesView)
+            self.tryFinishRead()
+            // Enough buffered and nobody waiting: the client waits in the kernel.
+            if self.reader == nil, self.inbuf.count - self.pos >= self.bufferSize { r?.body.sink = nil }
+        }
+        r.connection.resumeBody()
     }
 
     /// Moves the body bytes that arrived since the last call into the read buffer.
@@ -264,6 +294,11 @@ final class LuaTCPSocket: LuaTCPEvents {
         ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(max(timeout, 1))))
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            // Read on demand, one buffer at a time (ngx_lua's recv into u->buffer).
+            .channelOption(ChannelOptions.autoRead, value: false)
+            .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+            .channelOption(
+                ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: bufferSize))
             // ngx_lua connects without TCP_NODELAY and sets it on the first send.
             .channelOption(.tcpOption(.tcp_nodelay), value: 0)
             .channelInitializer { ch in
@@ -337,6 +372,22 @@ final class LuaTCPSocket: LuaTCPEvents {
     func received(_ b: ByteBuffer) {
         inbuf.append(contentsOf: b.readableBytesView)
         tryFinishRead()
+        // One read stays pending while less than a buffer is held: the channel stays
+        // registered for reading (no epoll change per receive) and memory stays bounded.
+        if reader != nil || inbuf.count - pos < bufferSize { needMore() }
+    }
+
+    /// A parked read needs more bytes than the buffer holds: one more read from the
+    /// peer (the connection, the request body or the raw client connection).
+    private func needMore() {
+        if eof { return }
+        if let ch = channel, let h = handler {
+            h.requestRead(ch)
+        } else if bodyStream {
+            resumeBody()
+        } else if rawStream {
+            rawConn?.readRaw()
+        }
     }
 
     func closedByPeer(error: String?) {
@@ -353,6 +404,14 @@ final class LuaTCPSocket: LuaTCPEvents {
         guard channel != nil || bodyStream || rawStream else { return .fail("closed", []) }
         if reader != nil { return .fail("socket busy reading", []) }
         if let r = evaluate(p) { return finish(r) }
+        if bodyStream {
+            // Body bytes the connection holds already come in now (no reader is set, so
+            // nothing resumes this running thread).
+            resumeBody()
+            if let r = evaluate(p) { return finish(r) }
+        } else {
+            needMore()
+        }
         let timer = readTimeout > 0 ? LuaTimerHeap.add(ms: readTimeout) { [weak self] in self?.readTimedOut() } : nil
         reader = (thread, p, timer)
         return nil

@@ -259,7 +259,10 @@ public func mg_req_socket_raw(
     let s = LuaTCPSocket(conf: rt.mainConf)
     r.moduleContexts["lua_raw_req_socket"] = s
     // A body the handler did not read is raw bytes of the connection.
-    let prefix = ctx.bodyRead || r.body.replaced ? [] : Array(r.body.data)
+    // A chunked body keeps its framing on the wire: the raw bytes, not the decoded ones.
+    let prefix =
+        ctx.bodyRead || r.body.replaced
+        ? [] : r.head.chunked && r.body.keepRaw ? r.body.raw : Array(r.body.data)
     s.attachRaw(ctx, r.connection, prefix: prefix)
     out?.pointee = Unmanaged.passRetained(s).toOpaque()
     return FFI.ok

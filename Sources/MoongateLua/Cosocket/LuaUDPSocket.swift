@@ -4,13 +4,17 @@ import NIOCore
 import NIOPosix
 
 /// A UDP cosocket (ngx_http_lua_socket_udp.c): a NIO datagram channel connected to one
-/// peer; datagrams queue until `receive` takes them.
+/// peer. It reads one datagram per `receive` that finds none queued (autoRead off), so a
+/// flooding peer fills the kernel's buffer, not the worker's memory.
 final class LuaUDPSocket {
     final class Handler: ChannelInboundHandler {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         weak var owner: LuaUDPSocket?
+        /// A `read()` is pending.
+        var readRequested = false
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            readRequested = false
             let env = unwrapInboundIn(data)
             owner?.received(Array(env.data.readableBytesView))
         }
@@ -21,6 +25,7 @@ final class LuaUDPSocket {
     }
 
     private(set) var channel: Channel?
+    private var handler: Handler?
     private var peer: SocketAddress?
     private var queue: [[UInt8]] = []
     private var lastError: String?
@@ -76,6 +81,10 @@ final class LuaUDPSocket {
         h.owner = self
         // A connected socket, as ngx_lua's: ICMP errors come back as ECONNREFUSED.
         DatagramBootstrap(group: loop)
+            .channelOption(ChannelOptions.autoRead, value: false)
+            .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+            // ngx_lua's largest datagram (its receive buffer).
+            .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(h) }
             }
@@ -85,6 +94,7 @@ final class LuaUDPSocket {
                 switch r {
                 case .success(let ch):
                     self.channel = ch
+                    self.handler = h
                     self.peer = address
                     thread.resume { co in
                         lua_pushinteger(co, 1)
@@ -121,6 +131,10 @@ final class LuaUDPSocket {
         guard channel != nil else { return .failure(LuaUDPError(message: "closed")) }
         if reader != nil { return .failure(LuaUDPError(message: "socket busy")) }
         if let r = take(size) { return r }
+        if let ch = channel, let h = handler, !h.readRequested {
+            h.readRequested = true
+            ch.read()
+        }
         let timer = readTimeout > 0 ? LuaTimerHeap.add(ms: readTimeout) { [weak self] in
             guard let self, let rd = self.reader else { return }
             self.reader = nil
@@ -176,6 +190,7 @@ final class LuaUDPSocket {
         }
         ch.close(promise: nil)
         channel = nil
+        handler = nil
         peer = nil
         queue = []
         return true
