@@ -195,8 +195,8 @@ def run_callgrind(args, ctx, sides, scenarios):
             print("   " + (f"{r['instructions_per_req']:,.0f} instructions/req"
                            if r["ok"] else "FAILED: " + r["reason"]),
                   flush=True)
-    for h in helpers.values():
-        ctx.registry.stop(h.proc if hasattr(h, "proc") else h)
+    # The backend and redis started above are stopped with everything else by the
+    # registry (main's `finally`).
     return {"counts": counts, "scenarios": results,
             "provenance": report.provenance(ROOT, args.moongate, args.nginx)}
 
