@@ -5,9 +5,11 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include "ssl_internal.h"
 
-/* nginx's ngx_ssl_error: "TEXT (SSL: error:... error:...:data)". */
-static void ssl_error(char *err, size_t errlen, const char *text)
+/* nginx's ngx_ssl_error: "TEXT (SSL: error:... error:...:data)". Shared with
+   ssl_client.c (ssl_internal.h). */
+void mg_ssl_error_text(char *err, size_t errlen, const char *text)
 {
     size_t n = (size_t) snprintf(err, errlen, "%s", text);
     const char *data;
@@ -35,14 +37,14 @@ int mg_ssl_check_pem(const char *cert, const char *key, char *err, size_t errlen
     BIO *bio = BIO_new_file(cert, "r");
     if (bio == NULL) {
         snprintf(text, sizeof(text), "cannot load certificate \"%s\": BIO_new_file() failed", cert);
-        ssl_error(err, errlen, text);
+        mg_ssl_error_text(err, errlen, text);
         return -1;
     }
     X509 *x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
     if (x == NULL) {
         BIO_free(bio);
         snprintf(text, sizeof(text), "cannot load certificate \"%s\": PEM_read_bio_X509_AUX() failed", cert);
-        ssl_error(err, errlen, text);
+        mg_ssl_error_text(err, errlen, text);
         return -1;
     }
     for (;;) {
@@ -56,7 +58,7 @@ int mg_ssl_check_pem(const char *cert, const char *key, char *err, size_t errlen
             X509_free(x);
             BIO_free(bio);
             snprintf(text, sizeof(text), "cannot load certificate \"%s\": PEM_read_bio_X509() failed", cert);
-            ssl_error(err, errlen, text);
+            mg_ssl_error_text(err, errlen, text);
             return -1;
         }
         X509_free(extra);
@@ -70,7 +72,7 @@ int mg_ssl_check_pem(const char *cert, const char *key, char *err, size_t errlen
     if (bio == NULL) {
         X509_free(x);
         snprintf(text, sizeof(text), "cannot load certificate key \"%s\": BIO_new_file() failed", key);
-        ssl_error(err, errlen, text);
+        mg_ssl_error_text(err, errlen, text);
         return -1;
     }
     EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
@@ -78,7 +80,7 @@ int mg_ssl_check_pem(const char *cert, const char *key, char *err, size_t errlen
     if (pkey == NULL) {
         X509_free(x);
         snprintf(text, sizeof(text), "cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed", key);
-        ssl_error(err, errlen, text);
+        mg_ssl_error_text(err, errlen, text);
         return -1;
     }
     int ok = X509_check_private_key(x, pkey);
@@ -86,7 +88,7 @@ int mg_ssl_check_pem(const char *cert, const char *key, char *err, size_t errlen
     X509_free(x);
     if (!ok) {
         snprintf(text, sizeof(text), "SSL_CTX_use_PrivateKey(\"%s\") failed", key);
-        ssl_error(err, errlen, text);
+        mg_ssl_error_text(err, errlen, text);
         return -1;
     }
     return 0;
@@ -99,7 +101,7 @@ int mg_ssl_check_ca(const char *path, char *err, size_t errlen)
     BIO *bio = BIO_new_file(path, "r");
     if (bio == NULL) {
         snprintf(text, sizeof(text), "SSL_CTX_load_verify_locations(\"%s\") failed", path);
-        ssl_error(err, errlen, text);
+        mg_ssl_error_text(err, errlen, text);
         return -1;
     }
     int count = 0;
@@ -112,7 +114,7 @@ int mg_ssl_check_ca(const char *path, char *err, size_t errlen)
     BIO_free(bio);
     if (count == 0) {
         snprintf(text, sizeof(text), "SSL_CTX_load_verify_locations(\"%s\") failed", path);
-        ssl_error(err, errlen, text);
+        mg_ssl_error_text(err, errlen, text);
         return -1;
     }
     ERR_clear_error();
@@ -127,14 +129,14 @@ int mg_ssl_check_ciphers(const char *ciphers, char *err, size_t errlen)
     ERR_clear_error();
     SSL_CTX *ctx = SSL_CTX_new(TLS_method());
     if (ctx == NULL) {
-        ssl_error(err, errlen, "SSL_CTX_new() failed");
+        mg_ssl_error_text(err, errlen, "SSL_CTX_new() failed");
         return -1;
     }
     int ok = SSL_CTX_set_cipher_list(ctx, ciphers);
     SSL_CTX_free(ctx);
     if (!ok) {
         snprintf(text, sizeof(text), "SSL_CTX_set_cipher_list(\"%s\") failed", ciphers);
-        ssl_error(err, errlen, text);
+        mg_ssl_error_text(err, errlen, text);
         return -1;
     }
     ERR_clear_error();

@@ -1,3 +1,4 @@
+#include "ssl_internal.h"
 #include "mg_tls_client.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,27 +19,6 @@ struct mg_tls_client {
 
 static int client_index = -1;
 
-/* nginx's ngx_ssl_error text after `text`: " (SSL: error:... error:...:data)". */
-static void tls_error(char *err, size_t errlen, const char *text)
-{
-    size_t n = (size_t) snprintf(err, errlen, "%s", text);
-    const char *data;
-    int flags, first = 1;
-    unsigned long e;
-    while (n < errlen && (e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags))) {
-        char buf[256];
-        ERR_error_string_n(e, buf, sizeof(buf));
-        n += (size_t) snprintf(err + n, errlen - n, "%s%s", first ? " (SSL: " : " ", buf);
-        if (n < errlen && data && *data && (flags & ERR_TXT_STRING)) {
-            n += (size_t) snprintf(err + n, errlen - n, ":%s", data);
-        }
-        first = 0;
-    }
-    if (!first && n < errlen) {
-        snprintf(err + n, errlen - n, ")");
-    }
-    ERR_clear_error();
-}
 
 /* nginx's ngx_ssl_new_client_session: keep the session the peer just gave. */
 static int new_session(SSL *ssl, SSL_SESSION *sess)
@@ -68,7 +48,7 @@ void *mg_tls_ctx_new(int protocols, const char *ciphers, char *err, size_t errle
     }
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (ctx == NULL) {
-        tls_error(err, errlen, "SSL_CTX_new() failed");
+        mg_ssl_error_text(err, errlen, "SSL_CTX_new() failed");
         return NULL;
     }
     /* nginx's ngx_ssl_create: what is not listed is switched off. */
@@ -85,7 +65,7 @@ void *mg_tls_ctx_new(int protocols, const char *ciphers, char *err, size_t errle
     if (ciphers && SSL_CTX_set_cipher_list(ctx, ciphers) != 1) {
         char text[1024];
         snprintf(text, sizeof(text), "SSL_CTX_set_cipher_list(\"%s\") failed", ciphers);
-        tls_error(err, errlen, text);
+        mg_ssl_error_text(err, errlen, text);
         SSL_CTX_free(ctx);
         return NULL;
     }
@@ -167,7 +147,7 @@ int mg_tls_handshake(mg_tls_client *c, char *err, size_t errlen)
         ERR_clear_error();
         return -2;
     }
-    tls_error(err, errlen, "");
+    mg_ssl_error_text(err, errlen, "");
     return -1;
 }
 
@@ -185,7 +165,7 @@ int mg_tls_read(mg_tls_client *c, uint8_t *buf, size_t cap, char *err, size_t er
         ERR_clear_error();
         return -1;
     }
-    tls_error(err, errlen, "SSL_read() failed");
+    mg_ssl_error_text(err, errlen, "SSL_read() failed");
     return -2;
 }
 
@@ -195,7 +175,7 @@ int mg_tls_write(mg_tls_client *c, const uint8_t *p, size_t n, char *err, size_t
     while (n > 0) {
         int w = SSL_write(c->ssl, p, n > 0x40000000 ? 0x40000000 : (int) n);
         if (w <= 0) {
-            tls_error(err, errlen, "SSL_write() failed");
+            mg_ssl_error_text(err, errlen, "SSL_write() failed");
             return -1;
         }
         p += w;
