@@ -47,7 +47,7 @@ func cosocketCheck(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32
 public func mg_tcp_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
     guard let rt = LuaRuntime.shared else { return FFI.error }
-    out?.pointee = Unmanaged.passRetained(LuaTCPSocket(conf: rt.mainConf)).toOpaque()
+    out?.pointee = Unmanaged.passRetained(LuaTCPSocket(conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))).toOpaque()
     return FFI.ok
 }
 
@@ -168,7 +168,7 @@ public func mg_tcp_setkeepalive(
     guard let s = tcpFor(p, err) else { return FFI.badContext }
     guard let rt = LuaRuntime.shared else { return FFI.error }
     if let e = s.setKeepalive(
-        timeoutMs: timeout >= 0 ? Int(timeout) : nil, size: size > 0 ? Int(size) : nil, conf: rt.mainConf)
+        timeoutMs: timeout >= 0 ? Int(timeout) : nil, size: size > 0 ? Int(size) : nil, conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))
     {
         FFIError.set(err, e)
         return FFI.error
@@ -218,7 +218,7 @@ public func mg_req_socket(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
         FFIError.set(err, "request body already exists")
         return FFI.error
     }
-    let s = LuaTCPSocket(conf: rt.mainConf)
+    let s = LuaTCPSocket(conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))
     r.moduleContexts["lua_req_socket"] = s
     s.attachBody(ctx, r)
     out?.pointee = Unmanaged.passRetained(s).toOpaque()
@@ -256,7 +256,7 @@ public func mg_req_socket_raw(
         FFIError.set(err, "duplicate call")
         return FFI.error
     }
-    let s = LuaTCPSocket(conf: rt.mainConf)
+    let s = LuaTCPSocket(conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))
     r.moduleContexts["lua_raw_req_socket"] = s
     // A body the handler did not read is raw bytes of the connection.
     // A chunked body keeps its framing on the wire: the raw bytes, not the decoded ones.

@@ -28,7 +28,7 @@ public func mg_tcp_sslhandshake(
     let serverName = name == nil ? nil : string(name, nl)
     let start = s.sslHandshake(
         serverName: serverName, verify: verify != 0, session: sess, statusRequest: statusReq != 0,
-        conf: rt.mainConf, thread: thread)
+        conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf), thread: thread)
     switch start {
     case .done: return FFI.ok
     case .again: return FFI.again

@@ -16,7 +16,7 @@ import Glibc
 public func mg_udp_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
     guard let rt = LuaRuntime.shared else { return FFI.error }
-    out?.pointee = Unmanaged.passRetained(LuaUDPSocket(conf: rt.mainConf)).toOpaque()
+    out?.pointee = Unmanaged.passRetained(LuaUDPSocket(conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))).toOpaque()
     return FFI.ok
 }
 

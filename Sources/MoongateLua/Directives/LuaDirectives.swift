@@ -147,23 +147,24 @@ public enum LuaModule {
                 guard let v = ConfUnits.milliseconds(d.args[0].value) else {
                     throw ConfigError("\"\(name)\" directive invalid value", at: d.location)
                 }
-                mainConf(c)[keyPath: kp] = v
+                LuaLocConf.setSocket(c, mainConf(c)) { $0[keyPath: kp] = v }
             }
         }
         R(DirectiveSpec("lua_socket_buffer_size", [.http, .server, .location], .exactly(1))) { d, c in
             guard let v = ConfUnits.size(d.args[0].value) else {
                 throw ConfigError("\"lua_socket_buffer_size\" directive invalid value", at: d.location)
             }
-            mainConf(c).socketBufferSize = v
+            LuaLocConf.setSocket(c, mainConf(c)) { $0.socketBufferSize = v }
         }
         R(DirectiveSpec("lua_socket_pool_size", [.http, .server, .location], .exactly(1))) { d, c in
             guard let v = Int(d.args[0].value), v > 0 else {
                 throw ConfigError("invalid value \"\(d.args[0].value)\"", at: d.location)
             }
-            mainConf(c).socketPoolSize = v
+            LuaLocConf.setSocket(c, mainConf(c)) { $0.socketPoolSize = v }
         }
         R(DirectiveSpec("lua_socket_log_errors", [.http, .server, .location], .flag)) { d, c in
-            mainConf(c).socketLogErrors = d.flagValue
+            let v = d.flagValue
+            LuaLocConf.setSocket(c, mainConf(c)) { $0.socketLogErrors = v }
         }
         LuaSSLDirectives.register(R, mainConf)
         R(DirectiveSpec("lua_shared_dict", .http, .atLeast(2))) { d, c in

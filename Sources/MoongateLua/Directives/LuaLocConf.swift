@@ -11,6 +11,11 @@ final class LuaLocConf: MergeableModuleConf {
     var codeCache: Bool?
     var headerFilter: LuaCode?
     var bodyFilter: LuaCode?
+    /// `lua_socket_*` / `lua_ssl_*` set at server or location level, in order from the
+    /// outermost level (http-level values live in LuaMainConf, the defaults).
+    var socketOverrides: [(LuaMainConf) -> Void] = []
+    /// The cosocket settings of this location: LuaMainConf's with the overrides applied.
+    private var resolvedSocketConf: LuaMainConf?
 
     func inherited() -> AnyObject {
         let c = LuaLocConf()
@@ -22,6 +27,7 @@ final class LuaLocConf: MergeableModuleConf {
         c.codeCache = codeCache
         c.headerFilter = headerFilter
         c.bodyFilter = bodyFilter
+        c.socketOverrides = socketOverrides
         return c
     }
 
@@ -35,6 +41,31 @@ final class LuaLocConf: MergeableModuleConf {
         codeCache = codeCache ?? p.codeCache
         headerFilter = headerFilter ?? p.headerFilter
         bodyFilter = bodyFilter ?? p.bodyFilter
+        socketOverrides = p.socketOverrides + socketOverrides
+    }
+
+    /// Records a cosocket setting: http level into the main conf, server and location
+    /// levels as an override that inner levels inherit (ngx_lua's per-location
+    /// lua_socket_* and lua_ssl_*).
+    static func setSocket(_ c: BuildContext, _ main: LuaMainConf, _ apply: @escaping (LuaMainConf) -> Void) {
+        if c.context == .http || c.loc == nil {
+            apply(main)
+        } else {
+            get(c.loc!).socketOverrides.append(apply)
+        }
+    }
+
+    /// The cosocket settings for code running in `ctx` (its request's location, or the
+    /// location that created a timer), else the http level's.
+    static func socketConf(_ ctx: LuaRequestContext?, _ main: LuaMainConf) -> LuaMainConf {
+        guard let loc = ctx?.request?.loc ?? ctx?.timerLoc, let lc = of(loc), !lc.socketOverrides.isEmpty else {
+            return main
+        }
+        if let r = lc.resolvedSocketConf { return r }
+        let r = main.socketCopy()
+        for f in lc.socketOverrides { f(r) }
+        lc.resolvedSocketConf = r
+        return r
     }
 
     static func of(_ l: LocationConfig) -> LuaLocConf? { l.moduleConf["lua"] as? LuaLocConf }

@@ -13,25 +13,26 @@ enum LuaSSLDirectives {
             // ngx_conf_full_name(cycle, name, 1): relative to the conf directory.
             if !path.hasPrefix("/") { path = c.cycle.confDirectory + "/" + path }
             try SSLContextFactory.check { mg_ssl_check_ca(path, $0, $1) }
-            mainConf(c).sslTrustedCertificate = path
+            LuaLocConf.setSocket(c, mainConf(c)) { $0.sslTrustedCertificate = path }
         }
         R(DirectiveSpec("lua_ssl_verify_depth", ctx, .exactly(1))) { d, c in
             guard let v = Int(d.args[0].value), v >= 0 else {
                 throw ConfigError("invalid value \"\(d.args[0].value)\"", at: d.location)
             }
-            mainConf(c).sslVerifyDepth = v
+            LuaLocConf.setSocket(c, mainConf(c)) { $0.sslVerifyDepth = v }
         }
         R(DirectiveSpec("lua_ssl_protocols", ctx, .atLeast(1))) { d, c in
             let known = ["SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
             for a in d.args where !known.contains(a.value) {
                 throw ConfigError("invalid value \"\(a.value)\"", at: d.location)
             }
-            mainConf(c).sslProtocols = d.args.map(\.value)
+            let protocols = d.args.map(\.value)
+            LuaLocConf.setSocket(c, mainConf(c)) { $0.sslProtocols = protocols }
         }
         R(DirectiveSpec("lua_ssl_ciphers", ctx, .exactly(1))) { d, c in
             let v = d.args[0].value
             try SSLContextFactory.check { mg_ssl_check_ciphers(v, $0, $1) }
-            mainConf(c).sslCiphers = v
+            LuaLocConf.setSocket(c, mainConf(c)) { $0.sslCiphers = v }
         }
     }
 }

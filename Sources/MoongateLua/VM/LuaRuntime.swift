@@ -141,6 +141,23 @@ public final class LuaMainConf {
     public var sslVerifyDepth = 1
     public var sslProtocols: [String]?
     public var sslCiphers: String?
+
+    /// A conf carrying this one's cosocket settings, for a location that overrides some.
+    func socketCopy() -> LuaMainConf {
+        let c = LuaMainConf(packagePath: packagePath, packageCPath: packageCPath)
+        c.socketConnectTimeout = socketConnectTimeout
+        c.socketSendTimeout = socketSendTimeout
+        c.socketReadTimeout = socketReadTimeout
+        c.socketBufferSize = socketBufferSize
+        c.socketPoolSize = socketPoolSize
+        c.socketKeepaliveTimeout = socketKeepaliveTimeout
+        c.socketLogErrors = socketLogErrors
+        c.sslTrustedCertificate = sslTrustedCertificate
+        c.sslVerifyDepth = sslVerifyDepth
+        c.sslProtocols = sslProtocols
+        c.sslCiphers = sslCiphers
+        return c
+    }
     public var transformUnderscores = true
     public var useDefaultType = true
     public var needRequestBody = false
