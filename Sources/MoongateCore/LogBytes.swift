@@ -9,35 +9,11 @@ import Glibc
 public enum LogBytes {
     /// The bytes as a String for the error log, invalid UTF-8 bytes kept (see above).
     public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        let a = Array(bytes)
-        if let s = String(validating: a, as: UTF8.self) { return s }
-        var scalars = String.UnicodeScalarView()
-        var i = 0
-        while i < a.count {
-            if let (scalar, n) = decode(a, at: i) {
-                scalars.append(scalar)
-                i += n
-            } else {
-                scalars.append(Unicode.Scalar(0x10FF00 + UInt32(a[i]))!)
-                i += 1
-            }
-        }
-        return String(scalars)
+        Array(bytes).withUnsafeBytes { text($0) }
     }
 
     /// The bytes `string(_:)` was made from.
-    public static func bytes(_ s: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            if u.value >= 0x10FF80 && u.value <= 0x10FFFF {
-                out.append(UInt8(u.value - 0x10FF00))
-            } else {
-                out.append(contentsOf: Array(String(u).utf8))
-            }
-        }
-        return out
-    }
+    public static func bytes(_ s: String) -> [UInt8] { withBytes(s) { Array($0) } }
 
     /// Client bytes as a String: valid UTF-8 as is, other bytes carried (see above), so
     /// that they can go out again unchanged (a proxied URI, a header, a Lua string).
@@ -45,41 +21,31 @@ public enum LogBytes {
         // Non-generic checks: String(validating:as:) instantiates generic metadata at run
         // time, thousands of instructions per call. ASCII (nearly every header) is quick.
         if isValidUTF8(buf) { return String(decoding: buf, as: UTF8.self) }
-        return string(buf)
+        var scalars = String.UnicodeScalarView()
+        var i = 0
+        while i < buf.count {
+            if let (scalar, n) = decode(buf, at: i) {
+                scalars.append(scalar)
+                i += n
+            } else {
+                scalars.append(Unicode.Scalar(0x10FF00 + UInt32(buf[i]))!)
+                i += 1
+            }
+        }
+        return String(scalars)
     }
 
     /// Whether `buf` is well-formed UTF-8 (ASCII checked eight bytes at a time).
     public static func isValidUTF8(_ buf: UnsafeRawBufferPointer) -> Bool {
-        let n = buf.count
         guard let base = buf.baseAddress else { return true }
         var i = 0
-        while i + 8 <= n {
+        while i + 8 <= buf.count {
             if base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
             i += 8
         }
-        while i < n {
-            let b0 = buf[i]
-            if b0 < 0x80 {
-                i += 1
-                continue
-            }
-            let len: Int
-            var v: UInt32
-            switch b0 {
-            case 0xC2...0xDF: len = 2; v = UInt32(b0 & 0x1F)
-            case 0xE0...0xEF: len = 3; v = UInt32(b0 & 0x0F)
-            case 0xF0...0xF4: len = 4; v = UInt32(b0 & 0x07)
-            default: return false
-            }
-            guard i + len <= n else { return false }
-            for k in 1..<len {
-                let b = buf[i + k]
-                guard b & 0xC0 == 0x80 else { return false }
-                v = v << 6 | UInt32(b & 0x3F)
-            }
-            let minimum: UInt32 = len == 2 ? 0x80 : (len == 3 ? 0x800 : 0x10000)
-            if v < minimum || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) { return false }
-            i += len
+        while i < buf.count {
+            guard let (_, n) = decode(buf, at: i) else { return false }
+            i += n
         }
         return true
     }
@@ -125,8 +91,10 @@ public enum LogBytes {
         return out
     }
 
-    /// One valid UTF-8 sequence at `i`: its scalar and length.
-    private static func decode(_ a: [UInt8], at i: Int) -> (Unicode.Scalar, Int)? {
+    /// One valid UTF-8 sequence at `i`: its scalar and length (overlong forms,
+    /// surrogates and values past U+10FFFF are not valid).
+    @inline(__always)
+    private static func decode(_ a: UnsafeRawBufferPointer, at i: Int) -> (Unicode.Scalar, Int)? {
         let b0 = a[i]
         let n: Int
         var v: UInt32

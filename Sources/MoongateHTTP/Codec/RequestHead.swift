@@ -28,7 +28,8 @@ public struct RequestHead {
 
     /// The first value of a header, case-insensitively.
     public func header(_ name: String) -> String? {
-        for h in headers where h.name.count == name.count && h.name.lowercased() == name.lowercased() {
+        let l = name.lowercased()
+        for h in headers where h.name.utf8.count == l.utf8.count && asciiEqualsLower(h.name, l) {
             return h.value
         }
         return nil
