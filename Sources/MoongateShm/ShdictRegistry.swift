@@ -1,5 +1,9 @@
 import CMoongate
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The zones of this process by name. The master creates zones before forking
 /// workers, which inherit the registry and find zones by name.
@@ -7,7 +11,9 @@ public final class ShdictRegistry: @unchecked Sendable {
     /// The process-wide registry behind `ShdictZone.create` and `ShdictZone.find`.
     public static let shared = ShdictRegistry()
 
-    private let lock = NSLock()
+    // A pthread mutex rather than Foundation's NSLock: this was the server's only
+    // Foundation import, and linking Foundation cost every worker ~1.9 MB of RSS.
+    private let lock = RegistryLock()
     private var zones: [String: ShdictZone] = [:]
 
     /// An empty registry (tests; the server uses `shared`).
@@ -62,4 +68,19 @@ public final class ShdictRegistry: @unchecked Sendable {
         defer { lock.unlock() }
         return zones.keys.sorted()
     }
+}
+
+/// A plain pthread mutex (the registry is touched at start, reload and worker death only).
+private final class RegistryLock {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init() { pthread_mutex_init(mutex, nil) }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
 }
