@@ -1,4 +1,7 @@
 import MoongateCore
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Parses a request head from bytes, with nginx's checks and status codes.
 /// Pure and incremental: `parseHead` returns nil until a whole head is present.
 public enum RequestParser {
@@ -6,13 +9,23 @@ public enum RequestParser {
     /// Leading empty lines before the request line are skipped as nginx does.
     public static func headEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
         let n = bytes.count
+        guard n > 0, let base = bytes.baseAddress else { return nil }
         var i = 0
         // Skip CRLFs before the request line.
         while i < n && (bytes[i] == 13 || bytes[i] == 10) { i += 1 }
-        // An HTTP/0.9 request is its request line alone ("GET /x", no version).
-        var lf = i
-        while lf < n && bytes[lf] != 10 { lf += 1 }
-        if lf < n {
+        guard i < n, let firstLF = memchr(base + i, 10, n - i) else { return nil }
+        let lf = base.distance(to: UnsafeRawPointer(firstLF))
+        // An HTTP/0.9 request is its request line alone ("GET /x", no version). A line
+        // ending in "HTTP/1.x" (nearly all) is not one: the words are counted otherwise.
+        var stop = lf
+        if stop > i && bytes[stop - 1] == 13 { stop -= 1 }
+        // (At least three words: one starting the line, a space inside it, a word ending
+        // just before " HTTP/".)
+        let versioned =
+            stop - i >= 12 && bytes[stop - 9] == 32 && bytes[stop - 8] == 72 && bytes[stop - 7] == 84
+            && bytes[stop - 6] == 84 && bytes[stop - 5] == 80 && bytes[stop - 4] == 47
+            && bytes[i] != 32 && bytes[stop - 10] != 32 && memchr(base + i, 32, stop - 10 - i) != nil
+        if !versioned {
             var words = 0
             var inWord = false
             for k in i..<lf where bytes[k] != 13 {
@@ -22,14 +35,14 @@ public enum RequestParser {
             }
             if words == 2 { return lf + 1 }
         }
-        while i < n {
-            if bytes[i] == 10 {
-                if i + 1 < n && bytes[i + 1] == 10 { return i + 2 }
-                if i + 2 < n && bytes[i + 1] == 13 && bytes[i + 2] == 10 { return i + 3 }
-            }
-            i += 1
+        // The blank line: an LF followed by LF or CRLF.
+        i = lf
+        while true {
+            if i + 1 < n && bytes[i + 1] == 10 { return i + 2 }
+            if i + 2 < n && bytes[i + 1] == 13 && bytes[i + 2] == 10 { return i + 3 }
+            guard i + 1 < n, let next = memchr(base + i + 1, 10, n - i - 1) else { return nil }
+            i = base.distance(to: UnsafeRawPointer(next))
         }
-        return nil
     }
 
     /// Checks a head still incomplete against the limits (414/494 before the end arrives).
@@ -107,7 +120,8 @@ public enum RequestParser {
             // nginx's parser meets CR/LF while still reading the method.
             throw RequestParseError(400, "client sent invalid method", requestLine: requestLine)
         }
-        let method = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<p]), as: UTF8.self)
+        let method = commonName(UnsafeRawBufferPointer(rebasing: bytes[i..<p]), methods)
+            ?? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<p]), as: UTF8.self)
         while p < lineStop && bytes[p] == 32 { p += 1 }
         let uriStart = p
         while p < lineStop && bytes[p] != 32 {
@@ -152,7 +166,7 @@ public enum RequestParser {
         } else if method != "GET" {
             throw RequestParseError(400, "client sent invalid method in HTTP/0.9 request", requestLine: requestLine)
         }
-        if rawURI.first != "/" {
+        if rawURI.utf8.first != UInt8(ascii: "/") {
             let lower = rawURI.lowercased()
             if !(lower.hasPrefix("http://") || lower.hasPrefix("https://")) {
                 throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
@@ -160,6 +174,7 @@ public enum RequestParser {
         }
         // Headers.
         var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(16)
         var contentLength: Int64? = nil
         var chunked = false
         var sawTE = false
@@ -245,7 +260,8 @@ public enum RequestParser {
                 }
                 throw invalidLine()
             }
-            let hname = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<colon]), as: UTF8.self)
+            let hname = commonName(UnsafeRawBufferPointer(rebasing: bytes[ls..<colon]), headerNames)
+                ?? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<colon]), as: UTF8.self)
             let value = LogBytes.text(UnsafeRawBufferPointer(rebasing: bytes[vs..<ve]))
             headers.append((hname, value))
             switch knownHeader(UnsafeRawBufferPointer(rebasing: bytes[ls..<colon])) {
@@ -296,7 +312,7 @@ public enum RequestParser {
         }
         // An absolute URI's host wins over the Host header.
         var uri = rawURI
-        if rawURI.first != "/" && rawURI != "*" {
+        if rawURI.utf8.first != UInt8(ascii: "/") && rawURI != "*" {
             let rest = rawURI.lowercased().hasPrefix("https://") ? rawURI.dropFirst(8) : rawURI.dropFirst(7)
             let slash = rest.firstIndex(of: "/") ?? rest.firstIndex(of: "?") ?? rest.endIndex
             guard let h = validateHost(String(rest[..<slash])) else {
@@ -321,13 +337,40 @@ public enum RequestParser {
         } else {
             keepAlive = connectionValue?.contains("keep-alive") ?? false
         }
-        var result = RequestHead(
+        return RequestHead(
             method: method, rawURI: uri, version: version, headers: headers,
             rawHeader: Array(UnsafeRawBufferPointer(rebasing: bytes[headStart..<n])),
             requestLineLength: lineStop - headStart, contentLength: contentLength, chunked: chunked, host: host,
-            keepAliveRequested: keepAlive, expectContinue: expectContinue)
-        result.ignoredHeaderLines = ignored
-        return result
+            keepAliveRequested: keepAlive, ignoredHeaderLines: ignored, expectContinue: expectContinue)
+    }
+
+    /// Frequent methods and header names, as sent (case kept): a literal costs no
+    /// allocation or UTF-8 validation, unlike a String decoded from the buffer.
+    static let methods = table(["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"])
+    static let headerNames = table([
+        "Host", "host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language", "Connection",
+        "Content-Length", "Content-Type", "Cookie", "Referer", "Cache-Control", "Authorization",
+        "If-Modified-Since", "If-None-Match", "Upgrade-Insecure-Requests", "Origin", "Pragma",
+        "X-Forwarded-For", "X-Real-IP", "Range", "Transfer-Encoding", "Expect", "Upgrade",
+        "user-agent", "accept", "accept-encoding", "connection", "content-length", "content-type",
+    ])
+
+    /// Each name as bytes to compare and as the String to hand out (a literal: immortal,
+    /// so neither allocated nor reference counted).
+    static func table(_ names: [StaticString]) -> [(StaticString, String)] {
+        names.map { ($0, $0.description) }
+    }
+
+    /// The literal among `names` equal to `b` byte for byte, if any.
+    @inline(__always)
+    static func commonName(_ b: UnsafeRawBufferPointer, _ names: [(StaticString, String)]) -> String? {
+        let n = b.count
+        guard n > 0, let p = b.baseAddress else { return nil }
+        let first = p.load(as: UInt8.self)
+        for (name, string) in names where name.utf8CodeUnitCount == n && name.utf8Start.pointee == first {
+            if memcmp(p, name.utf8Start, n) == 0 { return string }
+        }
+        return nil
     }
 
     enum KnownHeader { case host, contentLength, transferEncoding, connection, expect, other }

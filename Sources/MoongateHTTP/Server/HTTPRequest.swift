@@ -123,10 +123,16 @@ public final class HTTPRequest {
     let initialURI: String
     let initialArgs: String?
 
-    init(connection: HTTPConnection, head: RequestHead, server: ServerConfig, path: String, args: String?) {
+    // Inlined so the head is moved in: as a call, the optimizer turns the consumed
+    // parameter into a borrowed one and copies it (every string and array retained).
+    @inline(__always)
+    init(connection: HTTPConnection, head: consuming RequestHead, server: ServerConfig, path: String, args: String?) {
         self.connection = connection
-        self.head = head
         self.method = head.method
+        self.keepAlive = head.keepAliveRequested
+        self.headerOnly = head.method == "HEAD"
+        // Moved, not copied: a copy retains and releases every string and array in it.
+        self.head = head
         self.uri = path
         self.args = args
         self.initialURI = path
@@ -135,8 +141,6 @@ public final class HTTPRequest {
         self.loc = server.serverLevel
         self.startTime = CachedTime.now
         self.startMonotonic = CachedTime.monotonicMsec
-        self.keepAlive = head.keepAliveRequested
-        self.headerOnly = head.method == "HEAD"
     }
 
     /// A regex capture (`$1`), nil if unset.

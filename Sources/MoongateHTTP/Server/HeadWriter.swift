@@ -17,13 +17,37 @@ struct HeadWriter {
     }
 
     /// A string; client bytes that are not UTF-8 (carried by LogBytes) go out as sent.
+    /// ASCII (nearly every header) is copied straight from the string's storage.
     @inline(__always)
     mutating func put(_ s: String) {
+        let done: Bool? = s.utf8.withContiguousStorageIfAvailable { u in
+            guard let p = u.baseAddress, u.count > 0 else { return true }
+            if !HeadWriter.isASCII(UnsafeRawPointer(p), u.count) { return false }
+            (base + count).copyMemory(from: p, byteCount: u.count)
+            count += u.count
+            return true
+        }
+        if done == true { return }
         LogBytes.withBytes(s) { u in
             guard let p = u.baseAddress, u.count > 0 else { return }
             (base + count).copyMemory(from: p, byteCount: u.count)
             count += u.count
         }
+    }
+
+    @inline(__always)
+    static func isASCII(_ p: UnsafeRawPointer, _ n: Int) -> Bool {
+        var i = 0
+        var acc: UInt64 = 0
+        while i + 8 <= n {
+            acc |= p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < n {
+            acc |= UInt64(p.load(fromByteOffset: i, as: UInt8.self))
+            i += 1
+        }
+        return acc & 0x8080_8080_8080_8080 == 0
     }
 
     /// A decimal number.
