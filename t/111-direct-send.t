@@ -64,3 +64,48 @@ file body
 ["small 1\n", "file body\n", "small 2\n"]
 --- no_error_log
 [error]
+
+
+
+=== TEST 4: cosocket sends written at once and through NIO keep their order
+--- config
+    location = /echo {
+        client_max_body_size 20m;
+        client_body_buffer_size 16m;
+        content_by_lua_block {
+            ngx.req.read_body()
+            local b = ngx.req.get_body_data() or ""
+            local out = #b .. " " .. ngx.md5(b)
+            ngx.header.content_length = #out
+            ngx.print(out)
+        }
+    }
+    location = /t {
+        content_by_lua_block {
+            local sock = ngx.socket.tcp()
+            assert(sock:connect("127.0.0.1", ngx.var.server_port))
+            local big = string.rep("a", 8 * 1024 * 1024)
+            local parts = {"x", big, "y", big, "z"}
+            local total = 0
+            for _, p in ipairs(parts) do total = total + #p end
+            local n, err = sock:send("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                .. "Content-Length: " .. total .. "\r\n\r\n")
+            ngx.say("head sent: ", n ~= nil, " ", err)
+            for i, p in ipairs(parts) do
+                n, err = sock:send(p)
+                if n ~= #p then ngx.say("part ", i, ": ", n, " ", err) end
+            end
+            local body = sock:receive("*a")
+            local len, md5 = body:match("\r\n\r\n(%d+) (%x+)$")
+            ngx.say("len ok: ", tonumber(len) == total)
+            ngx.say("md5 ok: ", md5 == ngx.md5(table.concat(parts)))
+        }
+    }
+--- request
+GET /t
+--- response_body
+head sent: true nil
+len ok: true
+md5 ok: true
+--- no_error_log
+[error]

@@ -723,7 +723,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// The descriptor under a plain socket channel, or -1. NIO does not hand it out; its
     /// description names it ("BaseSocket { fd=N }"), checked against the channel's
     /// addresses with getsockname/getpeername before it is used.
-    static func socketDescriptor(_ channel: Channel, _ localPort: Int, _ remotePort: Int) -> CInt {
+    public static func socketDescriptor(_ channel: Channel, _ localPort: Int, _ remotePort: Int) -> CInt {
         let d = Array(String(describing: channel).utf8)
         let key = Array("BaseSocket { fd=".utf8)
         guard d.count > key.count,

@@ -17,6 +17,9 @@ final class LuaTCPHandler: ChannelInboundHandler {
     weak var owner: LuaTCPEvents?
     /// The TLS session once `sslhandshake` added TLS (it stays with the connection in the pool).
     var tls: TLSSessionInfo?
+    /// The socket under the channel for direct sends (`LuaTCPSocket.trySendNow`): -2 not
+    /// looked up yet, -1 not usable (stays with the connection in the pool).
+    var fd: CInt = -2
     /// Told how a TLS handshake in progress ended: nil, or what failed (nil error:
     /// the peer closed).
     var handshakeWaiter: ((HandshakeEnd) -> Void)?

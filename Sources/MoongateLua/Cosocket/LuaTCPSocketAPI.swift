@@ -142,7 +142,10 @@ public func mg_tcp_send(
         FFIError.set(err, "no thread")
         return FFI.error
     }
-    if let e = s.send(UnsafeRawBufferPointer(start: data, count: len), thread: thread) {
+    let bytes = UnsafeRawBufferPointer(start: data, count: len)
+    let now = s.trySendNow(bytes)
+    if now == len && len > 0 { return FFI.ok }  // all written: no yield
+    if let e = s.send(UnsafeRawBufferPointer(rebasing: bytes[now...]), thread: thread, total: len) {
         FFIError.set(err, e)
         return FFI.error
     }

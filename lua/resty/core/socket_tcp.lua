@@ -211,6 +211,9 @@ function methods.send(...)
                  .. "expected, got " .. td)
     end
     local rc = C.mg_tcp_send(s, data, #data, errmsg)
+    if rc == 0 then
+        return #data
+    end
     if rc == -2 then
         return yield_io()
     end
