@@ -65,6 +65,18 @@ public enum CachedTime {
 
     /// `Mon, 23 Nov 2026 14:20:47 GMT` for any time.
     public static func httpTime(for seconds: Int) -> String {
+        // One entry remembered: a file's Last-Modified is formatted once, not per request
+        // (the formatting costs about 5k instructions).
+        if seconds == lastHTTPTimeFor { return lastHTTPTimeFormatted }
+        let s = formatHTTPTime(seconds)
+        lastHTTPTimeFor = seconds
+        lastHTTPTimeFormatted = s
+        return s
+    }
+    private static var lastHTTPTimeFor = Int.min
+    private static var lastHTTPTimeFormatted = ""
+
+    private static func formatHTTPTime(_ seconds: Int) -> String {
         var t = time_t(seconds)
         var gm = tm()
         gmtime_r(&t, &gm)

@@ -1,5 +1,6 @@
 import Testing
 @testable import MoongateHTTP
+import MoongateCore
 
 private func parse(_ s: String, limits: HeaderLimits = HeaderLimits()) -> Result<RequestHead, RequestParseError> {
     let bytes = Array(s.utf8)
@@ -168,4 +169,42 @@ private func failure(_ s: String, limits: HeaderLimits = HeaderLimits()) -> Requ
     // A full request line is not mistaken for HTTP/0.9.
     let full = Array("GET /x HTTP/1.1\r\nHost: a\r\n".utf8)
     #expect(full.withUnsafeBytes { RequestParser.headEnd($0) } == nil)
+}
+
+private func headEnd(_ s: String) -> Int? {
+    Array(s.utf8).withUnsafeBytes { RequestParser.headEnd($0) }
+}
+
+@Test func headEndFindsTheBlankLineAndHTTP09Lines() {
+    #expect(headEnd("GET / HTTP/1.1\r\nHost: a\r\n\r\n") == 27)
+    #expect(headEnd("GET / HTTP/1.1\nHost: a\n\n") == 24)
+    #expect(headEnd("\r\n\r\nGET / HTTP/1.1\r\n\r\n") == 22)
+    #expect(headEnd("GET / HTTP/1.1\r\nHost: a\r\n") == nil)
+    // HTTP/0.9: two words end the head at the first line.
+    #expect(headEnd("GET /x\r\n") == 8)
+    #expect(headEnd("GET HTTP/1.1\r\n") == 14)
+    #expect(headEnd("GET  HTTP/1.1\r\n") == 15)
+    // Three words: a versioned request waits for its blank line.
+    #expect(headEnd("GET /x HTTP/1.1\r\n") == nil)
+}
+
+@Test func literalNamesKeepTheClientsCase() throws {
+    guard case .success(let h) = parse("POST / HTTP/1.1\r\nhost: a\r\nUSER-AGENT: x\r\nContent-Length: 0\r\n\r\n") else {
+        Issue.record("parse failed")
+        return
+    }
+    #expect(h.method == "POST")
+    #expect(h.headers.map(\.name) == ["host", "USER-AGENT", "Content-Length"])
+    #expect(h.header("User-Agent") == "x" && h.header("user-agent") == "x" && h.header("HOST") == "a")
+    #expect(h.header("user-agen") == nil)
+}
+
+@Test func staticExtensionsAndCachedHTTPTime() {
+    #expect(StaticModule.extensionLowercased("/a/b.HTML") == "html")
+    #expect(StaticModule.extensionLowercased("/a.d/b") == nil)
+    #expect(StaticModule.extensionLowercased("/a/b.") == "")
+    #expect(CachedTime.httpTime(for: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+    #expect(CachedTime.httpTime(for: 86400) == "Fri, 02 Jan 1970 00:00:00 GMT")
+    #expect(CachedTime.httpTime(for: 86400) == "Fri, 02 Jan 1970 00:00:00 GMT")
+    #expect(CachedTime.httpTime(for: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
 }

@@ -28,8 +28,9 @@ public struct RequestHead {
 
     /// The first value of a header, case-insensitively.
     public func header(_ name: String) -> String? {
-        let l = name.lowercased()
-        for h in headers where h.name.utf8.count == l.utf8.count && asciiEqualsLower(h.name, l) {
+        // No lowercased() copy of the name: both sides compared ignoring ASCII case.
+        let n = name.utf8.count
+        for h in headers where h.name.utf8.count == n && asciiEqualsIgnoringCase(h.name, name) {
             return h.value
         }
         return nil

@@ -14,8 +14,8 @@ public enum StaticModule {
     }
 
     static func absolute(_ p: String) -> String {
-        if p.hasPrefix("/") { return p }
-        let pre = Variables.prefix.hasSuffix("/") ? Variables.prefix : Variables.prefix + "/"
+        if p.utf8.first == UInt8(ascii: "/") { return p }
+        let pre = Variables.prefix.utf8.last == UInt8(ascii: "/") ? Variables.prefix : Variables.prefix + "/"
         return pre + p
     }
 
@@ -31,17 +31,28 @@ public enum StaticModule {
             return base
         }
         var root = documentRoot(r)
-        if root.hasSuffix("/") { root.removeLast() }
+        if root.utf8.last == UInt8(ascii: "/") { root.removeLast() }
         return root + u
     }
 
     /// Content-Type for a path from `types`/`default_type`.
     public static func contentType(for path: String, _ r: HTTPRequest) -> String {
-        if let dot = path.lastIndex(of: "."), !path[dot...].contains("/") {
-            let ext = String(path[path.index(after: dot)...]).lowercased()
-            if let t = r.loc.types?[ext] { return t }
-        }
+        // The extension is found on bytes (Character-level String work cost ~5k instructions).
+        if let types = r.loc.types, let ext = extensionLowercased(path), let t = types[ext] { return t }
         return r.loc.defaultType ?? "text/plain"
+    }
+
+    /// The lowercased extension of the last path component, nil without a dot.
+    static func extensionLowercased(_ path: String) -> String? {
+        var path = path
+        return path.withUTF8 { u -> String? in
+            var i = u.count - 1
+            while i >= 0 && u[i] != UInt8(ascii: ".") && u[i] != UInt8(ascii: "/") { i -= 1 }
+            guard i >= 0, u[i] == UInt8(ascii: ".") else { return nil }
+            let e = String(decoding: UnsafeBufferPointer(rebasing: u[(i + 1)...]), as: UTF8.self)
+            for k in (i + 1)..<u.count where u[k] >= 65 && u[k] <= 90 { return e.lowercased() }
+            return e
+        }
     }
 
     /// Serves the request; returns 0 when the response was produced or a status to finalize with.

@@ -642,7 +642,7 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     func write(_ b: ByteBuffer) {
         guard state != .closed else { return }
-        let limit = 4096
+        let limit = 16384  // a head and a body of up to ~16 KB go out in one send
         if outBuf == nil {
             if b.readableBytes < limit {
                 outBuf = b
