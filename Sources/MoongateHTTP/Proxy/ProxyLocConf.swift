@@ -74,6 +74,14 @@ final class ProxyLocConf: MergeableModuleConf {
     lazy var setHeaderNames: Set<String> = Set((setHeaders ?? []).map { $0.0.lowercased() })
     /// Client header names not passed upstream: the managed ones and those set explicitly.
     lazy var requestSkip: Set<String> = ProxySession.managed.union(setHeaderNames)
+    /// `requestSkip` as a list, for ASCII case-insensitive matching without a
+    /// lowercased copy and a hash per client header.
+    lazy var requestSkipList: [String] = Array(requestSkip)
+    /// Which of the headers the proxy sets itself `proxy_set_header` overrides.
+    lazy var userSets: (host: Bool, connection: Bool, contentLength: Bool, transferEncoding: Bool) = (
+        setHeaderNames.contains("host"), setHeaderNames.contains("connection"),
+        setHeaderNames.contains("content-length"), setHeaderNames.contains("transfer-encoding")
+    )
     /// Response header names not relayed: hop-by-hop, `proxy_hide_header`, and nginx's
     /// hidden-by-default set minus `proxy_pass_header`.
     lazy var responseDrop: Set<String> = {

@@ -11,7 +11,7 @@ extension ProxySession {
 
     /// The response head arrived: retry, intercept, or relay it.
     func processHead(_ h: UpstreamResponseHead, rest: [UInt8]) {
-        tries[tries.count - 1].status = h.status
+        lastTry.status = h.status
         if let ft = NextUpstream.forStatus(h.status), conf.effNextUpstream.contains(ft) {
             if canRetryStatus(ft) {
                 fail(ft, status: h.status)
@@ -24,7 +24,7 @@ extension ProxySession {
             (r.loc.errorPages ?? []).contains(where: { $0.codes.contains(h.status) })
         {
             releasePeer(failed: false)
-            tries[tries.count - 1].responseTime = elapsed()
+            lastTry.responseTime = elapsed()
             finish(h.status)
             return
         }
@@ -218,7 +218,7 @@ extension ProxySession {
         armTimer(r.loc.sendTimeout ?? 60_000) { [self] in
             r.log(.info, "client timed out (110: Connection timed out) while sending to client")
             stage = .done
-            if !tries.isEmpty { tries[tries.count - 1].responseTime = elapsed() }
+            if tryCount > 0 { lastTry.responseTime = elapsed() }
             conn?.delegate = nil
             conn?.close()
             conn = nil
@@ -240,7 +240,7 @@ extension ProxySession {
         guard stage == .body else { return }
         stage = .done
         timer?.disarm()
-        tries[tries.count - 1].responseTime = elapsed()
+        lastTry.responseTime = elapsed()
         releasePeer(failed: false)
         if let c = conn {
             conn = nil
@@ -273,7 +273,7 @@ extension ProxySession {
     func abortBody() {
         stage = .done
         timer?.disarm()
-        if !tries.isEmpty { tries[tries.count - 1].responseTime = elapsed() }
+        if tryCount > 0 { lastTry.responseTime = elapsed() }
         conn?.delegate = nil
         conn?.close()
         conn = nil
@@ -297,7 +297,7 @@ extension ProxySession {
     func accelRedirect(_ target: String) {
         stage = .done
         timer?.disarm()
-        tries[tries.count - 1].responseTime = elapsed()
+        lastTry.responseTime = elapsed()
         releasePeer(failed: false)
         conn?.delegate = nil
         conn?.close()

@@ -22,9 +22,19 @@ final class ProxySession: UpstreamConnectionDelegate {
     let balancerState = BalancerState()
     var selector: PeerSelector
     var stage = Stage.idle
-    /// This session's tries; mirrored into `r.upstreamStates` for the variables.
-    var tries: [ProxyTry] = [] {
-        didSet { r.upstreamStates.replaceSubrange(stateBase..., with: tries) }
+    /// How many tries this session made; they live in `r.upstreamStates` from
+    /// `stateBase` on (for the variables), updated there in place.
+    var tryCount = 0
+    /// The current try.
+    var lastTry: ProxyTry {
+        get { r.upstreamStates[stateBase + tryCount - 1] }
+        _modify { yield &r.upstreamStates[stateBase + tryCount - 1] }
+    }
+    func addTry(_ t: ProxyTry) {
+        let end = stateBase + tryCount
+        if r.upstreamStates.count > end { r.upstreamStates.removeSubrange(end...) }
+        r.upstreamStates.append(t)
+        tryCount += 1
     }
     /// Where this session's tries start in `r.upstreamStates`.
     let stateBase: Int
@@ -101,14 +111,14 @@ final class ProxySession: UpstreamConnectionDelegate {
                 peerName = c.host.contains(":") ? "[\(c.host)]:\(c.port)" : "\(c.host):\(c.port)"
                 balancerState.triesLeft += balancerState.moreTries
                 t.addr = peerName
-                tries.append(t)
+                addTry(t)
                 connect(host: c.host, port: c.port, fromBalancer: true)
                 return
             }
         }
         guard let p = selector.next(r) else {
             t.status = 502
-            tries.append(t)
+            addTry(t)
             peerName = target.block.name
             logUpstream(.error, "no live upstreams while connecting to upstream")
             finish(502)
@@ -117,7 +127,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         peer = p
         peerName = p.name
         t.addr = p.name
-        tries.append(t)
+        addTry(t)
         connect(host: p.host, port: p.port)
     }
 
@@ -134,7 +144,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         if case .variable = conf.pass, !target.block.explicit { tls?.sessionReuse = false }
         let poolKey = peerName + (tls?.poolKey ?? "")
         if keepaliveCapacity > 0, let c = target.block.pool.take(poolKey) {
-            tries[tries.count - 1].connectTime = 0
+            lastTry.connectTime = 0
             usedCached = true
             conn = c
             sendRequest()
@@ -153,7 +163,7 @@ final class ProxySession: UpstreamConnectionDelegate {
                         c.close()
                         return
                     }
-                    tries[tries.count - 1].connectTime = elapsed()
+                    lastTry.connectTime = elapsed()
                     conn = c
                     sendRequest()
                 case .failure(let error):
@@ -219,9 +229,10 @@ final class ProxySession: UpstreamConnectionDelegate {
         bodyDone = false
         var out = requestBytes!
         if streaming { streamPrefix(into: &out) }
-        c.send(out) { [self] ok in
+        let sentBytes = out.readableBytes
+        c.send(out) { [self] result in
             guard conn === sentOn, stage == .sending || stage == .header else { return }
-            if !ok {
+            if case .failure = result {
                 if stage == .sending {
                     logUpstream(.error, "upstream prematurely closed connection while sending request to upstream")
                     fail(.error)
@@ -229,7 +240,7 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             requestSent = true
-            if !tries.isEmpty { tries[tries.count - 1].bytesSent += out.readableBytes }
+            if tryCount > 0 { lastTry.bytesSent += sentBytes }
             if stage == .sending {
                 stage = .header
                 if !streaming { armReadTimer() }
@@ -256,16 +267,16 @@ final class ProxySession: UpstreamConnectionDelegate {
         timer?.arm(ms: ms, f)
     }
 
-    func elapsed() -> Int { Int(CachedTime.monotonicMsec - tries[tries.count - 1].start) }
+    func elapsed() -> Int { Int(CachedTime.monotonicMsec - lastTry.start) }
 
     /// A try failed: record it, mark the peer, and try the next one or give up
     /// (nginx's `ngx_http_upstream_next`).
     func fail(_ ft: NextUpstream, status: Int? = nil) {
         timer?.disarm()
         let code = status ?? (ft == .timeout ? 504 : 502)
-        if !tries.isEmpty {
-            tries[tries.count - 1].status = code
-            tries[tries.count - 1].responseTime = elapsed()
+        if tryCount > 0 {
+            lastTry.status = code
+            lastTry.responseTime = elapsed()
         }
         conn?.delegate = nil
         conn?.close()
@@ -352,7 +363,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     // MARK: UpstreamConnectionDelegate
 
     func upstreamRead(_ buf: inout ByteBuffer) {
-        if !tries.isEmpty { tries[tries.count - 1].bytesReceived += buf.readableBytes }
+        if tryCount > 0 { lastTry.bytesReceived += buf.readableBytes }
         if tunnel {
             relayToClient(buf)
             return
@@ -374,7 +385,7 @@ final class ProxySession: UpstreamConnectionDelegate {
                     guard let next = try parser.feed(&more) else { return }
                     (h, rest) = next
                 }
-                tries[tries.count - 1].headerTime = elapsed()
+                lastTry.headerTime = elapsed()
                 processHead(h, rest: rest)
             } catch UpstreamParseError.invalid(let msg) {
                 logUpstream(.error, "\(msg) while reading response header from upstream")

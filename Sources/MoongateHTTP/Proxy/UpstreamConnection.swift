@@ -60,12 +60,10 @@ final class UpstreamConnection {
             }
     }
 
-    /// Writes and flushes; `done` gets false if the write failed.
-    func send(_ buf: ByteBuffer, done: @escaping (Bool) -> Void) {
+    /// Writes and flushes; `done` gets the write's result (one closure: the caller's).
+    func send(_ buf: ByteBuffer, done: @escaping (Result<Void, Error>) -> Void) {
         let p = channel.eventLoop.makePromise(of: Void.self)
-        p.futureResult.whenComplete { r in
-            if case .success = r { done(true) } else { done(false) }
-        }
+        p.futureResult.whenComplete(done)
         channel.writeAndFlush(NIOAny(buf), promise: p)
     }
 
