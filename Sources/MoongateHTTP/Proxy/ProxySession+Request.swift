@@ -39,8 +39,8 @@ extension ProxySession {
             }
         }
         if conf.passRequestHeaders ?? true {
-            let skip = conf.requestSkipList
-            for h in r.head.headers where !skip.contains(where: { asciiEqualsLower(h.name, $0) }) {
+            let skip = conf.requestSkipNames
+            for h in r.head.headers where !HeaderNameSet.withBytes(h.name, { skip.contains($0) }) {
                 buf.writeClientString(h.name)
                 buf.writeStaticString(": ")
                 buf.writeClientString(h.value)

@@ -42,22 +42,30 @@ extension ProxySession {
         }
         r.status = h.status
         var out = ResponseHeaders()
-        let drop = conf.responseDrop
+        let drop = conf.responseDropNames
         out.list.reserveCapacity(h.headers.count)
         for (name, value) in h.headers {
-            let l = name.lowercased()
-            if drop.contains(l) { continue }
-            switch l {
-            case "content-type":
+            // 0 relayed as is, 1 dropped, 2 Content-Type, 3 Location, 4 Refresh.
+            let kind = HeaderNameSet.withBytes(name) { b -> Int in
+                if drop.contains(b) { return 1 }
+                if HeaderNameSet.equalsLower(b, "content-type") { return 2 }
+                if HeaderNameSet.equalsLower(b, "location") { return 3 }
+                if HeaderNameSet.equalsLower(b, "refresh") { return 4 }
+                return 0
+            }
+            switch kind {
+            case 1:
+                continue
+            case 2:
                 out.contentType = value
                 r.contentTypeCharset = CharsetConf.charsetParameter(value)
-            case "location":
+            case 3:
                 if let rewritten = rewriteRedirect(value) {
                     out.location = rewritten
                 } else {
                     out.list.append((name, value))
                 }
-            case "refresh":
+            case 4:
                 out.list.append((name, rewriteRefresh(value)))
             default:
                 out.list.append((name, value))
@@ -165,7 +173,7 @@ extension ProxySession {
         case .length(let remaining):
             let take = Int(min(Int64(bytes.count), remaining))
             if take < bytes.count { keepaliveEligible = false }
-            emit(Array(bytes.prefix(take)))
+            emit(take == bytes.count ? bytes : Array(bytes.prefix(take)))
             let left = remaining - Int64(take)
             bodyMode = .length(left)
             if left == 0 { finishBody() }

@@ -41,7 +41,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     var conn: UpstreamConnection?
     var peer: UpstreamPeer?
     var peerName = "" {
-        didSet { r.upstreamLogName = (target.ssl ? "https://" : "http://") + peerName + target.uri }
+        didSet { r.upstreamLogName = conf.upstreamLogName(ssl: target.ssl, peer: peerName, uri: target.uri) }
     }
     /// The connection's timer: I/O timeouts of this request.
     var timer: LazyTimer? { conn?.timer }
@@ -108,7 +108,10 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             if let c = balancerState.chosen {
-                peerName = c.host.contains(":") ? "[\(c.host)]:\(c.port)" : "\(c.host):\(c.port)"
+                // Byte search and concatenation: no Character walk, no interpolation.
+                peerName =
+                    c.host.utf8.contains(UInt8(ascii: ":"))
+                    ? "[" + c.host + "]:" + String(c.port) : c.host + ":" + String(c.port)
                 balancerState.triesLeft += balancerState.moreTries
                 t.addr = peerName
                 addTry(t)

@@ -25,8 +25,10 @@ final class UpstreamConnection {
     /// The I/O timeout of the request using it, or the idle timeout while pooled: one
     /// lazily re-armed task for the connection's whole life.
     let timer: LazyTimer
-    /// Called once when the connection goes away (the pool forgets it).
-    var onClose: (() -> Void)?
+    /// The pool holding it while idle: told once when the connection goes away.
+    weak var idlePool: UpstreamKeepalivePool?
+    /// The idle timeout's action, made once for the connection's life (not per request).
+    lazy var closeAction: () -> Void = { [weak self] in self?.close() }
 
     init(channel: Channel, peerName: String) {
         self.channel = channel
@@ -98,9 +100,9 @@ final class UpstreamConnection {
         guard !closed else { return }
         closed = true
         timer.cancel()
-        let f = onClose
-        onClose = nil
-        f?()
+        let p = idlePool
+        idlePool = nil
+        p?.forget(self)
     }
 
     fileprivate func inactive() {
