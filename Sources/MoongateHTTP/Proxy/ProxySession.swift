@@ -377,15 +377,22 @@ final class ProxySession: UpstreamConnectionDelegate {
                 requestSent = true
                 stage = .header
             }
-            armReadTimer()
+            // The read timer restarts while the head is incomplete; a complete head (or
+            // an error) stops or re-arms it itself, so it is not armed for nothing here.
             do {
-                guard var (h, rest) = try parser.feed(&buf) else { return }
+                guard var (h, rest) = try parser.feed(&buf) else {
+                    armReadTimer()
+                    return
+                }
                 // Interim 1xx responses (100 Continue) are skipped, as nginx does.
                 while h.status < 200 && h.status != 101 {
                     parser = UpstreamResponseParser(limit: headLimit)
                     var more = r.connection.allocator.buffer(capacity: rest.count)
                     more.writeBytes(rest)
-                    guard let next = try parser.feed(&more) else { return }
+                    guard let next = try parser.feed(&more) else {
+                        armReadTimer()
+                        return
+                    }
                     (h, rest) = next
                 }
                 lastTry.headerTime = elapsed()
