@@ -33,11 +33,11 @@ extension ProxySession {
             return
         }
         let ignored = conf.ignoreHeaders ?? []
-        if !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
+        if h.accel, !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
             accelRedirect(target)
             return
         }
-        if !ignored.contains("x-accel-buffering"), let v = h.header("x-accel-buffering")?.lowercased() {
+        if h.accel, !ignored.contains("x-accel-buffering"), let v = h.header("x-accel-buffering")?.lowercased() {
             if v == "no" { bufferingOverride = false } else if v == "yes" { bufferingOverride = true }
         }
         r.status = h.status

@@ -224,10 +224,10 @@ final class ProxySession: UpstreamConnectionDelegate {
         }
         head = nil
         parser = UpstreamResponseParser(limit: headLimit)
-        armTimer(balancerState.sendTimeout > 0 ? balancerState.sendTimeout : conf.effSendTimeout) { [self] in
-            logUpstream(.error, "upstream timed out (110: Connection timed out) while sending request to upstream")
-            fail(.timeout)
-        }
+        // The send timeout runs while the write is pending. A write that completes at
+        // once (the usual case) has armed the read timer already: the send timer is then
+        // not armed for nothing (a streamed body keeps it, as before).
+        if streaming { armSendTimer() }
         let sentOn = c
         bodyDone = false
         var out = requestBytes!
@@ -250,8 +250,16 @@ final class ProxySession: UpstreamConnectionDelegate {
             }
             if streaming { openBodyFlow() }
         }
+        if !streaming, conn === sentOn, stage == .sending, !requestSent { armSendTimer() }
         // A response may arrive before the write completion runs.
         if stage == .sending && requestSent { stage = .header }
+    }
+
+    private func armSendTimer() {
+        armTimer(balancerState.sendTimeout > 0 ? balancerState.sendTimeout : conf.effSendTimeout) { [self] in
+            logUpstream(.error, "upstream timed out (110: Connection timed out) while sending request to upstream")
+            fail(.timeout)
+        }
     }
 
     func armReadTimer() {

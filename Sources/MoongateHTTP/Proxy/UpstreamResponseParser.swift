@@ -14,6 +14,8 @@ struct UpstreamResponseHead {
     var chunked = false
     var connectionClose = false
     var connectionKeepAlive = false
+    /// Some header name starts with `X-Accel-` (the lookups of those are skipped when not).
+    var accel = false
 
     /// The first value of a header; `name` must be lowercase.
     func header(_ name: String) -> String? {
@@ -214,6 +216,7 @@ struct UpstreamResponseParser {
                 if contains(b, vs, le, "close") { head.connectionClose = true }
                 if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
             }
+            if colon - start > 8 && nameIs(b, start, start + 8, "x-accel-") { head.accel = true }
             head.headers.append((name, value))
         }
         if head.chunked { head.contentLength = nil }
