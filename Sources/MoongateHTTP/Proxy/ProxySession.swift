@@ -108,10 +108,15 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             if let c = balancerState.chosen {
-                // Byte search and concatenation: no Character walk, no interpolation.
-                peerName =
-                    c.host.utf8.contains(UInt8(ascii: ":"))
-                    ? "[" + c.host + "]:" + String(c.port) : c.host + ":" + String(c.port)
+                if let last = target.block.balancerPeerName, last.port == c.port, last.host == c.host {
+                    peerName = last.name
+                } else {
+                    // Byte search and concatenation: no Character walk, no interpolation.
+                    peerName =
+                        c.host.utf8.contains(UInt8(ascii: ":"))
+                        ? "[" + c.host + "]:" + String(c.port) : c.host + ":" + String(c.port)
+                    target.block.balancerPeerName = (c.host, c.port, peerName)
+                }
                 balancerState.triesLeft += balancerState.moreTries
                 t.addr = peerName
                 addTry(t)
