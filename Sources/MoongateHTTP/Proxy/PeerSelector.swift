@@ -21,8 +21,8 @@ struct PeerSelector {
         if block.peers.count == 1 {
             let p = block.peers[0]
             // nginx's single peer is never marked failed; tries alone bound it.
+            // `tried` is only read when choosing among several peers: no set per request here.
             if p.down { return nil }
-            tried.insert(ObjectIdentifier(p))
             p.conns += 1
             return p
         }

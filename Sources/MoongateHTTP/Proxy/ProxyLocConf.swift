@@ -74,6 +74,25 @@ final class ProxyLocConf: MergeableModuleConf {
     lazy var setHeaderNames: Set<String> = Set((setHeaders ?? []).map { $0.0.lowercased() })
     /// Client header names not passed upstream: the managed ones and those set explicitly.
     lazy var requestSkip: Set<String> = ProxySession.managed.union(setHeaderNames)
+    /// `requestSkip` as a list, for ASCII case-insensitive matching without a
+    /// lowercased copy and a hash per client header.
+    lazy var requestSkipNames = HeaderNameSet(requestSkip)
+    /// The last `upstream: "..."` text of the error log context built here: the same
+    /// peer and URI, request after request, share one string (one event loop per worker).
+    private var logNameCache: (ssl: Bool, peer: String, uri: String, name: String)?
+    func upstreamLogName(ssl: Bool, peer: String, uri: String) -> String {
+        if let c = logNameCache, c.ssl == ssl, c.peer == peer, c.uri == uri { return c.name }
+        let name = (ssl ? "https://" : "http://") + peer + uri
+        logNameCache = (ssl, peer, uri, name)
+        return name
+    }
+    /// `responseDrop` as a list, matched the same way.
+    lazy var responseDropNames = HeaderNameSet(responseDrop)
+    /// Which of the headers the proxy sets itself `proxy_set_header` overrides.
+    lazy var userSets: (host: Bool, connection: Bool, contentLength: Bool, transferEncoding: Bool) = (
+        setHeaderNames.contains("host"), setHeaderNames.contains("connection"),
+        setHeaderNames.contains("content-length"), setHeaderNames.contains("transfer-encoding")
+    )
     /// Response header names not relayed: hop-by-hop, `proxy_hide_header`, and nginx's
     /// hidden-by-default set minus `proxy_pass_header`.
     lazy var responseDrop: Set<String> = {

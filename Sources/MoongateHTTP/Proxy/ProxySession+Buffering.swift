@@ -167,7 +167,7 @@ extension ProxySession {
     private func dropAll() {
         stage = .done
         timer?.disarm()
-        if !tries.isEmpty { tries[tries.count - 1].responseTime = elapsed() }
+        if tryCount > 0 { lastTry.responseTime = elapsed() }
         conn?.delegate = nil
         conn?.close()
         conn = nil

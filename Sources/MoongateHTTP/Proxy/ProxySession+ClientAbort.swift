@@ -32,7 +32,7 @@ extension ProxySession {
 
     /// nginx names the wait for the first response byte after the request it sent.
     var abortActionText: String {
-        if stage == .header, let t = tries.last, t.bytesReceived == 0 { return "sending request to upstream" }
+        if stage == .header, tryCount > 0, case let t = lastTry, t.bytesReceived == 0 { return "sending request to upstream" }
         return actionText
     }
 }

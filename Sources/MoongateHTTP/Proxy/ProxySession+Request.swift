@@ -13,7 +13,7 @@ extension ProxySession {
         let method = conf.method?.evaluate(r) ?? r.method
         let passBody = conf.passRequestBody ?? true
         let hasBody = passBody && (r.head.contentLength != nil || r.head.chunked || r.body.replaced) && !streaming
-        let userSet = conf.setHeaderNames
+        let userSet = conf.userSets
         var buf = r.connection.allocator.buffer(
             capacity: 256 + r.head.rawHeader.count + (hasBody ? r.body.data.count : 0))
         buf.writeString(method)
@@ -28,19 +28,19 @@ extension ProxySession {
             buf.writeStaticString("\r\n")
         }
         for (name, value) in conf.setHeaders ?? [] { line(name, value.evaluate(r)) }
-        if !userSet.contains("host") { line("Host", target.proxyHost) }
-        if !userSet.contains("connection") { line("Connection", "close") }
-        if hasBody && !userSet.contains("content-length") { line("Content-Length", String(r.body.data.count)) }
+        if !userSet.host { line("Host", target.proxyHost) }
+        if !userSet.connection { line("Connection", "close") }
+        if hasBody && !userSet.contentLength { line("Content-Length", String(r.body.data.count)) }
         if streaming {
             if streamChunked {
-                if !userSet.contains("transfer-encoding") { line("Transfer-Encoding", "chunked") }
-            } else if let cl = r.head.contentLength, !userSet.contains("content-length") {
+                if !userSet.transferEncoding { line("Transfer-Encoding", "chunked") }
+            } else if let cl = r.head.contentLength, !userSet.contentLength {
                 line("Content-Length", String(cl))
             }
         }
         if conf.passRequestHeaders ?? true {
-            let skip = conf.requestSkip
-            for h in r.head.headers where !skip.contains(h.name.lowercased()) {
+            let skip = conf.requestSkipNames
+            for h in r.head.headers where !HeaderNameSet.withBytes(h.name, { skip.contains($0) }) {
                 buf.writeClientString(h.name)
                 buf.writeStaticString(": ")
                 buf.writeClientString(h.value)

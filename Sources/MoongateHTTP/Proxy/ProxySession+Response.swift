@@ -11,7 +11,7 @@ extension ProxySession {
 
     /// The response head arrived: retry, intercept, or relay it.
     func processHead(_ h: UpstreamResponseHead, rest: [UInt8]) {
-        tries[tries.count - 1].status = h.status
+        lastTry.status = h.status
         if let ft = NextUpstream.forStatus(h.status), conf.effNextUpstream.contains(ft) {
             if canRetryStatus(ft) {
                 fail(ft, status: h.status)
@@ -24,7 +24,7 @@ extension ProxySession {
             (r.loc.errorPages ?? []).contains(where: { $0.codes.contains(h.status) })
         {
             releasePeer(failed: false)
-            tries[tries.count - 1].responseTime = elapsed()
+            lastTry.responseTime = elapsed()
             finish(h.status)
             return
         }
@@ -33,31 +33,39 @@ extension ProxySession {
             return
         }
         let ignored = conf.ignoreHeaders ?? []
-        if !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
+        if h.accel, !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
             accelRedirect(target)
             return
         }
-        if !ignored.contains("x-accel-buffering"), let v = h.header("x-accel-buffering")?.lowercased() {
+        if h.accel, !ignored.contains("x-accel-buffering"), let v = h.header("x-accel-buffering")?.lowercased() {
             if v == "no" { bufferingOverride = false } else if v == "yes" { bufferingOverride = true }
         }
         r.status = h.status
         var out = ResponseHeaders()
-        let drop = conf.responseDrop
+        let drop = conf.responseDropNames
         out.list.reserveCapacity(h.headers.count)
         for (name, value) in h.headers {
-            let l = name.lowercased()
-            if drop.contains(l) { continue }
-            switch l {
-            case "content-type":
+            // 0 relayed as is, 1 dropped, 2 Content-Type, 3 Location, 4 Refresh.
+            let kind = HeaderNameSet.withBytes(name) { b -> Int in
+                if drop.contains(b) { return 1 }
+                if HeaderNameSet.equalsLower(b, "content-type") { return 2 }
+                if HeaderNameSet.equalsLower(b, "location") { return 3 }
+                if HeaderNameSet.equalsLower(b, "refresh") { return 4 }
+                return 0
+            }
+            switch kind {
+            case 1:
+                continue
+            case 2:
                 out.contentType = value
                 r.contentTypeCharset = CharsetConf.charsetParameter(value)
-            case "location":
+            case 3:
                 if let rewritten = rewriteRedirect(value) {
                     out.location = rewritten
                 } else {
                     out.list.append((name, value))
                 }
-            case "refresh":
+            case 4:
                 out.list.append((name, rewriteRefresh(value)))
             default:
                 out.list.append((name, value))
@@ -165,7 +173,7 @@ extension ProxySession {
         case .length(let remaining):
             let take = Int(min(Int64(bytes.count), remaining))
             if take < bytes.count { keepaliveEligible = false }
-            emit(Array(bytes.prefix(take)))
+            emit(take == bytes.count ? bytes : Array(bytes.prefix(take)))
             let left = remaining - Int64(take)
             bodyMode = .length(left)
             if left == 0 { finishBody() }
@@ -218,7 +226,7 @@ extension ProxySession {
         armTimer(r.loc.sendTimeout ?? 60_000) { [self] in
             r.log(.info, "client timed out (110: Connection timed out) while sending to client")
             stage = .done
-            if !tries.isEmpty { tries[tries.count - 1].responseTime = elapsed() }
+            if tryCount > 0 { lastTry.responseTime = elapsed() }
             conn?.delegate = nil
             conn?.close()
             conn = nil
@@ -240,7 +248,7 @@ extension ProxySession {
         guard stage == .body else { return }
         stage = .done
         timer?.disarm()
-        tries[tries.count - 1].responseTime = elapsed()
+        lastTry.responseTime = elapsed()
         releasePeer(failed: false)
         if let c = conn {
             conn = nil
@@ -273,7 +281,7 @@ extension ProxySession {
     func abortBody() {
         stage = .done
         timer?.disarm()
-        if !tries.isEmpty { tries[tries.count - 1].responseTime = elapsed() }
+        if tryCount > 0 { lastTry.responseTime = elapsed() }
         conn?.delegate = nil
         conn?.close()
         conn = nil
@@ -297,7 +305,7 @@ extension ProxySession {
     func accelRedirect(_ target: String) {
         stage = .done
         timer?.disarm()
-        tries[tries.count - 1].responseTime = elapsed()
+        lastTry.responseTime = elapsed()
         releasePeer(failed: false)
         conn?.delegate = nil
         conn?.close()

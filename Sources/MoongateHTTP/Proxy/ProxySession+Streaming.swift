@@ -85,7 +85,7 @@ extension ProxySession {
     }
 
     private func write(_ out: ByteBuffer, on c: UpstreamConnection, last: Bool = false) {
-        if !tries.isEmpty { tries[tries.count - 1].bytesSent += out.readableBytes }
+        if tryCount > 0 { lastTry.bytesSent += out.readableBytes }
         c.sendReporting(out, { [weak self] error in
             guard let self, self.conn === c, self.stage != .done else { return }
             if let error {

@@ -22,16 +22,26 @@ final class ProxySession: UpstreamConnectionDelegate {
     let balancerState = BalancerState()
     var selector: PeerSelector
     var stage = Stage.idle
-    /// This session's tries; mirrored into `r.upstreamStates` for the variables.
-    var tries: [ProxyTry] = [] {
-        didSet { r.upstreamStates.replaceSubrange(stateBase..., with: tries) }
+    /// How many tries this session made; they live in `r.upstreamStates` from
+    /// `stateBase` on (for the variables), updated there in place.
+    var tryCount = 0
+    /// The current try.
+    var lastTry: ProxyTry {
+        get { r.upstreamStates[stateBase + tryCount - 1] }
+        _modify { yield &r.upstreamStates[stateBase + tryCount - 1] }
+    }
+    func addTry(_ t: ProxyTry) {
+        let end = stateBase + tryCount
+        if r.upstreamStates.count > end { r.upstreamStates.removeSubrange(end...) }
+        r.upstreamStates.append(t)
+        tryCount += 1
     }
     /// Where this session's tries start in `r.upstreamStates`.
     let stateBase: Int
     var conn: UpstreamConnection?
     var peer: UpstreamPeer?
     var peerName = "" {
-        didSet { r.upstreamLogName = (target.ssl ? "https://" : "http://") + peerName + target.uri }
+        didSet { r.upstreamLogName = conf.upstreamLogName(ssl: target.ssl, peer: peerName, uri: target.uri) }
     }
     /// The connection's timer: I/O timeouts of this request.
     var timer: LazyTimer? { conn?.timer }
@@ -98,17 +108,25 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             if let c = balancerState.chosen {
-                peerName = c.host.contains(":") ? "[\(c.host)]:\(c.port)" : "\(c.host):\(c.port)"
+                if let last = target.block.balancerPeerName, last.port == c.port, last.host == c.host {
+                    peerName = last.name
+                } else {
+                    // Byte search and concatenation: no Character walk, no interpolation.
+                    peerName =
+                        c.host.utf8.contains(UInt8(ascii: ":"))
+                        ? "[" + c.host + "]:" + String(c.port) : c.host + ":" + String(c.port)
+                    target.block.balancerPeerName = (c.host, c.port, peerName)
+                }
                 balancerState.triesLeft += balancerState.moreTries
                 t.addr = peerName
-                tries.append(t)
+                addTry(t)
                 connect(host: c.host, port: c.port, fromBalancer: true)
                 return
             }
         }
         guard let p = selector.next(r) else {
             t.status = 502
-            tries.append(t)
+            addTry(t)
             peerName = target.block.name
             logUpstream(.error, "no live upstreams while connecting to upstream")
             finish(502)
@@ -117,7 +135,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         peer = p
         peerName = p.name
         t.addr = p.name
-        tries.append(t)
+        addTry(t)
         connect(host: p.host, port: p.port)
     }
 
@@ -134,7 +152,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         if case .variable = conf.pass, !target.block.explicit { tls?.sessionReuse = false }
         let poolKey = peerName + (tls?.poolKey ?? "")
         if keepaliveCapacity > 0, let c = target.block.pool.take(poolKey) {
-            tries[tries.count - 1].connectTime = 0
+            lastTry.connectTime = 0
             usedCached = true
             conn = c
             sendRequest()
@@ -153,7 +171,7 @@ final class ProxySession: UpstreamConnectionDelegate {
                         c.close()
                         return
                     }
-                    tries[tries.count - 1].connectTime = elapsed()
+                    lastTry.connectTime = elapsed()
                     conn = c
                     sendRequest()
                 case .failure(let error):
@@ -211,17 +229,18 @@ final class ProxySession: UpstreamConnectionDelegate {
         }
         head = nil
         parser = UpstreamResponseParser(limit: headLimit)
-        armTimer(balancerState.sendTimeout > 0 ? balancerState.sendTimeout : conf.effSendTimeout) { [self] in
-            logUpstream(.error, "upstream timed out (110: Connection timed out) while sending request to upstream")
-            fail(.timeout)
-        }
+        // The send timeout runs while the write is pending. A write that completes at
+        // once (the usual case) has armed the read timer already: the send timer is then
+        // not armed for nothing (a streamed body keeps it, as before).
+        if streaming { armSendTimer() }
         let sentOn = c
         bodyDone = false
         var out = requestBytes!
         if streaming { streamPrefix(into: &out) }
-        c.send(out) { [self] ok in
+        let sentBytes = out.readableBytes
+        c.send(out) { [self] result in
             guard conn === sentOn, stage == .sending || stage == .header else { return }
-            if !ok {
+            if case .failure = result {
                 if stage == .sending {
                     logUpstream(.error, "upstream prematurely closed connection while sending request to upstream")
                     fail(.error)
@@ -229,15 +248,23 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             requestSent = true
-            if !tries.isEmpty { tries[tries.count - 1].bytesSent += out.readableBytes }
+            if tryCount > 0 { lastTry.bytesSent += sentBytes }
             if stage == .sending {
                 stage = .header
                 if !streaming { armReadTimer() }
             }
             if streaming { openBodyFlow() }
         }
+        if !streaming, conn === sentOn, stage == .sending, !requestSent { armSendTimer() }
         // A response may arrive before the write completion runs.
         if stage == .sending && requestSent { stage = .header }
+    }
+
+    private func armSendTimer() {
+        armTimer(balancerState.sendTimeout > 0 ? balancerState.sendTimeout : conf.effSendTimeout) { [self] in
+            logUpstream(.error, "upstream timed out (110: Connection timed out) while sending request to upstream")
+            fail(.timeout)
+        }
     }
 
     func armReadTimer() {
@@ -256,16 +283,16 @@ final class ProxySession: UpstreamConnectionDelegate {
         timer?.arm(ms: ms, f)
     }
 
-    func elapsed() -> Int { Int(CachedTime.monotonicMsec - tries[tries.count - 1].start) }
+    func elapsed() -> Int { Int(CachedTime.monotonicMsec - lastTry.start) }
 
     /// A try failed: record it, mark the peer, and try the next one or give up
     /// (nginx's `ngx_http_upstream_next`).
     func fail(_ ft: NextUpstream, status: Int? = nil) {
         timer?.disarm()
         let code = status ?? (ft == .timeout ? 504 : 502)
-        if !tries.isEmpty {
-            tries[tries.count - 1].status = code
-            tries[tries.count - 1].responseTime = elapsed()
+        if tryCount > 0 {
+            lastTry.status = code
+            lastTry.responseTime = elapsed()
         }
         conn?.delegate = nil
         conn?.close()
@@ -352,7 +379,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     // MARK: UpstreamConnectionDelegate
 
     func upstreamRead(_ buf: inout ByteBuffer) {
-        if !tries.isEmpty { tries[tries.count - 1].bytesReceived += buf.readableBytes }
+        if tryCount > 0 { lastTry.bytesReceived += buf.readableBytes }
         if tunnel {
             relayToClient(buf)
             return
@@ -363,18 +390,25 @@ final class ProxySession: UpstreamConnectionDelegate {
                 requestSent = true
                 stage = .header
             }
-            armReadTimer()
+            // The read timer restarts while the head is incomplete; a complete head (or
+            // an error) stops or re-arms it itself, so it is not armed for nothing here.
             do {
-                guard var (h, rest) = try parser.feed(&buf) else { return }
+                guard var (h, rest) = try parser.feed(&buf) else {
+                    armReadTimer()
+                    return
+                }
                 // Interim 1xx responses (100 Continue) are skipped, as nginx does.
                 while h.status < 200 && h.status != 101 {
                     parser = UpstreamResponseParser(limit: headLimit)
                     var more = r.connection.allocator.buffer(capacity: rest.count)
                     more.writeBytes(rest)
-                    guard let next = try parser.feed(&more) else { return }
+                    guard let next = try parser.feed(&more) else {
+                        armReadTimer()
+                        return
+                    }
                     (h, rest) = next
                 }
-                tries[tries.count - 1].headerTime = elapsed()
+                lastTry.headerTime = elapsed()
                 processHead(h, rest: rest)
             } catch UpstreamParseError.invalid(let msg) {
                 logUpstream(.error, "\(msg) while reading response header from upstream")

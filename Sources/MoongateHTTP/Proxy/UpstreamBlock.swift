@@ -32,6 +32,9 @@ public final class UpstreamBlock {
     public var balancer: UpstreamBalancerHook?
     /// Whether it came from an `upstream` block (false for `proxy_pass http://1.2.3.4`).
     public let explicit: Bool
+    /// The `ip:port` name of the peer balancer_by_lua set last (per worker): the same
+    /// peer, request after request, reuses one string.
+    var balancerPeerName: (host: String, port: Int, name: String)?
     /// Per-worker pool of idle connections.
     lazy var pool = UpstreamKeepalivePool(block: self)
     /// The points of `hash ... consistent`, built on first use in each worker.

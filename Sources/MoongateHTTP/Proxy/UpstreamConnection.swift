@@ -25,8 +25,10 @@ final class UpstreamConnection {
     /// The I/O timeout of the request using it, or the idle timeout while pooled: one
     /// lazily re-armed task for the connection's whole life.
     let timer: LazyTimer
-    /// Called once when the connection goes away (the pool forgets it).
-    var onClose: (() -> Void)?
+    /// The pool holding it while idle: told once when the connection goes away.
+    weak var idlePool: UpstreamKeepalivePool?
+    /// The idle timeout's action, made once for the connection's life (not per request).
+    lazy var closeAction: () -> Void = { [weak self] in self?.close() }
 
     init(channel: Channel, peerName: String) {
         self.channel = channel
@@ -60,12 +62,10 @@ final class UpstreamConnection {
             }
     }
 
-    /// Writes and flushes; `done` gets false if the write failed.
-    func send(_ buf: ByteBuffer, done: @escaping (Bool) -> Void) {
+    /// Writes and flushes; `done` gets the write's result (one closure: the caller's).
+    func send(_ buf: ByteBuffer, done: @escaping (Result<Void, Error>) -> Void) {
         let p = channel.eventLoop.makePromise(of: Void.self)
-        p.futureResult.whenComplete { r in
-            if case .success = r { done(true) } else { done(false) }
-        }
+        p.futureResult.whenComplete(done)
         channel.writeAndFlush(NIOAny(buf), promise: p)
     }
 
@@ -100,9 +100,9 @@ final class UpstreamConnection {
         guard !closed else { return }
         closed = true
         timer.cancel()
-        let f = onClose
-        onClose = nil
-        f?()
+        let p = idlePool
+        idlePool = nil
+        p?.forget(self)
     }
 
     fileprivate func inactive() {

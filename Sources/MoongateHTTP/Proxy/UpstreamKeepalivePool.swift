@@ -13,7 +13,7 @@ final class UpstreamKeepalivePool {
         guard let i = idle.lastIndex(where: { $0.peerName == peerName && !$0.closed }) else { return nil }
         let c = idle.remove(at: i)
         c.timer.disarm()
-        c.onClose = nil
+        c.idlePool = nil
         return c
     }
 
@@ -29,14 +29,16 @@ final class UpstreamKeepalivePool {
             old.close()
         }
         idle.append(c)
-        c.onClose = { [weak self, weak c] in
-            guard let self, let c else { return }
-            self.idle.removeAll { $0 === c }
-        }
+        c.idlePool = self
         if timeoutMs > 0 {
-            c.timer.arm(ms: timeoutMs) { [weak c] in c?.close() }
+            c.timer.arm(ms: timeoutMs, c.closeAction)
         } else {
             c.timer.disarm()
         }
+    }
+
+    /// An idle connection went away.
+    func forget(_ c: UpstreamConnection) {
+        idle.removeAll { $0 === c }
     }
 }

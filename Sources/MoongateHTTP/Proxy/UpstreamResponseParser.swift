@@ -1,5 +1,8 @@
 import MoongateCore
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A parsed upstream status line and header (nginx's `ngx_http_proxy_process_status_line`
 /// and `process_header`).
@@ -11,6 +14,8 @@ struct UpstreamResponseHead {
     var chunked = false
     var connectionClose = false
     var connectionKeepAlive = false
+    /// Some header name starts with `X-Accel-` (the lookups of those are skipped when not).
+    var accel = false
 
     /// The first value of a header; `name` must be lowercase.
     func header(_ name: String) -> String? {
@@ -82,15 +87,26 @@ struct UpstreamResponseParser {
     /// The offset just past the blank line (`\n\n` or `\n\r\n`), if it arrived.
     private static func headEnd(_ b: UnsafeRawBufferPointer, from: Int) -> Int? {
         let n = b.count
+        guard let base = b.baseAddress else { return nil }
         var i = from
         while i + 1 < n {
-            if b[i] == 10 {
-                if b[i + 1] == 10 { return i + 2 }
-                if b[i + 1] == 13 && i + 2 < n && b[i + 2] == 10 { return i + 3 }
-            }
+            // The next LF before the last byte (memchr rather than a byte loop).
+            guard let p = memchr(base + i, 10, n - 1 - i) else { return nil }
+            i = base.distance(to: UnsafeRawPointer(p))
+            if b[i + 1] == 10 { return i + 2 }
+            if b[i + 1] == 13 && i + 2 < n && b[i + 2] == 10 { return i + 3 }
             i += 1
         }
         return nil
+    }
+
+    /// The offset of the next LF from `from`, or the end.
+    @inline(__always)
+    private static func lineFeed(_ b: UnsafeRawBufferPointer, from: Int) -> Int {
+        guard from < b.count, let base = b.baseAddress, let p = memchr(base + from, 10, b.count - from) else {
+            return b.count
+        }
+        return base.distance(to: UnsafeRawPointer(p))
     }
 
     /// Header bytes as a String; bytes that are not UTF-8 are carried (LogBytes) so that
@@ -133,8 +149,7 @@ struct UpstreamResponseParser {
         let n = b.count
         var head = UpstreamResponseHead()
         // The status line: "HTTP/x.y SP 3DIGIT [SP reason]".
-        var eol = 0
-        while eol < n && b[eol] != 10 { eol += 1 }
+        let eol = lineFeed(b, from: 0)
         var lineEnd = eol
         if lineEnd > 0 && b[lineEnd - 1] == 13 { lineEnd -= 1 }
         var p = 0
@@ -163,18 +178,18 @@ struct UpstreamResponseParser {
         head.headers.reserveCapacity(8)
         var start = eol + 1
         while start < n {
-            var e = start
-            while e < n && b[e] != 10 { e += 1 }
+            let e = lineFeed(b, from: start)
             var le = e
             if le > start && b[le - 1] == 13 { le -= 1 }
             defer { start = e + 1 }
             if le == start { continue }  // the blank line that ends the head
             var colon = start
-            while colon < le && b[colon] != 58 { colon += 1 }
-            guard colon < le, colon > start else {
-                throw UpstreamParseError.invalid("upstream sent invalid header")
+            var space = false
+            while colon < le && b[colon] != 58 {
+                if b[colon] == 32 { space = true }
+                colon += 1
             }
-            for k in start..<colon where b[k] == 32 {
+            guard colon < le, colon > start, !space else {
                 throw UpstreamParseError.invalid("upstream sent invalid header")
             }
             var vs = colon + 1
@@ -201,6 +216,7 @@ struct UpstreamResponseParser {
                 if contains(b, vs, le, "close") { head.connectionClose = true }
                 if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
             }
+            if colon - start > 8 && nameIs(b, start, start + 8, "x-accel-") { head.accel = true }
             head.headers.append((name, value))
         }
         if head.chunked { head.contentLength = nil }
