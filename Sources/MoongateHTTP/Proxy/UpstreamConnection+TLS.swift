@@ -13,6 +13,7 @@ extension UpstreamConnection {
             on: loop, host: host, port: port, peerName: peerName, timeoutMs: timeoutMs, localAddress: localAddress)
         guard let tls else { return plain }
         return plain.flatMap { conn in
+            conn.directFD = -1  // TLS bytes go through the pipeline's handler, never direct
             let info = TLSSessionInfo()
             let promise = loop.makePromise(of: Void.self)
             do {

@@ -1,5 +1,8 @@
 import NIOCore
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Who receives what an upstream connection reads.
 protocol UpstreamConnectionDelegate: AnyObject {
@@ -64,13 +67,46 @@ final class UpstreamConnection {
 
     /// Writes and flushes; `done` gets the write's result (one closure: the caller's).
     func send(_ buf: ByteBuffer, done: @escaping (Result<Void, Error>) -> Void) {
+        // A plain connection with nothing queued in NIO is written with one send(2); when
+        // all of it went, `done` runs at once, as NIO runs it for a write that completes
+        // inside writeAndFlush (the promise and pipeline cost ~5k instructions). A part
+        // written leaves the rest to NIO; a full socket or an error goes to NIO whole.
+        var buf = buf
+        if directFD != -1, buf.readableBytes > 0, channel.isActive {
+            if directFD == -2 {
+                directFD = HTTPConnection.socketDescriptor(
+                    channel, channel.localAddress?.port ?? -1, channel.remoteAddress?.port ?? -1)
+            }
+            if directFD >= 0 && nioIdle() {
+                let n = buf.withUnsafeReadableBytes { Glibc.send(directFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n == buf.readableBytes {
+                    done(.success(()))
+                    return
+                }
+                if n > 0 { buf.moveReaderIndex(forwardBy: n) }
+            }
+        }
+        nioBusy = true
         let p = channel.eventLoop.makePromise(of: Void.self)
         p.futureResult.whenComplete(done)
         channel.writeAndFlush(NIOAny(buf), promise: p)
     }
 
+    /// The socket for direct sends: -2 not looked up yet, -1 never (TLS, or not found).
+    var directFD: CInt = -2
+    /// NIO may hold bytes of ours not yet written (direct sends wait for it: order kept).
+    private var nioBusy = false
+
+    private func nioIdle() -> Bool {
+        guard nioBusy else { return true }
+        guard let opts = channel.syncOptions, (try? opts.getOption(.bufferedWritableBytes)) == 0 else { return false }
+        nioBusy = false
+        return true
+    }
+
     /// Writes and flushes; `done` gets the error if the write failed.
     func sendReporting(_ buf: ByteBuffer, _ done: @escaping (Error?) -> Void) {
+        nioBusy = true
         let p = channel.eventLoop.makePromise(of: Void.self)
         p.futureResult.whenComplete { r in
             switch r {
