@@ -204,7 +204,9 @@ func escapeHeader(_ s: String, isName: Bool) -> String {
         }
         return false
     }
-    guard s.utf8.contains(where: needs) else { return s }
+    // Scanned as contiguous bytes (the UTF8View's iterator costs several times more).
+    var scan = s
+    guard scan.withUTF8({ $0.contains(where: needs) }) else { return s }
     let hex = Array("0123456789ABCDEF".utf8)
     var out: [UInt8] = []
     for b in s.utf8 {
