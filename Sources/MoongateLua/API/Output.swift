@@ -242,7 +242,7 @@ public func mg_http_exit(_ rp: UnsafeMutableRawPointer?, _ status: Int32, _ err:
 /// `int mg_http_get_status(void *r)`.
 @_cdecl("mg_http_get_status")
 public func mg_http_get_status(_ rp: UnsafeMutableRawPointer?) -> Int32 {
-    guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    guard let ctx = luaContextOrCurrent(rp), let r = ctx.request else { return FFI.noRequest }
     return Int32(r.status)
 }
 
