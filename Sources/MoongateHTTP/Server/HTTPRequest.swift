@@ -97,7 +97,7 @@ public final class HTTPRequest {
         return s
     }()
     /// Callbacks run when the request is finalized (for modules that hold resources).
-    public var cleanups: [() -> Void] = []
+    public var cleanups = RequestCleanups()
     /// Set when the client went away.
     public var clientAborted = false
     /// The error_page target status override.

@@ -4,33 +4,93 @@
 /// A handful of entries at most, looked up several times per request with literal keys:
 /// a linear scan whose string comparisons succeed on identical literals at once costs
 /// far less than hashing the key for a Dictionary.
+/// The first entry is held inline: a request with one module's state (the common case:
+/// ngx_lua's context) allocates no array.
 public struct ModuleContexts: Sequence {
-    private var entries: [(key: String, value: AnyObject)] = []
+    private var first: (key: String, value: AnyObject)?
+    private var rest: [(key: String, value: AnyObject)] = []
 
     public init() {}
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: AnyObject)]> {
-        entries.makeIterator()
+        guard let first else { return rest.makeIterator() }
+        return ([first] + rest).makeIterator()
     }
 
     /// Forgets every module's state (internal redirects start afresh, as nginx's do).
-    public mutating func removeAll() { entries.removeAll() }
+    public mutating func removeAll() {
+        first = nil
+        if !rest.isEmpty { rest.removeAll() }
+    }
 
     public subscript(key: String) -> AnyObject? {
         get {
-            for e in entries where e.key == key { return e.value }
+            if let f = first, f.key == key { return f.value }
+            for e in rest where e.key == key { return e.value }
             return nil
         }
         set {
-            if let i = entries.firstIndex(where: { $0.key == key }) {
+            if let f = first, f.key == key {
                 if let newValue {
-                    entries[i].value = newValue
+                    first = (key, newValue)
                 } else {
-                    entries.remove(at: i)
+                    first = rest.isEmpty ? nil : rest.removeFirst()
+                }
+            } else if let i = rest.firstIndex(where: { $0.key == key }) {
+                if let newValue {
+                    rest[i].value = newValue
+                } else {
+                    rest.remove(at: i)
                 }
             } else if let newValue {
-                entries.append((key, newValue))
+                if first == nil {
+                    first = (key, newValue)
+                } else {
+                    rest.append((key, newValue))
+                }
             }
+        }
+    }
+}
+
+/// `HTTPRequest.cleanups`: callbacks in the order added, the first held inline (most
+/// requests register one, ngx_lua's context release) so that no array is allocated.
+public struct RequestCleanups: Sequence {
+    private var first: (() -> Void)?
+    private var rest: [() -> Void] = []
+
+    public init() {}
+
+    public mutating func append(_ c: @escaping () -> Void) {
+        if first == nil {
+            first = c
+        } else {
+            rest.append(c)
+        }
+    }
+
+    public mutating func removeAll() {
+        first = nil
+        if !rest.isEmpty { rest.removeAll() }
+    }
+
+    public var isEmpty: Bool { first == nil }
+
+    public func makeIterator() -> Iterator { Iterator(first: first, rest: rest) }
+
+    public struct Iterator: IteratorProtocol {
+        fileprivate var first: (() -> Void)?
+        fileprivate let rest: [() -> Void]
+        fileprivate var i = 0
+
+        public mutating func next() -> (() -> Void)? {
+            if let f = first {
+                first = nil
+                return f
+            }
+            guard i < rest.count else { return nil }
+            i += 1
+            return rest[i - 1]
         }
     }
 }

@@ -94,6 +94,15 @@ enum FFIScratch {
     return Unmanaged<LuaRequestContext>.fromOpaque(p).takeUnretainedValue()
 }
 
+/// The context behind a handle, or for NULL the running request's (what
+/// `mg_http_get_request` would give): hot getters are called without a handle, which
+/// spares Lua an FFI call per use. nil when no request runs.
+@inline(__always) func luaContextOrCurrent(_ p: UnsafeMutableRawPointer?) -> LuaRequestContext? {
+    if p != nil { return luaContext(p) }
+    guard let c = LuaRuntime.current, c.request != nil else { return nil }
+    return c
+}
+
 /// A Lua string as a Swift String; bytes that are not UTF-8 are carried (LogBytes) so
 /// that they go out again unchanged.
 @inline(__always) func string(_ p: UnsafePointer<CChar>?, _ n: Int) -> String {

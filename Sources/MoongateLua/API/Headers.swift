@@ -16,7 +16,7 @@ public func mg_http_resp_header_set(
     _ rp: UnsafeMutableRawPointer?, _ k: UnsafePointer<CChar>?, _ kl: Int, _ v: UnsafePointer<UInt8>?, _ vl: Int,
     _ mode: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
-    guard let ctx = luaContext(rp), let r = ctx.request else {
+    guard let ctx = luaContextOrCurrent(rp), let r = ctx.request else {
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
@@ -172,7 +172,7 @@ public func mg_http_req_header_set(
     _ rp: UnsafeMutableRawPointer?, _ k: UnsafePointer<CChar>?, _ kl: Int, _ v: UnsafePointer<UInt8>?, _ vl: Int,
     _ mode: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
-    guard let ctx = luaContext(rp), let r = ctx.request else {
+    guard let ctx = luaContextOrCurrent(rp), let r = ctx.request else {
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
@@ -204,7 +204,9 @@ func escapeHeader(_ s: String, isName: Bool) -> String {
         }
         return false
     }
-    guard s.utf8.contains(where: needs) else { return s }
+    // Scanned as contiguous bytes (the UTF8View's iterator costs several times more).
+    var scan = s
+    guard scan.withUTF8({ $0.contains(where: needs) }) else { return s }
     let hex = Array("0123456789ABCDEF".utf8)
     var out: [UInt8] = []
     for b in s.utf8 {

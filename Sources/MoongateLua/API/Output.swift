@@ -14,6 +14,18 @@ public func mg_http_output(
     _ rp: UnsafeMutableRawPointer?, _ p: UnsafePointer<UInt8>?, _ len: Int,
     _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
+    httpOutput(rp, len, err) { dst in
+        if len > 0 { dst.copyMemory(from: p!, byteCount: len) }
+    }
+}
+
+/// Sends `len` bytes that `fill` writes (ngx.print/ngx.say): the context checks, the
+/// header on first output, HTTP/1.0 buffering.
+@inline(__always)
+func httpOutput(
+    _ rp: UnsafeMutableRawPointer?, _ len: Int, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+    _ fill: (UnsafeMutableRawPointer) -> Void
+) -> Int32 {
     guard let ctx = luaContext(rp), let r = ctx.request else {
         FFIError.set(err, "no request found")
         return FFI.noRequest
@@ -22,7 +34,7 @@ public func mg_http_output(
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext
     }
-    if let e = rawSocketError(r) {
+    if let e = rawSocketError(ctx, r) {
         FFIError.set(err, e)
         return FFI.error
     }
@@ -36,11 +48,15 @@ public func mg_http_output(
         // ngx_lua's lua_http10_buffering: hold the body until the handler ends so the
         // HTTP/1.0 response gets a Content-Length.
         if ctx.http10Buffer == nil { ctx.http10Buffer = [] }
-        if len > 0 { ctx.http10Buffer!.append(contentsOf: UnsafeBufferPointer(start: p, count: len)) }
+        if len > 0 {
+            let old = ctx.http10Buffer!.count
+            ctx.http10Buffer!.append(contentsOf: repeatElement(0, count: len))
+            ctx.http10Buffer!.withUnsafeMutableBytes { fill($0.baseAddress! + old) }
+        }
         return FFI.ok
     }
     if !r.headerSent {
-        prepareHeaders(r)
+        prepareHeaders(r, ctx)
         if !r.sendHeader() {
             FFIError.set(err, "header filter failed")
             return FFI.error
@@ -48,7 +64,10 @@ public func mg_http_output(
     }
     if len == 0 { return FFI.ok }
     var b = r.connection.allocator.buffer(capacity: len)
-    b.writeBytes(UnsafeRawBufferPointer(start: p, count: len))
+    b.writeWithUnsafeMutableBytes(minimumWritableBytes: len) { dst in
+        fill(dst.baseAddress!)
+        return len
+    }
     r.output(BodyChunk(data: b, last: false))
     return FFI.ok
 }
@@ -70,9 +89,11 @@ func flushHTTP10(_ ctx: LuaRequestContext, _ r: HTTPRequest) {
 
 /// Fills in what ngx_lua sets before the first output: the default Content-Type and,
 /// for content without a length, nothing else (chunked is decided by the header writer).
-func prepareHeaders(_ r: HTTPRequest) {
+func prepareHeaders(_ r: HTTPRequest, _ ctx: LuaRequestContext? = nil) {
     if r.status == 0 { r.status = 200 }
-    if r.headersOut.contentType == nil, !((r.moduleContexts["lua"] as? LuaRequestContext)?.mimeSet ?? false) {
+    if r.headersOut.contentType == nil,
+        !((ctx ?? (r.moduleContexts["lua"] as? LuaRequestContext))?.mimeSet ?? false)
+    {
         let useDefault = LuaLocConf.of(r.loc)?.useDefaultType ?? true
         if useDefault { r.headersOut.contentType = r.loc.defaultType ?? "text/plain" }
     }
@@ -116,7 +137,7 @@ public func mg_http_flush(_ rp: UnsafeMutableRawPointer?, _ wait: Int32, _ err: 
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext
     }
-    if let e = rawSocketError(r) {
+    if let e = rawSocketError(ctx, r) {
         FFIError.set(err, e)
         return FFI.error
     }
@@ -172,7 +193,7 @@ public func mg_http_eof(_ rp: UnsafeMutableRawPointer?, _ err: UnsafeMutablePoin
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext
     }
-    if let e = rawSocketError(r) {
+    if let e = rawSocketError(ctx, r) {
         FFIError.set(err, e)
         return FFI.error
     }
@@ -221,7 +242,7 @@ public func mg_http_exit(_ rp: UnsafeMutableRawPointer?, _ status: Int32, _ err:
 /// `int mg_http_get_status(void *r)`.
 @_cdecl("mg_http_get_status")
 public func mg_http_get_status(_ rp: UnsafeMutableRawPointer?) -> Int32 {
-    guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    guard let ctx = luaContextOrCurrent(rp), let r = ctx.request else { return FFI.noRequest }
     return Int32(r.status)
 }
 
@@ -314,6 +335,7 @@ public func mg_http_redirect(
 }
 
 /// Output after `ngx.req.socket(true)` fails as in ngx_lua.
-func rawSocketError(_ r: HTTPRequest) -> String? {
-    r.moduleContexts["lua_raw_req_socket"] != nil ? "raw request socket acquired" : nil
+/// (The context's flag spares the lookup by name on every output call.)
+func rawSocketError(_ ctx: LuaRequestContext, _ r: HTTPRequest) -> String? {
+    ctx.rawSocketAcquired && r.moduleContexts["lua_raw_req_socket"] != nil ? "raw request socket acquired" : nil
 }

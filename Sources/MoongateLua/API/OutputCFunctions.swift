@@ -16,16 +16,88 @@ private func pushResult(_ L: OpaquePointer?, _ rc: Int32, _ err: UnsafePointer<C
     return 2
 }
 
+/// `output(newline, ...)`: ngx.print/ngx.say of strings and numbers, written straight
+/// into the response (no joined Lua string). Any other argument type returns -1000
+/// without output: the Lua side flattens the arguments and calls again with one string.
+/// -100 (no request) comes before that, as ngx_lua checks the request first.
+/// `output(newline, ...)`: ngx.print/ngx.say of strings and numbers, written straight
+/// into the response (no joined Lua string). Any other argument type returns -1000
+/// without output: the Lua side flattens the arguments and calls again with one string.
+/// -100 (no request) comes before that, as ngx_lua checks the request first.
 private let cfOutput: lua_CFunction = { L in
-    var len = 0
     var err: UnsafePointer<CChar>? = nil
-    guard let p = lua_tolstring(L, 1, &len) else {
-        return pushResult(L, mg_http_output(mg_http_get_request(), nil, 0, &err), err)
+    guard let rp = mg_http_get_request() else {
+        return pushResult(L, mg_http_output(nil, nil, 0, &err), err)
     }
-    let rc = p.withMemoryRebound(to: UInt8.self, capacity: max(len, 1)) { u in
-        mg_http_output(mg_http_get_request(), u, len, &err)
+    let top = lua_gettop(L)
+    let newline = lua_toboolean(L, 1) != 0
+    var total = newline ? 1 : 0
+    var i: Int32 = 2
+    while i <= top {
+        let t = lua_type(L, i)
+        if t == LUA_TNUMBER, let n = smallInteger(lua_tonumber(L, i)) {
+            total += decimalLength(n)
+        } else if t == LUA_TSTRING || t == LUA_TNUMBER {
+            var len = 0
+            // Other numbers become strings in place, formatted as tostring() does.
+            _ = lua_tolstring(L, i, &len)
+            total += len
+        } else {
+            lua_pushinteger(L, -1000)
+            lua_pushnil(L)
+            return 2
+        }
+        i += 1
+    }
+    let rc = httpOutput(rp, total, &err) { dst in
+        var at = 0
+        var i: Int32 = 2
+        while i <= top {
+            if lua_type(L, i) == LUA_TNUMBER, let n = smallInteger(lua_tonumber(L, i)) {
+                at += writeDecimal(n, dst + at)
+            } else {
+                var len = 0
+                if let p = lua_tolstring(L, i, &len), len > 0 {
+                    (dst + at).copyMemory(from: p, byteCount: len)
+                    at += len
+                }
+            }
+            i += 1
+        }
+        if newline { dst.storeBytes(of: 10, toByteOffset: at, as: UInt8.self) }
     }
     return pushResult(L, rc, err)
+}
+
+/// `d` as an integer when LuaJIT's tostring ("%.14g") prints it as plain decimal digits:
+/// integral, below 1e14 in magnitude, and not -0.
+@inline(__always) private func smallInteger(_ d: Double) -> Int64? {
+    guard d.magnitude < 1e14, d == d.rounded(.towardZero), !(d == 0 && d.sign == .minus) else { return nil }
+    return Int64(d)
+}
+
+@inline(__always) private func decimalLength(_ n: Int64) -> Int {
+    var m = n.magnitude
+    var len = n < 0 ? 2 : 1
+    while m >= 10 {
+        m /= 10
+        len += 1
+    }
+    return len
+}
+
+/// Writes `n` in decimal at `dst`; returns the length.
+private func writeDecimal(_ n: Int64, _ dst: UnsafeMutableRawPointer) -> Int {
+    let len = decimalLength(n)
+    var m = n.magnitude
+    var at = len
+    repeat {
+        at -= 1
+        dst.storeBytes(of: UInt8(48 + m % 10), toByteOffset: at, as: UInt8.self)
+        m /= 10
+    } while m > 0
+    if n < 0 { dst.storeBytes(of: 45, toByteOffset: 0, as: UInt8.self) }
+    return len
 }
 
 private let cfSendHeaders: lua_CFunction = { L in

@@ -169,7 +169,7 @@ public func mg_http_req_discard_body(_ rp: UnsafeMutableRawPointer?) -> Int32 {
 /// `int mg_http_ctx_ref(void *r)`: the registry ref of `ngx.ctx` (-2 = none yet).
 @_cdecl("mg_http_ctx_ref")
 public func mg_http_ctx_ref(_ rp: UnsafeMutableRawPointer?) -> Int32 {
-    guard let ctx = luaContext(rp) else { return FFI.noRequest }
+    guard let ctx = luaContextOrCurrent(rp) else { return FFI.noRequest }
     return ctx.ctxRef
 }
 

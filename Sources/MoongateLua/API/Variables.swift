@@ -12,7 +12,7 @@ public func mg_http_var_get(
     _ val: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ vlen: UnsafeMutablePointer<Int>?,
     _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
-    guard let ctx = luaContext(rp), let r = ctx.request else {
+    guard let ctx = luaContextOrCurrent(rp), let r = ctx.request else {
         FFIError.set(err, "no request object found")
         return FFI.noRequest
     }

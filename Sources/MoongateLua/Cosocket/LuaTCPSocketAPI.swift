@@ -261,6 +261,7 @@ public func mg_req_socket_raw(
     }
     let s = LuaTCPSocket(conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))
     r.moduleContexts["lua_raw_req_socket"] = s
+    ctx.rawSocketAcquired = true
     // A body the handler did not read is raw bytes of the connection.
     // A chunked body keeps its framing on the wire: the raw bytes, not the decoded ones.
     let prefix =

@@ -5,7 +5,7 @@ import MoongateHTTP
 /// `rewrite_by_lua*`, `access_by_lua*`, `precontent_by_lua*`, `server_rewrite_by_lua*` and
 /// `content_by_lua*`: runs the code in a coroutine that may wait (ngx_lua's
 /// `*_by_chunk` functions).
-final class LuaPhaseHandler: PhaseHandler {
+final class LuaPhaseHandler: PhaseHandler, LuaThreadOwner {
     let code: LuaCode
     let phase: LuaPhase
 
@@ -22,7 +22,7 @@ final class LuaPhaseHandler: PhaseHandler {
         }
         let needBody = phase != .set && (LuaLocConf.of(r.loc)?.needRequestBody ?? rt.mainConf.needRequestBody)
         if needBody { ctx.bodyRead = true }
-        if [.rewrite, .access, .content].contains(phase), needBody, !r.body.complete {
+        if needBody, [.rewrite, .access, .content].contains(phase), !r.body.complete {
             r.body.whenComplete { [weak r] in
                 guard let r, !r.finalized else { return }
                 self.run(rt, ctx, r, fn, async: true)
@@ -34,30 +34,39 @@ final class LuaPhaseHandler: PhaseHandler {
 
     @discardableResult
     private func run(_ rt: LuaRuntime, _ ctx: LuaRequestContext, _ r: HTTPRequest, _ fn: (ref: Int32, temporary: Bool), async: Bool) -> PhaseResult {
-        var syncResult: PhaseResult? = nil
-        var isAsync = async
-        let phase = self.phase
-        let thread = LuaThread(runtime: rt, context: ctx) { outcome in
-            if fn.temporary { rt.release(fn.ref) }
-            ctx.entry = nil
-            let result = LuaPhaseHandler.map(outcome, phase: phase, r, ctx)
-            if phase == .content {
-                LuaPhaseHandler.finishContent(result, r)
-                syncResult = .again
-                return
-            }
-            if isAsync {
-                r.resumePhases(with: result)
-            } else {
-                syncResult = result
-            }
-        }
+        // The run's state lives in the thread (no closure or boxed captures per request);
+        // the end comes back through `threadEnded`.
+        var thread = LuaThread.make(runtime: rt, context: ctx, owner: self)
+        thread.fnRef = fn.ref
+        thread.fnTemporary = fn.temporary
+        thread.isAsync = async
         ctx.entry = thread
         ctx.exitCode = nil
         thread.start(function: fn.ref)
-        if let s = syncResult { return s }
-        isAsync = true
+        if let s = thread.syncResult {
+            LuaThread.recycleObject(&thread)
+            return s
+        }
+        thread.isAsync = true
         return .again
+    }
+
+    func threadEnded(_ thread: LuaThread, _ outcome: LuaThread.Outcome) {
+        let ctx = thread.context
+        guard let r = ctx.request else { return }
+        if thread.fnTemporary { thread.runtime.release(thread.fnRef) }
+        ctx.entry = nil
+        let result = LuaPhaseHandler.map(outcome, phase: phase, r, ctx)
+        if phase == .content {
+            LuaPhaseHandler.finishContent(result, r)
+            thread.syncResult = .again
+            return
+        }
+        if thread.isAsync {
+            r.resumePhases(with: result)
+        } else {
+            thread.syncResult = result
+        }
     }
 
     /// Turns how the thread ended into what the phase engine expects.
@@ -121,8 +130,7 @@ final class LuaFilter: ResponseFilter {
 
     func headerFilter(_ r: HTTPRequest) -> FilterResult {
         guard let code = header else { return .ok }
-        let savedPhase = (r.moduleContexts["lua"] as? LuaRequestContext)?.phase ?? .headerFilter
-        let ctx = LuaRequestContext.of(r, phase: .headerFilter)
+        let (ctx, savedPhase) = LuaRequestContext.enter(r, phase: .headerFilter)
         guard let rt = ctx.runtime else { return .ok }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }
@@ -137,8 +145,7 @@ final class LuaFilter: ResponseFilter {
 
     func bodyFilter(_ r: HTTPRequest, _ chunk: inout BodyChunk) -> FilterResult {
         guard let code = body else { return .ok }
-        let savedPhase = (r.moduleContexts["lua"] as? LuaRequestContext)?.phase ?? .bodyFilter
-        let ctx = LuaRequestContext.of(r, phase: .bodyFilter)
+        let (ctx, savedPhase) = LuaRequestContext.enter(r, phase: .bodyFilter)
         guard let rt = ctx.runtime else { return .ok }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }
@@ -174,8 +181,7 @@ final class LuaLogHandler: LogHandler {
     init(code: LuaCode) { self.code = code }
 
     func log(_ r: HTTPRequest) {
-        let savedPhase = (r.moduleContexts["lua"] as? LuaRequestContext)?.phase ?? .log
-        let ctx = LuaRequestContext.of(r, phase: .log)
+        let (ctx, savedPhase) = LuaRequestContext.enter(r, phase: .log)
         guard let rt = ctx.runtime else { return }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }

@@ -10,7 +10,7 @@ final class LuaLightThreads {
     /// Threads waiting in `ngx.thread.wait`, with the ids they wait for.
     private var waiters: [(thread: LuaThread, ids: Set<Int>)] = []
     /// The entry thread finished while light threads ran: its report, held back.
-    private var heldEntry: (outcome: LuaThread.Outcome, done: (LuaThread.Outcome) -> Void)?
+    private var heldEntry: (outcome: LuaThread.Outcome, entry: LuaThread)?
 
     init(context: LuaRequestContext) { self.context = context }
 
@@ -51,10 +51,10 @@ final class LuaLightThreads {
     }
 
     /// Called by the entry thread when it ends: true when the report is held back.
-    func entryEnded(_ t: LuaThread, _ outcome: LuaThread.Outcome, _ done: @escaping (LuaThread.Outcome) -> Void) -> Bool {
+    func entryEnded(_ t: LuaThread, _ outcome: LuaThread.Outcome) -> Bool {
         guard t === context.entry else { return false }
         if case .finished = outcome, !live.isEmpty {
-            heldEntry = (outcome, done)
+            heldEntry = (outcome, t)
             return true
         }
         // ngx.exit or an error in the entry thread ends every light thread.
@@ -70,7 +70,7 @@ final class LuaLightThreads {
             killAll()
             if let held = heldEntry {
                 heldEntry = nil
-                LuaTimerHeap.post { held.done(.exited(code)) }
+                LuaTimerHeap.post { held.entry.report(.exited(code)) }
             } else if let e = context.entry {
                 LuaTimerHeap.post { e.terminate(.exited(code)) }
             }
@@ -84,7 +84,7 @@ final class LuaLightThreads {
         wakeWaiters(for: id)
         if live.isEmpty, let held = heldEntry {
             heldEntry = nil
-            LuaTimerHeap.post { held.done(held.outcome) }
+            LuaTimerHeap.post { held.entry.report(held.outcome) }
         }
     }
 
@@ -112,7 +112,7 @@ final class LuaLightThreads {
         waiters.removeAll { $0.thread === t }
         if live.isEmpty, let held = heldEntry {
             heldEntry = nil
-            LuaTimerHeap.post { held.done(held.outcome) }
+            LuaTimerHeap.post { held.entry.report(held.outcome) }
         }
         return true
     }

@@ -29,6 +29,8 @@ public final class LuaRequestContext {
     /// `ngx.req.read_body` or `lua_need_request_body` asked for the body.
     var bodyRead = false
     var bodyChunkChanged = false
+    /// `ngx.req.socket(true)` took the connection (output fails from then on).
+    var rawSocketAcquired = false
     /// set_by_lua arguments and result.
     var setArgs: [String] = []
     /// Scratch storage FFI calls return pointers into (valid until the next call).
@@ -67,6 +69,17 @@ public final class LuaRequestContext {
         // capture would cost a side-table allocation per request.
         r.cleanups.append { c.release() }
         return c
+    }
+
+    /// The context for a filter or log handler running `phase`, with the phase to give
+    /// back after (the one running, or `phase` for a new context).
+    static func enter(_ r: HTTPRequest, phase: LuaPhase) -> (LuaRequestContext, LuaPhase) {
+        if let c = r.moduleContexts["lua"] as? LuaRequestContext {
+            let saved = c.phase
+            c.phase = phase
+            return (c, saved)
+        }
+        return (of(r, phase: phase), phase)
     }
 
     /// Frees Lua references held for the request.

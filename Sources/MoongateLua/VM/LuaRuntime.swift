@@ -17,12 +17,17 @@ public final class LuaRuntime {
     var L: OpaquePointer { vm.L }
     /// Registry ref of the Lua-side helper table returned by `moongate.runtime`.
     private(set) var helpersRef: Int32 = LUA_NOREF
+    /// Registry ref of the helpers' `traceback` (the error handler of every `callSync`).
+    private var tracebackRef: Int32 = LUA_NOREF
     /// Compiled chunks by cache key (`content_by_lua(nginx.conf:40)` or a file path).
     var codeCache: [String: Int32] = [:]
     /// Settings of the running configuration.
     public var mainConf: LuaMainConf
     /// Finished coroutines of this VM, reused by the next entry threads.
     var threadPool: [(OpaquePointer, Int32)] = []
+    /// Ended phase-handler thread objects, reused by `LuaThread.make` (not for
+    /// per-request VMs, which they would keep alive).
+    var spareThreads: [LuaThread] = []
     /// Refs of module functions Swift starts threads with (`LuaModuleRef`).
     var moduleRefs: [String: Int32] = [:]
 
@@ -44,6 +49,8 @@ public final class LuaRuntime {
         _ = results
         mg_lua_getglobal(L, "__moongate_runtime")
         helpersRef = luaL_ref(L, mg_lua_registryindex())
+        pushHelper("traceback")
+        tracebackRef = luaL_ref(L, mg_lua_registryindex())
         try vm.run("__moongate_runtime = nil", chunkName: "=bootstrap")
     }
 
@@ -99,7 +106,7 @@ public final class LuaRuntime {
         LuaRuntime.current = context
         defer { LuaRuntime.current = saved }
         let base = lua_gettop(L) - nargs
-        pushHelper("traceback")
+        lua_rawgeti(L, mg_lua_registryindex(), tracebackRef)
         lua_insert(L, base + 1)
         lua_rawgeti(L, mg_lua_registryindex(), ref)
         lua_insert(L, base + 2)

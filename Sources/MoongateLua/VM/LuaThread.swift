@@ -2,6 +2,11 @@ import CLuaJIT
 import MoongateCore
 import MoongateHTTP
 
+/// Receives the end of the threads it starts (see `LuaThread.init(runtime:context:owner:)`).
+protocol LuaThreadOwner: AnyObject {
+    func threadEnded(_ thread: LuaThread, _ outcome: LuaThread.Outcome)
+}
+
 /// A Lua coroutine running a phase handler (ngx_lua's entry thread). It yields to Swift
 /// when it waits; whoever completes the wait calls `resume(with:)`.
 final class LuaThread {
@@ -17,14 +22,24 @@ final class LuaThread {
         case failed(String)
     }
 
-    let co: OpaquePointer
+    private(set) var co: OpaquePointer
     private var ref: Int32
     let runtime: LuaRuntime
-    let context: LuaRequestContext
+    private(set) var context: LuaRequestContext
     var state = State.idle
     /// Set when a wait completes while the thread has not yielded yet.
     private var pendingPush: ((OpaquePointer) -> Int32)?
-    private let onDone: (Outcome) -> Void
+    /// Who is told of the end: a closure, or (phase handlers, without a closure and its
+    /// captured state allocated per request) an owner object.
+    private let onDone: ((Outcome) -> Void)?
+    private var owner: LuaThreadOwner?
+    /// State of a phase handler's run, kept here instead of in captured variables.
+    var fnRef: Int32 = LUA_NOREF
+    var fnTemporary = false
+    /// Whether the phase engine was already told `.again` (the end resumes the phases).
+    var isAsync = false
+    /// The phase result when the thread ended before `start` returned.
+    var syncResult: PhaseResult? = nil
 
     /// The thread whose code runs right now (waiting APIs resume it later).
     nonisolated(unsafe) static var running: LuaThread?
@@ -37,15 +52,70 @@ final class LuaThread {
         self.runtime = runtime
         self.context = context
         self.onDone = onDone
+        self.owner = nil
         self.pooled = pooled
+        (co, ref) = LuaThread.coroutine(runtime, pooled: pooled)
+    }
+
+    /// A pooled thread whose end is reported to `owner.threadEnded`.
+    private init(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaThreadOwner) {
+        self.runtime = runtime
+        self.context = context
+        self.onDone = nil
+        self.owner = owner
+        self.pooled = true
+        (co, ref) = LuaThread.coroutine(runtime, pooled: true)
+    }
+
+    /// A thread for a phase handler: a spare object of the runtime when there is one
+    /// (see `recycleObject`), else a new one.
+    static func make(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaThreadOwner) -> LuaThread {
+        guard let t = runtime.spareThreads.popLast() else {
+            return LuaThread(runtime: runtime, context: context, owner: owner)
+        }
+        t.context = context
+        t.owner = owner
+        (t.co, t.ref) = LuaThread.coroutine(runtime, pooled: true)
+        return t
+    }
+
+    /// A placeholder context for spare threads (they must not keep a request alive).
+    private static let idleContext = LuaRequestContext(request: nil, phase: .content, runtime: nil)
+
+    /// Keeps a thread made by `make` for reuse once it ended and nothing else refers to it
+    /// (no API still holds it to resume it): saves its allocation per phase handler.
+    static func recycleObject(_ t: inout LuaThread) {
+        guard t.state == .dead, t.owner != nil, t.pendingPush == nil, !t.runtime.isPerRequest,
+            t.runtime.spareThreads.count < 64, isKnownUniquelyReferenced(&t)
+        else { return }
+        // The coroutine went back to the pool (or was dropped) when the thread ended.
+        if t.ref != LUA_NOREF { return }
+        t.context = LuaThread.idleContext
+        t.owner = nil
+        t.state = .idle
+        t.fnRef = LUA_NOREF
+        t.fnTemporary = false
+        t.isAsync = false
+        t.syncResult = nil
+        t.runtime.spareThreads.append(t)
+    }
+
+    private static func coroutine(_ runtime: LuaRuntime, pooled: Bool) -> (OpaquePointer, Int32) {
         if pooled, let (co, ref) = runtime.threadPool.popLast() {
-            self.co = co
-            self.ref = ref
+            return (co, ref)
+        }
+        let L = runtime.L
+        let co = lua_newthread(L)!
+        // Anchored in the registry while alive (and while pooled).
+        return (co, luaL_ref(L, mg_lua_registryindex()))
+    }
+
+    /// Tells the owner or the closure how the thread ended.
+    func report(_ outcome: Outcome) {
+        if let owner {
+            owner.threadEnded(self, outcome)
         } else {
-            let L = runtime.L
-            co = lua_newthread(L)!
-            // Anchored in the registry while alive (and while pooled).
-            ref = luaL_ref(L, mg_lua_registryindex())
+            onDone?(outcome)
         }
     }
 
@@ -117,8 +187,8 @@ final class LuaThread {
 
     /// Reports the end, unless light threads of the request keep it alive.
     private func finish(_ outcome: Outcome) {
-        if let lt = context.lightThreads, lt.entryEnded(self, outcome, onDone) { return }
-        onDone(outcome)
+        if let lt = context.lightThreads, lt.entryEnded(self, outcome) { return }
+        report(outcome)
     }
 
     /// Stops a thread that is suspended and reports `outcome` as its end (a light thread
@@ -127,7 +197,7 @@ final class LuaThread {
         guard state == .yielded || state == .idle else { return }
         state = .dead
         discard()
-        onDone(outcome)
+        report(outcome)
     }
 
     private func errorWithTraceback() -> String {

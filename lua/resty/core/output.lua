@@ -80,32 +80,23 @@ local function flatten(fname, buf, n, v, argn)
 end
 
 local function output(fname, newline, ...)
-    local r = get_request()
-    if not r then
-        no_request(3)
-    end
-    local nargs = select("#", ...)
-    local s
-    if nargs == 1 and type((...)) == "string" then
-        s = (...)
-        if newline then
-            s = s .. "\n"
-        end
-    else
+    -- Strings and numbers go straight to the response; other arguments come
+    -- back as -1000 and are flattened here first.
+    local rc, err = cf_output(newline, ...)
+    if rc == -1000 then
+        local nargs = select("#", ...)
         local buf = {}
         local n = 0
         for i = 1, nargs do
             n = flatten(fname, buf, n, (select(i, ...)), i)
         end
-        if newline then
-            n = n + 1
-            buf[n] = "\n"
-        end
-        s = concat(buf, "", 1, n)
+        rc, err = cf_output(newline, concat(buf, "", 1, n))
     end
-    local rc, err = cf_output(s)
     if rc == 0 then
         return 1
+    end
+    if rc == -100 then
+        no_request(3)
     end
     if rc == -101 then
         error(err, 3)

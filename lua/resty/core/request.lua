@@ -68,13 +68,24 @@ end
 local function set_header(r, name, value, mode)
     local rc = C.mg_http_req_header_set(r, name, #name, value,
                                         value and #value or 0, mode, errmsg)
+    if rc == -100 then
+        -- r was nil (the running request) and there is none: what request()
+        -- raises (set_header is not tail-called on that path)
+        no_request(3, true)
+    end
     if rc ~= 0 then
         error(ffi_string(errmsg[0]), 3)
     end
 end
 
 function req.set_header(name, value)
-    local r = request()
+    -- A string or number value: r stays nil, the FFI call finds the running
+    -- request itself (one FFI call instead of two).
+    local scalar = type(value) == "string" or type(value) == "number"
+    local r = nil
+    if not scalar or type(name) ~= "string" then
+        r = request()
+    end
     if type(name) ~= "string" then
         error("bad 'name' argument: string expected, got " .. type(name), 2)
     end

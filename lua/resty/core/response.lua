@@ -52,6 +52,11 @@ end
 local function set_one(r, key, value, mode)
     local rc = C.mg_http_resp_header_set(r, key, #key, value,
                                          value and #value or 0, mode, errmsg)
+    if rc == -100 then
+        -- r was nil (the running request) and there is none: what
+        -- header_set raised before (set_one is not tail-called on that path)
+        base.no_request(3, true)
+    end
     if rc == -5 then
         ngx.log(ngx.ERR, ffi_string(errmsg[0]))
         return
@@ -62,9 +67,15 @@ local function set_one(r, key, value, mode)
 end
 
 local function header_set(self, key, value)
-    local r = get_request()
-    if not r then
-        base.no_request(2, true)
+    -- A string or number value: r stays nil, the FFI call finds the running
+    -- request itself (one FFI call instead of two).
+    local tv = type(value)
+    local r = nil
+    if tv ~= "string" and tv ~= "number" then
+        r = get_request()
+        if not r then
+            base.no_request(2, true)
+        end
     end
     if type(key) ~= "string" then
         key = tostring(key)

@@ -27,25 +27,28 @@ local _M = { version = base.version }
 local value_ptr = ffi.new("const unsigned char *[1]")
 
 local function var_get(self, name)
-    local r = get_request()
-    if not r then
-        error("no request found", 2)
-    end
+    -- NULL: the running request (one FFI call instead of two per read).
     local sz = get_size_ptr()
     local rc
-    if type(name) == "number" then
-        rc = C.mg_http_var_get(r, nil, 0, name, value_ptr, sz, errmsg)
+    local t = type(name)
+    if t == "number" then
+        rc = C.mg_http_var_get(nil, nil, 0, name, value_ptr, sz, errmsg)
+    elseif t == "string" then
+        rc = C.mg_http_var_get(nil, name, #name, 0, value_ptr, sz, errmsg)
     else
-        if type(name) ~= "string" then
-            error("bad variable name", 2)
+        if not get_request() then
+            error("no request found", 2)
         end
-        rc = C.mg_http_var_get(r, name, #name, 0, value_ptr, sz, errmsg)
+        error("bad variable name", 2)
     end
     if rc == 0 then
         return ffi_string(value_ptr[0], sz[0])
     end
     if rc == -5 then
         return nil
+    end
+    if rc == -100 then
+        error("no request found", 2)
     end
     error(ffi_string(errmsg[0]), 2)
 end
