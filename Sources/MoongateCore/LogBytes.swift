@@ -35,6 +35,24 @@ public enum LogBytes {
         return String(scalars)
     }
 
+    /// Whether `buf` is all ASCII (then it carries no bytes to restore), eight at a time.
+    @inlinable @inline(__always)
+    public static func isASCII(_ buf: UnsafeRawBufferPointer) -> Bool {
+        guard let p = buf.baseAddress else { return true }
+        let n = buf.count
+        var i = 0
+        var acc: UInt64 = 0
+        while i + 8 <= n {
+            acc |= p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < n {
+            acc |= UInt64(p.load(fromByteOffset: i, as: UInt8.self))
+            i += 1
+        }
+        return acc & 0x8080_8080_8080_8080 == 0
+    }
+
     /// Whether `buf` is well-formed UTF-8 (ASCII checked eight bytes at a time).
     public static func isValidUTF8(_ buf: UnsafeRawBufferPointer) -> Bool {
         guard let base = buf.baseAddress else { return true }

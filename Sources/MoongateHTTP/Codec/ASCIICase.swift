@@ -1,11 +1,5 @@
 /// Header names are ASCII: comparisons without `lowercased()` copies.
 
-/// `s` equals the lowercase ASCII `lower`, ignoring the case of `s`.
-@inline(__always)
-func asciiEqualsLower(_ s: String, _ lower: String) -> Bool {
-    asciiEqualsIgnoringCase(s, lower)
-}
-
 /// `a` equals `b` ignoring ASCII case on both sides.
 @inline(__always)
 func asciiEqualsIgnoringCase(_ a: String, _ b: String) -> Bool {
@@ -15,8 +9,20 @@ func asciiEqualsIgnoringCase(_ a: String, _ b: String) -> Bool {
         switch (x.next(), y.next()) {
         case (nil, nil): return true
         case (let p?, let q?):
-            if p != q && (p &- 65 < 26 ? p | 0x20 : p) != (q &- 65 < 26 ? q | 0x20 : q) { return false }
+            if p != q && asciiLower(p) != asciiLower(q) { return false }
         default: return false
         }
     }
 }
+
+/// The bytes `b` equal the lowercase ASCII `lower`, ignoring the case of `b`.
+@inline(__always)
+func asciiEqualsLower(_ b: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+    guard b.count == lower.utf8CodeUnitCount else { return false }
+    let l = lower.utf8Start
+    for k in 0..<b.count where asciiLower(b[k]) != l[k] { return false }
+    return true
+}
+
+@inline(__always)
+func asciiLower(_ c: UInt8) -> UInt8 { c &- 65 < 26 ? c | 0x20 : c }

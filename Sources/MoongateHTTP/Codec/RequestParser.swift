@@ -377,15 +377,7 @@ public enum RequestParser {
 
     /// The headers the parser acts on, matched case-insensitively without making strings.
     static func knownHeader(_ name: UnsafeRawBufferPointer) -> KnownHeader {
-        func equals(_ lower: StaticString) -> Bool {
-            guard name.count == lower.utf8CodeUnitCount else { return false }
-            let l = lower.utf8Start
-            for k in 0..<name.count {
-                let c = name[k]
-                if (c >= 65 && c <= 90 ? c + 32 : c) != l[k] { return false }
-            }
-            return true
-        }
+        func equals(_ lower: StaticString) -> Bool { asciiEqualsLower(name, lower) }
         switch name.count {
         case 4: return equals("host") ? .host : .other
         case 6: return equals("expect") ? .expect : .other

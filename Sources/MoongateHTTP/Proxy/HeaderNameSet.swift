@@ -28,20 +28,11 @@ struct HeaderNameSet {
 
     static func equalsLower(_ b: UnsafeBufferPointer<UInt8>, _ lower: [UInt8]) -> Bool {
         guard b.count == lower.count else { return false }
-        for k in 0..<b.count {
-            let c = b[k]
-            if (c &- 65 < 26 ? c | 0x20 : c) != lower[k] { return false }
-        }
+        for k in 0..<b.count where asciiLower(b[k]) != lower[k] { return false }
         return true
     }
 
     static func equalsLower(_ b: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool {
-        guard b.count == lower.utf8CodeUnitCount else { return false }
-        let l = lower.utf8Start
-        for k in 0..<b.count {
-            let c = b[k]
-            if (c &- 65 < 26 ? c | 0x20 : c) != l[k] { return false }
-        }
-        return true
+        asciiEqualsLower(UnsafeRawBufferPointer(b), lower)
     }
 }

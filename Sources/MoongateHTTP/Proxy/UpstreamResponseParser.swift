@@ -19,7 +19,7 @@ struct UpstreamResponseHead {
 
     /// The first value of a header; `name` must be lowercase.
     func header(_ name: String) -> String? {
-        for h in headers where h.name.utf8.count == name.utf8.count && asciiEqualsLower(h.name, name) {
+        for h in headers where h.name.utf8.count == name.utf8.count && asciiEqualsIgnoringCase(h.name, name) {
             return h.value
         }
         return nil
@@ -117,13 +117,7 @@ struct UpstreamResponseParser {
 
     /// Case-insensitive comparison of `b[from..<to]` with a lowercase ASCII name.
     private static func nameIs(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int, _ lower: StaticString) -> Bool {
-        guard to - from == lower.utf8CodeUnitCount else { return false }
-        let l = lower.utf8Start
-        for k in 0..<(to - from) {
-            let c = b[from + k]
-            if (c &- 65 < 26 ? c | 0x20 : c) != l[k] { return false }
-        }
-        return true
+        asciiEqualsLower(UnsafeRawBufferPointer(rebasing: b[from..<to]), lower)
     }
 
     /// Whether `b[from..<to]` contains the lowercase ASCII `word`, case-insensitively.
@@ -136,7 +130,7 @@ struct UpstreamResponseParser {
             var k = 0
             while k < m {
                 let c = b[i + k]
-                if (c &- 65 < 26 ? c | 0x20 : c) != w[k] { break }
+                if asciiLower(c) != w[k] { break }
                 k += 1
             }
             if k == m { return true }

@@ -55,7 +55,7 @@ public enum Variables {
                         var same = true
                         for k in 0..<nb.count {
                             let c = ab[i + k]
-                            if (c &- 65 < 26 ? c | 0x20 : c) != nb[k] {
+                            if asciiLower(c) != nb[k] {
                                 same = false
                                 break
                             }

@@ -55,7 +55,7 @@ public struct ResponseHeaders {
     /// Removes every header named `name` (case-insensitive) from the list.
     public mutating func remove(_ name: String) {
         let l = name.lowercased()
-        list.removeAll { asciiEqualsLower($0.name, l) }
+        list.removeAll { asciiEqualsIgnoringCase($0.name, l) }
     }
 
     /// The first value of `name` in the list, case-insensitively, or the special fields.
@@ -67,7 +67,7 @@ public struct ResponseHeaders {
         case "last-modified": return lastModified.map { CachedTime.httpTime(for: $0) }
         default:
             let l = name.lowercased()
-            return list.first { asciiEqualsLower($0.name, l) }?.value
+            return list.first { asciiEqualsIgnoringCase($0.name, l) }?.value
         }
     }
 }

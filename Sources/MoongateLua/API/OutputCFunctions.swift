@@ -1,4 +1,5 @@
 import CLuaJIT
+import MoongateCore
 
 // Output calls can run header_filter_by_lua / body_filter_by_lua (and the log phase),
 // i.e. Lua code, before they return. LuaJIT does not allow re-entering the VM from a
@@ -20,10 +21,6 @@ private func pushResult(_ L: OpaquePointer?, _ rc: Int32, _ err: UnsafePointer<C
 /// into the response (no joined Lua string). Any other argument type returns -1000
 /// without output: the Lua side flattens the arguments and calls again with one string.
 /// -100 (no request) comes before that, as ngx_lua checks the request first.
-/// `output(newline, ...)`: ngx.print/ngx.say of strings and numbers, written straight
-/// into the response (no joined Lua string). Any other argument type returns -1000
-/// without output: the Lua side flattens the arguments and calls again with one string.
-/// -100 (no request) comes before that, as ngx_lua checks the request first.
 private let cfOutput: lua_CFunction = { L in
     var err: UnsafePointer<CChar>? = nil
     guard let rp = mg_http_get_request() else {
@@ -36,7 +33,7 @@ private let cfOutput: lua_CFunction = { L in
     while i <= top {
         let t = lua_type(L, i)
         if t == LUA_TNUMBER, let n = smallInteger(lua_tonumber(L, i)) {
-            total += decimalLength(n)
+            total += DecimalDigits.length(n)
         } else if t == LUA_TSTRING || t == LUA_TNUMBER {
             var len = 0
             // Other numbers become strings in place, formatted as tostring() does.
@@ -54,7 +51,7 @@ private let cfOutput: lua_CFunction = { L in
         var i: Int32 = 2
         while i <= top {
             if lua_type(L, i) == LUA_TNUMBER, let n = smallInteger(lua_tonumber(L, i)) {
-                at += writeDecimal(n, dst + at)
+                at += DecimalDigits.write(n, to: dst + at)
             } else {
                 var len = 0
                 if let p = lua_tolstring(L, i, &len), len > 0 {
@@ -74,30 +71,6 @@ private let cfOutput: lua_CFunction = { L in
 @inline(__always) private func smallInteger(_ d: Double) -> Int64? {
     guard d.magnitude < 1e14, d == d.rounded(.towardZero), !(d == 0 && d.sign == .minus) else { return nil }
     return Int64(d)
-}
-
-@inline(__always) private func decimalLength(_ n: Int64) -> Int {
-    var m = n.magnitude
-    var len = n < 0 ? 2 : 1
-    while m >= 10 {
-        m /= 10
-        len += 1
-    }
-    return len
-}
-
-/// Writes `n` in decimal at `dst`; returns the length.
-private func writeDecimal(_ n: Int64, _ dst: UnsafeMutableRawPointer) -> Int {
-    let len = decimalLength(n)
-    var m = n.magnitude
-    var at = len
-    repeat {
-        at -= 1
-        dst.storeBytes(of: UInt8(48 + m % 10), toByteOffset: at, as: UInt8.self)
-        m /= 10
-    } while m > 0
-    if n < 0 { dst.storeBytes(of: 45, toByteOffset: 0, as: UInt8.self) }
-    return len
 }
 
 private let cfSendHeaders: lua_CFunction = { L in

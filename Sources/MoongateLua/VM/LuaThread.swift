@@ -48,23 +48,25 @@ final class LuaThread {
     /// Lua values user code keeps, so they are never reused).
     private let pooled: Bool
 
-    init(runtime: LuaRuntime, context: LuaRequestContext, pooled: Bool = true, onDone: @escaping (Outcome) -> Void) {
-        self.runtime = runtime
-        self.context = context
-        self.onDone = onDone
-        self.owner = nil
-        self.pooled = pooled
-        (co, ref) = LuaThread.coroutine(runtime, pooled: pooled)
+    convenience init(runtime: LuaRuntime, context: LuaRequestContext, pooled: Bool = true, onDone: @escaping (Outcome) -> Void) {
+        self.init(runtime: runtime, context: context, pooled: pooled, onDone: onDone, owner: nil)
     }
 
     /// A pooled thread whose end is reported to `owner.threadEnded`.
-    private init(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaThreadOwner) {
+    private convenience init(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaThreadOwner) {
+        self.init(runtime: runtime, context: context, pooled: true, onDone: nil, owner: owner)
+    }
+
+    private init(
+        runtime: LuaRuntime, context: LuaRequestContext, pooled: Bool, onDone: ((Outcome) -> Void)?,
+        owner: LuaThreadOwner?
+    ) {
         self.runtime = runtime
         self.context = context
-        self.onDone = nil
+        self.onDone = onDone
         self.owner = owner
-        self.pooled = true
-        (co, ref) = LuaThread.coroutine(runtime, pooled: true)
+        self.pooled = pooled
+        (co, ref) = LuaThread.coroutine(runtime, pooled: pooled)
     }
 
     /// A thread for a phase handler: a spare object of the runtime when there is one
