@@ -20,26 +20,36 @@ public enum URINormalizer {
     /// The common case without a byte scan per Character: no `#`, `%`, NUL, `//` or `/.`
     /// in the path, so normalizing leaves it as it is. Nil means "take the full path".
     static func splitSimple(_ raw: String) -> (path: String, args: String?)? {
+        // On the contiguous bytes: the UTF8View's index walk costs ~40 instructions a byte.
+        var r = raw
+        let q: Int? = r.withUTF8 { b -> Int?? in
+            let n = b.count
+            guard n > 0, b[0] == UInt8(ascii: "/") else { return .some(nil) }
+            var prev: UInt8 = 0
+            var i = 0
+            while i < n {
+                let c = b[i]
+                if c == UInt8(ascii: "?") { break }
+                if c == UInt8(ascii: "#") || c == UInt8(ascii: "%") || c == 0 { return .some(nil) }
+                if prev == UInt8(ascii: "/") && (c == UInt8(ascii: "/") || c == UInt8(ascii: ".")) { return .some(nil) }
+                prev = c
+                i += 1
+            }
+            if i == n { return .none }
+            // Args run to the end unless a fragment cuts them.
+            var k = i + 1
+            while k < n {
+                if b[k] == UInt8(ascii: "#") { return .some(nil) }
+                k += 1
+            }
+            return .some(i)
+        } ?? -1
+        // -1: no `?`; nil: not simple.
+        guard let q else { return nil }
+        if q < 0 { return (raw, nil) }
         let u = raw.utf8
-        guard u.first == UInt8(ascii: "/") else { return nil }
-        var prev: UInt8 = 0
-        var i = u.startIndex
-        while i != u.endIndex {
-            let c = u[i]
-            if c == UInt8(ascii: "?") { break }
-            if c == UInt8(ascii: "#") || c == UInt8(ascii: "%") || c == 0 { return nil }
-            if prev == UInt8(ascii: "/") && (c == UInt8(ascii: "/") || c == UInt8(ascii: ".")) { return nil }
-            prev = c
-            i = u.index(after: i)
-        }
-        if i == u.endIndex { return (raw, nil) }
-        // Args run to the end unless a fragment cuts them.
-        var k = u.index(after: i)
-        while k != u.endIndex {
-            if u[k] == UInt8(ascii: "#") { return nil }
-            k = u.index(after: k)
-        }
-        return (String(raw[..<i]), String(raw[u.index(after: i)...]))
+        let at = u.index(u.startIndex, offsetBy: q)
+        return (String(raw[..<at]), String(raw[u.index(after: at)...]))
     }
 
     /// Decodes and normalizes a path.

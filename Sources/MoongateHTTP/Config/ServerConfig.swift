@@ -57,6 +57,8 @@ public final class ListenGroup {
     /// Exact name, then leading wildcard (longest), then trailing wildcard, then regex in
     /// order, else the default server.
     public func findServer(host: String?) -> ServerConfig {
+        // One server on the address: it is the default, whatever the name.
+        if servers.count == 1 { return defaultServer }
         guard let host, !host.isEmpty else { return defaultServer }
         for s in servers where s.names.contains(host) { return s }
         var best: ServerConfig? = nil

@@ -17,6 +17,9 @@ final class ConnectionTimers {
     }
 
     private var lists: [Int: List] = [:]
+    /// The list of the last duration armed (lists are never removed).
+    private var lastMs = -1
+    private var lastList: List?
     private var task: Scheduled<Void>?
     private var due: NIODeadline?
 
@@ -28,8 +31,13 @@ final class ConnectionTimers {
         unlink(c)
         let deadline = NIODeadline.now() + .milliseconds(Int64(ms))
         let list: List
-        if let l = lists[ms] {
+        if ms == lastMs, let l = lastList {
+            // Nearly every arm uses the duration of the one before (keepalive_timeout).
             list = l
+        } else if let l = lists[ms] {
+            list = l
+            lastMs = ms
+            lastList = l
         } else {
             list = List()
             lists[ms] = list

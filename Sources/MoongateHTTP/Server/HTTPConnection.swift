@@ -657,6 +657,52 @@ public final class HTTPConnection: ChannelInboundHandler {
         context.write(NIOAny(IOData.byteBuffer(b)), promise: nil)
     }
 
+    /// Writes `d` as one chunk of a chunked body (`hex CRLF data CRLF`), straight into
+    /// the coalesced output when it fits; returns the bytes the chunk takes on the wire.
+    func writeChunk(_ d: ByteBuffer) -> Int {
+        let n = d.readableBytes
+        let hexLen = max(1, (Int.bitWidth - n.leadingZeroBitCount + 3) / 4)
+        let total = hexLen + 2 + n + 2
+        guard state != .closed else { return total }
+        func frame(_ b: inout ByteBuffer) {
+            b.writeWithUnsafeMutableBytes(minimumWritableBytes: hexLen + 2) { p in
+                let hex: StaticString = "0123456789abcdef"
+                var v = n
+                var at = hexLen
+                while at > 0 {
+                    at -= 1
+                    p.storeBytes(of: hex.utf8Start[v & 15], toByteOffset: at, as: UInt8.self)
+                    v >>= 4
+                }
+                p.storeBytes(of: 13, toByteOffset: hexLen, as: UInt8.self)
+                p.storeBytes(of: 10, toByteOffset: hexLen + 1, as: UInt8.self)
+                return hexLen + 2
+            }
+            b.writeImmutableBuffer(d)
+            b.writeStaticString("\r\n")
+        }
+        if outBuf != nil, outBuf!.readableBytes + total <= 16384 {
+            frame(&outBuf!)
+            return total
+        }
+        var framed = allocator.buffer(capacity: total)
+        frame(&framed)
+        write(framed)
+        return total
+    }
+
+    /// Writes a few constant bytes (the last chunk), into the coalesced output when any.
+    func writeStatic(_ s: StaticString) {
+        guard state != .closed else { return }
+        if outBuf != nil, outBuf!.readableBytes + s.utf8CodeUnitCount <= 16384 {
+            outBuf!.writeStaticString(s)
+            return
+        }
+        var b = allocator.buffer(capacity: s.utf8CodeUnitCount)
+        b.writeStaticString(s)
+        write(b)
+    }
+
     /// Hands the coalesced small writes to NIO (before any other write, flush or close).
     private func emitPending() {
         guard let b = outBuf else { return }

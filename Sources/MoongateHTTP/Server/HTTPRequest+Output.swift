@@ -228,14 +228,7 @@ extension HTTPRequest {
         if let d = c.data, d.readableBytes > 0 {
             bodyBytesSent += Int64(d.readableBytes)
             if chunked {
-                var framed = connection.allocator.buffer(capacity: d.readableBytes + 16)
-                framed.writeString(String(d.readableBytes, radix: 16))
-                framed.writeStaticString("\r\n")
-                var dd = d
-                framed.writeBuffer(&dd)
-                framed.writeStaticString("\r\n")
-                bytesSent += Int64(framed.readableBytes)
-                connection.write(framed)
+                bytesSent += Int64(connection.writeChunk(d))
             } else {
                 bytesSent += Int64(d.readableBytes)
                 connection.write(d)
@@ -247,10 +240,8 @@ extension HTTPRequest {
             connection.write(file: f)
         }
         if c.last && chunked {
-            var end = connection.allocator.buffer(capacity: 5)
-            end.writeStaticString("0\r\n\r\n")
             bytesSent += 5
-            connection.write(end)
+            connection.writeStatic("0\r\n\r\n")
         }
         if c.last || c.flush { connection.flush() }
     }
