@@ -6,6 +6,23 @@ import PackageDescription
 // on every class property and global touched on the request path).
 let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
+// The server's link. Only the functions Lua's FFI calls (mg_*, ngx_*) are exported:
+// `-static-stdlib` adds --export-dynamic, and a dynamic symbol table of every Swift
+// symbol kept ~800 KB of it resident in each worker. Release builds link with lld in
+// the order of Sources/moongate/link-order.txt (bench/tools/link-order writes it from
+// callgrind profiles): the functions a worker runs sit together, so fault-around maps
+// far fewer code pages (worker RSS 14.0 -> 9.5 MB on the hello conf with the static
+// Swift runtime the Makefile builds with).
+let root = String(#filePath.dropLast("Package.swift".count))
+let serverLink: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--dynamic-list=\(root)Sources/moongate/exports.list", "-Xlinker", "--no-export-dynamic"]),
+    .unsafeFlags(
+        [
+            "-use-ld=lld", "-Xlinker", "--symbol-ordering-file=\(root)Sources/moongate/link-order.txt",
+            "-Xlinker", "--no-warn-symbol-ordering",
+        ], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "moongate",
     platforms: [.macOS(.v13)],
@@ -77,7 +94,8 @@ let package = Package(
         .executableTarget(
             name: "moongate",
             dependencies: ["MoongateProcess", "MoongateCore", "MoongateConfig", "MoongateLua"],
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
+            exclude: ["exports.list", "link-order.txt"],
+            linkerSettings: serverLink
         ),
         .target(name: "MoongateSpec", dependencies: []),
         .executableTarget(name: "mgprove", dependencies: ["MoongateSpec"]),
