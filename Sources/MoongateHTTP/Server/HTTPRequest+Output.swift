@@ -201,6 +201,9 @@ extension HTTPRequest {
     public func output(_ chunk: BodyChunk) {
         if responseDone { return }
         if !headerSent { sendHeader() }
+        // No body filter, no gzip (nearly always): the chunk goes out as it is, not
+        // copied (a copy retains its buffer and file).
+        guard !(loc.filters?.isEmpty ?? true) || gzip != nil else { return emit(chunk) }
         var c = chunk
         for f in loc.filters ?? [] {
             if case .error = f.bodyFilter(self, &c) {
@@ -216,6 +219,11 @@ extension HTTPRequest {
             connection.abortAfterWrite()
             return
         }
+        emit(c)
+    }
+
+    /// The rest of `output` after the body filters: to a subrequest's sink or the client.
+    private func emit(_ c: BodyChunk) {
         if c.last { responseDone = true }
         if let sink = subrequestSink {
             if !headerOnly { sink.append(c) }
