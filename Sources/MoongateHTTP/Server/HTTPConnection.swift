@@ -691,6 +691,29 @@ public final class HTTPConnection: ChannelInboundHandler {
         return total
     }
 
+    /// One cleared output buffer kept for the worker's next response (all of a worker's
+    /// connections run on its one thread): a response that goes out with one send(2)
+    /// allocates nothing. Kept by the worker, not per connection: idle connections hold
+    /// no buffer.
+    nonisolated(unsafe) private static var spareOut: ByteBuffer?
+
+    /// A buffer for a response head: the spare one when there is one.
+    func outputBuffer(capacity: Int) -> ByteBuffer {
+        if let b = HTTPConnection.spareOut {
+            HTTPConnection.spareOut = nil
+            if b.capacity >= capacity { return b }
+        }
+        return allocator.buffer(capacity: capacity)
+    }
+
+    /// Appends `s` to the coalesced output; false (nothing written) when there is none
+    /// or it would pass the coalescing limit.
+    func append(_ s: String) -> Bool {
+        guard state != .closed, outBuf != nil, outBuf!.readableBytes + s.utf8.count <= 16384 else { return false }
+        outBuf!.writeString(s)
+        return true
+    }
+
     /// Writes a few constant bytes (the last chunk), into the coalesced output when any.
     func writeStatic(_ s: StaticString) {
         guard state != .closed else { return }
@@ -735,8 +758,14 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     func flush() {
         guard state != .closed else { return }
-        if let b = outBuf, fd >= 0, sendDirect(b) {
+        if outBuf != nil, fd >= 0, sendDirect(outBuf!) {
+            // Moved out, so that clear() finds the storage unique and keeps it.
+            var spare = outBuf!
             outBuf = nil
+            if spare.capacity <= 32768 {
+                spare.clear()
+                HTTPConnection.spareOut = spare
+            }
             return
         }
         emitPending()

@@ -28,7 +28,7 @@ extension HTTPRequest {
             keepAlive = false
             return true
         }
-        var buf = connection.allocator.buffer(capacity: 256)
+        var buf = connection.outputBuffer(capacity: 256)
         writeHead(into: &buf)
         bytesSent += Int64(buf.readableBytes)
         connection.write(buf)
@@ -256,6 +256,24 @@ extension HTTPRequest {
 
     /// Convenience: send a string as body.
     public func output(string: String, last: Bool) {
+        // A plain response (no filter, gzip, subrequest or chunked framing) whose head is
+        // still coalesced: the body is copied in after it, with no buffer of its own.
+        if !responseDone, headerSent, !headerOnly, !chunked, subrequestSink == nil, gzip == nil,
+            loc.filters?.isEmpty ?? true, connection.append(string)
+        {
+            let n = Int64(string.utf8.count)
+            bodyBytesSent += n
+            bytesSent += n
+            if last {
+                responseDone = true
+                connection.flush()
+            }
+            return
+        }
+        if !responseDone && !headerSent {
+            sendHeader()
+            return output(string: string, last: last)
+        }
         var b = connection.allocator.buffer(capacity: string.utf8.count)
         b.writeString(string)
         output(BodyChunk(data: b, last: last))
