@@ -79,9 +79,10 @@ extension HTTPRequest {
         for h in headersOut.list {
             let nl = h.name.utf8.count
             cap += nl + h.value.utf8.count + 4
-            if nl == 4 || nl == 6 {
-                let n = h.name.lowercased()
-                if n == "server" { hasServer = true } else if n == "date" { hasDate = true }
+            if nl == 6 && asciiEqualsIgnoringCase(h.name, "server") {
+                hasServer = true
+            } else if nl == 4 && asciiEqualsIgnoringCase(h.name, "date") {
+                hasDate = true
             }
         }
         let statusLine: String? = status == 200 ? nil : HTTPStatus.statusLine(status == 494 ? 400 : status)

@@ -54,20 +54,16 @@ public struct ResponseHeaders {
 
     /// Removes every header named `name` (case-insensitive) from the list.
     public mutating func remove(_ name: String) {
-        let l = name.lowercased()
-        list.removeAll { asciiEqualsIgnoringCase($0.name, l) }
+        guard !list.isEmpty else { return }
+        list.removeAll { asciiEqualsIgnoringCase($0.name, name) }
     }
 
     /// The first value of `name` in the list, case-insensitively, or the special fields.
     public func get(_ name: String) -> String? {
-        switch name.lowercased() {
-        case "content-type": return contentType
-        case "content-length": return contentLength.map { String($0) }
-        case "location": return location
-        case "last-modified": return lastModified.map { CachedTime.httpTime(for: $0) }
-        default:
-            let l = name.lowercased()
-            return list.first { asciiEqualsIgnoringCase($0.name, l) }?.value
-        }
+        if asciiEqualsIgnoringCase(name, "content-type") { return contentType }
+        if asciiEqualsIgnoringCase(name, "content-length") { return contentLength.map { String($0) } }
+        if asciiEqualsIgnoringCase(name, "location") { return location }
+        if asciiEqualsIgnoringCase(name, "last-modified") { return lastModified.map { CachedTime.httpTime(for: $0) } }
+        return list.first { asciiEqualsIgnoringCase($0.name, name) }?.value
     }
 }
