@@ -101,13 +101,13 @@ public enum Variables {
 
     /// The value for a request; nil when not found or not set.
     public static func get(_ name: String, _ r: HTTPRequest) -> String? {
-        if let v = r.userVars[name] { return v }
+        if let st = r.variableStoreIfCreated, !st.values.isEmpty, let v = st.values[name] { return v }
         if let g = getters[name] { return g(r) }
         for (p, g) in prefixGetters where name.hasPrefix(p) {
             return g(r, String(name.dropFirst(p.count)))
         }
         if declared.contains(name) {
-            if !r.variableStore.unset.isEmpty && r.variableStore.unset.contains(name) { return nil }
+            if let st = r.variableStoreIfCreated, !st.unset.isEmpty && st.unset.contains(name) { return nil }
             // A `set` variable this request never set: nginx's ngx_http_rewrite_var gives
             // the empty value and warns.
             if r.loc.uninitializedVariableWarn ?? true {

@@ -25,10 +25,20 @@ public final class HTTPRequest {
     public var namedCaptures: [String: String] = [:]
     /// Where the values of `set` and other user variables live: a subrequest made with
     /// `share_all_vars` uses its parent's store (nginx shares `r->variables`).
-    public var variableStore = VariableStore()
+    public var variableStore: VariableStore {
+        get {
+            if let s = variableStoreIfCreated { return s }
+            let s = VariableStore()
+            variableStoreIfCreated = s
+            return s
+        }
+        set { variableStoreIfCreated = newValue }
+    }
+    /// The store once something was set (most requests set no variable: no object made).
+    public private(set) var variableStoreIfCreated: VariableStore?
     /// Values of `set` and other user variables.
     public var userVars: [String: String] {
-        get { variableStore.values }
+        get { variableStoreIfCreated?.values ?? [:] }
         set { variableStore.values = newValue }
         _modify { yield &variableStore.values }
     }
