@@ -93,7 +93,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "moongate",
-            dependencies: ["MoongateProcess", "MoongateCore", "MoongateConfig", "MoongateLua"],
+            dependencies: ["CMoongate", "MoongateProcess", "MoongateCore", "MoongateConfig", "MoongateLua"],
             exclude: ["exports.list", "link-order.txt"],
             linkerSettings: serverLink
         ),

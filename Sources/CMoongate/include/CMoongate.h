@@ -22,6 +22,7 @@ int mg_sigtimedwait_from(const int *sigs, int n, long timeout_ms, int *from_pid)
 int mg_set_pdeathsig(int sig);
 /// fork(2) after fflush(NULL): Swift cannot call fork directly.
 pid_t mg_fork(void);
+void mg_bind_now(char *const argv[]);
 /// Sets or clears FD_CLOEXEC.
 int mg_set_cloexec(int fd, int on);
 /// Returns errno of the calling thread.
