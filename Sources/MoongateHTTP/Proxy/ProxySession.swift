@@ -393,23 +393,21 @@ final class ProxySession: UpstreamConnectionDelegate {
             // The read timer restarts while the head is incomplete; a complete head (or
             // an error) stops or re-arms it itself, so it is not armed for nothing here.
             do {
-                guard var (h, rest) = try parser.feed(&buf) else {
+                guard var h = try parser.feed(&buf) else {
                     armReadTimer()
                     return
                 }
                 // Interim 1xx responses (100 Continue) are skipped, as nginx does.
                 while h.status < 200 && h.status != 101 {
                     parser = UpstreamResponseParser(limit: headLimit)
-                    var more = r.connection.allocator.buffer(capacity: rest.count)
-                    more.writeBytes(rest)
-                    guard let next = try parser.feed(&more) else {
+                    guard let next = try parser.feed(&buf) else {
                         armReadTimer()
                         return
                     }
-                    (h, rest) = next
+                    h = next
                 }
                 lastTry.headerTime = elapsed()
-                processHead(h, rest: rest)
+                processHead(h, rest: buf)
             } catch UpstreamParseError.invalid(let msg) {
                 logUpstream(.error, "\(msg) while reading response header from upstream")
                 fail(.invalidHeader)
@@ -419,9 +417,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         case .body:
             // While paused for a slow client its send_timeout runs instead.
             if !upstreamPaused { armReadTimer() }
-            var bytes: [UInt8] = []
-            bytes.append(contentsOf: buf.readableBytesView)
-            feedBody(bytes)
+            feedBody(buf)
         default:
             break
         }
