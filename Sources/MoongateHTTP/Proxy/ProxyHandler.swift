@@ -47,10 +47,13 @@ final class ProxyHandler: PhaseHandler {
     private func start(_ r: HTTPRequest, _ conf: ProxyLocConf, _ target: ProxyTarget) -> PhaseResult {
         let session = ProxySession(request: r, conf: conf, target: target)
         r.moduleContexts["proxy"] = session
-        // The session holds the request; dropping it here (after the log phase) breaks the cycle.
-        r.cleanups.append { [weak session, weak r] in
-            session?.abort()
-            r?.moduleContexts["proxy"] = nil
+        // The session holds the request; dropping it here (after the log phase) breaks the
+        // cycle. Strong on purpose, as the module context is: finalize runs and drops the
+        // cleanups; a weak reference would give the session and the request side tables,
+        // which make every retain and release of them the slow kind.
+        r.cleanups.append {
+            session.abort()
+            session.r.moduleContexts["proxy"] = nil
         }
         session.watchClientAbort()
         if session.startStreaming() {

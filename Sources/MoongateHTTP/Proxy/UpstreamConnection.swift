@@ -23,7 +23,10 @@ final class UpstreamConnection {
     let peerName: String
     /// Requests sent on this connection (keepalive_requests).
     var requests = 0
-    weak var delegate: UpstreamConnectionDelegate?
+    /// Strong: the session clears it when it lets the connection go (pooled, closed, or
+    /// the request ended); a closed connection drops it with its handler. A weak reference
+    /// would give the session a side table (slow retains and releases all request long).
+    var delegate: UpstreamConnectionDelegate?
     private(set) var closed = false
     /// The I/O timeout of the request using it, or the idle timeout while pooled: one
     /// lazily re-armed task for the connection's whole life.
@@ -31,7 +34,9 @@ final class UpstreamConnection {
     /// The pool holding it while idle: told once when the connection goes away.
     weak var idlePool: UpstreamKeepalivePool?
     /// The idle timeout's action, made once for the connection's life (not per request).
-    lazy var closeAction: () -> Void = { [weak self] in self?.close() }
+    /// Unowned: the timer holding it belongs to this connection (a weak reference would
+    /// give the connection a side table).
+    lazy var closeAction: () -> Void = { [unowned self] in self.close() }
 
     init(channel: Channel, peerName: String) {
         self.channel = channel
@@ -171,6 +176,7 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         connection?.inactive()
+        connection?.delegate = nil
         connection = nil
         context.fireChannelInactive()
     }

@@ -19,11 +19,11 @@ final class UpstreamKeepalivePool {
 
     /// Keeps a connection whose response was read completely.
     func put(_ c: UpstreamConnection, timeoutMs: Int, maxRequests: Int, capacity: Int) {
+        c.delegate = nil
         guard capacity > 0, !c.closed, maxRequests == 0 || c.requests < maxRequests else {
             c.close()
             return
         }
-        c.delegate = nil
         if idle.count >= capacity {
             let old = idle.removeFirst()
             old.close()
