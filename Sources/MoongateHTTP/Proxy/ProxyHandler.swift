@@ -121,21 +121,59 @@ final class ProxyHandler: PhaseHandler {
     /// nginx's URI rules: with a URI part the matched location prefix is replaced; without,
     /// the client's URI goes as sent unless it was changed, then the normalized one.
     func uri(_ r: HTTPRequest, _ conf: ProxyLocConf, _ uriPart: String?) -> String {
-        let changed = r.isInternal || r.initialURI != r.uri || r.initialArgs != r.args
         let argsSuffix = r.args.map { $0.isEmpty ? "" : "?" + $0 } ?? ""
         if let part = uriPart {
             let rewritten = !r.validLocation
             if rewritten { return ProxyHandler.escape(r.uri) + argsSuffix }
             let prefix = conf.locationPrefix ?? ""
-            let rest = r.uri.hasPrefix(prefix) ? String(r.uri.dropFirst(prefix.count)) : r.uri
+            let rest = ProxyHandler.afterPrefix(r.uri, prefix)
             // nginx escapes the decoded URI only when the client's had escapes
             // (r->quoted_uri) or the request is internal; otherwise it goes as it came.
-            let rawPath = r.head.rawURI.utf8.prefix { $0 != UInt8(ascii: "?") }
-            let quoted = r.isInternal || rawPath.contains(UInt8(ascii: "%"))
+            var quoted = r.isInternal
+            if !quoted {
+                for b in r.head.rawURI.utf8 {
+                    if b == UInt8(ascii: "?") { break }
+                    if b == UInt8(ascii: "%") {
+                        quoted = true
+                        break
+                    }
+                }
+            }
+            if rest.isEmpty && argsSuffix.isEmpty { return part }
             return part + (quoted ? ProxyHandler.escape(rest) : rest) + argsSuffix
         }
+        let changed = r.isInternal || r.initialURI != r.uri || r.initialArgs != r.args
         if !changed { return r.head.rawURI }
         return ProxyHandler.escape(r.uri) + argsSuffix
+    }
+
+    /// `uri` without the location prefix when it starts with it (Character-wise, as
+    /// `hasPrefix` and `dropFirst`), else `uri`. An ASCII prefix whose bytes start `uri`,
+    /// followed by an ASCII byte or nothing, is the same match found on the bytes.
+    static func afterPrefix(_ uri: String, _ prefix: String) -> String {
+        let u = uri.utf8
+        let p = prefix.utf8
+        if p.count <= u.count {
+            var i = u.startIndex
+            var ascii = true
+            var same = true
+            for b in p {
+                if b >= 0x80 {
+                    ascii = false
+                    break
+                }
+                if u[i] != b {
+                    same = false
+                    break
+                }
+                i = u.index(after: i)
+            }
+            if ascii && same {
+                if i == u.endIndex { return "" }
+                if u[i] < 0x80 { return String(uri[i...]) }
+            }
+        }
+        return uri.hasPrefix(prefix) ? String(uri.dropFirst(prefix.count)) : uri
     }
 
     /// nginx's `ngx_escape_uri(NGX_ESCAPE_URI)` for the path.
