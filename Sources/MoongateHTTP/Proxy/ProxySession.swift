@@ -238,26 +238,34 @@ final class ProxySession: UpstreamConnectionDelegate {
         var out = requestBytes!
         if streaming { streamPrefix(into: &out) }
         let sentBytes = out.readableBytes
-        c.send(out) { [self] result in
-            guard conn === sentOn, stage == .sending || stage == .header else { return }
-            if case .failure = result {
-                if stage == .sending {
-                    logUpstream(.error, "upstream prematurely closed connection while sending request to upstream")
-                    fail(.error)
-                }
-                return
-            }
-            requestSent = true
-            if tryCount > 0 { lastTry.bytesSent += sentBytes }
-            if stage == .sending {
-                stage = .header
-                if !streaming { armReadTimer() }
-            }
-            if streaming { openBodyFlow() }
+        // The usual case goes out at once: its completion runs here, no closure made.
+        if c.sendNow(&out) {
+            requestWritten(.success(()), on: c, bytes: sentBytes)
+        } else {
+            c.sendQueued(out) { [self] result in requestWritten(result, on: sentOn, bytes: sentBytes) }
         }
         if !streaming, conn === sentOn, stage == .sending, !requestSent { armSendTimer() }
         // A response may arrive before the write completion runs.
         if stage == .sending && requestSent { stage = .header }
+    }
+
+    /// The request (its head, when the body streams) was written, or the write failed.
+    private func requestWritten(_ result: Result<Void, Error>, on sentOn: UpstreamConnection, bytes sentBytes: Int) {
+        guard conn === sentOn, stage == .sending || stage == .header else { return }
+        if case .failure = result {
+            if stage == .sending {
+                logUpstream(.error, "upstream prematurely closed connection while sending request to upstream")
+                fail(.error)
+            }
+            return
+        }
+        requestSent = true
+        if tryCount > 0 { lastTry.bytesSent += sentBytes }
+        if stage == .sending {
+            stage = .header
+            if !streaming { armReadTimer() }
+        }
+        if streaming { openBodyFlow() }
     }
 
     private func armSendTimer() {

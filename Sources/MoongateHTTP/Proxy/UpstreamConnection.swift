@@ -72,25 +72,34 @@ final class UpstreamConnection {
 
     /// Writes and flushes; `done` gets the write's result (one closure: the caller's).
     func send(_ buf: ByteBuffer, done: @escaping (Result<Void, Error>) -> Void) {
-        // A plain connection with nothing queued in NIO is written with one send(2); when
-        // all of it went, `done` runs at once, as NIO runs it for a write that completes
-        // inside writeAndFlush (the promise and pipeline cost ~5k instructions). A part
-        // written leaves the rest to NIO; a full socket or an error goes to NIO whole.
         var buf = buf
-        if directFD != -1, buf.readableBytes > 0, channel.isActive {
-            if directFD == -2 {
-                directFD = HTTPConnection.socketDescriptor(
-                    channel, channel.localAddress?.port ?? -1, channel.remoteAddress?.port ?? -1)
-            }
-            if directFD >= 0 && nioIdle() {
-                let n = buf.withUnsafeReadableBytes { Glibc.send(directFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if n == buf.readableBytes {
-                    done(.success(()))
-                    return
-                }
-                if n > 0 { buf.moveReaderIndex(forwardBy: n) }
-            }
+        if sendNow(&buf) {
+            done(.success(()))
+            return
         }
+        sendQueued(buf, done: done)
+    }
+
+    /// A plain connection with nothing queued in NIO is written with one send(2): true
+    /// when all of it went (the caller then runs its completion at once, as NIO runs it
+    /// for a write that completes inside writeAndFlush; the promise and pipeline cost ~5k
+    /// instructions). A part written leaves the rest in `buf` for `sendQueued`; a full
+    /// socket or an error leaves it whole.
+    func sendNow(_ buf: inout ByteBuffer) -> Bool {
+        guard directFD != -1, buf.readableBytes > 0, channel.isActive else { return false }
+        if directFD == -2 {
+            directFD = HTTPConnection.socketDescriptor(
+                channel, channel.localAddress?.port ?? -1, channel.remoteAddress?.port ?? -1)
+        }
+        guard directFD >= 0 && nioIdle() else { return false }
+        let n = buf.withUnsafeReadableBytes { Glibc.send(directFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if n == buf.readableBytes { return true }
+        if n > 0 { buf.moveReaderIndex(forwardBy: n) }
+        return false
+    }
+
+    /// Writes and flushes through NIO; `done` gets the write's result.
+    func sendQueued(_ buf: ByteBuffer, done: @escaping (Result<Void, Error>) -> Void) {
         nioBusy = true
         let p = channel.eventLoop.makePromise(of: Void.self)
         p.futureResult.whenComplete(done)
