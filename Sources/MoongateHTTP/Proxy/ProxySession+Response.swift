@@ -94,12 +94,24 @@ extension ProxySession {
             keepaliveEligible = reusable && keepaliveCapacity > 0
         }
         stage = .body
-        armReadTimer()
+        // A body that ends in these bytes is finished below, which stops the timer: it is
+        // not armed for nothing then.
+        let endsHere: Bool
+        switch bodyMode {
+        case .none: endsHere = true
+        case .length(let n): endsHere = Int64(rest.readableBytes) >= n
+        default: endsHere = false
+        }
+        if !endsHere { armReadTimer() }
         if !r.sendHeader() {
             abortBody()
             return
         }
-        if r.finalized { return }
+        if r.finalized {
+            // The upstream part goes on without the client: its timer runs, as always.
+            if endsHere { armReadTimer() }
+            return
+        }
         if case .none = bodyMode {
             finishBody()
             return
