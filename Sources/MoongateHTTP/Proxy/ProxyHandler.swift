@@ -151,28 +151,21 @@ final class ProxyHandler: PhaseHandler {
     /// `hasPrefix` and `dropFirst`), else `uri`. An ASCII prefix whose bytes start `uri`,
     /// followed by an ASCII byte or nothing, is the same match found on the bytes.
     static func afterPrefix(_ uri: String, _ prefix: String) -> String {
-        let u = uri.utf8
-        let p = prefix.utf8
-        if p.count <= u.count {
-            var i = u.startIndex
-            var ascii = true
-            var same = true
-            for b in p {
-                if b >= 0x80 {
-                    ascii = false
-                    break
+        var u = uri
+        var p = prefix
+        let fast: String?? = u.withUTF8 { ub in
+            p.withUTF8 { pb -> String?? in
+                guard pb.count <= ub.count else { return .some(nil) }
+                for k in 0..<pb.count {
+                    let b = pb[k]
+                    if b >= 0x80 || ub[k] != b { return .some(nil) }
                 }
-                if u[i] != b {
-                    same = false
-                    break
-                }
-                i = u.index(after: i)
-            }
-            if ascii && same {
-                if i == u.endIndex { return "" }
-                if u[i] < 0x80 { return String(uri[i...]) }
+                if pb.count == ub.count { return "" }
+                if ub[pb.count] >= 0x80 { return .some(nil) }
+                return String(decoding: UnsafeBufferPointer(rebasing: ub[pb.count...]), as: UTF8.self)
             }
         }
+        if case .some(.some(let rest)) = fast { return rest }
         return uri.hasPrefix(prefix) ? String(uri.dropFirst(prefix.count)) : uri
     }
 

@@ -150,7 +150,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         // for the request: ngx_http_upstream_create_round_robin_peer).
         if fromBalancer { tls?.sessionReuse = false }
         if case .variable = conf.pass, !target.block.explicit { tls?.sessionReuse = false }
-        let poolKey = peerName + (tls?.poolKey ?? "")
+        let poolKey = tls.map { peerName + $0.poolKey } ?? peerName
         if keepaliveCapacity > 0, let c = target.block.pool.take(poolKey) {
             lastTry.connectTime = 0
             usedCached = true
