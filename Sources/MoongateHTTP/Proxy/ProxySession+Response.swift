@@ -43,7 +43,6 @@ extension ProxySession {
         r.status = h.status
         var out = ResponseHeaders()
         let drop = conf.responseDropNames
-        out.list.reserveCapacity(h.fields.count)
         for i in h.fields.indices {
             // 0 relayed as is, 1 dropped, 2 Content-Type, 3 Location, 4 Refresh.
             let kind = h.withName(i) { b -> Int in
@@ -53,6 +52,8 @@ extension ProxySession {
                 if HeaderNameSet.equalsLower(b, "refresh") { return 4 }
                 return 0
             }
+            // Room for the rest once one is relayed (none when all are dropped).
+            if kind != 1 && kind != 2 && out.list.isEmpty { out.list.reserveCapacity(h.fields.count - i) }
             switch kind {
             case 1:
                 continue

@@ -31,8 +31,10 @@ final class UpstreamConnection {
     /// The I/O timeout of the request using it, or the idle timeout while pooled: one
     /// lazily re-armed task for the connection's whole life.
     let timer: LazyTimer
-    /// The pool holding it while idle: told once when the connection goes away.
-    weak var idlePool: UpstreamKeepalivePool?
+    /// The pool holding it while idle: told once when the connection goes away. Cleared
+    /// when the connection leaves the pool and by the pool's deinit: not weak, which would
+    /// give the pool a side table (slow retains and releases at every use).
+    unowned(unsafe) var idlePool: UpstreamKeepalivePool?
     /// The idle timeout's action, made once for the connection's life (not per request).
     /// Unowned: the timer holding it belongs to this connection (a weak reference would
     /// give the connection a side table).

@@ -8,6 +8,11 @@ final class UpstreamKeepalivePool {
 
     init(block: UpstreamBlock) { self.block = block }
 
+    deinit {
+        // The idle connections outlive the pool until they close: they must not call it.
+        for c in idle { c.idlePool = nil }
+    }
+
     /// A cached connection to `peerName`, if one is idle.
     func take(_ peerName: String) -> UpstreamConnection? {
         guard let i = idle.lastIndex(where: { $0.peerName == peerName && !$0.closed }) else { return nil }
