@@ -47,10 +47,13 @@ final class ProxyHandler: PhaseHandler {
     private func start(_ r: HTTPRequest, _ conf: ProxyLocConf, _ target: ProxyTarget) -> PhaseResult {
         let session = ProxySession(request: r, conf: conf, target: target)
         r.moduleContexts["proxy"] = session
-        // The session holds the request; dropping it here (after the log phase) breaks the cycle.
-        r.cleanups.append { [weak session, weak r] in
-            session?.abort()
-            r?.moduleContexts["proxy"] = nil
+        // The session holds the request; dropping it here (after the log phase) breaks the
+        // cycle. Strong on purpose, as the module context is: finalize runs and drops the
+        // cleanups; a weak reference would give the session and the request side tables,
+        // which make every retain and release of them the slow kind.
+        r.cleanups.append {
+            session.abort()
+            session.r.moduleContexts["proxy"] = nil
         }
         session.watchClientAbort()
         if session.startStreaming() {
@@ -118,21 +121,52 @@ final class ProxyHandler: PhaseHandler {
     /// nginx's URI rules: with a URI part the matched location prefix is replaced; without,
     /// the client's URI goes as sent unless it was changed, then the normalized one.
     func uri(_ r: HTTPRequest, _ conf: ProxyLocConf, _ uriPart: String?) -> String {
-        let changed = r.isInternal || r.initialURI != r.uri || r.initialArgs != r.args
         let argsSuffix = r.args.map { $0.isEmpty ? "" : "?" + $0 } ?? ""
         if let part = uriPart {
             let rewritten = !r.validLocation
             if rewritten { return ProxyHandler.escape(r.uri) + argsSuffix }
             let prefix = conf.locationPrefix ?? ""
-            let rest = r.uri.hasPrefix(prefix) ? String(r.uri.dropFirst(prefix.count)) : r.uri
+            let rest = ProxyHandler.afterPrefix(r.uri, prefix)
             // nginx escapes the decoded URI only when the client's had escapes
             // (r->quoted_uri) or the request is internal; otherwise it goes as it came.
-            let rawPath = r.head.rawURI.utf8.prefix { $0 != UInt8(ascii: "?") }
-            let quoted = r.isInternal || rawPath.contains(UInt8(ascii: "%"))
+            var quoted = r.isInternal
+            if !quoted {
+                for b in r.head.rawURI.utf8 {
+                    if b == UInt8(ascii: "?") { break }
+                    if b == UInt8(ascii: "%") {
+                        quoted = true
+                        break
+                    }
+                }
+            }
+            if rest.isEmpty && argsSuffix.isEmpty { return part }
             return part + (quoted ? ProxyHandler.escape(rest) : rest) + argsSuffix
         }
+        let changed = r.isInternal || r.initialURI != r.uri || r.initialArgs != r.args
         if !changed { return r.head.rawURI }
         return ProxyHandler.escape(r.uri) + argsSuffix
+    }
+
+    /// `uri` without the location prefix when it starts with it (Character-wise, as
+    /// `hasPrefix` and `dropFirst`), else `uri`. An ASCII prefix whose bytes start `uri`,
+    /// followed by an ASCII byte or nothing, is the same match found on the bytes.
+    static func afterPrefix(_ uri: String, _ prefix: String) -> String {
+        var u = uri
+        var p = prefix
+        let fast: String?? = u.withUTF8 { ub in
+            p.withUTF8 { pb -> String?? in
+                guard pb.count <= ub.count else { return .some(nil) }
+                for k in 0..<pb.count {
+                    let b = pb[k]
+                    if b >= 0x80 || ub[k] != b { return .some(nil) }
+                }
+                if pb.count == ub.count { return "" }
+                if ub[pb.count] >= 0x80 { return .some(nil) }
+                return String(decoding: UnsafeBufferPointer(rebasing: ub[pb.count...]), as: UTF8.self)
+            }
+        }
+        if case .some(.some(let rest)) = fast { return rest }
+        return uri.hasPrefix(prefix) ? String(uri.dropFirst(prefix.count)) : uri
     }
 
     /// nginx's `ngx_escape_uri(NGX_ESCAPE_URI)` for the path.

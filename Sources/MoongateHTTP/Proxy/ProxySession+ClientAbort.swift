@@ -10,8 +10,10 @@ extension ProxySession {
         guard r.subrequestSink == nil else { return }
         let conn = r.connection
         let previous = conn.abortHandler
-        conn.abortHandler = { [weak self] in
-            guard let self, self.stage != .done, !self.tunnel else { return previous?() ?? false }
+        // Strong on purpose: the connection drops the handler when the request finishes or
+        // the connection closes; a weak capture would give the session a side table.
+        conn.abortHandler = { [self] in
+            guard self.stage != .done, !self.tunnel else { return previous?() ?? false }
             if self.streaming && !self.r.body.complete {
                 // The unbuffered body read fails first (nginx's 400), ignore_client_abort or not.
                 let r = self.r

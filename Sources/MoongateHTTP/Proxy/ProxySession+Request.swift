@@ -8,55 +8,106 @@ extension ProxySession {
         "host", "connection", "content-length", "transfer-encoding", "te", "keep-alive", "expect", "upgrade",
     ]
 
-    /// The request to the upstream (nginx's `ngx_http_proxy_create_request`).
+    /// The request to the upstream (nginx's `ngx_http_proxy_create_request`): its size
+    /// bounded first, then written in one pass into one buffer (no per-piece ByteBuffer
+    /// calls).
     func buildRequest() -> ByteBuffer {
         let method = conf.method?.evaluate(r) ?? r.method
         let passBody = conf.passRequestBody ?? true
         let hasBody = passBody && (r.head.contentLength != nil || r.head.chunked || r.body.replaced) && !streaming
         let userSet = conf.userSets
-        var buf = r.connection.allocator.buffer(
-            capacity: 256 + r.head.rawHeader.count + (hasBody ? r.body.data.count : 0))
-        buf.writeString(method)
-        buf.writeStaticString(" ")
-        buf.writeClientString(target.uri)
-        buf.writeStaticString(conf.effHTTPVersion == 11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n")
-        func line(_ n: String, _ v: String) {
-            guard !v.isEmpty else { return }
-            buf.writeClientString(n)
-            buf.writeStaticString(": ")
-            buf.writeClientString(v)
-            buf.writeStaticString("\r\n")
-        }
-        for (name, value) in conf.setHeaders ?? [] { line(name, value.evaluate(r)) }
-        if !userSet.host { line("Host", target.proxyHost) }
-        if !userSet.connection { line("Connection", "close") }
-        if hasBody && !userSet.contentLength { line("Content-Length", String(r.body.data.count)) }
-        if streaming {
-            if streamChunked {
-                if !userSet.transferEncoding { line("Transfer-Encoding", "chunked") }
-            } else if let cl = r.head.contentLength, !userSet.contentLength {
-                line("Content-Length", String(cl))
+        // proxy_set_header values, evaluated once; empty ones send nothing.
+        var setLines: [(String, String)] = []
+        if let sets = conf.setHeaders {
+            for (name, value) in sets {
+                let v = value.evaluate(r)
+                if !v.isEmpty { setLines.append((name, v)) }
             }
         }
-        if conf.passRequestHeaders ?? true {
-            let skip = conf.requestSkipNames
-            for h in r.head.headers where !HeaderNameSet.withBytes(h.name, { skip.contains($0) }) {
-                buf.writeClientString(h.name)
-                buf.writeStaticString(": ")
-                buf.writeClientString(h.value)
-                buf.writeStaticString("\r\n")
-            }
+        let host = userSet.host ? "" : target.proxyHost
+        var length = ""
+        if hasBody && !userSet.contentLength {
+            length = String(r.body.data.count)
+        } else if streaming && !streamChunked, let cl = r.head.contentLength, !userSet.contentLength {
+            length = String(cl)
         }
-        buf.writeStaticString("\r\n")
-        if hasBody { buf.writeBytes(r.body.data) }
+        let chunked = streaming && streamChunked && !userSet.transferEncoding
+        let passHeaders = conf.passRequestHeaders ?? true
+        // An upper bound: client strings give back at most their UTF-8 length (LogBytes).
+        var bound = method.utf8.count + target.uri.utf8.count + 16
+        for (n, v) in setLines { bound += n.utf8.count + v.utf8.count + 4 }
+        bound += host.utf8.count + 10 + 19 + length.utf8.count + 20 + 28 + 2
+        if passHeaders {
+            for h in r.head.headers { bound += h.name.utf8.count + h.value.utf8.count + 4 }
+        }
+        if hasBody { bound += r.body.data.count }
+        var buf = r.connection.allocator.buffer(capacity: bound)
+        buf.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { out -> Int in
+            var w = RequestWriter(base: out.baseAddress!, capacity: out.count)
+            w.plain(method)
+            w.lit(" ")
+            w.client(target.uri)
+            w.lit(conf.effHTTPVersion == 11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n")
+            for (n, v) in setLines { w.line(n, v) }
+            if !host.isEmpty { w.line("Host", host) }
+            if !userSet.connection { w.lit("Connection: close\r\n") }
+            if !length.isEmpty { w.line("Content-Length", length) }
+            if chunked { w.lit("Transfer-Encoding: chunked\r\n") }
+            if passHeaders {
+                let skip = conf.requestSkipNames
+                for h in r.head.headers where !HeaderNameSet.withBytes(h.name, { skip.contains($0) }) {
+                    w.line(h.name, h.value)
+                }
+            }
+            w.lit("\r\n")
+            if hasBody { r.body.data.withUnsafeBytes { w.bytes($0) } }
+            return w.count
+        }
         return buf
     }
 }
 
-extension ByteBuffer {
-    /// Writes a string that may carry client bytes that are not UTF-8 (LogBytes): they go
+/// Writes the upstream request into memory known to be large enough.
+private struct RequestWriter {
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    var count = 0
+
+    init(base: UnsafeMutableRawPointer, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    @inline(__always)
+    mutating func bytes(_ b: UnsafeRawBufferPointer) {
+        guard let src = b.baseAddress, b.count > 0 else { return }
+        precondition(count + b.count <= capacity, "upstream request larger than its bound")
+        (base + count).copyMemory(from: src, byteCount: b.count)
+        count += b.count
+    }
+
+    mutating func lit(_ s: StaticString) {
+        bytes(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// A string's UTF-8 as is.
+    mutating func plain(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A string that may carry client bytes that are not UTF-8 (LogBytes): they go
     /// upstream as the client sent them, as nginx passes bytes.
-    mutating func writeClientString(_ s: String) {
-        LogBytes.withBytes(s) { _ = writeBytes($0) }
+    mutating func client(_ s: String) {
+        LogBytes.withBytes(s) { bytes($0) }
+    }
+
+    /// `name: value CRLF`; nothing for an empty value.
+    mutating func line(_ n: String, _ v: String) {
+        guard !v.isEmpty else { return }
+        client(n)
+        lit(": ")
+        client(v)
+        lit("\r\n")
     }
 }

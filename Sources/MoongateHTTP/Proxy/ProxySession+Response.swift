@@ -10,7 +10,7 @@ extension ProxySession {
     static let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length"]
 
     /// The response head arrived: retry, intercept, or relay it.
-    func processHead(_ h: UpstreamResponseHead, rest: [UInt8]) {
+    func processHead(_ h: UpstreamResponseHead, rest: ByteBuffer) {
         lastTry.status = h.status
         if let ft = NextUpstream.forStatus(h.status), conf.effNextUpstream.contains(ft) {
             if canRetryStatus(ft) {
@@ -43,32 +43,37 @@ extension ProxySession {
         r.status = h.status
         var out = ResponseHeaders()
         let drop = conf.responseDropNames
-        out.list.reserveCapacity(h.headers.count)
-        for (name, value) in h.headers {
+        for i in h.fields.indices {
             // 0 relayed as is, 1 dropped, 2 Content-Type, 3 Location, 4 Refresh.
-            let kind = HeaderNameSet.withBytes(name) { b -> Int in
+            let kind = h.withName(i) { b -> Int in
                 if drop.contains(b) { return 1 }
                 if HeaderNameSet.equalsLower(b, "content-type") { return 2 }
                 if HeaderNameSet.equalsLower(b, "location") { return 3 }
                 if HeaderNameSet.equalsLower(b, "refresh") { return 4 }
                 return 0
             }
+            // Room for the rest once one is relayed (none when all are dropped).
+            if kind != 1 && kind != 2 && out.list.isEmpty { out.list.reserveCapacity(h.fields.count - i) }
             switch kind {
             case 1:
                 continue
             case 2:
+                let value = h.value(i)
                 out.contentType = value
-                r.contentTypeCharset = CharsetConf.charsetParameter(value)
+                // Without a ';' there is no charset parameter (no scan of a copy).
+                let hasParameters = h.withValue(i) { $0.contains(UInt8(ascii: ";")) }
+                r.contentTypeCharset = hasParameters ? CharsetConf.charsetParameter(value) : nil
             case 3:
+                let value = h.value(i)
                 if let rewritten = rewriteRedirect(value) {
                     out.location = rewritten
                 } else {
-                    out.list.append((name, value))
+                    out.list.append((h.name(i), value))
                 }
             case 4:
-                out.list.append((name, rewriteRefresh(value)))
+                out.list.append((h.name(i), rewriteRefresh(h.value(i))))
             default:
-                out.list.append((name, value))
+                out.list.append((h.name(i), h.value(i)))
             }
         }
         let noBody = r.method == "HEAD" || h.status == 204 || h.status == 304 || h.status < 200
@@ -90,12 +95,24 @@ extension ProxySession {
             keepaliveEligible = reusable && keepaliveCapacity > 0
         }
         stage = .body
-        armReadTimer()
+        // A body that ends in these bytes is finished below, which stops the timer: it is
+        // not armed for nothing then.
+        let endsHere: Bool
+        switch bodyMode {
+        case .none: endsHere = true
+        case .length(let n): endsHere = Int64(rest.readableBytes) >= n
+        default: endsHere = false
+        }
+        if !endsHere { armReadTimer() }
         if !r.sendHeader() {
             abortBody()
             return
         }
-        if r.finalized { return }
+        if r.finalized {
+            // The upstream part goes on without the client: its timer runs, as always.
+            if endsHere { armReadTimer() }
+            return
+        }
         if case .none = bodyMode {
             finishBody()
             return
@@ -104,7 +121,7 @@ extension ProxySession {
             finishBody()
             return
         }
-        if !rest.isEmpty { feedBody(rest) }
+        if rest.readableBytes > 0 { feedBody(rest) }
     }
 
     var keepaliveCapacity: Int {
@@ -163,42 +180,52 @@ extension ProxySession {
     }
 
     /// Body bytes from the upstream, framed by the response.
-    func feedBody(_ bytes: [UInt8]) {
+    func feedBody(_ buf: ByteBuffer) {
         guard stage == .body else { return }
         switch bodyMode {
         case .none:
             finishBody()
         case .close:
-            emit(bytes)
+            emit(buf)
         case .length(let remaining):
-            let take = Int(min(Int64(bytes.count), remaining))
-            if take < bytes.count { keepaliveEligible = false }
-            emit(take == bytes.count ? bytes : Array(bytes.prefix(take)))
+            let count = buf.readableBytes
+            let take = Int(min(Int64(count), remaining))
+            if take < count { keepaliveEligible = false }
+            emit(take == count ? buf : buf.getSlice(at: buf.readerIndex, length: take)!)
             let left = remaining - Int64(take)
             bodyMode = .length(left)
             if left == 0 { finishBody() }
         case .chunked(var dec):
             var out: [UInt8] = []
             do {
-                let used = try bytes.withUnsafeBytes { try dec.feed($0, into: &out) }
-                if used < bytes.count { keepaliveEligible = false }
+                let used = try buf.withUnsafeReadableBytes { try dec.feed($0, into: &out) }
+                if used < buf.readableBytes { keepaliveEligible = false }
             } catch {
                 logUpstream(.error, "upstream sent invalid chunked response while reading upstream")
                 abortBody()
                 return
             }
             bodyMode = .chunked(dec)
-            emit(out)
+            if !out.isEmpty {
+                var b = r.connection.allocator.buffer(capacity: out.count)
+                b.writeBytes(out)
+                emit(b)
+            }
             if dec.isComplete { finishBody() }
         }
     }
 
     /// Passes body data on: at once with `proxy_buffering off`, else in larger pieces.
-    func emit(_ bytes: [UInt8]) {
-        guard !bytes.isEmpty, !r.finalized else { return }
+    func emit(_ bytes: ByteBuffer) {
+        guard bytes.readableBytes > 0, !r.finalized else { return }
         if bufferingOverride ?? conf.effBuffering {
-            if pendingOut == nil { pendingOut = r.connection.allocator.buffer(capacity: max(4096, bytes.count)) }
-            pendingOut!.writeBytes(bytes)
+            // The first piece is kept as it came (no copy); later ones are added to it.
+            if pendingOut == nil {
+                pendingOut = bytes
+            } else {
+                var b = bytes
+                pendingOut!.writeBuffer(&b)
+            }
             if pendingOut!.readableBytes >= 32 * 1024 {
                 let b = pendingOut!
                 pendingOut = nil
@@ -206,9 +233,7 @@ extension ProxySession {
             }
             return
         }
-        var b = r.connection.allocator.buffer(capacity: bytes.count)
-        b.writeBytes(bytes)
-        r.output(BodyChunk(data: b, last: false, flush: true))
+        r.output(BodyChunk(data: bytes, last: false, flush: true))
         throttleUpstream()
     }
 

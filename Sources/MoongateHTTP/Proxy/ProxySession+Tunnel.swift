@@ -3,7 +3,7 @@ import NIOCore
 extension ProxySession {
     /// `101 Switching Protocols`: send the head, then relay raw bytes both ways
     /// (nginx's `ngx_http_upstream_upgrade`).
-    func startTunnel(_ h: UpstreamResponseHead, rest: [UInt8]) {
+    func startTunnel(_ h: UpstreamResponseHead, rest: ByteBuffer) {
         timer?.disarm()
         tunnel = true
         stage = .body
@@ -29,11 +29,7 @@ extension ProxySession {
         if let early = r.connection.takeBuffered() {
             c.send(early) { _ in }
         }
-        if !rest.isEmpty {
-            var b = r.connection.allocator.buffer(capacity: rest.count)
-            b.writeBytes(rest)
-            relayToClient(b)
-        }
+        if rest.readableBytes > 0 { relayToClient(rest) }
     }
 
     func relayToClient(_ buf: ByteBuffer) {

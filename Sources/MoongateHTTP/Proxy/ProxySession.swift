@@ -150,7 +150,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         // for the request: ngx_http_upstream_create_round_robin_peer).
         if fromBalancer { tls?.sessionReuse = false }
         if case .variable = conf.pass, !target.block.explicit { tls?.sessionReuse = false }
-        let poolKey = peerName + (tls?.poolKey ?? "")
+        let poolKey = tls.map { peerName + $0.poolKey } ?? peerName
         if keepaliveCapacity > 0, let c = target.block.pool.take(poolKey) {
             lastTry.connectTime = 0
             usedCached = true
@@ -238,26 +238,34 @@ final class ProxySession: UpstreamConnectionDelegate {
         var out = requestBytes!
         if streaming { streamPrefix(into: &out) }
         let sentBytes = out.readableBytes
-        c.send(out) { [self] result in
-            guard conn === sentOn, stage == .sending || stage == .header else { return }
-            if case .failure = result {
-                if stage == .sending {
-                    logUpstream(.error, "upstream prematurely closed connection while sending request to upstream")
-                    fail(.error)
-                }
-                return
-            }
-            requestSent = true
-            if tryCount > 0 { lastTry.bytesSent += sentBytes }
-            if stage == .sending {
-                stage = .header
-                if !streaming { armReadTimer() }
-            }
-            if streaming { openBodyFlow() }
+        // The usual case goes out at once: its completion runs here, no closure made.
+        if c.sendNow(&out) {
+            requestWritten(.success(()), on: c, bytes: sentBytes)
+        } else {
+            c.sendQueued(out) { [self] result in requestWritten(result, on: sentOn, bytes: sentBytes) }
         }
         if !streaming, conn === sentOn, stage == .sending, !requestSent { armSendTimer() }
         // A response may arrive before the write completion runs.
         if stage == .sending && requestSent { stage = .header }
+    }
+
+    /// The request (its head, when the body streams) was written, or the write failed.
+    private func requestWritten(_ result: Result<Void, Error>, on sentOn: UpstreamConnection, bytes sentBytes: Int) {
+        guard conn === sentOn, stage == .sending || stage == .header else { return }
+        if case .failure = result {
+            if stage == .sending {
+                logUpstream(.error, "upstream prematurely closed connection while sending request to upstream")
+                fail(.error)
+            }
+            return
+        }
+        requestSent = true
+        if tryCount > 0 { lastTry.bytesSent += sentBytes }
+        if stage == .sending {
+            stage = .header
+            if !streaming { armReadTimer() }
+        }
+        if streaming { openBodyFlow() }
     }
 
     private func armSendTimer() {
@@ -393,23 +401,21 @@ final class ProxySession: UpstreamConnectionDelegate {
             // The read timer restarts while the head is incomplete; a complete head (or
             // an error) stops or re-arms it itself, so it is not armed for nothing here.
             do {
-                guard var (h, rest) = try parser.feed(&buf) else {
+                guard var h = try parser.feed(&buf) else {
                     armReadTimer()
                     return
                 }
                 // Interim 1xx responses (100 Continue) are skipped, as nginx does.
                 while h.status < 200 && h.status != 101 {
                     parser = UpstreamResponseParser(limit: headLimit)
-                    var more = r.connection.allocator.buffer(capacity: rest.count)
-                    more.writeBytes(rest)
-                    guard let next = try parser.feed(&more) else {
+                    guard let next = try parser.feed(&buf) else {
                         armReadTimer()
                         return
                     }
-                    (h, rest) = next
+                    h = next
                 }
                 lastTry.headerTime = elapsed()
-                processHead(h, rest: rest)
+                processHead(h, rest: buf)
             } catch UpstreamParseError.invalid(let msg) {
                 logUpstream(.error, "\(msg) while reading response header from upstream")
                 fail(.invalidHeader)
@@ -419,9 +425,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         case .body:
             // While paused for a slow client its send_timeout runs instead.
             if !upstreamPaused { armReadTimer() }
-            var bytes: [UInt8] = []
-            bytes.append(contentsOf: buf.readableBytesView)
-            feedBody(bytes)
+            feedBody(buf)
         default:
             break
         }

@@ -23,15 +23,22 @@ final class UpstreamConnection {
     let peerName: String
     /// Requests sent on this connection (keepalive_requests).
     var requests = 0
-    weak var delegate: UpstreamConnectionDelegate?
+    /// Strong: the session clears it when it lets the connection go (pooled, closed, or
+    /// the request ended); a closed connection drops it with its handler. A weak reference
+    /// would give the session a side table (slow retains and releases all request long).
+    var delegate: UpstreamConnectionDelegate?
     private(set) var closed = false
     /// The I/O timeout of the request using it, or the idle timeout while pooled: one
     /// lazily re-armed task for the connection's whole life.
     let timer: LazyTimer
-    /// The pool holding it while idle: told once when the connection goes away.
-    weak var idlePool: UpstreamKeepalivePool?
+    /// The pool holding it while idle: told once when the connection goes away. Cleared
+    /// when the connection leaves the pool and by the pool's deinit: not weak, which would
+    /// give the pool a side table (slow retains and releases at every use).
+    unowned(unsafe) var idlePool: UpstreamKeepalivePool?
     /// The idle timeout's action, made once for the connection's life (not per request).
-    lazy var closeAction: () -> Void = { [weak self] in self?.close() }
+    /// Unowned: the timer holding it belongs to this connection (a weak reference would
+    /// give the connection a side table).
+    lazy var closeAction: () -> Void = { [unowned self] in self.close() }
 
     init(channel: Channel, peerName: String) {
         self.channel = channel
@@ -67,25 +74,34 @@ final class UpstreamConnection {
 
     /// Writes and flushes; `done` gets the write's result (one closure: the caller's).
     func send(_ buf: ByteBuffer, done: @escaping (Result<Void, Error>) -> Void) {
-        // A plain connection with nothing queued in NIO is written with one send(2); when
-        // all of it went, `done` runs at once, as NIO runs it for a write that completes
-        // inside writeAndFlush (the promise and pipeline cost ~5k instructions). A part
-        // written leaves the rest to NIO; a full socket or an error goes to NIO whole.
         var buf = buf
-        if directFD != -1, buf.readableBytes > 0, channel.isActive {
-            if directFD == -2 {
-                directFD = HTTPConnection.socketDescriptor(
-                    channel, channel.localAddress?.port ?? -1, channel.remoteAddress?.port ?? -1)
-            }
-            if directFD >= 0 && nioIdle() {
-                let n = buf.withUnsafeReadableBytes { Glibc.send(directFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if n == buf.readableBytes {
-                    done(.success(()))
-                    return
-                }
-                if n > 0 { buf.moveReaderIndex(forwardBy: n) }
-            }
+        if sendNow(&buf) {
+            done(.success(()))
+            return
         }
+        sendQueued(buf, done: done)
+    }
+
+    /// A plain connection with nothing queued in NIO is written with one send(2): true
+    /// when all of it went (the caller then runs its completion at once, as NIO runs it
+    /// for a write that completes inside writeAndFlush; the promise and pipeline cost ~5k
+    /// instructions). A part written leaves the rest in `buf` for `sendQueued`; a full
+    /// socket or an error leaves it whole.
+    func sendNow(_ buf: inout ByteBuffer) -> Bool {
+        guard directFD != -1, buf.readableBytes > 0, channel.isActive else { return false }
+        if directFD == -2 {
+            directFD = HTTPConnection.socketDescriptor(
+                channel, channel.localAddress?.port ?? -1, channel.remoteAddress?.port ?? -1)
+        }
+        guard directFD >= 0 && nioIdle() else { return false }
+        let n = buf.withUnsafeReadableBytes { Glibc.send(directFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if n == buf.readableBytes { return true }
+        if n > 0 { buf.moveReaderIndex(forwardBy: n) }
+        return false
+    }
+
+    /// Writes and flushes through NIO; `done` gets the write's result.
+    func sendQueued(_ buf: ByteBuffer, done: @escaping (Result<Void, Error>) -> Void) {
         nioBusy = true
         let p = channel.eventLoop.makePromise(of: Void.self)
         p.futureResult.whenComplete(done)
@@ -171,6 +187,7 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         connection?.inactive()
+        connection?.delegate = nil
         connection = nil
         context.fireChannelInactive()
     }

@@ -8,6 +8,11 @@ final class UpstreamKeepalivePool {
 
     init(block: UpstreamBlock) { self.block = block }
 
+    deinit {
+        // The idle connections outlive the pool until they close: they must not call it.
+        for c in idle { c.idlePool = nil }
+    }
+
     /// A cached connection to `peerName`, if one is idle.
     func take(_ peerName: String) -> UpstreamConnection? {
         guard let i = idle.lastIndex(where: { $0.peerName == peerName && !$0.closed }) else { return nil }
@@ -19,11 +24,11 @@ final class UpstreamKeepalivePool {
 
     /// Keeps a connection whose response was read completely.
     func put(_ c: UpstreamConnection, timeoutMs: Int, maxRequests: Int, capacity: Int) {
+        c.delegate = nil
         guard capacity > 0, !c.closed, maxRequests == 0 || c.requests < maxRequests else {
             c.close()
             return
         }
-        c.delegate = nil
         if idle.count >= capacity {
             let old = idle.removeFirst()
             old.close()

@@ -5,11 +5,15 @@ import Glibc
 #endif
 
 /// A parsed upstream status line and header (nginx's `ngx_http_proxy_process_status_line`
-/// and `process_header`).
+/// and `process_header`). The header lines stay as the head's bytes plus offsets: a String
+/// is made only for a header that is relayed or asked for.
 struct UpstreamResponseHead {
     var version = 10
     var status = 0
-    var headers: [(name: String, value: String)] = []
+    /// The head's bytes, status line to blank line.
+    var raw: [UInt8] = []
+    /// Where each header line's name and value lie in `raw`, in order.
+    var fields: [UpstreamHeaderField] = []
     var contentLength: Int64?
     var chunked = false
     var connectionClose = false
@@ -17,13 +21,44 @@ struct UpstreamResponseHead {
     /// Some header name starts with `X-Accel-` (the lookups of those are skipped when not).
     var accel = false
 
+    /// Runs `f` on the name bytes of header `i`.
+    @inline(__always)
+    func withName<T>(_ i: Int, _ f: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        let h = fields[i]
+        return raw.withUnsafeBufferPointer { f(UnsafeBufferPointer(rebasing: $0[Int(h.nameStart)..<Int(h.nameEnd)])) }
+    }
+
+    /// Runs `f` on the value bytes of header `i`.
+    @inline(__always)
+    func withValue<T>(_ i: Int, _ f: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        let h = fields[i]
+        return raw.withUnsafeBufferPointer { f(UnsafeBufferPointer(rebasing: $0[Int(h.valueStart)..<Int(h.valueEnd)])) }
+    }
+
+    /// Header bytes as a String; bytes that are not UTF-8 are carried (LogBytes) so that
+    /// they reach the client as the upstream sent them.
+    func name(_ i: Int) -> String { withName(i) { LogBytes.text(UnsafeRawBufferPointer($0)) } }
+    func value(_ i: Int) -> String { withValue(i) { LogBytes.text(UnsafeRawBufferPointer($0)) } }
+
+    /// Every header as Strings, in order.
+    var headers: [(name: String, value: String)] { fields.indices.map { (name($0), value($0)) } }
+
     /// The first value of a header; `name` must be lowercase.
     func header(_ name: String) -> String? {
-        for h in headers where h.name.utf8.count == name.utf8.count && asciiEqualsIgnoringCase(h.name, name) {
-            return h.value
+        let lower = Array(name.utf8)
+        for i in fields.indices where withName(i, { HeaderNameSet.equalsLower($0, lower) }) {
+            return value(i)
         }
         return nil
     }
+}
+
+/// One header line of an upstream head: offsets into `UpstreamResponseHead.raw`.
+struct UpstreamHeaderField {
+    var nameStart: Int32
+    var nameEnd: Int32
+    var valueStart: Int32
+    var valueEnd: Int32
 }
 
 /// Why a head could not be parsed.
@@ -42,26 +77,26 @@ struct UpstreamResponseParser {
 
     init(limit: Int) { self.limit = limit }
 
-    /// Feeds bytes; returns the head and the bytes after it once complete.
-    mutating func feed(_ buf: inout ByteBuffer) throws -> (UpstreamResponseHead, [UInt8])? {
+    /// Feeds bytes; returns the head once complete, leaving `buf` at the bytes after it
+    /// (the head always ends in the latest bytes: those before it had no blank line).
+    mutating func feed(_ buf: inout ByteBuffer) throws -> UpstreamResponseHead? {
         // The common case: the whole head in the first read, parsed in place.
         if pending.isEmpty {
-            let result: (UpstreamResponseHead, [UInt8])?? = try buf.readableBytesView.withContiguousStorageIfAvailable {
-                raw -> (UpstreamResponseHead, [UInt8])? in
-                let bytes = UnsafeRawBufferPointer(raw)
+            let limit = self.limit
+            let result: (UpstreamResponseHead, Int)?? = try buf.withUnsafeReadableBytes {
+                bytes -> (UpstreamResponseHead, Int)? in
                 guard let end = Self.headEnd(bytes, from: 0) else { return nil }
                 if end > limit { throw UpstreamParseError.invalid("upstream sent too big header") }
-                let head = try Self.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
-                return (head, Array(bytes[end...]))
+                return (try Self.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end])), end)
             }
-            if let r = result, let done = r {
-                buf.moveReaderIndex(to: buf.writerIndex)
-                return done
+            if let r = result, let (head, end) = r {
+                buf.moveReaderIndex(forwardBy: end)
+                return head
             }
         }
+        let before = pending.count
         pending.append(contentsOf: buf.readableBytesView)
-        buf.moveReaderIndex(to: buf.writerIndex)
-        return try pending.withUnsafeBytes { bytes -> (UpstreamResponseHead, [UInt8])? in
+        let found = try pending.withUnsafeBytes { bytes -> (UpstreamResponseHead, Int)? in
             guard let end = Self.headEnd(bytes, from: max(0, scanned - 2)) else {
                 scanned = bytes.count
                 if bytes.count >= limit {
@@ -75,9 +110,14 @@ struct UpstreamResponseParser {
             if end > limit {
                 throw UpstreamParseError.invalid("upstream sent too big header")
             }
-            let head = try Self.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
-            return (head, Array(bytes[end...]))
+            return (try Self.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end])), end)
         }
+        guard let (head, end) = found else {
+            buf.moveReaderIndex(to: buf.writerIndex)
+            return nil
+        }
+        buf.moveReaderIndex(forwardBy: max(0, end - before))
+        return head
     }
 
     private static func startsWithHTTP(_ b: UnsafeRawBufferPointer) -> Bool {
@@ -107,12 +147,6 @@ struct UpstreamResponseParser {
             return b.count
         }
         return base.distance(to: UnsafeRawPointer(p))
-    }
-
-    /// Header bytes as a String; bytes that are not UTF-8 are carried (LogBytes) so that
-    /// they reach the client as the upstream sent them.
-    private static func string(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> String {
-        LogBytes.text(UnsafeRawBufferPointer(rebasing: b[from..<to]))
     }
 
     /// Case-insensitive comparison of `b[from..<to]` with a lowercase ASCII name.
@@ -169,7 +203,8 @@ struct UpstreamResponseParser {
         guard code >= 100 else { throw UpstreamParseError.invalid("upstream sent no valid HTTP/1.0 header") }
         head.version = nameIs(b, protoStart, protoEnd, "http/1.0") ? 10 : 11
         head.status = code
-        head.headers.reserveCapacity(8)
+        head.raw = Array(b)
+        head.fields.reserveCapacity(8)
         var start = eol + 1
         while start < n {
             let e = lineFeed(b, from: start)
@@ -188,8 +223,6 @@ struct UpstreamResponseParser {
             }
             var vs = colon + 1
             while vs < le && (b[vs] == 32 || b[vs] == 9) { vs += 1 }
-            let name = string(b, start, colon)
-            let value = string(b, vs, le)
             if nameIs(b, start, colon, "content-length") {
                 var ve = le
                 while ve > vs && b[ve - 1] == 32 { ve -= 1 }
@@ -211,7 +244,8 @@ struct UpstreamResponseParser {
                 if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
             }
             if colon - start > 8 && nameIs(b, start, start + 8, "x-accel-") { head.accel = true }
-            head.headers.append((name, value))
+            head.fields.append(
+                UpstreamHeaderField(nameStart: Int32(start), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le)))
         }
         if head.chunked { head.contentLength = nil }
         return head
