@@ -118,7 +118,9 @@ local function get_str(what)
     if rc ~= 0 then
         return nil
     end
-    return ffi_string(value_ptr[0], sz[0])
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(value_ptr[0], sz[0])
+    return s_
 end
 
 local function set_str(what, value, flag, level)
