@@ -44,7 +44,11 @@ final class LuaTCPSocket: LuaTCPEvents {
     private(set) var reusedTimes = 0
     private var pool: LuaConnectionPool.Pool?
     private(set) var poolSize = 30
-    private(set) var reader: (thread: LuaThread, pattern: Pattern, timer: LuaTimerEntry?)?
+    private(set) var reader: (thread: LuaThread, pattern: Pattern)?
+    /// A parked read's timeout (see `LuaReadTimeouts`): its deadline, order and place.
+    fileprivate var readDeadline: Int64 = 0
+    fileprivate var readSeq: UInt64 = 0
+    fileprivate var parkIndex = -1
     var busyConnecting = false
     private(set) var busyWriting = false
     /// "host:port" for log messages.
@@ -467,19 +471,19 @@ final class LuaTCPSocket: LuaTCPEvents {
         } else {
             needMore()
         }
-        let timer = readTimeout > 0 ? LuaTimerHeap.add(ms: readTimeout) { [weak self] in self?.readTimedOut() } : nil
-        reader = (thread, p, timer)
+        if readTimeout > 0 { LuaReadTimeouts.add(self, ms: readTimeout) }
+        reader = (thread, p)
         return nil
     }
 
     private func tryFinishRead() {
         guard let rd = reader, let r = evaluate(rd.pattern) else { return }
         reader = nil
-        rd.timer?.cancel()
+        LuaReadTimeouts.remove(self)
         LuaTCPSocket.push(finish(r), to: rd.thread, from: self)
     }
 
-    private func readTimedOut() {
+    fileprivate func readTimedOut() {
         guard let rd = reader else { return }
         reader = nil
         if logErrors { rd.thread.context.log(.error, "lua tcp socket read timed out") }
@@ -799,9 +803,9 @@ final class LuaTCPSocket: LuaTCPEvents {
         }
         if rawStream {
             rawStream = false
-            if let rd = reader {
+            if reader != nil {
                 reader = nil
-                rd.timer?.cancel()
+                LuaReadTimeouts.remove(self)
             }
             rawConn?.rawReader = { _ in }
             rawConn?.rawClosed = nil
@@ -811,9 +815,9 @@ final class LuaTCPSocket: LuaTCPEvents {
             return nil
         }
         guard channel != nil else { return "closed" }
-        if let rd = reader {
+        if reader != nil {
             reader = nil
-            rd.timer?.cancel()
+            LuaReadTimeouts.remove(self)
         }
         closeChannel()
         return nil
@@ -822,4 +826,61 @@ final class LuaTCPSocket: LuaTCPEvents {
 
 extension String {
     var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}
+
+/// The timeouts of parked cosocket reads: one heap timer, armed for the earliest, instead
+/// of a heap entry, a closure and a weak reference per read (nearly every read finishes
+/// long before its timeout). A parked socket is kept here until its read ends.
+enum LuaReadTimeouts {
+    nonisolated(unsafe) private static var parked: [LuaTCPSocket] = []
+    nonisolated(unsafe) private static var timer: LuaTimerEntry?
+    nonisolated(unsafe) private static var armedAt = Int64.max
+    nonisolated(unsafe) private static var seq: UInt64 = 0
+
+    static func add(_ s: LuaTCPSocket, ms: Int) {
+        remove(s)
+        seq &+= 1
+        s.readSeq = seq
+        s.readDeadline = LuaTimerHeap.nowMsec + Int64(max(ms, 0))
+        s.parkIndex = parked.count
+        parked.append(s)
+        if s.readDeadline < armedAt { arm(s.readDeadline) }
+    }
+
+    static func remove(_ s: LuaTCPSocket) {
+        let i = s.parkIndex
+        guard i >= 0 else { return }
+        s.parkIndex = -1
+        let last = parked.removeLast()
+        if last !== s {
+            parked[i] = last
+            last.parkIndex = i
+        }
+    }
+
+    private static func arm(_ deadline: Int64) {
+        timer?.cancel()
+        armedAt = deadline
+        timer = LuaTimerHeap.add(ms: Int(max(deadline - LuaTimerHeap.nowMsec, 0))) { fire() }
+    }
+
+    private static func fire() {
+        timer = nil
+        armedAt = .max
+        let now = LuaTimerHeap.nowMsec
+        var due: [LuaTCPSocket] = []
+        var next = Int64.max
+        for s in parked {
+            if s.readDeadline <= now {
+                due.append(s)
+            } else if s.readDeadline < next {
+                next = s.readDeadline
+            }
+        }
+        for s in due { remove(s) }
+        if next != .max { arm(next) }
+        // In the order the reads started, as their own timers fired.
+        due.sort { ($0.readDeadline, $0.readSeq) < ($1.readDeadline, $1.readSeq) }
+        for s in due { s.readTimedOut() }
+    }
 }
