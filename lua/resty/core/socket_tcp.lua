@@ -95,13 +95,18 @@ local function check_self(self, name)
     return self[1]
 end
 
+local tcp_gc = C.mg_tcp_gc
+
+-- Not ending in a tail call to setmetatable: the JIT cannot return from a fast
+-- function to an interpreted caller, and tcp() would run interpreted.
 local function tcp()
     local rc = C.mg_tcp_new(out_ptr, errmsg)
     if rc ~= 0 then
         raise(rc, 2)
     end
-    local s = ffi_gc(out_ptr[0], C.mg_tcp_gc)
-    return setmetatable({ s }, mt)
+    local s = ffi_gc(out_ptr[0], tcp_gc)
+    local self = setmetatable({ s }, mt)
+    return self
 end
 
 function methods.connect(self, host, port, opts)
