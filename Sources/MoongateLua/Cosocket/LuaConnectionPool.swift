@@ -27,7 +27,13 @@ enum LuaConnectionPool {
         func drop() {
             LuaConnectionPool.remove(self)
             channel.close(promise: nil)
+            // Events after the close come to nobody (as to a freed weak owner).
+            if handler.owner === self { handler.owner = nil }
             LuaConnectionPool.closed(pool)
+        }
+
+        deinit {
+            if handler.owner === self { handler.owner = nil }
         }
     }
 

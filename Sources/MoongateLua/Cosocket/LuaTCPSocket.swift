@@ -116,6 +116,7 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     deinit {
         out.deallocate()
+        if let h = handler, h.owner === self { h.owner = nil }
         channel?.close(promise: nil)
         if let p = counted { LuaConnectionPool.closed(p) }
     }
