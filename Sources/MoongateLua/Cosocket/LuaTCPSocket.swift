@@ -56,7 +56,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     let logErrors: Bool
     /// The `serial` of the request or timer that connected the socket (0: none): only it
     /// may use the connection (ngx_lua's "bad request"), and its end closes it (it lists
-    /// the socket in `cosockets`).
+    /// the socket in `cosocket` or `cosockets`).
     private var ownerSerial: UInt64 = 0
     /// `ngx.req.socket()`: reads the request body instead of a connection.
     private(set) var bodyStream = false
@@ -133,7 +133,11 @@ final class LuaTCPSocket: LuaTCPEvents {
     private func bindOwner(_ ctx: LuaRequestContext) {
         if ownerSerial == ctx.serial { return }
         ownerSerial = ctx.serial
-        ctx.cosockets.append(self)
+        if ctx.cosocket == nil {
+            ctx.cosocket = self
+        } else {
+            ctx.cosockets.append(self)
+        }
     }
 
     /// The owner `serial` ended: its connection closes.

@@ -49,6 +49,8 @@ public final class LuaRequestContext {
     var onRelease: [() -> Void] = []
     /// Cosockets this request or timer connected: closed when it ends (ngx_lua's
     /// cleanup), without a closure or weak references per connect.
+    /// The first in a field of its own: most requests connect one socket (no array).
+    var cosocket: LuaTCPSocket? = nil
     var cosockets: [LuaTCPSocket] = []
     /// Tells this context from any other (an address may be reused once it is freed).
     let serial: UInt64
@@ -68,6 +70,7 @@ public final class LuaRequestContext {
     deinit {
         // Not released (no request cleanup ran): the sockets are nobody's now, as a
         // weak owner reference would have become nil.
+        cosocket?.disown(serial)
         for s in cosockets { s.disown(serial) }
     }
 
@@ -108,6 +111,10 @@ public final class LuaRequestContext {
         let hooks = onRelease
         onRelease = []
         for h in hooks { h() }
+        if let s = cosocket {
+            cosocket = nil
+            s.ownerReleased(serial)
+        }
         if !cosockets.isEmpty {
             let owned = cosockets
             cosockets = []
