@@ -88,6 +88,82 @@ function helpers.traceback(msg)
     return traceback(msg, 2)
 end
 
+-- The main chunk `fn` without the vararg flag, when its own code does not use
+-- `...`: LuaJIT starts no trace in a vararg function, and a handler's main chunk
+-- would always run interpreted. Same code, chunk name and debug info ("main
+-- chunk" in tracebacks): the flag is cleared in string.dump's bytecode, which
+-- load turns into a fixed-argument function header.
+local band = bit.band
+local byte = string.byte
+local char = string.char
+local sub = string.sub
+
+local function uleb(s, pos)
+    local v, shift = 0, 0
+    while true do
+        local b = byte(s, pos)
+        pos = pos + 1
+        v = v + band(b, 0x7f) * 2 ^ shift
+        if b < 0x80 then
+            return v, pos
+        end
+        shift = shift + 7
+    end
+end
+
+function helpers.fixed_args(fn)
+    local ok, jutil = pcall(require, "jit.util")
+    if not ok then
+        return fn
+    end
+    local function probe(...) return ... end
+    local varg = band(jutil.funcbc(probe, 1), 0xff)
+    local pc = 1
+    while true do
+        local ins = jutil.funcbc(fn, pc)
+        if not ins then
+            break
+        end
+        if band(ins, 0xff) == varg then
+            return fn
+        end
+        pc = pc + 1
+    end
+    local s = string.dump(fn)
+    if sub(s, 1, 3) ~= "\27LJ" then
+        return fn
+    end
+    local flags, pos = uleb(s, 5)
+    if band(flags, 2) == 0 then -- not stripped: the chunk name
+        local n
+        n, pos = uleb(s, pos)
+        pos = pos + n
+    end
+    local main
+    while pos <= #s do
+        local len
+        len, pos = uleb(s, pos)
+        if len == 0 then
+            break
+        end
+        main = pos
+        pos = pos + len
+    end
+    if not main then
+        return fn
+    end
+    local pflags = byte(s, main)
+    if band(pflags, 2) == 0 then -- PROTO_VARARG
+        return fn
+    end
+    local patched = sub(s, 1, main - 1) .. char(pflags - 2) .. sub(s, main + 1)
+    local f = loadstring(patched)
+    if type(f) ~= "function" then
+        return fn
+    end
+    return f
+end
+
 function _M.ref()
     __moongate_runtime = helpers
     return true

@@ -29,7 +29,9 @@ function _M.encode_base64url(s)
     local slen = #s
     local dst = get_string_buf(floor((slen + 2) / 3) * 4)
     local n = C.mg_base64_encode_url(s, slen, dst)
-    return ffi_string(dst, n)
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(dst, n)
+    return s_
 end
 
 function _M.decode_base64url(s)
@@ -42,7 +44,9 @@ function _M.decode_base64url(s)
     if C.mg_base64_decode_url(s, slen, dst, pdlen) ~= NGX_OK then
         return nil, "invalid input"
     end
-    return ffi_string(dst, pdlen[0])
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(dst, pdlen[0])
+    return s_
 end
 
 return _M

@@ -20,7 +20,9 @@ function _M.type()
     if C.mg_config_str(2, str_ptr, sz) ~= 0 then
         return nil
     end
-    return ffi_string(str_ptr[0], sz[0])
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(str_ptr[0], sz[0])
+    return s_
 end
 
 function _M.enable_privileged_agent(connections)

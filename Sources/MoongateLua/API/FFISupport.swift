@@ -157,3 +157,65 @@ public func mg_no_request_error(_ err: UnsafeMutablePointer<UnsafePointer<CChar>
     FFIError.set(err, "no request found")
     return FFI.noRequest
 }
+
+/// `string(p, n).lowercased()` without String.lowercased (Unicode-aware, several times
+/// the cost) when the bytes are ASCII, as names nearly always are.
+func lowercasedString(_ p: UnsafePointer<CChar>?, _ n: Int) -> String {
+    guard let p, n > 0 else { return "" }
+    let buf = UnsafeRawBufferPointer(start: p, count: n)
+    guard LogBytes.isASCII(buf) else { return LogBytes.text(buf).lowercased() }
+    if !buf.contains(where: { $0 &- 65 < 26 }) { return String(decoding: buf, as: UTF8.self) }
+    return String(unsafeUninitializedCapacity: n) { out in
+        for i in 0..<n {
+            let c = buf[i]
+            out[i] = c &- 65 < 26 ? c | 0x20 : c
+        }
+        return n
+    }
+}
+
+/// `s.lowercased()`, returning `s` itself when it is ASCII without capitals.
+func lowercasedASCII(_ s: String) -> String {
+    enum Lowered {
+        case same
+        case ascii(String)
+        case unicode
+    }
+    var s = s
+    let r: Lowered = s.withUTF8 { u in
+        guard LogBytes.isASCII(UnsafeRawBufferPointer(u)) else { return .unicode }
+        guard u.contains(where: { $0 &- 65 < 26 }) else { return .same }
+        return .ascii(
+            String(unsafeUninitializedCapacity: u.count) { out in
+                for i in 0..<u.count {
+                    let c = u[i]
+                    out[i] = c &- 65 < 26 ? c | 0x20 : c
+                }
+                return u.count
+            })
+    }
+    switch r {
+    case .same: return s
+    case .ascii(let l): return l
+    case .unicode: return s.lowercased()
+    }
+}
+
+/// `s.lowercased() == lower` for a lower-case `lower`, without building a String when
+/// `s` is ASCII.
+func lowercasedEquals(_ s: String, _ lower: String) -> Bool {
+    var s = s
+    var l = lower
+    let r: Bool? = s.withUTF8 { u in
+        guard LogBytes.isASCII(UnsafeRawBufferPointer(u)) else { return nil }
+        return l.withUTF8 { lu in
+            guard u.count == lu.count else { return false }
+            for i in 0..<u.count {
+                let c = u[i]
+                if (c &- 65 < 26 ? c | 0x20 : c) != lu[i] { return false }
+            }
+            return true
+        }
+    }
+    return r ?? (s.lowercased() == lower)
+}

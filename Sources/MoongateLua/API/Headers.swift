@@ -38,7 +38,7 @@ public func mg_http_resp_header_set(
     }
     name = escapeHeader(name, isName: true)
     let value = escapeHeader(string(v, vl), isName: false)
-    let lower = name.lowercased()
+    let lower = lowercasedASCII(name)
     switch lower {
     case "content-type":
         r.headersOut.contentType = mode == 0 ? nil : value
@@ -177,8 +177,8 @@ public func mg_http_req_header_set(
         return FFI.noRequest
     }
     let name = string(k, kl)
-    let lower = name.lowercased()
-    if mode != 2 { r.head.headers.removeAll { $0.name.lowercased() == lower } }
+    let lower = lowercasedASCII(name)
+    if mode != 2 { r.head.headers.removeAll { lowercasedEquals($0.name, lower) } }
     if mode != 0 {
         let value = string(v, vl)
         r.head.headers.append((name, value))

@@ -21,7 +21,7 @@ public func mg_http_var_get(
         FFIScratch.put(v, val, vlen)
         return FFI.ok
     }
-    let n = string(name, len).lowercased()
+    let n = lowercasedString(name, len)
     // nginx has $request_body only once a module read the body (ngx.req.read_body,
     // lua_need_request_body); our connection buffers it earlier.
     if n == "request_body" && !(ctx.bodyRead || r.body.replaced) { return FFI.declined }
@@ -44,7 +44,7 @@ public func mg_http_var_set(
         FFIError.set(err, "no request object found")
         return FFI.noRequest
     }
-    let n = string(name, len).lowercased()
+    let n = lowercasedString(name, len)
     let v: String? = isNil != 0 ? nil : string(val, vlen)
     switch Variables.set(n, v, r) {
     case .ok:

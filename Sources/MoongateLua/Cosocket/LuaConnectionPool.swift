@@ -9,35 +9,50 @@ enum LuaConnectionPool {
         let channel: Channel
         let handler: LuaTCPHandler
         let reused: Int
-        let key: String
-        var timer: LuaTimerEntry?
+        let pool: Pool
+        /// When the idle timeout closes it (`LuaTimerHeap.nowMsec`), 0: never.
+        let deadline: Int64
 
-        init(channel: Channel, handler: LuaTCPHandler, reused: Int, key: String) {
+        init(channel: Channel, handler: LuaTCPHandler, reused: Int, pool: Pool, deadline: Int64) {
             self.channel = channel
             self.handler = handler
             self.reused = reused
-            self.key = key
+            self.pool = pool
+            self.deadline = deadline
         }
 
         func received(_ b: ByteBuffer) { drop() }
         func closedByPeer(error: String?) { drop() }
 
         func drop() {
-            timer?.cancel()
             LuaConnectionPool.remove(self)
             channel.close(promise: nil)
-            LuaConnectionPool.closed(key)
+            // Events after the close come to nobody (as to a freed weak owner).
+            if handler.owner === self { handler.owner = nil }
+            LuaConnectionPool.closed(pool)
+        }
+
+        deinit {
+            if handler.owner === self { handler.owner = nil }
         }
     }
 
     final class Pool {
+        let key: String
         let size: Int
         var idle: [Idle] = []
         /// Open connections of the pool, in use or idle (what `backlog` limits).
         var connections = 0
         /// Connects queued by `backlog` while the pool was full.
         var waiting: [Waiter] = []
-        init(size: Int) { self.size = size }
+        /// One timer per pool closes the idle connections whose timeout passed (instead
+        /// of a timer per parked connection): armed for the earliest deadline.
+        var sweep: LuaTimerEntry?
+        var sweepDeadline = Int64.max
+        init(key: String, size: Int) {
+            self.key = key
+            self.size = size
+        }
     }
 
     /// A connect queued by the `backlog` option.
@@ -47,18 +62,47 @@ enum LuaConnectionPool {
         init(go: @escaping () -> Void) { self.go = go }
     }
 
+    /// Pools are never removed: a `Pool` reference stays valid for the worker's life.
     nonisolated(unsafe) private static var pools: [String: Pool] = [:]
 
-    /// Creates the pool `key` with `size` unless it exists (its size is fixed then).
-    static func ensure(_ key: String, size: Int) {
-        if pools[key] == nil { pools[key] = Pool(size: size) }
+    /// The pool `key`, created with `size` unless it exists (its size is fixed then).
+    @discardableResult
+    static func ensure(_ key: String, size: Int) -> Pool {
+        if let p = pools[key] { return p }
+        let p = Pool(key: key, size: size)
+        pools[key] = p
+        return p
     }
 
-    /// The most recently parked connection of `key`, taken out of the pool.
-    static func take(_ key: String) -> Idle? {
-        guard let p = pools[key] else { return nil }
+    /// The last pool `lookup` found, by the bytes it was named with: a request connecting
+    /// to the same host and port as the one before builds no key and hashes nothing.
+    nonisolated(unsafe) private static var lastName: [UInt8] = []
+    nonisolated(unsafe) private static var lastPort = Int.min
+    nonisolated(unsafe) private static var lastNamed = false
+    nonisolated(unsafe) private static var lastPool: Pool?
+
+    /// The pool of a connect to `host` (raw bytes) and `port` (< 0: a unix socket), or of
+    /// the `pool` option's name when given; `makeKey` builds the key on a miss.
+    static func lookup(
+        host: UnsafeRawBufferPointer, port: Int, name: UnsafeRawBufferPointer?, size: Int, makeKey: () -> String
+    ) -> Pool {
+        let bytes = name ?? host
+        if let p = lastPool, lastNamed == (name != nil), name != nil || lastPort == port,
+            lastName.count == bytes.count, lastName.withUnsafeBytes({ $0.elementsEqual(bytes) })
+        {
+            return p
+        }
+        let p = ensure(makeKey(), size: size)
+        lastPool = p
+        lastName = Array(bytes)
+        lastPort = port
+        lastNamed = name != nil
+        return p
+    }
+
+    /// The most recently parked connection of `p`, taken out of the pool.
+    static func take(_ p: Pool) -> Idle? {
         while let c = p.idle.popLast() {
-            c.timer?.cancel()
             if c.channel.isActive { return c }
             c.channel.close(promise: nil)
         }
@@ -66,39 +110,56 @@ enum LuaConnectionPool {
     }
 
     /// Parks a connection; the least recently used one is closed when the pool is full.
-    static func put(_ key: String, size: Int, channel: Channel, handler: LuaTCPHandler, reused: Int, timeoutMs: Int) {
-        ensure(key, size: size)
-        let p = pools[key]!
+    static func put(_ p: Pool, channel: Channel, handler: LuaTCPHandler, reused: Int, timeoutMs: Int) {
         if p.idle.count >= p.size, let old = p.idle.first {
             old.drop()
         }
-        let c = Idle(channel: channel, handler: handler, reused: reused, key: key)
+        let deadline = timeoutMs > 0 ? LuaTimerHeap.nowMsec + Int64(timeoutMs) : 0
+        let c = Idle(channel: channel, handler: handler, reused: reused, pool: p, deadline: deadline)
         handler.owner = c
         // ngx_lua keeps a read event on an idle connection: data or the peer's close
         // drops it from the pool.
         handler.requestRead(channel)
-        if timeoutMs > 0 {
-            c.timer = LuaTimerHeap.add(ms: timeoutMs) { [weak c] in c?.drop() }
-        }
         p.idle.append(c)
+        if deadline > 0, deadline < p.sweepDeadline { armSweep(p, deadline) }
         // A connect waiting in the backlog takes this connection.
         wakeOne(p)
     }
 
-    /// Whether the pool has `size` open connections.
-    static func isFull(_ key: String) -> Bool {
-        guard let p = pools[key] else { return false }
-        return p.connections >= p.size
+    private static func armSweep(_ p: Pool, _ deadline: Int64) {
+        p.sweep?.cancel()
+        p.sweepDeadline = deadline
+        p.sweep = LuaTimerHeap.add(ms: Int(max(deadline - LuaTimerHeap.nowMsec, 0))) { sweep(p) }
     }
 
-    static func waitingCount(_ key: String) -> Int { pools[key]?.waiting.count ?? 0 }
+    /// Closes the idle connections whose timeout passed; arms for the next one.
+    private static func sweep(_ p: Pool) {
+        p.sweep = nil
+        p.sweepDeadline = .max
+        let now = LuaTimerHeap.nowMsec
+        var next = Int64.max
+        var expired: [Idle] = []
+        for c in p.idle where c.deadline > 0 {
+            if c.deadline <= now {
+                expired.append(c)
+            } else if c.deadline < next {
+                next = c.deadline
+            }
+        }
+        for c in expired where p.idle.contains(where: { $0 === c }) { c.drop() }
+        if next != .max, next < p.sweepDeadline { armSweep(p, next) }
+    }
+
+    /// Whether the pool has `size` open connections.
+    static func isFull(_ p: Pool) -> Bool { p.connections >= p.size }
+
+    static func waitingCount(_ p: Pool) -> Int { p.waiting.count }
 
     /// A new connection of the pool opens.
-    static func opened(_ key: String) { pools[key]?.connections += 1 }
+    static func opened(_ p: Pool) { p.connections += 1 }
 
     /// A connection of the pool closed: a queued connect may go.
-    static func closed(_ key: String) {
-        guard let p = pools[key] else { return }
+    static func closed(_ p: Pool) {
         p.connections = max(p.connections - 1, 0)
         wakeOne(p)
     }
@@ -111,8 +172,7 @@ enum LuaConnectionPool {
     }
 
     /// Queues a connect until the pool has room; `onTimeout` after `timeoutMs`.
-    static func enqueue(_ key: String, timeoutMs: Int, onTimeout: @escaping () -> Void, go: @escaping () -> Void) {
-        guard let p = pools[key] else { return }
+    static func enqueue(_ p: Pool, timeoutMs: Int, onTimeout: @escaping () -> Void, go: @escaping () -> Void) {
         let w = Waiter(go: go)
         if timeoutMs > 0 {
             w.timer = LuaTimerHeap.add(ms: timeoutMs) { [weak p, weak w] in
@@ -125,6 +185,6 @@ enum LuaConnectionPool {
     }
 
     static func remove(_ c: Idle) {
-        pools[c.key]?.idle.removeAll { $0 === c }
+        c.pool.idle.removeAll { $0 === c }
     }
 }

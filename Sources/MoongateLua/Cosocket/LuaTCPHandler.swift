@@ -13,8 +13,10 @@ import Glibc
 final class LuaTCPHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    /// What the connection's events go to.
-    weak var owner: LuaTCPEvents?
+    /// What the connection's events go to. Not a weak reference (a side table per socket
+    /// and per parked connection): every owner clears it before it goes away (see the
+    /// deinits of LuaTCPSocket and LuaConnectionPool.Idle).
+    unowned(unsafe) var owner: LuaTCPEvents?
     /// The TLS session once `sslhandshake` added TLS (it stays with the connection in the pool).
     var tls: TLSSessionInfo?
     /// The socket under the channel for direct sends (`LuaTCPSocket.trySendNow`): -2 not

@@ -25,6 +25,8 @@ final class LuaTCPSocket: LuaTCPEvents {
     /// How a read ends.
     enum ReadResult {
         case data([UInt8], found: Bool)
+        /// The data is in `out` (a line or a size read: no array per read).
+        case buffered
         case fail(String, [UInt8])
         /// `receiveuntil` with a size: the boundary came right away.
         case done
@@ -40,17 +42,22 @@ final class LuaTCPSocket: LuaTCPEvents {
     var sendTimeout: Int
     var readTimeout: Int
     private(set) var reusedTimes = 0
-    private var poolKey = ""
-    private var poolSize = 30
-    private(set) var reader: (thread: LuaThread, pattern: Pattern, timer: LuaTimerEntry?)?
+    private var pool: LuaConnectionPool.Pool?
+    private(set) var poolSize = 30
+    private(set) var reader: (thread: LuaThread, pattern: Pattern)?
+    /// A parked read's timeout (see `LuaReadTimeouts`): its deadline, order and place.
+    fileprivate var readDeadline: Int64 = 0
+    fileprivate var readSeq: UInt64 = 0
+    fileprivate var parkIndex = -1
     var busyConnecting = false
     private(set) var busyWriting = false
     /// "host:port" for log messages.
     private var peerName = ""
     let logErrors: Bool
-    /// The request or timer that connected the socket: only it may use the connection
-    /// (ngx_lua's "bad request"), and its end closes it.
-    private weak var owner: LuaRequestContext?
+    /// The `serial` of the request or timer that connected the socket (0: none): only it
+    /// may use the connection (ngx_lua's "bad request"), and its end closes it (it lists
+    /// the socket in `cosocket` or `cosockets`).
+    private var ownerSerial: UInt64 = 0
     /// `ngx.req.socket()`: reads the request body instead of a connection.
     private(set) var bodyStream = false
     /// How much of the request body `pullBody` moved into the buffer.
@@ -77,30 +84,72 @@ final class LuaTCPSocket: LuaTCPEvents {
     }
 
     /// The pool whose open-connection count includes this socket's connection.
-    private var counted: String?
+    private var counted: LuaConnectionPool.Pool?
+
+    /// Where `.buffered` reads put their data (valid until the next read).
+    private(set) var out = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    private(set) var outCount = 0
+    private var outCapacity = 256
+
+    /// Copies `bytes` (without CR when `dropCR`, as `*l` reads do) into `out`.
+    private func fillOut(_ start: Int, _ end: Int, dropCR: Bool) {
+        let n = end - start
+        if n > outCapacity {
+            out.deallocate()
+            outCapacity = max(n, outCapacity * 2)
+            out = UnsafeMutablePointer<UInt8>.allocate(capacity: outCapacity)
+        }
+        inbuf.withUnsafeBufferPointer { b in
+            if !dropCR {
+                if n > 0 { memcpy(out, b.baseAddress! + start, n) }
+                outCount = n
+                return
+            }
+            var k = 0
+            for i in start..<end where b[i] != UInt8(ascii: "\r") {
+                out[k] = b[i]
+                k += 1
+            }
+            outCount = k
+        }
+    }
 
     deinit {
+        out.deallocate()
+        if let h = handler, h.owner === self { h.owner = nil }
         channel?.close(promise: nil)
-        if let k = counted { LuaConnectionPool.closed(k) }
+        if let p = counted { LuaConnectionPool.closed(p) }
     }
 
     var isConnected: Bool { channel != nil || bodyStream || rawStream }
 
     /// Whether `ctx` may use this socket (the one that connected it, if connected).
     func usable(by ctx: LuaRequestContext?) -> Bool {
-        guard isConnected, let o = owner else { return true }
-        return o === ctx
+        guard isConnected, ownerSerial != 0 else { return true }
+        return ctx?.serial == ownerSerial
     }
 
     /// Binds the connection to the running request or timer.
     private func bindOwner(_ ctx: LuaRequestContext) {
-        if owner === ctx { return }
-        owner = ctx
-        ctx.onRelease.append { [weak self, weak ctx] in
-            guard let self, let ctx, self.owner === ctx else { return }
-            _ = self.close()
-            self.owner = nil
+        if ownerSerial == ctx.serial { return }
+        ownerSerial = ctx.serial
+        if ctx.cosocket == nil {
+            ctx.cosocket = self
+        } else {
+            ctx.cosockets.append(self)
         }
+    }
+
+    /// The owner `serial` ended: its connection closes.
+    func ownerReleased(_ serial: UInt64) {
+        guard ownerSerial == serial else { return }
+        _ = close()
+        ownerSerial = 0
+    }
+
+    /// The owner `serial` went away without ending (no cleanup ran).
+    func disown(_ serial: UInt64) {
+        if ownerSerial == serial { ownerSerial = 0 }
     }
 
     /// Reads the request body for a `ngx.req.socket()` socket: what the connection
@@ -181,34 +230,46 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     /// Connects to `host:port` (port < 0: `host` is "unix:/path"). Returns nil when the
     /// connection came from the pool at once, or an error; otherwise `thread` is resumed
-    /// with `1` or `nil, err` and `.again` comes back.
+    /// with `1` or `nil, err` and `.again` comes back. `host` and `pool` are the bytes of
+    /// the host argument and of the `pool` option.
     func connect(
-        host: String, port: Int, pool: String?, poolSize: Int?, backlog: Int?, thread: LuaThread
+        host hostBytes: UnsafeRawBufferPointer, port: Int, pool name: UnsafeRawBufferPointer?, poolSize: Int?,
+        backlog: Int?, thread: LuaThread
     ) -> ConnectStart {
         if busyConnecting { return .failed("socket busy connecting") }
         connectCalled = true
         closeChannel()
-        let key = pool ?? (port < 0 ? host : "\(host):\(port)")
-        poolKey = key
         if let s = poolSize { self.poolSize = s }
-        LuaConnectionPool.ensure(key, size: self.poolSize)
+        let p = LuaConnectionPool.lookup(host: hostBytes, port: port, name: name, size: self.poolSize) {
+            if let name { return LogBytes.text(name) }
+            let host = LogBytes.text(hostBytes)
+            return port < 0 ? host : "\(host):\(port)"
+        }
+        pool = p
         bindOwner(thread.context)
-        return attempt(host: host, port: port, key: key, backlog: backlog, thread: thread)
+        // The host as a String only when a connection is opened (not for a pooled one).
+        if let idle = LuaConnectionPool.take(p) { return reuse(idle, p) }
+        let host = hostBytes.count > 0 ? LogBytes.text(hostBytes) : ""
+        return attempt(host: host, port: port, pool: p, backlog: backlog, thread: thread)
+    }
+
+    private func reuse(_ idle: LuaConnectionPool.Idle, _ p: LuaConnectionPool.Pool) -> ConnectStart {
+        attach(idle.channel, idle.handler)
+        counted = p
+        reusedTimes = idle.reused + 1
+        return .done
     }
 
     /// Takes an idle connection, queues in the backlog, or opens a new connection.
-    private func attempt(host: String, port: Int, key: String, backlog: Int?, thread: LuaThread) -> ConnectStart {
-        if let idle = LuaConnectionPool.take(key) {
-            attach(idle.channel, idle.handler)
-            counted = key
-            reusedTimes = idle.reused + 1
-            return .done
-        }
-        if let b = backlog, LuaConnectionPool.isFull(key) {
-            if LuaConnectionPool.waitingCount(key) >= b { return .failed("too many waiting connect operations") }
+    private func attempt(
+        host: String, port: Int, pool p: LuaConnectionPool.Pool, backlog: Int?, thread: LuaThread
+    ) -> ConnectStart {
+        if let idle = LuaConnectionPool.take(p) { return reuse(idle, p) }
+        if let b = backlog, LuaConnectionPool.isFull(p) {
+            if LuaConnectionPool.waitingCount(p) >= b { return .failed("too many waiting connect operations") }
             busyConnecting = true
             LuaConnectionPool.enqueue(
-                key, timeoutMs: connectTimeout,
+                p, timeoutMs: connectTimeout,
                 onTimeout: { [weak self] in
                     self?.busyConnecting = false
                     LuaTCPSocket.fail(thread, "timeout")
@@ -216,7 +277,7 @@ final class LuaTCPSocket: LuaTCPEvents {
                 go: { [weak self] in
                     guard let self, thread.state == .yielded else { return }
                     self.busyConnecting = false
-                    switch self.attempt(host: host, port: port, key: key, backlog: backlog, thread: thread) {
+                    switch self.attempt(host: host, port: port, pool: p, backlog: backlog, thread: thread) {
                     case .done:
                         thread.resume { co in
                             lua_pushinteger(co, 1)
@@ -228,8 +289,8 @@ final class LuaTCPSocket: LuaTCPEvents {
                 })
             return .again
         }
-        LuaConnectionPool.opened(key)
-        counted = key
+        LuaConnectionPool.opened(p)
+        counted = p
         let unix = port < 0
         reusedTimes = 0
         let address: SocketAddress
@@ -274,9 +335,9 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     /// The connection being opened will not be: the pool may take another.
     private func uncount() {
-        if let k = counted {
+        if let p = counted {
             counted = nil
-            LuaConnectionPool.closed(k)
+            LuaConnectionPool.closed(p)
         }
     }
 
@@ -415,19 +476,19 @@ final class LuaTCPSocket: LuaTCPEvents {
         } else {
             needMore()
         }
-        let timer = readTimeout > 0 ? LuaTimerHeap.add(ms: readTimeout) { [weak self] in self?.readTimedOut() } : nil
-        reader = (thread, p, timer)
+        if readTimeout > 0 { LuaReadTimeouts.add(self, ms: readTimeout) }
+        reader = (thread, p)
         return nil
     }
 
     private func tryFinishRead() {
         guard let rd = reader, let r = evaluate(rd.pattern) else { return }
         reader = nil
-        rd.timer?.cancel()
-        LuaTCPSocket.push(finish(r), to: rd.thread)
+        LuaReadTimeouts.remove(self)
+        LuaTCPSocket.push(finish(r), to: rd.thread, from: self)
     }
 
-    private func readTimedOut() {
+    fileprivate func readTimedOut() {
         guard let rd = reader else { return }
         reader = nil
         if logErrors { rd.thread.context.log(.error, "lua tcp socket read timed out") }
@@ -445,9 +506,28 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     /// Pushes a read's results onto a resumed thread: `data, nil, nil, found`,
     /// `nil, err, partial` or `nil`.
-    static func push(_ r: ReadResult, to thread: LuaThread) {
+    static func push(_ r: ReadResult, to thread: LuaThread, from s: LuaTCPSocket? = nil) {
+        if case .buffered = r, let s {
+            // Pushed from `out` at once: no closure (and copy of the data) kept for later.
+            if thread.resumeNow({ co in
+                lua_pushlstring(co, UnsafeRawPointer(s.out).assumingMemoryBound(to: CChar.self), s.outCount)
+                lua_pushnil(co)
+                lua_pushnil(co)
+                lua_pushboolean(co, 0)
+                return 4
+            }) {
+                return
+            }
+            let d = Array(UnsafeBufferPointer(start: s.out, count: s.outCount))
+            push(.data(d, found: false), to: thread)
+            return
+        }
         thread.resume { co in
             switch r {
+            case .buffered:
+                // Always pushed with the socket above.
+                lua_pushnil(co)
+                return 1
             case .data(let d, let found):
                 d.withUnsafeBufferPointer { p in
                     p.withMemoryRebound(to: CChar.self) { lua_pushlstring(co, $0.baseAddress, $0.count) }
@@ -488,9 +568,9 @@ final class LuaTCPSocket: LuaTCPEvents {
         switch p {
         case .line:
             if let nl = inbuf[pos...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = inbuf[pos..<nl].filter { $0 != UInt8(ascii: "\r") }
+                fillOut(pos, nl, dropCR: true)
                 consume(nl - pos + 1)
-                return .data(line, found: false)
+                return .buffered
             }
             if eof {
                 let partial = inbuf[pos...].filter { $0 != UInt8(ascii: "\r") }
@@ -506,9 +586,9 @@ final class LuaTCPSocket: LuaTCPEvents {
             return .data(d, found: false)
         case .size(let n):
             if avail >= n {
-                let d = Array(inbuf[pos..<(pos + n)])
+                fillOut(pos, pos + n, dropCR: false)
                 consume(n)
-                return .data(d, found: false)
+                return .buffered
             }
             if eof {
                 let d = Array(inbuf[pos...])
@@ -709,15 +789,14 @@ final class LuaTCPSocket: LuaTCPEvents {
             closeChannel()
             return "closed"
         }
-        let key = poolKey
-        let s = size ?? poolSize
+        // connect made the pool (with its own size: `size` would only size a new one).
+        let p = pool ?? LuaConnectionPool.ensure("", size: size ?? poolSize)
         channel = nil
         handler = nil
         // The parked connection stays counted in its pool.
         counted = nil
         LuaConnectionPool.put(
-            key, size: s, channel: ch, handler: h, reused: reusedTimes,
-            timeoutMs: timeoutMs ?? conf.socketKeepaliveTimeout)
+            p, channel: ch, handler: h, reused: reusedTimes, timeoutMs: timeoutMs ?? conf.socketKeepaliveTimeout)
         return nil
     }
 
@@ -729,9 +808,9 @@ final class LuaTCPSocket: LuaTCPEvents {
         }
         if rawStream {
             rawStream = false
-            if let rd = reader {
+            if reader != nil {
                 reader = nil
-                rd.timer?.cancel()
+                LuaReadTimeouts.remove(self)
             }
             rawConn?.rawReader = { _ in }
             rawConn?.rawClosed = nil
@@ -741,9 +820,9 @@ final class LuaTCPSocket: LuaTCPEvents {
             return nil
         }
         guard channel != nil else { return "closed" }
-        if let rd = reader {
+        if reader != nil {
             reader = nil
-            rd.timer?.cancel()
+            LuaReadTimeouts.remove(self)
         }
         closeChannel()
         return nil
@@ -752,4 +831,61 @@ final class LuaTCPSocket: LuaTCPEvents {
 
 extension String {
     var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}
+
+/// The timeouts of parked cosocket reads: one heap timer, armed for the earliest, instead
+/// of a heap entry, a closure and a weak reference per read (nearly every read finishes
+/// long before its timeout). A parked socket is kept here until its read ends.
+enum LuaReadTimeouts {
+    nonisolated(unsafe) private static var parked: [LuaTCPSocket] = []
+    nonisolated(unsafe) private static var timer: LuaTimerEntry?
+    nonisolated(unsafe) private static var armedAt = Int64.max
+    nonisolated(unsafe) private static var seq: UInt64 = 0
+
+    static func add(_ s: LuaTCPSocket, ms: Int) {
+        remove(s)
+        seq &+= 1
+        s.readSeq = seq
+        s.readDeadline = LuaTimerHeap.nowMsec + Int64(max(ms, 0))
+        s.parkIndex = parked.count
+        parked.append(s)
+        if s.readDeadline < armedAt { arm(s.readDeadline) }
+    }
+
+    static func remove(_ s: LuaTCPSocket) {
+        let i = s.parkIndex
+        guard i >= 0 else { return }
+        s.parkIndex = -1
+        let last = parked.removeLast()
+        if last !== s {
+            parked[i] = last
+            last.parkIndex = i
+        }
+    }
+
+    private static func arm(_ deadline: Int64) {
+        timer?.cancel()
+        armedAt = deadline
+        timer = LuaTimerHeap.add(ms: Int(max(deadline - LuaTimerHeap.nowMsec, 0))) { fire() }
+    }
+
+    private static func fire() {
+        timer = nil
+        armedAt = .max
+        let now = LuaTimerHeap.nowMsec
+        var due: [LuaTCPSocket] = []
+        var next = Int64.max
+        for s in parked {
+            if s.readDeadline <= now {
+                due.append(s)
+            } else if s.readDeadline < next {
+                next = s.readDeadline
+            }
+        }
+        for s in due { remove(s) }
+        if next != .max { arm(next) }
+        // In the order the reads started, as their own timers fired.
+        due.sort { ($0.readDeadline, $0.readSeq) < ($1.readDeadline, $1.readSeq) }
+        for s in due { s.readTimedOut() }
+    }
 }

@@ -75,10 +75,10 @@ public func mg_tcp_connect(
         FFIError.set(err, "no thread")
         return FFI.error
     }
-    let poolName = pool == nil ? nil : string(pool, pl)
+    let poolName = pool.map { UnsafeRawBufferPointer(start: $0, count: pl) }
     switch s.connect(
-        host: string(host, hl), port: Int(port), pool: poolName, poolSize: poolSize > 0 ? Int(poolSize) : nil,
-        backlog: backlog >= 0 ? Int(backlog) : nil, thread: thread)
+        host: UnsafeRawBufferPointer(start: host, count: host == nil ? 0 : hl), port: Int(port), pool: poolName,
+        poolSize: poolSize > 0 ? Int(poolSize) : nil, backlog: backlog >= 0 ? Int(backlog) : nil, thread: thread)
     {
     case .done: return FFI.ok
     case .again: return FFI.again
@@ -120,6 +120,11 @@ public func mg_tcp_receive(
     case .data(let d, let f):
         found?.pointee = f ? 1 : 0
         d.withUnsafeBytes { FFIScratch.put(bytes: $0, out, outl) }
+        return FFI.ok
+    case .buffered:
+        // The socket's buffer: Lua copies it before its next call on the socket.
+        out?.pointee = UnsafePointer(s.out)
+        outl?.pointee = s.outCount
         return FFI.ok
     case .fail(let e, let partial):
         FFIError.set(err, e)

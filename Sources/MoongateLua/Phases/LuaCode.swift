@@ -54,7 +54,7 @@ public final class LuaCode {
         switch source {
         case .inline(let src):
             do {
-                ref = try rt.compile(source: src, chunkName: chunkName)
+                ref = try rt.compile(source: src, chunkName: chunkName, fixedArgs: true)
             } catch {
                 throw ConfigError("failed to load inlined Lua code: \(error)", at: location)
             }
@@ -71,7 +71,7 @@ public final class LuaCode {
             if !rt.isPerRequest { return (ref, false) }
             // A request's own VM (lua_code_cache off) compiles the inline code again.
             do {
-                return (try rt.compile(source: src, chunkName: chunkName), false)
+                return (try rt.compile(source: src, chunkName: chunkName, fixedArgs: true), false)
             } catch {
                 log("failed to load inlined Lua code: \(error)")
                 return nil

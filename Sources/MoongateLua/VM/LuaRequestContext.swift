@@ -45,8 +45,16 @@ public final class LuaRequestContext {
     var timerLog: (connection: Int, suffix: String)? = nil
     /// A timer's creating location (its settings stand in for a request's).
     var timerLoc: LocationConfig? = nil
-    /// Run when the request or timer ends (cosockets close their connections).
+    /// Run when the request or timer ends.
     var onRelease: [() -> Void] = []
+    /// Cosockets this request or timer connected: closed when it ends (ngx_lua's
+    /// cleanup), without a closure or weak references per connect.
+    /// The first in a field of its own: most requests connect one socket (no array).
+    var cosocket: LuaTCPSocket? = nil
+    var cosockets: [LuaTCPSocket] = []
+    /// Tells this context from any other (an address may be reused once it is freed).
+    let serial: UInt64
+    nonisolated(unsafe) private static var serials: UInt64 = 0
     /// The VM the code runs in: the worker's, or a request's own with
     /// `lua_code_cache off` (kept alive by the contexts that use it, closed after).
     let runtime: LuaRuntime?
@@ -55,6 +63,15 @@ public final class LuaRequestContext {
         self.request = request
         self.phase = phase
         self.runtime = runtime
+        LuaRequestContext.serials &+= 1
+        serial = LuaRequestContext.serials
+    }
+
+    deinit {
+        // Not released (no request cleanup ran): the sockets are nobody's now, as a
+        // weak owner reference would have become nil.
+        cosocket?.disown(serial)
+        for s in cosockets { s.disown(serial) }
     }
 
     /// The context attached to a request, created on first use.
@@ -94,6 +111,15 @@ public final class LuaRequestContext {
         let hooks = onRelease
         onRelease = []
         for h in hooks { h() }
+        if let s = cosocket {
+            cosocket = nil
+            s.ownerReleased(serial)
+        }
+        if !cosockets.isEmpty {
+            let owned = cosockets
+            cosockets = []
+            for s in owned { s.ownerReleased(serial) }
+        }
     }
 
     /// Logs with the request's context appended (or none for timers).

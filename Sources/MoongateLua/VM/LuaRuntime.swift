@@ -63,7 +63,7 @@ public final class LuaRuntime {
 
     /// Compiles Lua source once; returns the registry ref of the function.
     /// - Parameter chunkName: ngx_lua's name, e.g. `content_by_lua(nginx.conf:40)` (or `@path` for files).
-    public func compile(source: String, chunkName: String, cacheKey: String? = nil) throws -> Int32 {
+    public func compile(source: String, chunkName: String, cacheKey: String? = nil, fixedArgs: Bool = false) throws -> Int32 {
         let key = cacheKey ?? chunkName
         if let ref = codeCache[key] { return ref }
         let name = chunkName.hasPrefix("@") ? chunkName : "=" + chunkName
@@ -72,6 +72,17 @@ public final class LuaRuntime {
             let msg = vm.luaString(at: -1) ?? "unknown error"
             mg_lua_pop(L, 1)
             throw LuaError.syntax(msg)
+        }
+        if fixedArgs {
+            // A handler's main chunk without the vararg flag (when it does not use
+            // `...`), so that the JIT compiles it from its entry: see
+            // `fixed_args` in moongate/runtime.lua.
+            pushHelper("fixed_args")
+            lua_insert(L, -2)
+            if lua_pcall(L, 1, 1, 0) != 0 || lua_type(L, -1) != LUA_TFUNCTION {
+                mg_lua_pop(L, 1)
+                _ = source.withCString { p in luaL_loadbuffer(L, p, strlen(p), name) }
+            }
         }
         let ref = luaL_ref(L, mg_lua_registryindex())
         codeCache[key] = ref

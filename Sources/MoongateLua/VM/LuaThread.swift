@@ -142,6 +142,15 @@ final class LuaThread {
         }
     }
 
+    /// `resume(with:)` without keeping `push` (no closure allocated): false when the
+    /// thread has not yielded, and the caller resumes it with `resume(with:)` instead.
+    func resumeNow(_ push: (OpaquePointer) -> Int32) -> Bool {
+        guard state == .yielded else { return false }
+        let n = push(co)
+        run(nargs: n)
+        return true
+    }
+
     private func run(nargs: Int32) {
         var nargs = nargs
         while true {

@@ -59,7 +59,9 @@ function ngx.encode_base64(s, no_padding)
     local slen = #s
     local dst = get_string_buf(encoded_length(slen, no_padding))
     local n = C.mg_base64_encode(s, slen, dst, no_padding_int)
-    return ffi_string(dst, n)
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(dst, n)
+    return s_
 end
 
 local function decode(s, fn)
@@ -69,7 +71,9 @@ local function decode(s, fn)
     if fn(s, slen, dst, pdlen) ~= NGX_OK then
         return nil
     end
-    return ffi_string(dst, pdlen[0])
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(dst, pdlen[0])
+    return s_
 end
 
 function ngx.decode_base64(s)

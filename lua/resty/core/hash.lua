@@ -53,13 +53,17 @@ end
 function ngx.md5_bin(s)
     s = to_str(s)
     C.mg_hash_md5_bin(s, #s, digest_buf)
-    return ffi_string(digest_buf, MD5_DIGEST_LEN)
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(digest_buf, MD5_DIGEST_LEN)
+    return s_
 end
 
 function ngx.md5(s)
     s = to_str(s)
     C.mg_hash_md5(s, #s, digest_buf)
-    return ffi_string(digest_buf, MD5_HEX_DIGEST_LEN)
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(digest_buf, MD5_HEX_DIGEST_LEN)
+    return s_
 end
 
 function ngx.sha1_bin(s)
@@ -67,7 +71,9 @@ function ngx.sha1_bin(s)
     if C.mg_hash_sha1_bin(s, #s, digest_buf) ~= NGX_OK then
         error("SHA-1 support missing in Nginx")
     end
-    return ffi_string(digest_buf, SHA_DIGEST_LEN)
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(digest_buf, SHA_DIGEST_LEN)
+    return s_
 end
 
 local function check_string(v, n, fname)
@@ -98,7 +104,9 @@ function ngx.hmac_sha1(key, s)
     if C.mg_hash_hmac_sha1(key, #key, s, #s, digest_buf) ~= NGX_OK then
         return nil, "hmac_sha1 failed"
     end
-    return ffi_string(digest_buf, SHA_DIGEST_LEN)
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(digest_buf, SHA_DIGEST_LEN)
+    return s_
 end
 
 return _M

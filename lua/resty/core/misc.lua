@@ -114,7 +114,9 @@ end
 function ngx.get_phase()
     local sz = get_size_ptr()
     C.mg_get_phase_name(str_ptr, sz)
-    return ffi_string(str_ptr[0], sz[0])
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(str_ptr[0], sz[0])
+    return s_
 end
 
 --- Raises ngx_lua's context error unless the phase is in `mask`.
@@ -166,7 +168,9 @@ end
 local function config_str(what)
     local sz = get_size_ptr()
     C.mg_config_str(what, str_ptr, sz)
-    return ffi_string(str_ptr[0], sz[0])
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(str_ptr[0], sz[0])
+    return s_
 end
 
 local config = ngx.config
@@ -197,7 +201,9 @@ local function arg_get(t, idx)
     if rc ~= 0 then
         return nil
     end
-    return ffi_string(str_ptr[0], sz[0])
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(str_ptr[0], sz[0])
+    return s_
 end
 
 local function arg_set(t, idx, v)

@@ -14,6 +14,8 @@ local error = error
 local pairs = pairs
 local rawget = rawget
 local lower = string.lower
+local find = string.find
+local gsub = string.gsub
 local get_request = base.get_request
 local no_request = base.no_request
 local get_size_ptr = base.get_size_ptr
@@ -89,7 +91,10 @@ function req.set_header(name, value)
     if type(name) ~= "string" then
         error("bad 'name' argument: string expected, got " .. type(name), 2)
     end
-    name = name:gsub("_", "-")
+    -- string.gsub runs interpreted (the JIT stitches it): only when needed.
+    if find(name, "_", 1, true) then
+        name = gsub(name, "_", "-")
+    end
     if value == nil then
         return set_header(r, name, nil, 0)
     end
@@ -118,7 +123,9 @@ local function get_str(what)
     if rc ~= 0 then
         return nil
     end
-    return ffi_string(value_ptr[0], sz[0])
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(value_ptr[0], sz[0])
+    return s_
 end
 
 local function set_str(what, value, flag, level)

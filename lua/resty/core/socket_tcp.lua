@@ -68,6 +68,10 @@ end
 local methods = {}
 local mt = { __index = methods }
 
+-- What the fixed-argument workers return for luaL_argerror, which their vararg
+-- method raises (the name comes from how the method was called).
+local BADARG = {}
+
 local function raise(rc, level)
     error(ffi_string(errmsg[0]), level + 1)
 end
@@ -91,13 +95,18 @@ local function check_self(self, name)
     return self[1]
 end
 
+local tcp_gc = C.mg_tcp_gc
+
+-- Not ending in a tail call to setmetatable: the JIT cannot return from a fast
+-- function to an interpreted caller, and tcp() would run interpreted.
 local function tcp()
     local rc = C.mg_tcp_new(out_ptr, errmsg)
     if rc ~= 0 then
         raise(rc, 2)
     end
-    local s = ffi_gc(out_ptr[0], C.mg_tcp_gc)
-    return setmetatable({ s }, mt)
+    local s = ffi_gc(out_ptr[0], tcp_gc)
+    local self = setmetatable({ s }, mt)
+    return self
 end
 
 function methods.connect(self, host, port, opts)
@@ -187,18 +196,14 @@ local function flatten(t, out, level)
     end
 end
 
-function methods.send(...)
-    local nargs = select("#", ...)
-    if nargs ~= 2 then
-        error("expecting 2 arguments (including the object), but got "
-              .. nargs, 2)
-    end
-    local self, data = ...
-    local s = check_self(self, "send")
+-- send and receive work in fixed-argument functions called by the vararg
+-- methods: LuaJIT starts no trace in a vararg function, so their FFI calls
+-- would always run interpreted. Returns n, or nil and the error, or BADARG.
+local function send(s, data)
     local td = type(data)
     if td == "table" then
         local out = {}
-        flatten(data, out, 3)
+        flatten(data, out, 4)
         data = concat(out)
     elseif td == "number" then
         data = tostring(data)
@@ -207,8 +212,8 @@ function methods.send(...)
     elseif td == "nil" then
         data = "nil"
     elseif td ~= "string" then
-        argerror(2, "string, number, boolean, nil, or array table "
-                 .. "expected, got " .. td)
+        return BADARG, 2, "string, number, boolean, nil, or array table "
+                          .. "expected, got " .. td
     end
     local rc = C.mg_tcp_send(s, data, #data, errmsg)
     if rc == 0 then
@@ -220,10 +225,29 @@ function methods.send(...)
     if rc == -1 then
         return nil, ffi_string(errmsg[0])
     end
-    raise(rc, 2)
+    raise(rc, 3)
 end
 
-local function recv(s, kind, n, pat, inclusive)
+function methods.send(...)
+    local nargs = select("#", ...)
+    if nargs ~= 2 then
+        error("expecting 2 arguments (including the object), but got "
+              .. nargs, 2)
+    end
+    local self, data = ...
+    local s = check_self(self, "send")
+    local n, e, m = send(s, data)
+    if n then
+        if n == BADARG then
+            argerror(e, m)
+        end
+        return n
+    end
+    return nil, e
+end
+
+-- level: raise's level (3 when called from the method itself).
+local function recv(s, kind, n, pat, inclusive, level)
     local sz = get_size_ptr()
     local rc = C.mg_tcp_receive(s, kind, n, pat, pat and #pat or 0,
                                 inclusive and 1 or 0, str_ptr, sz, found_ptr,
@@ -240,7 +264,29 @@ local function recv(s, kind, n, pat, inclusive)
     if rc == -4 then
         return nil
     end
-    raise(rc, 3)
+    raise(rc, level or 3)
+end
+
+-- Returns the data, or nil, the error and the partial data, or BADARG.
+local function receive(s, pat)
+    if pat == nil or pat == "*l" then
+        return three(recv(s, 0, 0, nil, nil, 4))
+    end
+    if pat == "*a" then
+        return three(recv(s, 1, 0, nil, nil, 4))
+    end
+    local n = tonumber(pat)
+    if not n then
+        return BADARG, 2, "bad pattern argument"
+    end
+    n = floor(n)
+    if n < 0 then
+        return BADARG, 2, "bad pattern argument"
+    end
+    if n == 0 then
+        return ""
+    end
+    return three(recv(s, 2, n, nil, nil, 4))
 end
 
 function methods.receive(self, pat, ...)
@@ -249,27 +295,14 @@ function methods.receive(self, pat, ...)
         error("expecting 1 or 2 arguments (including the object), but got "
               .. (select("#", ...) + 2), 2)
     end
-    if pat == nil or pat == "*l" then
-        return three(recv(s, 0, 0))
+    local d, e, p = receive(s, pat)
+    if d then
+        if d == BADARG then
+            argerror(e, p)
+        end
+        return d
     end
-    if pat == "*a" then
-        return three(recv(s, 1, 0))
-    end
-    local n = tonumber(pat)
-    if type(pat) == "string" and not n then
-        argerror(2, "bad pattern argument")
-    end
-    if not n then
-        argerror(2, "bad pattern argument")
-    end
-    n = floor(n)
-    if n < 0 then
-        argerror(2, "bad pattern argument")
-    end
-    if n == 0 then
-        return ""
-    end
-    return three(recv(s, 2, n))
+    return nil, e, p
 end
 
 function methods.receiveany(self, max)

@@ -129,7 +129,9 @@ function methods.receive(self, size)
     local sz = get_size_ptr()
     local rc = C.mg_udp_receive(s, n, str_ptr, sz, errmsg)
     if rc == 0 then
-        return ffi_string(str_ptr[0], sz[0])
+        -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+        local s_ = ffi_string(str_ptr[0], sz[0])
+        return s_
     end
     if rc == -2 then
         return yield_io()

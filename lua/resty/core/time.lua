@@ -48,7 +48,9 @@ end
 
 local function format(fn)
     local buf = get_string_buf(TIME_BUF_SIZE)
-    return ffi_string(buf, fn(buf))
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(buf, fn(buf))
+    return s_
 end
 
 function ngx.today()
@@ -68,7 +70,9 @@ function ngx.cookie_time(sec)
         error("number argument only", 2)
     end
     local buf = get_string_buf(TIME_BUF_SIZE)
-    return ffi_string(buf, C.mg_time_cookie_time(buf, sec))
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(buf, C.mg_time_cookie_time(buf, sec))
+    return s_
 end
 
 function ngx.http_time(sec)
@@ -76,7 +80,9 @@ function ngx.http_time(sec)
         error("number argument only", 2)
     end
     local buf = get_string_buf(TIME_BUF_SIZE)
-    return ffi_string(buf, C.mg_time_http_time(buf, sec))
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(buf, C.mg_time_http_time(buf, sec))
+    return s_
 end
 
 function ngx.parse_http_time(time_str)

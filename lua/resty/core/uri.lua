@@ -55,7 +55,9 @@ local function escape_uri(s, esc_type)
     end
     local dst = get_string_buf(dlen)
     C.mg_uri_escape(s, slen, dst, esc_type)
-    return ffi_string(dst, dlen)
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(dst, dlen)
+    return s_
 end
 
 local function unescape_uri(s)
@@ -69,7 +71,9 @@ local function unescape_uri(s)
     local slen = #s
     local dst = get_string_buf(slen)
     local dlen = C.mg_uri_unescape(s, slen, dst)
-    return ffi_string(dst, dlen)
+    -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+    local s_ = ffi_string(dst, dlen)
+    return s_
 end
 
 ngx.escape_uri = escape_uri

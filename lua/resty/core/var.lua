@@ -42,7 +42,9 @@ local function var_get(self, name)
         error("bad variable name", 2)
     end
     if rc == 0 then
-        return ffi_string(value_ptr[0], sz[0])
+        -- No tail call: the JIT cannot return from ffi.string to an interpreted caller.
+        local s_ = ffi_string(value_ptr[0], sz[0])
+        return s_
     end
     if rc == -5 then
         return nil
