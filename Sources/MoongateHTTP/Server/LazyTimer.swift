@@ -41,7 +41,10 @@ final class LazyTimer {
 
     private func schedule(at d: NIODeadline) {
         due = d
-        task = loop.scheduleTask(deadline: d) { [weak self] in self?.fired() }
+        // Unowned, not weak: a weak reference gives the timer a side table, and every
+        // retain and release of it then takes the slow path. deinit cancels the task
+        // on this loop, so it never runs after the timer is gone.
+        task = loop.scheduleTask(deadline: d) { [unowned self] in self.fired() }
     }
 
     private func fired() {
