@@ -127,6 +127,7 @@ final class ProxyHandler: PhaseHandler {
             if rewritten { return ProxyHandler.escape(r.uri) + argsSuffix }
             let prefix = conf.locationPrefix ?? ""
             let rest = ProxyHandler.afterPrefix(r.uri, prefix)
+            if rest.isEmpty && argsSuffix.isEmpty { return part }
             // nginx escapes the decoded URI only when the client's had escapes
             // (r->quoted_uri) or the request is internal; otherwise it goes as it came.
             var quoted = r.isInternal
@@ -139,7 +140,6 @@ final class ProxyHandler: PhaseHandler {
                     }
                 }
             }
-            if rest.isEmpty && argsSuffix.isEmpty { return part }
             return part + (quoted ? ProxyHandler.escape(rest) : rest) + argsSuffix
         }
         let changed = r.isInternal || r.initialURI != r.uri || r.initialArgs != r.args

@@ -78,7 +78,7 @@ extension ProxySession {
         }
         let noBody = r.method == "HEAD" || h.status == 204 || h.status == 304 || h.status < 200
         if let cl = h.contentLength, h.status != 204 { out.contentLength = cl }
-        r.headersOut = out
+        swap(&r.headersOut, &out)  // (no copy of `out`: the old headers go with it)
         if noBody {
             bodyMode = .none
         } else if h.chunked {

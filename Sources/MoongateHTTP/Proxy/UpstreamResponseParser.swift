@@ -149,6 +149,20 @@ struct UpstreamResponseParser {
         return base.distance(to: UnsafeRawPointer(p))
     }
 
+    /// Where the name of the header line `from..<to` ends (its colon), or -1 when the
+    /// line has no colon or a space before it (a small loop of its own: few registers).
+    @inline(never)
+    private static func nameEnd(_ base: UnsafeRawPointer, _ from: Int, _ to: Int) -> Int {
+        var i = from
+        while i < to {
+            let c = base.load(fromByteOffset: i, as: UInt8.self)
+            if c == 58 { return i }
+            if c == 32 { return -1 }
+            i &+= 1
+        }
+        return -1
+    }
+
     /// Case-insensitive comparison of `b[from..<to]` with a lowercase ASCII name.
     private static func nameIs(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int, _ lower: StaticString) -> Bool {
         asciiEqualsLower(UnsafeRawBufferPointer(rebasing: b[from..<to]), lower)
@@ -205,47 +219,57 @@ struct UpstreamResponseParser {
         head.status = code
         head.raw = Array(b)
         head.fields.reserveCapacity(8)
+        guard let base = b.baseAddress else { return head }
         var start = eol + 1
         while start < n {
             let e = lineFeed(b, from: start)
             var le = e
-            if le > start && b[le - 1] == 13 { le -= 1 }
-            defer { start = e + 1 }
-            if le == start { continue }  // the blank line that ends the head
-            var colon = start
-            var space = false
-            while colon < le && b[colon] != 58 {
-                if b[colon] == 32 { space = true }
-                colon += 1
-            }
-            guard colon < le, colon > start, !space else {
+            if le > start && base.load(fromByteOffset: le &- 1, as: UInt8.self) == 13 { le &-= 1 }
+            let ls = start
+            start = e &+ 1
+            if le == ls { continue }  // the blank line that ends the head
+            let colon = nameEnd(base, ls, le)
+            guard colon > ls else {
                 throw UpstreamParseError.invalid("upstream sent invalid header")
             }
-            var vs = colon + 1
-            while vs < le && (b[vs] == 32 || b[vs] == 9) { vs += 1 }
-            if nameIs(b, start, colon, "content-length") {
+            var vs = colon &+ 1
+            while vs < le {
+                let c = base.load(fromByteOffset: vs, as: UInt8.self)
+                if c != 32 && c != 9 { break }
+                vs &+= 1
+            }
+            // The names looked at, told apart by their length first.
+            switch colon &- ls {
+            case 14 where nameIs(b, ls, colon, "content-length"):
                 var ve = le
-                while ve > vs && b[ve - 1] == 32 { ve -= 1 }
+                while ve > vs && base.load(fromByteOffset: ve &- 1, as: UInt8.self) == 32 { ve &-= 1 }
                 var v: Int64 = 0
                 var ok = ve > vs
-                for k in vs..<ve {
-                    let d = b[k] &- 48
+                var k = vs
+                while k < ve {
+                    let d = base.load(fromByteOffset: k, as: UInt8.self) &- 48
                     if d >= 10 || v > (Int64.max - 9) / 10 { ok = false; break }
-                    v = v * 10 + Int64(d)
+                    v = v &* 10 &+ Int64(d)
+                    k &+= 1
                 }
                 guard ok else {
                     throw UpstreamParseError.invalid("upstream sent invalid \"Content-Length\" header")
                 }
                 head.contentLength = v
-            } else if nameIs(b, start, colon, "transfer-encoding") {
+            case 17 where nameIs(b, ls, colon, "transfer-encoding"):
                 if contains(b, vs, le, "chunked") { head.chunked = true }
-            } else if nameIs(b, start, colon, "connection") {
+            case 10 where nameIs(b, ls, colon, "connection"):
                 if contains(b, vs, le, "close") { head.connectionClose = true }
                 if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
+            default:
+                if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
+                    && nameIs(b, ls, ls &+ 8, "x-accel-")
+                {
+                    head.accel = true
+                }
             }
-            if colon - start > 8 && nameIs(b, start, start + 8, "x-accel-") { head.accel = true }
             head.fields.append(
-                UpstreamHeaderField(nameStart: Int32(start), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le)))
+                UpstreamHeaderField(nameStart: Int32(ls), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le)))
         }
         if head.chunked { head.contentLength = nil }
         return head

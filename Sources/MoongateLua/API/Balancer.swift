@@ -9,6 +9,10 @@ private func balancerState(
         FFIError.set(err, "no request found")
         return nil
     }
+    // The balancer running now for this request: the state BalancerState.of(r) finds.
+    if ctx.phase == .balancer, let run = LuaBalancer.running, run.request == ObjectIdentifier(r) {
+        return run.state.takeUnretainedValue()
+    }
     guard let state = BalancerState.of(r) else {
         FFIError.set(err, "no upstream found")
         return nil

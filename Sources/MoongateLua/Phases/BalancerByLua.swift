@@ -8,6 +8,11 @@ import MoongateHTTP
 final class LuaBalancer: UpstreamBalancerHook {
     let code: LuaCode
 
+    /// The request and state of the balancer code running now (it runs synchronously):
+    /// `ngx.balancer` finds the state here rather than through the request's module
+    /// contexts.
+    nonisolated(unsafe) static var running: (request: ObjectIdentifier, state: Unmanaged<BalancerState>)?
+
     init(code: LuaCode) { self.code = code }
 
     /// Registers the directives (called from `LuaModule.register()`).
@@ -34,6 +39,9 @@ final class LuaBalancer: UpstreamBalancerHook {
         defer { ctx.phase = savedPhase }
         ctx.phase = .balancer
         ctx.exitCode = nil
+        let savedRunning = Self.running
+        Self.running = (ObjectIdentifier(r), Unmanaged.passUnretained(state))
+        defer { Self.running = savedRunning }
         guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return 500 }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let err = rt.callSync(ref: fn.ref, context: ctx) {
