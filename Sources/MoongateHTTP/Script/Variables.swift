@@ -143,15 +143,11 @@ public enum Variables {
         return .byName
     }
 
-    /// `get(name, r)` through a lookup from `resolve(name)` (made at the current `generation`).
+    /// Whether the request set no variable: then `get` reads a name as `resolve` found it.
     @inline(__always)
-    public static func get(_ name: String, _ lookup: Lookup, _ r: HTTPRequest) -> String? {
-        if let st = r.variableStoreIfCreated, !st.values.isEmpty { return get(name, r) }
-        switch lookup {
-        case .getter(let g): return g(r)
-        case .prefix(let g, let suffix): return g(r, suffix)
-        case .byName: return get(name, r)
-        }
+    public static func noneSet(_ r: HTTPRequest) -> Bool {
+        guard let st = r.variableStoreIfCreated else { return true }
+        return st.values.isEmpty
     }
 
     /// Sets a variable; returns false if it cannot be changed

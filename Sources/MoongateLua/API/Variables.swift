@@ -67,11 +67,19 @@ public func mg_http_var_set(
 enum VariableIndex {
     final class Entry {
         let name: String
-        var lookup: Variables.Lookup
-        var generation: Int
+        /// The getter for `name` (a prefix getter with its suffix bound), or nil: by name.
+        var read: ((HTTPRequest) -> String?)?
+        var generation = 0
         init(_ name: String) {
             self.name = name
-            lookup = Variables.resolve(name)
+            resolve()
+        }
+        func resolve() {
+            switch Variables.resolve(name) {
+            case .getter(let g): read = g
+            case .prefix(let g, let suffix): read = { g($0, suffix) }
+            case .byName: read = nil
+            }
             generation = Variables.generation
         }
     }
@@ -108,11 +116,14 @@ public func mg_http_var_get_at(
         return FFI.noRequest
     }
     let e = VariableIndex.entries[Int(index)]
-    if e.generation != Variables.generation {
-        e.lookup = Variables.resolve(e.name)
-        e.generation = Variables.generation
+    if e.generation != Variables.generation { e.resolve() }
+    let v: String?
+    if let read = e.read, Variables.noneSet(r) {
+        v = read(r)
+    } else {
+        v = Variables.get(e.name, r)
     }
-    guard let v = Variables.get(e.name, e.lookup, r) else { return FFI.declined }
+    guard let v else { return FFI.declined }
     FFIScratch.put(v, val, vlen)
     return FFI.ok
 }
