@@ -10,9 +10,14 @@ public enum Variables {
     public typealias Getter = (HTTPRequest) -> String?
     public typealias Setter = (HTTPRequest, String?) -> Bool
 
-    nonisolated(unsafe) static var getters: [String: Getter] = builtins()
-    nonisolated(unsafe) static var prefixGetters: [(String, (HTTPRequest, String) -> String?)] = builtinPrefixes()
-    nonisolated(unsafe) static var declared: Set<String> = []
+    nonisolated(unsafe) static var getters: [String: Getter] = builtins() { didSet { generation &+= 1 } }
+    nonisolated(unsafe) static var prefixGetters: [(String, (HTTPRequest, String) -> String?)] = builtinPrefixes() {
+        didSet { generation &+= 1 }
+    }
+    nonisolated(unsafe) static var declared: Set<String> = [] { didSet { generation &+= 1 } }
+    /// Changes whenever a getter, prefix or declaration changes: resolved lookups made
+    /// before are stale.
+    nonisolated(unsafe) public private(set) static var generation = 0
     nonisolated(unsafe) static var setters: [String: Setter] = builtinSetters()
     /// The installation prefix (`$prefix`), set at startup.
     nonisolated(unsafe) public static var prefix = ""
@@ -118,6 +123,31 @@ public enum Variables {
             return ""
         }
         return nil
+    }
+
+    /// How `get` finds a (lowercase) name, worked out once so that repeated reads skip the
+    /// dictionary lookup, the prefix scan and the suffix String.
+    public enum Lookup {
+        case getter(Getter)
+        case prefix((HTTPRequest, String) -> String?, String)
+        /// Anything else (user variables, unknown names): `get` by name.
+        case byName
+    }
+
+    /// The lookup `get` would do for `name` when the request set no variable.
+    public static func resolve(_ name: String) -> Lookup {
+        if let g = getters[name] { return .getter(g) }
+        for (p, g) in prefixGetters where name.hasPrefix(p) {
+            return .prefix(g, String(name.dropFirst(p.count)))
+        }
+        return .byName
+    }
+
+    /// Whether the request set no variable: then `get` reads a name as `resolve` found it.
+    @inline(__always)
+    public static func noneSet(_ r: HTTPRequest) -> Bool {
+        guard let st = r.variableStoreIfCreated else { return true }
+        return st.values.isEmpty
     }
 
     /// Sets a variable; returns false if it cannot be changed

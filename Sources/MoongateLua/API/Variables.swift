@@ -61,3 +61,69 @@ public func mg_http_var_set(
         return FFI.error
     }
 }
+
+/// ngx.var names resolved once: var.lua keeps each name's index, and a read by index
+/// skips lowercasing the name, the getter dictionary, the prefix scan and the suffix String.
+enum VariableIndex {
+    final class Entry {
+        let name: String
+        /// The getter for `name` (a prefix getter with its suffix bound), or nil: by name.
+        var read: ((HTTPRequest) -> String?)?
+        var generation = 0
+        init(_ name: String) {
+            self.name = name
+            resolve()
+        }
+        func resolve() {
+            switch Variables.resolve(name) {
+            case .getter(let g): read = g
+            case .prefix(let g, let suffix): read = { g($0, suffix) }
+            case .byName: read = nil
+            }
+            generation = Variables.generation
+        }
+    }
+    nonisolated(unsafe) static var entries: [Entry] = []
+    nonisolated(unsafe) static var byName: [String: Int32] = [:]
+    static let limit = 4096
+}
+
+/// `int mg_http_var_index(const char *name, size_t len)`: an index for
+/// `mg_http_var_get_at`, or -1 when the name must be read by name (mg_http_var_get).
+@_cdecl("mg_http_var_index")
+public func mg_http_var_index(_ name: UnsafePointer<CChar>?, _ len: Int) -> Int32 {
+    let n = lowercasedString(name, len)
+    // These depend on more than the name (see mg_http_var_get).
+    if n == "request_body" || n == "gzip_ratio" { return -1 }
+    if let i = VariableIndex.byName[n] { return i }
+    if VariableIndex.entries.count >= VariableIndex.limit { return -1 }
+    let i = Int32(VariableIndex.entries.count)
+    VariableIndex.entries.append(VariableIndex.Entry(n))
+    VariableIndex.byName[n] = i
+    return i
+}
+
+/// `int mg_http_var_get_at(int index, const unsigned char **val, size_t *vlen,
+///   char **err)`: mg_http_var_get for the running request and a name from
+/// mg_http_var_index.
+@_cdecl("mg_http_var_get_at")
+public func mg_http_var_get_at(
+    _ index: Int32, _ val: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ vlen: UnsafeMutablePointer<Int>?,
+    _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let ctx = LuaRuntime.current, let r = ctx.request else {
+        FFIError.set(err, "no request object found")
+        return FFI.noRequest
+    }
+    let e = VariableIndex.entries[Int(index)]
+    if e.generation != Variables.generation { e.resolve() }
+    let v: String?
+    if let read = e.read, Variables.noneSet(r) {
+        v = read(r)
+    } else {
+        v = Variables.get(e.name, r)
+    }
+    guard let v else { return FFI.declined }
+    FFIScratch.put(v, val, vlen)
+    return FFI.ok
+}

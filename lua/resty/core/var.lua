@@ -17,6 +17,9 @@ ffi.cdef [[
     int mg_http_var_get(void *r, const char *name, size_t len, int capture,
                         const unsigned char **val, size_t *vlen,
                         char **err);
+    int mg_http_var_index(const char *name, size_t len);
+    int mg_http_var_get_at(int index, const unsigned char **val, size_t *vlen,
+                           char **err);
     int mg_http_var_set(void *r, const char *name, size_t len,
                         const unsigned char *val, size_t vlen, int is_nil,
                         char **err);
@@ -26,6 +29,11 @@ local _M = { version = base.version }
 
 local value_ptr = ffi.new("const unsigned char *[1]")
 
+-- Each name's index from mg_http_var_index (false: read by name), so that a read
+-- passes an index instead of a name to look up again.
+local var_index = {}
+local n_indexed = 0
+
 local function var_get(self, name)
     -- NULL: the running request (one FFI call instead of two per read).
     local sz = get_size_ptr()
@@ -34,7 +42,22 @@ local function var_get(self, name)
     if t == "number" then
         rc = C.mg_http_var_get(nil, nil, 0, name, value_ptr, sz, errmsg)
     elseif t == "string" then
-        rc = C.mg_http_var_get(nil, name, #name, 0, value_ptr, sz, errmsg)
+        local i = var_index[name]
+        if i == nil then
+            i = C.mg_http_var_index(name, #name)
+            if i < 0 then
+                i = false
+            end
+            if n_indexed < 4096 then
+                var_index[name] = i
+                n_indexed = n_indexed + 1
+            end
+        end
+        if i then
+            rc = C.mg_http_var_get_at(i, value_ptr, sz, errmsg)
+        else
+            rc = C.mg_http_var_get(nil, name, #name, 0, value_ptr, sz, errmsg)
+        end
     else
         if not get_request() then
             error("no request found", 2)
