@@ -68,6 +68,8 @@ RELEASE_FLAGS := -Xswiftc -enforce-exclusivity=unchecked
 # each retain/release (hello 26.2k -> 24.7k instructions/request), and its functions
 # can be placed by Sources/moongate/link-order.txt (see Package.swift).
 build: deps
+	@# SwiftPM does not relink when only the link order changed.
+	@if [ Sources/moongate/link-order.txt -nt .build/release/moongate ]; then rm -f .build/release/moongate; fi
 	$(SWIFT) build -c release --product moongate --static-swift-stdlib $(RELEASE_FLAGS)
 
 debug: deps
