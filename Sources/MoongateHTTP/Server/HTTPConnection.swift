@@ -762,7 +762,9 @@ public final class HTTPConnection: ChannelInboundHandler {
             // Moved out, so that clear() finds the storage unique and keeps it.
             var spare = outBuf!
             outBuf = nil
-            if spare.capacity <= 32768 {
+            // The whole storage, not the slice: a small slice of a big buffer (a proxied
+            // body in its read buffer) would make clear() allocate a big one.
+            if spare.withVeryUnsafeBytes({ $0.count }) <= 32768 {
                 spare.clear()
                 HTTPConnection.spareOut = spare
             }
