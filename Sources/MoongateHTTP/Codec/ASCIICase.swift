@@ -24,5 +24,10 @@ func asciiEqualsLower(_ b: UnsafeRawBufferPointer, _ lower: StaticString) -> Boo
     return true
 }
 
-@inline(__always)
-func asciiLower(_ c: UInt8) -> UInt8 { c &- 65 < 26 ? c | 0x20 : c }
+/// `c` lower-cased when it is an ASCII capital.
+@inlinable @inline(__always)
+public func asciiLower(_ c: UInt8) -> UInt8 { c &- 65 < 26 ? c | 0x20 : c }
+
+/// Whether `c` is an ASCII capital.
+@inlinable @inline(__always)
+public func asciiIsUpper(_ c: UInt8) -> Bool { c &- 65 < 26 }

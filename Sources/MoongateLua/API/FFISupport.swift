@@ -158,47 +158,34 @@ public func mg_no_request_error(_ err: UnsafeMutablePointer<UnsafePointer<CChar>
     return FFI.noRequest
 }
 
+/// ASCII bytes lower-cased into a new String (the caller checked they are ASCII).
+private func asciiLowered(_ u: UnsafeRawBufferPointer) -> String {
+    String(unsafeUninitializedCapacity: u.count) { out in
+        for i in 0..<u.count { out[i] = asciiLower(u[i]) }
+        return u.count
+    }
+}
+
 /// `string(p, n).lowercased()` without String.lowercased (Unicode-aware, several times
 /// the cost) when the bytes are ASCII, as names nearly always are.
 func lowercasedString(_ p: UnsafePointer<CChar>?, _ n: Int) -> String {
     guard let p, n > 0 else { return "" }
     let buf = UnsafeRawBufferPointer(start: p, count: n)
     guard LogBytes.isASCII(buf) else { return LogBytes.text(buf).lowercased() }
-    if !buf.contains(where: { $0 &- 65 < 26 }) { return String(decoding: buf, as: UTF8.self) }
-    return String(unsafeUninitializedCapacity: n) { out in
-        for i in 0..<n {
-            let c = buf[i]
-            out[i] = c &- 65 < 26 ? c | 0x20 : c
-        }
-        return n
-    }
+    return asciiLowered(buf)
 }
 
 /// `s.lowercased()`, returning `s` itself when it is ASCII without capitals.
 func lowercasedASCII(_ s: String) -> String {
-    enum Lowered {
-        case same
-        case ascii(String)
-        case unicode
-    }
     var s = s
-    let r: Lowered = s.withUTF8 { u in
-        guard LogBytes.isASCII(UnsafeRawBufferPointer(u)) else { return .unicode }
-        guard u.contains(where: { $0 &- 65 < 26 }) else { return .same }
-        return .ascii(
-            String(unsafeUninitializedCapacity: u.count) { out in
-                for i in 0..<u.count {
-                    let c = u[i]
-                    out[i] = c &- 65 < 26 ? c | 0x20 : c
-                }
-                return u.count
-            })
+    // nil: not ASCII; "": ASCII without capitals (`s` as it is).
+    let lowered: String? = s.withUTF8 { u in
+        let raw = UnsafeRawBufferPointer(u)
+        guard LogBytes.isASCII(raw) else { return nil }
+        return u.contains(where: asciiIsUpper) ? asciiLowered(raw) : ""
     }
-    switch r {
-    case .same: return s
-    case .ascii(let l): return l
-    case .unicode: return s.lowercased()
-    }
+    guard let lowered else { return s.lowercased() }
+    return lowered.isEmpty ? s : lowered
 }
 
 /// `s.lowercased() == lower` for a lower-case `lower`, without building a String when
@@ -210,10 +197,7 @@ func lowercasedEquals(_ s: String, _ lower: String) -> Bool {
         guard LogBytes.isASCII(UnsafeRawBufferPointer(u)) else { return nil }
         return l.withUTF8 { lu in
             guard u.count == lu.count else { return false }
-            for i in 0..<u.count {
-                let c = u[i]
-                if (c &- 65 < 26 ? c | 0x20 : c) != lu[i] { return false }
-            }
+            for i in 0..<u.count where asciiLower(u[i]) != lu[i] { return false }
             return true
         }
     }
