@@ -62,7 +62,11 @@ deps-servers:
 
 # Release builds turn off Swift's dynamic exclusivity checks in every module, SwiftNIO
 # included (Package.swift can only do it for ours): about 6k instructions per request.
-RELEASE_FLAGS := -Xswiftc -enforce-exclusivity=unchecked
+# Every function gets a section of its own (Swift gives one only to public functions,
+# the rest share their file's .text), so Sources/moongate/link-order.txt can place each
+# one: the code a worker runs sits together and fewer pages of it are resident.
+RELEASE_FLAGS := -Xswiftc -enforce-exclusivity=unchecked \
+	-Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections
 
 # The release server links the Swift runtime in (--static-swift-stdlib): no PLT hop on
 # each retain/release (hello 26.2k -> 24.7k instructions/request), and its functions
@@ -70,6 +74,10 @@ RELEASE_FLAGS := -Xswiftc -enforce-exclusivity=unchecked
 build: deps
 	@# SwiftPM does not relink when only the link order changed.
 	@if [ Sources/moongate/link-order.txt -nt .build/release/moongate ]; then rm -f .build/release/moongate; fi
+	@# Nor does swiftc recompile when only code generation flags changed (it skips LLVM
+	@# for files whose IR is unchanged): drop the objects when RELEASE_FLAGS change.
+	@if [ -d .build ] && [ "$$(cat .build/release-flags 2>/dev/null)" != "$(RELEASE_FLAGS)" ]; then \
+		find .build -path '*/release/*' -name '*.swift.o' -delete; echo "$(RELEASE_FLAGS)" > .build/release-flags; fi
 	$(SWIFT) build -c release --product moongate --static-swift-stdlib $(RELEASE_FLAGS)
 
 debug: deps
