@@ -113,7 +113,7 @@ public final class LuaRuntime {
     /// Runs a chunk synchronously (init_by_lua, header/body filters, log): `lua_pcall` with a
     /// traceback. Returns nil on success or the error message with traceback.
     func callSync(ref: Int32, context: LuaRequestContext?, nargs: Int32 = 0, nresults: Int32 = 0) -> String? {
-        let saved = LuaRuntime.current
+        unowned(unsafe) let saved = LuaRuntime.current
         LuaRuntime.current = context
         defer { LuaRuntime.current = saved }
         let base = lua_gettop(L) - nargs

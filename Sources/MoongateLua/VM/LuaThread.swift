@@ -32,7 +32,9 @@ final class LuaThread {
     /// Who is told of the end: a closure, or (phase handlers, without a closure and its
     /// captured state allocated per request) an owner object.
     private let onDone: ((Outcome) -> Void)?
-    private var owner: LuaThreadOwner?
+    /// Not retained: a phase handler lives in its location's configuration, which the
+    /// request (kept by the thread's context) holds.
+    unowned(unsafe) private var owner: LuaPhaseHandler?
     /// State of a phase handler's run, kept here instead of in captured variables.
     var fnRef: Int32 = LUA_NOREF
     var fnTemporary = false
@@ -53,13 +55,13 @@ final class LuaThread {
     }
 
     /// A pooled thread whose end is reported to `owner.threadEnded`.
-    private convenience init(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaThreadOwner) {
+    private convenience init(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaPhaseHandler) {
         self.init(runtime: runtime, context: context, pooled: true, onDone: nil, owner: owner)
     }
 
     private init(
         runtime: LuaRuntime, context: LuaRequestContext, pooled: Bool, onDone: ((Outcome) -> Void)?,
-        owner: LuaThreadOwner?
+        owner: LuaPhaseHandler?
     ) {
         self.runtime = runtime
         self.context = context
@@ -71,7 +73,7 @@ final class LuaThread {
 
     /// A thread for a phase handler: a spare object of the runtime when there is one
     /// (see `recycleObject`), else a new one.
-    static func make(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaThreadOwner) -> LuaThread {
+    static func make(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaPhaseHandler) -> LuaThread {
         guard let t = runtime.spareThreads.popLast() else {
             return LuaThread(runtime: runtime, context: context, owner: owner)
         }
@@ -155,8 +157,9 @@ final class LuaThread {
         var nargs = nargs
         while true {
             state = .running
-            let saved = LuaRuntime.current
-            let savedThread = LuaThread.running
+            // The previous values are held by the frames below this one: not retained here.
+            unowned(unsafe) let saved = LuaRuntime.current
+            unowned(unsafe) let savedThread = LuaThread.running
             LuaRuntime.current = context
             LuaThread.running = self
             let rc = lua_resume(co, nargs)
