@@ -175,8 +175,10 @@ public func mg_tcp_setkeepalive(
     if let rc = cosocketCheck(err) { return rc }
     guard let s = tcpFor(p, err) else { return FFI.badContext }
     guard let rt = LuaRuntime.shared else { return FFI.error }
+    // The location's settings only for the default timeout (most callers give one).
     if let e = s.setKeepalive(
-        timeoutMs: timeout >= 0 ? Int(timeout) : nil, size: size > 0 ? Int(size) : nil, conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))
+        timeoutMs: timeout >= 0 ? Int(timeout) : nil, size: size > 0 ? Int(size) : nil,
+        defaultTimeout: { LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf).socketKeepaliveTimeout })
     {
         FFIError.set(err, e)
         return FFI.error
