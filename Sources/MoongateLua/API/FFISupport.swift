@@ -203,3 +203,25 @@ func lowercasedEquals(_ s: String, _ lower: String) -> Bool {
     }
     return r ?? (s.lowercased() == lower)
 }
+
+/// Whether the ASCII bytes `raw`, lower-cased, are `lower` (lower-case ASCII).
+func asciiEqualsLowered(_ raw: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+    guard raw.count == lower.utf8CodeUnitCount else { return false }
+    let l = lower.utf8Start
+    for i in 0..<raw.count where asciiLower(raw[i]) != l[i] { return false }
+    return true
+}
+
+/// `s.lowercased() == lowercasedASCII(name)` for a name given as ASCII bytes `raw`,
+/// without building either string when `s` is ASCII too.
+func lowercasedEquals(_ s: String, _ raw: UnsafeRawBufferPointer) -> Bool {
+    var s = s
+    let r: Bool? = s.withUTF8 { u in
+        guard LogBytes.isASCII(UnsafeRawBufferPointer(u)) else { return nil }
+        guard u.count == raw.count else { return false }
+        for i in 0..<u.count where asciiLower(u[i]) != asciiLower(raw[i]) { return false }
+        return true
+    }
+    if let r { return r }
+    return s.lowercased() == asciiLowered(raw)
+}
