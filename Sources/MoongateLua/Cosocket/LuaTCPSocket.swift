@@ -132,8 +132,13 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     /// Whether `ctx` may use this socket (the one that connected it, if connected).
     func usable(by ctx: LuaRequestContext?) -> Bool {
+        usable(bySerial: ctx?.serial)
+    }
+
+    /// `usable(by:)` for the context with `serial` (nil: none).
+    func usable(bySerial serial: UInt64?) -> Bool {
         guard isConnected, ownerSerial != 0 else { return true }
-        return ctx?.serial == ownerSerial
+        return serial == ownerSerial
     }
 
     /// Binds the connection to the running request or timer.

@@ -21,7 +21,7 @@ private func tcpFor(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<U
         FFIError.set(err, "bad socket")
         return nil
     }
-    guard s.usable(by: LuaRuntime.current) else {
+    guard s.usable(bySerial: LuaRuntime.currentSerial) else {
         FFIError.set(err, "bad request")
         return nil
     }
@@ -31,12 +31,12 @@ private func tcpFor(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<U
 /// The context check every cosocket call makes: nil, or the status with `err` set.
 func cosocketCheck(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32? {
     // init_by_lua has no (fake) request in ngx_lua.
-    guard let ctx = LuaRuntime.current, ctx.phase != .initPhase else {
+    guard let phase = LuaRuntime.currentPhase, phase != .initPhase else {
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
-    guard cosocketPhases.contains(ctx.phase) else {
-        FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
+    guard cosocketPhases.contains(phase) else {
+        FFIError.set(err, "API disabled in the context of \(phase.contextName)")
         return FFI.badContext
     }
     return nil

@@ -43,8 +43,13 @@ final class LuaThread {
     /// The phase result when the thread ended before `start` returned.
     var syncResult: PhaseResult? = nil
 
-    /// The thread whose code runs right now (waiting APIs resume it later).
-    nonisolated(unsafe) static var running: LuaThread?
+    /// The thread whose code runs right now (waiting APIs resume it later). Kept
+    /// unretained as `LuaRuntime.current` is: `run` sets it to itself and gives back the
+    /// thread below it.
+    nonisolated(unsafe) private static var runningRef: Unmanaged<LuaThread>? = nil
+    static var running: LuaThread? {
+        @inline(__always) get { runningRef?.takeUnretainedValue() }
+    }
 
     /// Whether the coroutine returns to the pool when done (light threads' coroutines are
     /// Lua values user code keeps, so they are never reused).
@@ -158,13 +163,13 @@ final class LuaThread {
         while true {
             state = .running
             // The previous values are held by the frames below this one: not retained here.
-            unowned(unsafe) let saved = LuaRuntime.current
-            unowned(unsafe) let savedThread = LuaThread.running
+            let saved = LuaRuntime.currentUnretained
+            let savedThread = LuaThread.runningRef
             LuaRuntime.current = context
-            LuaThread.running = self
+            LuaThread.runningRef = Unmanaged.passUnretained(self)
             let rc = lua_resume(co, nargs)
-            LuaRuntime.current = saved
-            LuaThread.running = savedThread
+            LuaRuntime.currentUnretained = saved
+            LuaThread.runningRef = savedThread
             switch rc {
             case 0:
                 state = .dead
