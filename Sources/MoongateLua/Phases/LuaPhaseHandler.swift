@@ -5,7 +5,10 @@ import MoongateHTTP
 /// `rewrite_by_lua*`, `access_by_lua*`, `precontent_by_lua*`, `server_rewrite_by_lua*` and
 /// `content_by_lua*`: runs the code in a coroutine that may wait (ngx_lua's
 /// `*_by_chunk` functions).
-final class LuaPhaseHandler: PhaseHandler, LuaThreadOwner {
+///
+/// The end of the threads it starts comes back through `threadEnded` (see
+/// `LuaThread.make(runtime:context:owner:)`).
+final class LuaPhaseHandler: PhaseHandler {
     let code: LuaCode
     let phase: LuaPhase
 

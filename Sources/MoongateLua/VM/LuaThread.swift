@@ -2,11 +2,6 @@ import CLuaJIT
 import MoongateCore
 import MoongateHTTP
 
-/// Receives the end of the threads it starts (see `LuaThread.init(runtime:context:owner:)`).
-protocol LuaThreadOwner: AnyObject {
-    func threadEnded(_ thread: LuaThread, _ outcome: LuaThread.Outcome)
-}
-
 /// A Lua coroutine running a phase handler (ngx_lua's entry thread). It yields to Swift
 /// when it waits; whoever completes the wait calls `resume(with:)`.
 final class LuaThread {
