@@ -118,20 +118,20 @@ enum FFIScratch {
 /// `void *mg_http_get_request(void)`: the running request's handle, NULL outside requests.
 @_cdecl("mg_http_get_request")
 public func mg_http_get_request() -> UnsafeMutableRawPointer? {
-    guard let c = LuaRuntime.current, c.request != nil else { return nil }
-    return Unmanaged.passUnretained(c).toOpaque()
+    guard let c = LuaRuntime.currentUnretained, c._withUnsafeGuaranteedRef({ $0.request != nil }) else { return nil }
+    return c.toOpaque()
 }
 
 /// `int mg_http_phase(void)`: the running phase's bit (0 if none).
 @_cdecl("mg_http_phase")
 public func mg_http_phase() -> UInt32 {
-    LuaRuntime.current?.phase.rawValue ?? LuaPhase.initPhase.rawValue
+    LuaRuntime.currentPhase?.rawValue ?? LuaPhase.initPhase.rawValue
 }
 
 /// `int mg_check_context(unsigned mask, const char **err)`: ngx_lua's context check.
 @_cdecl("mg_check_context")
 public func mg_check_context(_ mask: UInt32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
-    let phase = LuaRuntime.current?.phase ?? .initPhase
+    let phase = LuaRuntime.currentPhase ?? .initPhase
     if LuaPhase(rawValue: mask).contains(phase) { return FFI.ok }
     FFIError.set(err, "API disabled in the context of \(phase.contextName)")
     return FFI.badContext
@@ -202,4 +202,26 @@ func lowercasedEquals(_ s: String, _ lower: String) -> Bool {
         }
     }
     return r ?? (s.lowercased() == lower)
+}
+
+/// Whether the ASCII bytes `raw`, lower-cased, are `lower` (lower-case ASCII).
+func asciiEqualsLowered(_ raw: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+    guard raw.count == lower.utf8CodeUnitCount else { return false }
+    let l = lower.utf8Start
+    for i in 0..<raw.count where asciiLower(raw[i]) != l[i] { return false }
+    return true
+}
+
+/// `s.lowercased() == lowercasedASCII(name)` for a name given as ASCII bytes `raw`,
+/// without building either string when `s` is ASCII too.
+func lowercasedEquals(_ s: String, _ raw: UnsafeRawBufferPointer) -> Bool {
+    var s = s
+    let r: Bool? = s.withUTF8 { u in
+        guard LogBytes.isASCII(UnsafeRawBufferPointer(u)) else { return nil }
+        guard u.count == raw.count else { return false }
+        for i in 0..<u.count where asciiLower(u[i]) != asciiLower(raw[i]) { return false }
+        return true
+    }
+    if let r { return r }
+    return s.lowercased() == asciiLowered(raw)
 }

@@ -27,7 +27,7 @@ public func mg_http_resp_header_set(
     var name = ""
     if let k, kl > 0 {
         // Bytes, not Characters: `_` becomes `-` unless lua_transform_underscores_in_response_headers is off.
-        let transform = LuaLocConf.of(r.loc)?.transformUnderscores ?? true
+        let transform = ctx.locConf(r)?.transformUnderscores ?? true
         name = String(unsafeUninitializedCapacity: kl) { out in
             for i in 0..<kl {
                 let c = UInt8(bitPattern: k[i])
@@ -38,7 +38,10 @@ public func mg_http_resp_header_set(
     }
     name = escapeHeader(name, isName: true)
     let value = escapeHeader(string(v, vl), isName: false)
-    let lower = lowercasedASCII(name)
+    // Only a name as long as one of the four below can be one of them: other names are
+    // lower-cased only to append (the single-valued check).
+    let n = name.utf8.count
+    let lower = n == 12 || n == 14 || n == 8 || n == 13 || mode == 2 ? lowercasedASCII(name) : ""
     switch lower {
     case "content-type":
         r.headersOut.contentType = mode == 0 ? nil : value
@@ -82,11 +85,24 @@ public func mg_http_resp_header_get(
     _ v: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ vl: UnsafeMutablePointer<Int>?
 ) -> Int32 {
     guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
-    var name = string(k, kl)
-    if LuaLocConf.of(r.loc)?.transformUnderscores ?? true {
-        name = String(name.map { $0 == "_" ? "-" : $0 })
+    let transform = ctx.locConf(r)?.transformUnderscores ?? true
+    let lower: String
+    if let k, kl > 0, LogBytes.isASCII(UnsafeRawBufferPointer(start: k, count: kl)) {
+        // ASCII (nearly every name): `_` to `-` and lower case in one pass over the bytes.
+        lower = String(unsafeUninitializedCapacity: kl) { out in
+            for i in 0..<kl {
+                let c = UInt8(bitPattern: k[i])
+                out[i] = transform && c == 0x5F ? 0x2D : asciiLower(c)
+            }
+            return kl
+        }
+    } else {
+        var name = string(k, kl)
+        if transform {
+            name = String(name.map { $0 == "_" ? "-" : $0 })
+        }
+        lower = name.lowercased()
     }
-    let lower = name.lowercased()
     switch lower {
     case "content-type", "content-length", "location":
         guard let s = r.headersOut.get(lower) else { return 0 }
@@ -100,11 +116,14 @@ public func mg_http_resp_header_get(
     default:
         break
     }
-    let values = r.headersOut.list.filter { $0.name.lowercased() == lower }.map(\.value)
-    if values.isEmpty { return 0 }
+    // The matching values counted in place (no filtered arrays per read).
     let i = Int(idx)
-    if i < values.count { FFIScratch.put(values[i], v, vl) }
-    return Int32(values.count)
+    var count = 0
+    for h in r.headersOut.list where lowercasedEquals(h.name, lower) {
+        if count == i { FFIScratch.put(h.value, v, vl) }
+        count += 1
+    }
+    return Int32(count)
 }
 
 /// All response headers as (name, value) pairs, special fields first.
@@ -177,13 +196,19 @@ public func mg_http_req_header_set(
         return FFI.noRequest
     }
     let name = string(k, kl)
-    let lower = lowercasedASCII(name)
-    if mode != 2 { r.head.headers.removeAll { lowercasedEquals($0.name, lower) } }
+    let raw = UnsafeRawBufferPointer(start: k, count: k == nil ? 0 : kl)
+    // An ASCII name (nearly always) is compared by its bytes, without a lower-cased copy.
+    let ascii = LogBytes.isASCII(raw)
+    let lower = ascii ? "" : lowercasedASCII(name)
+    let isHost = ascii ? asciiEqualsLowered(raw, "host") : lower == "host"
+    if mode != 2 {
+        r.head.headers.removeAll { ascii ? lowercasedEquals($0.name, raw) : lowercasedEquals($0.name, lower) }
+    }
     if mode != 0 {
         let value = string(v, vl)
         r.head.headers.append((name, value))
-        if lower == "host" { r.head.host = RequestParser.validateHost(value) }
-    } else if lower == "host" {
+        if isHost { r.head.host = RequestParser.validateHost(value) }
+    } else if isHost {
         r.head.host = nil
     }
     return FFI.ok
@@ -192,21 +217,23 @@ public func mg_http_req_header_set(
 /// ngx_lua's `ngx_http_lua_copy_escaped_header`: control characters (and, in names, the
 /// separators nginx would split on) become `%XX` so a value can never end the header.
 func escapeHeader(_ s: String, isName: Bool) -> String {
+    // Bit b of the two masks (b < 128) says whether byte b is escaped: DEL and the
+    // controls (but TAB in values), and in names the separators
+    // 0x20 " ( ) , / : ; < = > ? @ [ \ ] { }.
+    let lo: UInt64 = isName ? 0xfc00_9305_ffff_ffff : 0xffff_fdff
+    let hi: UInt64 = isName ? 0xa800_0000_3800_0001 : 0x8000_0000_0000_0000
     func needs(_ b: UInt8) -> Bool {
-        if b == 0x7f || (b < 0x20 && (isName || b != 0x09)) { return true }
-        if isName {
-            switch b {
-            case 0x20, 0x22, 0x28, 0x29, 0x2c, 0x2f, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40, 0x5b, 0x5c,
-                0x5d, 0x7b, 0x7d:
-                return true
-            default: return false
-            }
-        }
+        if b < 64 { return (lo >> UInt64(b)) & 1 != 0 }
+        if b < 128 { return (hi >> UInt64(b &- 64)) & 1 != 0 }
         return false
     }
     // Scanned as contiguous bytes (the UTF8View's iterator costs several times more).
     var scan = s
-    guard scan.withUTF8({ $0.contains(where: needs) }) else { return s }
+    let found: Bool = scan.withUTF8 { u in
+        for b in u where needs(b) { return true }
+        return false
+    }
+    guard found else { return s }
     let hex = Array("0123456789ABCDEF".utf8)
     var out: [UInt8] = []
     for b in s.utf8 {

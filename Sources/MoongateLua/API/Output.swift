@@ -43,7 +43,7 @@ func httpOutput(
         return FFI.error
     }
     if !r.headerSent && r.head.version <= 10 && r.subrequestSink == nil
-        && (LuaLocConf.of(r.loc)?.http10Buffering ?? true)
+        && (ctx.locConf(r)?.http10Buffering ?? true)
     {
         // ngx_lua's lua_http10_buffering: hold the body until the handler ends so the
         // HTTP/1.0 response gets a Content-Length.
@@ -63,13 +63,32 @@ func httpOutput(
         }
     }
     if len == 0 { return FFI.ok }
-    var b = r.connection.allocator.buffer(capacity: len)
+    // The bytes go out in the spare buffer of the last call when it is free again (the
+    // chunked framing copied it into the connection's output): no buffer allocated per
+    // call. A buffer something still holds is copied on write, never overwritten.
+    var b: ByteBuffer
+    if var spare = OutputSpare.buffer {
+        OutputSpare.buffer = nil
+        spare.clear()
+        b = spare
+    } else {
+        b = r.connection.allocator.buffer(capacity: max(len, OutputSpare.minCapacity))
+    }
     b.writeWithUnsafeMutableBytes(minimumWritableBytes: len) { dst in
         fill(dst.baseAddress!)
         return len
     }
     r.output(BodyChunk(data: b, last: false))
+    if b.capacity <= OutputSpare.maxCapacity { OutputSpare.buffer = b }
     return FFI.ok
+}
+
+/// The buffer ngx.print/ngx.say write into, kept between calls.
+enum OutputSpare {
+    nonisolated(unsafe) static var buffer: ByteBuffer?
+    static let minCapacity = 512
+    /// Bigger buffers are not kept (clear() would allocate one as big if still shared).
+    static let maxCapacity = 16384
 }
 
 /// Sends output held back for an HTTP/1.0 client, with its Content-Length.
@@ -94,7 +113,7 @@ func prepareHeaders(_ r: HTTPRequest, _ ctx: LuaRequestContext? = nil) {
     if r.headersOut.contentType == nil,
         !((ctx ?? (r.moduleContexts["lua"] as? LuaRequestContext))?.mimeSet ?? false)
     {
-        let useDefault = LuaLocConf.of(r.loc)?.useDefaultType ?? true
+        let useDefault = (ctx.map { $0.locConf(r) } ?? LuaLocConf.of(r.loc))?.useDefaultType ?? true
         if useDefault { r.headersOut.contentType = r.loc.defaultType ?? "text/plain" }
     }
 }

@@ -87,18 +87,26 @@ final class LuaTCPSocket: LuaTCPEvents {
     private var counted: LuaConnectionPool.Pool?
 
     /// Where `.buffered` reads put their data (valid until the next read).
-    private(set) var out = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    /// One buffer for every socket: Lua copies a read's data out of it before it makes
+    /// any other call (`ffi.string` right after the FFI call, or `lua_pushlstring` when a
+    /// parked read resumes), so no socket allocates its own.
+    nonisolated(unsafe) private static var sharedOut = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
+    nonisolated(unsafe) private static var sharedOutCapacity = 4096
+    var out: UnsafeMutablePointer<UInt8> { LuaTCPSocket.sharedOut }
     private(set) var outCount = 0
-    private var outCapacity = 256
 
     /// Copies `bytes` (without CR when `dropCR`, as `*l` reads do) into `out`.
     private func fillOut(_ start: Int, _ end: Int, dropCR: Bool) {
         let n = end - start
-        if n > outCapacity {
-            out.deallocate()
-            outCapacity = max(n, outCapacity * 2)
-            out = UnsafeMutablePointer<UInt8>.allocate(capacity: outCapacity)
+        let cap = LuaTCPSocket.sharedOutCapacity
+        // Grown for a big read: back to the usual size once the reads are small again
+        // (the big data was copied out already).
+        if n > cap || (cap > 65536 && n <= 4096) {
+            LuaTCPSocket.sharedOut.deallocate()
+            LuaTCPSocket.sharedOutCapacity = n > cap ? max(n, cap * 2) : 4096
+            LuaTCPSocket.sharedOut = UnsafeMutablePointer<UInt8>.allocate(capacity: LuaTCPSocket.sharedOutCapacity)
         }
+        let out = LuaTCPSocket.sharedOut
         inbuf.withUnsafeBufferPointer { b in
             if !dropCR {
                 if n > 0 { memcpy(out, b.baseAddress! + start, n) }
@@ -115,7 +123,6 @@ final class LuaTCPSocket: LuaTCPEvents {
     }
 
     deinit {
-        out.deallocate()
         if let h = handler, h.owner === self { h.owner = nil }
         channel?.close(promise: nil)
         if let p = counted { LuaConnectionPool.closed(p) }
@@ -125,8 +132,13 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     /// Whether `ctx` may use this socket (the one that connected it, if connected).
     func usable(by ctx: LuaRequestContext?) -> Bool {
+        usable(bySerial: ctx?.serial)
+    }
+
+    /// `usable(by:)` for the context with `serial` (nil: none).
+    func usable(bySerial serial: UInt64?) -> Bool {
         guard isConnected, ownerSerial != 0 else { return true }
-        return ctx?.serial == ownerSerial
+        return serial == ownerSerial
     }
 
     /// Binds the connection to the running request or timer.
@@ -183,7 +195,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         guard let r = bodyRequest, !eof, r.body.streaming, r.body.sink == nil else { return }
         r.body.sink = { [weak self, weak r] b in
             guard let self else { return }
-            self.inbuf.append(contentsOf: b.readableBytesView)
+            appendBytes(&self.inbuf, b)
             self.tryFinishRead()
             // Enough buffered and nobody waiting: the client waits in the kernel.
             if self.reader == nil, self.inbuf.count - self.pos >= self.bufferSize { r?.body.sink = nil }
@@ -219,7 +231,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         let early = conn.takeOverRaw { [weak self] buf in
             self?.received(buf)
         }
-        if let early { inbuf.append(contentsOf: early.readableBytesView) }
+        if let early { appendBytes(&inbuf, early) }
         // ngx_lua reports the client's close as "client aborted" with lua_check_client_abort.
         let loc = ctx.request.flatMap { LuaLocConf.of($0.loc) }
         let abort = loc?.checkClientAbort ?? LuaRuntime.shared?.mainConf.checkClientAbort ?? false
@@ -434,7 +446,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     // MARK: events
 
     func received(_ b: ByteBuffer) {
-        inbuf.append(contentsOf: b.readableBytesView)
+        appendBytes(&inbuf, b)
         tryFinishRead()
         // One read stays pending while less than a buffer is held: the channel stays
         // registered for reading (no epoll change per receive) and memory stays bounded.
@@ -482,10 +494,14 @@ final class LuaTCPSocket: LuaTCPEvents {
     }
 
     private func tryFinishRead() {
-        guard let rd = reader, let r = evaluate(rd.pattern) else { return }
+        guard let pattern = reader?.pattern, let r = evaluate(pattern) else { return }
+        var thread = reader!.thread
         reader = nil
         LuaReadTimeouts.remove(self)
-        LuaTCPSocket.push(finish(r), to: rd.thread, from: self)
+        LuaTCPSocket.push(finish(r), to: thread, from: self)
+        // A phase handler's thread that ended in this resume is kept for the next one
+        // (when nothing else refers to it), as one that ends without waiting is.
+        LuaThread.recycleObject(&thread)
     }
 
     fileprivate func readTimedOut() {
@@ -779,7 +795,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     }
 
     /// `setkeepalive`: parks the connection in the pool; nil or an error.
-    func setKeepalive(timeoutMs: Int?, size: Int?, conf: LuaMainConf) -> String? {
+    func setKeepalive(timeoutMs: Int?, size: Int?, defaultTimeout: () -> Int) -> String? {
         guard let ch = channel, let h = handler else { return "closed" }
         if reader != nil { return "socket busy reading" }
         if busyWriting { return "socket busy writing" }
@@ -796,7 +812,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         // The parked connection stays counted in its pool.
         counted = nil
         LuaConnectionPool.put(
-            p, channel: ch, handler: h, reused: reusedTimes, timeoutMs: timeoutMs ?? conf.socketKeepaliveTimeout)
+            p, channel: ch, handler: h, reused: reusedTimes, timeoutMs: timeoutMs ?? defaultTimeout())
         return nil
     }
 
@@ -826,6 +842,14 @@ final class LuaTCPSocket: LuaTCPEvents {
         }
         closeChannel()
         return nil
+    }
+}
+
+/// `a.append(contentsOf: b.readableBytesView)` as one copy: the view is appended byte by
+/// byte (~20 instructions a byte), its bytes as a contiguous buffer at once.
+@inline(__always) func appendBytes(_ a: inout [UInt8], _ b: ByteBuffer) {
+    b.withUnsafeReadableBytes { raw in
+        a.append(contentsOf: UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
     }
 }
 

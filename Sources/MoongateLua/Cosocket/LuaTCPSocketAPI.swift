@@ -21,7 +21,7 @@ private func tcpFor(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<U
         FFIError.set(err, "bad socket")
         return nil
     }
-    guard s.usable(by: LuaRuntime.current) else {
+    guard s.usable(bySerial: LuaRuntime.currentSerial) else {
         FFIError.set(err, "bad request")
         return nil
     }
@@ -31,12 +31,12 @@ private func tcpFor(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<U
 /// The context check every cosocket call makes: nil, or the status with `err` set.
 func cosocketCheck(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32? {
     // init_by_lua has no (fake) request in ngx_lua.
-    guard let ctx = LuaRuntime.current, ctx.phase != .initPhase else {
+    guard let phase = LuaRuntime.currentPhase, phase != .initPhase else {
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
-    guard cosocketPhases.contains(ctx.phase) else {
-        FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
+    guard cosocketPhases.contains(phase) else {
+        FFIError.set(err, "API disabled in the context of \(phase.contextName)")
         return FFI.badContext
     }
     return nil
@@ -175,8 +175,10 @@ public func mg_tcp_setkeepalive(
     if let rc = cosocketCheck(err) { return rc }
     guard let s = tcpFor(p, err) else { return FFI.badContext }
     guard let rt = LuaRuntime.shared else { return FFI.error }
+    // The location's settings only for the default timeout (most callers give one).
     if let e = s.setKeepalive(
-        timeoutMs: timeout >= 0 ? Int(timeout) : nil, size: size > 0 ? Int(size) : nil, conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))
+        timeoutMs: timeout >= 0 ? Int(timeout) : nil, size: size > 0 ? Int(size) : nil,
+        defaultTimeout: { LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf).socketKeepaliveTimeout })
     {
         FFIError.set(err, e)
         return FFI.error

@@ -58,9 +58,15 @@ final class LuaLocConf: MergeableModuleConf {
     /// The cosocket settings for code running in `ctx` (its request's location, or the
     /// location that created a timer), else the http level's.
     static func socketConf(_ ctx: LuaRequestContext?, _ main: LuaMainConf) -> LuaMainConf {
-        guard let loc = ctx?.request?.loc ?? ctx?.timerLoc, let lc = of(loc), !lc.socketOverrides.isEmpty else {
+        let found: LuaLocConf?
+        if let ctx, let r = ctx.request {
+            found = ctx.locConf(r)
+        } else if let loc = ctx?.timerLoc {
+            found = of(loc)
+        } else {
             return main
         }
+        guard let lc = found, !lc.socketOverrides.isEmpty else { return main }
         if let r = lc.resolvedSocketConf { return r }
         let r = main.socketCopy()
         for f in lc.socketOverrides { f(r) }

@@ -20,6 +20,8 @@ public final class LuaCode {
     let chunkName: String
     let location: SourceLocation
     var ref: Int32 = LUA_NOREF
+    /// Inline code (compiled once into `ref` for the worker's VM).
+    let isInline: Bool
 
     /// Set when the last failed `function` call found no file (ngx_lua answers 404).
     nonisolated(unsafe) static var lastFileMissing = false
@@ -29,6 +31,7 @@ public final class LuaCode {
 
     init(source: Source, chunkName: String, location: SourceLocation) {
         self.source = source
+        if case .inline = source { isInline = true } else { isInline = false }
         self.chunkName = chunkName
         self.location = location
         LuaCode.pending.append(self)
@@ -66,6 +69,7 @@ public final class LuaCode {
     /// The function's registry ref for a request; nil (with the error logged) if the file
     /// cannot be loaded. `temporary` is true when the caller must release the ref.
     func function(_ rt: LuaRuntime, _ r: HTTPRequest?, log: (String) -> Void) -> (ref: Int32, temporary: Bool)? {
+        if isInline && !rt.isPerRequest { return (ref, false) }
         switch source {
         case .inline(let src):
             if !rt.isPerRequest { return (ref, false) }

@@ -5,7 +5,10 @@ import MoongateHTTP
 /// `rewrite_by_lua*`, `access_by_lua*`, `precontent_by_lua*`, `server_rewrite_by_lua*` and
 /// `content_by_lua*`: runs the code in a coroutine that may wait (ngx_lua's
 /// `*_by_chunk` functions).
-final class LuaPhaseHandler: PhaseHandler, LuaThreadOwner {
+///
+/// The end of the threads it starts comes back through `threadEnded` (see
+/// `LuaThread.make(runtime:context:owner:)`).
+final class LuaPhaseHandler: PhaseHandler {
     let code: LuaCode
     let phase: LuaPhase
 
@@ -17,10 +20,17 @@ final class LuaPhaseHandler: PhaseHandler, LuaThreadOwner {
     func handle(_ r: HTTPRequest) -> PhaseResult {
         let ctx = LuaRequestContext.of(r, phase: phase)
         guard let rt = ctx.runtime else { return .status(500) }
-        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else {
-            return .status(LuaCode.lastFileMissing ? 404 : 500)
+        let fn: (ref: Int32, temporary: Bool)
+        if code.isInline && !rt.isPerRequest {
+            // The worker VM's compiled chunk (what `code.function` returns for it).
+            fn = (code.ref, false)
+        } else {
+            guard let f = code.function(rt, r, log: { r.log(.error, $0) }) else {
+                return .status(LuaCode.lastFileMissing ? 404 : 500)
+            }
+            fn = f
         }
-        let needBody = phase != .set && (LuaLocConf.of(r.loc)?.needRequestBody ?? rt.mainConf.needRequestBody)
+        let needBody = phase != .set && (ctx.locConf(r)?.needRequestBody ?? rt.mainConf.needRequestBody)
         if needBody { ctx.bodyRead = true }
         if needBody, [.rewrite, .access, .content].contains(phase), !r.body.complete {
             r.body.whenComplete { [weak r] in

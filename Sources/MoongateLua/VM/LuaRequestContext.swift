@@ -31,27 +31,57 @@ public final class LuaRequestContext {
     var bodyChunkChanged = false
     /// `ngx.req.socket(true)` took the connection (output fails from then on).
     var rawSocketAcquired = false
-    /// set_by_lua arguments and result.
-    var setArgs: [String] = []
-    /// Scratch storage FFI calls return pointers into (valid until the next call).
-    var scratch: [UInt8] = []
-    /// Request headers flattened for `ngx.req.get_headers` (kept alive while Lua reads).
-    var headerScratch: [UInt8] = []
     /// Whether the code is running inside a user coroutine or pcall that cannot yield.
     var cleanupRegistered = false
     /// Light threads spawned by this request or timer (nil until the first spawn).
     var lightThreads: LuaLightThreads? = nil
-    /// A timer's fake connection number and log context (", client: ..., server: ...").
-    var timerLog: (connection: Int, suffix: String)? = nil
-    /// A timer's creating location (its settings stand in for a request's).
-    var timerLoc: LocationConfig? = nil
-    /// Run when the request or timer ends.
-    var onRelease: [() -> Void] = []
     /// Cosockets this request or timer connected: closed when it ends (ngx_lua's
     /// cleanup), without a closure or weak references per connect.
     /// The first in a field of its own: most requests connect one socket (no array).
     var cosocket: LuaTCPSocket? = nil
-    var cosockets: [LuaTCPSocket] = []
+
+    /// What few contexts use, allocated by the first use: a request's context is made
+    /// and freed without these fields' stores and releases.
+    final class Extras {
+        var setArgs: [String] = []
+        var timerLog: (connection: Int, suffix: String)? = nil
+        var timerLoc: LocationConfig? = nil
+        var cosockets: [LuaTCPSocket] = []
+    }
+    private var extras: Extras? = nil
+    private var madeExtras: Extras {
+        if let e = extras { return e }
+        let e = Extras()
+        extras = e
+        return e
+    }
+
+    /// set_by_lua arguments and result.
+    var setArgs: [String] {
+        get { extras?.setArgs ?? [] }
+        set { madeExtras.setArgs = newValue }
+    }
+    /// A timer's fake connection number and log context (", client: ..., server: ...").
+    var timerLog: (connection: Int, suffix: String)? {
+        get { extras?.timerLog }
+        set { madeExtras.timerLog = newValue }
+    }
+    /// A timer's creating location (its settings stand in for a request's).
+    var timerLoc: LocationConfig? {
+        get { extras?.timerLoc }
+        set { madeExtras.timerLoc = newValue }
+    }
+    /// The cosockets after `cosocket`.
+    var cosockets: [LuaTCPSocket] {
+        get { extras?.cosockets ?? [] }
+        set { madeExtras.cosockets = newValue }
+        _modify { yield &madeExtras.cosockets }
+    }
+    /// The Lua settings of the request's location, looked up once per location rather than
+    /// by name on every call that needs one (`locConf`). Not retained: the location
+    /// keeps its settings, and the request keeps its location.
+    unowned(unsafe) private var confLoc: LocationConfig? = nil
+    unowned(unsafe) private var confCached: LuaLocConf? = nil
     /// Tells this context from any other (an address may be reused once it is freed).
     let serial: UInt64
     nonisolated(unsafe) private static var serials: UInt64 = 0
@@ -71,7 +101,19 @@ public final class LuaRequestContext {
         // Not released (no request cleanup ran): the sockets are nobody's now, as a
         // weak owner reference would have become nil.
         cosocket?.disown(serial)
-        for s in cosockets { s.disown(serial) }
+        if let e = extras {
+            for s in e.cosockets { s.disown(serial) }
+        }
+    }
+
+    /// `LuaLocConf.of(r.loc)` for this context's request `r`, remembered for its location.
+    @inline(__always) func locConf(_ r: HTTPRequest) -> LuaLocConf? {
+        let loc = r.loc
+        if confLoc === loc { return confCached }
+        let c = LuaLocConf.of(loc)
+        confLoc = loc
+        confCached = c
+        return c
     }
 
     /// The context attached to a request, created on first use.
@@ -80,7 +122,11 @@ public final class LuaRequestContext {
             c.phase = phase
             return c
         }
-        let c = LuaRequestContext(request: r, phase: phase, runtime: LuaRuntime.forNewContext(r))
+        let loc = r.loc
+        let lc = LuaLocConf.of(loc)
+        let c = LuaRequestContext(request: r, phase: phase, runtime: LuaRuntime.forNewContext(r, locConf: lc))
+        c.confLoc = loc
+        c.confCached = lc
         r.moduleContexts["lua"] = c
         // Strong on purpose: finalize runs and drops the cleanups, which ends the cycle; a weak
         // capture would cost a side-table allocation per request.
@@ -108,16 +154,13 @@ public final class LuaRequestContext {
         entry?.abandon()
         entry = nil
         lightThreads?.killAll()
-        let hooks = onRelease
-        onRelease = []
-        for h in hooks { h() }
         if let s = cosocket {
             cosocket = nil
             s.ownerReleased(serial)
         }
-        if !cosockets.isEmpty {
-            let owned = cosockets
-            cosockets = []
+        if let e = extras, !e.cosockets.isEmpty {
+            let owned = e.cosockets
+            e.cosockets = []
             for s in owned { s.ownerReleased(serial) }
         }
     }

@@ -17,12 +17,12 @@ extension LuaRuntime {
 
     /// The VM for a request's first Lua context; nil (logged, the request fails with 500)
     /// when a request's own VM cannot be set up.
-    static func forNewContext(_ r: HTTPRequest) -> LuaRuntime? {
+    static func forNewContext(_ r: HTTPRequest, locConf: LuaLocConf?) -> LuaRuntime? {
         guard let shared else { return nil }
         if let parent = r.parent, let pctx = parent.moduleContexts["lua"] as? LuaRequestContext {
             return pctx.runtime
         }
-        let on = LuaLocConf.of(r.loc)?.codeCache ?? shared.mainConf.codeCache
+        let on = locConf?.codeCache ?? shared.mainConf.codeCache
         if on { return shared }
         do {
             return try shared.makeRequestVM()

@@ -10,8 +10,27 @@ import Glibc
 public final class LuaRuntime {
     /// The runtime of this process, nil until a configuration with Lua was loaded.
     nonisolated(unsafe) public static var shared: LuaRuntime?
-    /// The request (or timer) context whose Lua code runs right now.
-    nonisolated(unsafe) static var current: LuaRequestContext?
+    /// The request (or timer) context whose Lua code runs right now. Kept unretained
+    /// (a plain pointer, statically nil): only `LuaThread.run` and `callSync` set it, to a
+    /// context they hold while it is current, and they give back the previous one, held
+    /// by the frame below them. Readers get a strong reference as before.
+    nonisolated(unsafe) private static var currentRef: Unmanaged<LuaRequestContext>? = nil
+    static var current: LuaRequestContext? {
+        @inline(__always) get { currentRef?.takeUnretainedValue() }
+        @inline(__always) set { currentRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    /// The running context's phase and serial, read without a strong reference.
+    static var currentPhase: LuaPhase? {
+        @inline(__always) get { currentRef?._withUnsafeGuaranteedRef { $0.phase } }
+    }
+    static var currentSerial: UInt64? {
+        @inline(__always) get { currentRef?._withUnsafeGuaranteedRef { $0.serial } }
+    }
+    /// `current` as stored (no retain): what `run` and `callSync` save and give back.
+    static var currentUnretained: Unmanaged<LuaRequestContext>? {
+        @inline(__always) get { currentRef }
+        @inline(__always) set { currentRef = newValue }
+    }
 
     public let vm: LuaState
     var L: OpaquePointer { vm.L }
@@ -113,9 +132,9 @@ public final class LuaRuntime {
     /// Runs a chunk synchronously (init_by_lua, header/body filters, log): `lua_pcall` with a
     /// traceback. Returns nil on success or the error message with traceback.
     func callSync(ref: Int32, context: LuaRequestContext?, nargs: Int32 = 0, nresults: Int32 = 0) -> String? {
-        let saved = LuaRuntime.current
+        let saved = LuaRuntime.currentUnretained
         LuaRuntime.current = context
-        defer { LuaRuntime.current = saved }
+        defer { LuaRuntime.currentUnretained = saved }
         let base = lua_gettop(L) - nargs
         lua_rawgeti(L, mg_lua_registryindex(), tracebackRef)
         lua_insert(L, base + 1)

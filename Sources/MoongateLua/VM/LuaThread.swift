@@ -2,11 +2,6 @@ import CLuaJIT
 import MoongateCore
 import MoongateHTTP
 
-/// Receives the end of the threads it starts (see `LuaThread.init(runtime:context:owner:)`).
-protocol LuaThreadOwner: AnyObject {
-    func threadEnded(_ thread: LuaThread, _ outcome: LuaThread.Outcome)
-}
-
 /// A Lua coroutine running a phase handler (ngx_lua's entry thread). It yields to Swift
 /// when it waits; whoever completes the wait calls `resume(with:)`.
 final class LuaThread {
@@ -32,7 +27,9 @@ final class LuaThread {
     /// Who is told of the end: a closure, or (phase handlers, without a closure and its
     /// captured state allocated per request) an owner object.
     private let onDone: ((Outcome) -> Void)?
-    private var owner: LuaThreadOwner?
+    /// Not retained: a phase handler lives in its location's configuration, which the
+    /// request (kept by the thread's context) holds.
+    unowned(unsafe) private var owner: LuaPhaseHandler?
     /// State of a phase handler's run, kept here instead of in captured variables.
     var fnRef: Int32 = LUA_NOREF
     var fnTemporary = false
@@ -41,8 +38,13 @@ final class LuaThread {
     /// The phase result when the thread ended before `start` returned.
     var syncResult: PhaseResult? = nil
 
-    /// The thread whose code runs right now (waiting APIs resume it later).
-    nonisolated(unsafe) static var running: LuaThread?
+    /// The thread whose code runs right now (waiting APIs resume it later). Kept
+    /// unretained as `LuaRuntime.current` is: `run` sets it to itself and gives back the
+    /// thread below it.
+    nonisolated(unsafe) private static var runningRef: Unmanaged<LuaThread>? = nil
+    static var running: LuaThread? {
+        @inline(__always) get { runningRef?.takeUnretainedValue() }
+    }
 
     /// Whether the coroutine returns to the pool when done (light threads' coroutines are
     /// Lua values user code keeps, so they are never reused).
@@ -53,13 +55,13 @@ final class LuaThread {
     }
 
     /// A pooled thread whose end is reported to `owner.threadEnded`.
-    private convenience init(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaThreadOwner) {
+    private convenience init(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaPhaseHandler) {
         self.init(runtime: runtime, context: context, pooled: true, onDone: nil, owner: owner)
     }
 
     private init(
         runtime: LuaRuntime, context: LuaRequestContext, pooled: Bool, onDone: ((Outcome) -> Void)?,
-        owner: LuaThreadOwner?
+        owner: LuaPhaseHandler?
     ) {
         self.runtime = runtime
         self.context = context
@@ -71,7 +73,7 @@ final class LuaThread {
 
     /// A thread for a phase handler: a spare object of the runtime when there is one
     /// (see `recycleObject`), else a new one.
-    static func make(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaThreadOwner) -> LuaThread {
+    static func make(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaPhaseHandler) -> LuaThread {
         guard let t = runtime.spareThreads.popLast() else {
             return LuaThread(runtime: runtime, context: context, owner: owner)
         }
@@ -155,13 +157,14 @@ final class LuaThread {
         var nargs = nargs
         while true {
             state = .running
-            let saved = LuaRuntime.current
-            let savedThread = LuaThread.running
+            // The previous values are held by the frames below this one: not retained here.
+            let saved = LuaRuntime.currentUnretained
+            let savedThread = LuaThread.runningRef
             LuaRuntime.current = context
-            LuaThread.running = self
+            LuaThread.runningRef = Unmanaged.passUnretained(self)
             let rc = lua_resume(co, nargs)
-            LuaRuntime.current = saved
-            LuaThread.running = savedThread
+            LuaRuntime.currentUnretained = saved
+            LuaThread.runningRef = savedThread
             switch rc {
             case 0:
                 state = .dead

@@ -20,6 +20,7 @@ local error = error
 local select = select
 local floor = math.floor
 local sub = string.sub
+local byte = string.byte
 local getinfo = debug.getinfo
 local errmsg = base.get_errmsg_ptr()
 local get_size_ptr = base.get_size_ptr
@@ -105,7 +106,9 @@ local function tcp()
         raise(rc, 2)
     end
     local s = ffi_gc(out_ptr[0], tcp_gc)
-    local self = setmetatable({ s }, mt)
+    -- [2]: connect was called (in the array part, as ngx_lua keeps its socket
+    -- fields: a key would give each socket a hash part, rehashed on connect).
+    local self = setmetatable({ s, false }, mt)
     return self
 end
 
@@ -116,7 +119,8 @@ function methods.connect(self, host, port, opts)
     end
     local pool, pool_size, backlog
     local p
-    if sub(host, 1, 5) == "unix:" then
+    -- The byte test first: no prefix string made for a host or address.
+    if byte(host, 1) == 117 and sub(host, 1, 5) == "unix:" then
         p = -1
         if type(port) == "table" then
             opts = port
@@ -160,7 +164,7 @@ function methods.connect(self, host, port, opts)
             end
         end
     end
-    self.connected = true
+    self[2] = true
     local rc = C.mg_tcp_connect(s, host, #host, p, pool, pool and #pool or 0,
                                 pool_size or 0, backlog or -1, errmsg)
     if rc == 0 then
@@ -508,7 +512,7 @@ function methods.sslhandshake(self, reused, name, verify, status_req, ...)
               .. (self and 5 + n or 0))
     end
     local s = type(self) == "table" and self[1]
-    if not s or not self.connected then
+    if not s or not self[2] then
         error("socket is never created nor connected")
     end
     if type(name) ~= "string" then
