@@ -17,7 +17,15 @@ final class ProxyHandler: PhaseHandler {
     nonisolated(unsafe) static var registry: UpstreamRegistry?
 
     func handle(_ r: HTTPRequest) -> PhaseResult {
-        guard let conf = ProxyLocConf.of(r.loc), let pass = conf.pass else { return .status(500) }
+        guard let conf = ProxyLocConf.of(r.loc) else { return .status(500) }
+        // A fixed proxy_pass (targetFor's first case, from the parts made once).
+        if let f = conf.fixedTarget {
+            guard let block = conf.upstream else { return .status(500) }
+            var t = ProxyTarget(block: block, uri: uri(r, conf, f.uriPart), proxyHost: f.proxyHost, proxyPort: f.port)
+            t.ssl = conf.passSSL
+            return start(r, conf, t)
+        }
+        guard let pass = conf.pass else { return .status(500) }
         switch targetFor(r, conf, pass) {
         case .success(let t):
             return start(r, conf, t)

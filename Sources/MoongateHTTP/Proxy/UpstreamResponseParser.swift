@@ -21,6 +21,18 @@ struct UpstreamResponseHead {
     /// Some header name starts with `X-Accel-` (the lookups of those are skipped when not).
     var accel = false
 
+    /// The storage of a finished head, kept for the worker's next one (all of a worker's
+    /// requests run on its one thread): a head then allocates nothing.
+    nonisolated(unsafe) static var spareRaw: [UInt8] = []
+    nonisolated(unsafe) static var spareFields: [UpstreamHeaderField] = []
+
+    /// Gives this head's storage to the next head (when small). Its arrays are copied on
+    /// write should anything still share them.
+    func recycle() {
+        if raw.capacity <= 8192 { Self.spareRaw = raw }
+        if fields.capacity <= 128 { Self.spareFields = fields }
+    }
+
     /// Runs `f` on the name bytes of header `i`.
     @inline(__always)
     func withName<T>(_ i: Int, _ f: (UnsafeBufferPointer<UInt8>) -> T) -> T {
@@ -217,7 +229,12 @@ struct UpstreamResponseParser {
         guard code >= 100 else { throw UpstreamParseError.invalid("upstream sent no valid HTTP/1.0 header") }
         head.version = nameIs(b, protoStart, protoEnd, "http/1.0") ? 10 : 11
         head.status = code
-        head.raw = Array(b)
+        // The spare storage when there is some (unique once taken: emptied in place).
+        swap(&head.raw, &UpstreamResponseHead.spareRaw)
+        swap(&head.fields, &UpstreamResponseHead.spareFields)
+        head.raw.removeAll(keepingCapacity: true)
+        head.fields.removeAll(keepingCapacity: true)
+        head.raw.append(contentsOf: UnsafeBufferPointer(start: b.baseAddress?.assumingMemoryBound(to: UInt8.self), count: b.count))
         head.fields.reserveCapacity(8)
         guard let base = b.baseAddress else { return head }
         var start = eol + 1
