@@ -146,3 +146,30 @@ import Testing
         #expect(HashState.addressBytes("unix:") == [0, 0, 0])
     }
 }
+
+@Suite struct HeaderNameSetTests {
+    /// The word-at-a-time match is the byte loop's: asciiLower(byte) == the name's byte.
+    @Test func matchesAsTheByteLoop() {
+        let names = [
+            "date", "server", "content-length", "x-accel-expires", "x-accel-redirect", "keep-alive",
+            "transfer-encoding", "x-pad", "my_header-1234567", "Upper-Case-Name", "x-\u{e9}t\u{e9}-header",
+        ]
+        let set = HeaderNameSet(names)
+        let probes =
+            names + names.map { $0.uppercased() } + [
+                "content-lengtH", "content-lengtx", "content\rlength", "CONTENT\rLENGTH", "Content-Length ",
+                "x-accel-expireS", "X-ACCEL-REDIRECT", "x-accel-redirecT", "x-accel-redirec", "x-accel\rredirect",
+                "MY_HEADER-1234567", "my_header-123456\u{7}", "my_header\r1234567", "upper-case-name",
+                "keep_alive", "KEEP-ALIVE", "transfer-encodinG", "transfer-encodinh", "X-\u{c9}T\u{c9}-HEADER",
+                "@ontent-length", "content-lengt@", "[ontent-length",
+            ]
+        for p in probes {
+            let expected = names.contains { n in
+                n.utf8.count == p.utf8.count && !n.utf8.contains(where: { asciiIsUpper($0) })
+                    && zip(p.utf8, n.utf8).allSatisfy { asciiLower($0) == $1 }
+            }
+            let got = Array(p.utf8).withUnsafeBufferPointer { set.contains($0) }
+            #expect(got == expected, "\(p)")
+        }
+    }
+}

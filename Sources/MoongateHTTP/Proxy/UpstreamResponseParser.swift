@@ -230,10 +230,15 @@ struct UpstreamResponseParser {
         head.version = nameIs(b, protoStart, protoEnd, "http/1.0") ? 10 : 11
         head.status = code
         // The spare storage when there is some (unique once taken: emptied in place).
-        swap(&head.raw, &UpstreamResponseHead.spareRaw)
-        swap(&head.fields, &UpstreamResponseHead.spareFields)
-        head.raw.removeAll(keepingCapacity: true)
-        head.fields.removeAll(keepingCapacity: true)
+        // There is some only in a worker, whose sessions give it back on its one thread.
+        if UpstreamResponseHead.spareRaw.capacity > 0 {
+            swap(&head.raw, &UpstreamResponseHead.spareRaw)
+            head.raw.removeAll(keepingCapacity: true)
+        }
+        if UpstreamResponseHead.spareFields.capacity > 0 {
+            swap(&head.fields, &UpstreamResponseHead.spareFields)
+            head.fields.removeAll(keepingCapacity: true)
+        }
         head.raw.append(contentsOf: UnsafeBufferPointer(start: b.baseAddress?.assumingMemoryBound(to: UInt8.self), count: b.count))
         head.fields.reserveCapacity(8)
         guard let base = b.baseAddress else { return head }
