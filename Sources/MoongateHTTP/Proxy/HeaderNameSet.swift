@@ -4,7 +4,8 @@ struct HeaderNameSet {
     /// The names, by their length in bytes.
     private var byLength: [[[UInt8]]] = []
     /// For each name of 8 bytes or more (same order as `byLength`): its 8-byte windows at
-    /// 0, 8, ... and the last 8 bytes, each as (bytes, mask) words, the mask with 0x20 at
+    /// 0, 8, ... and the last 8 bytes (4-byte windows at 0 and the end for names of 4 to
+    /// 7 bytes), each as (bytes, mask) words, the mask with 0x20 at
     /// the lowercase letters. `(x | mask) == bytes` is `asciiLower(x) == bytes` for 8
     /// bytes at once: a lowercase letter's byte is met only by it or its capital (which
     /// differ in that bit alone), any other byte only by itself. A name with an ASCII
@@ -24,8 +25,15 @@ struct HeaderNameSet {
     }
 
     private static func words(_ b: [UInt8]) -> [UInt64] {
-        guard b.count >= 8, !b.contains(where: { asciiIsUpper($0) }) else { return [] }
+        guard b.count >= 4, !b.contains(where: { asciiIsUpper($0) }) else { return [] }
         let mask = b.map { $0 &- 97 < 26 ? UInt8(0x20) : 0 }
+        if b.count < 8 {
+            // Names of 4 to 7 bytes: their first and last 4 bytes (overlapping).
+            func word(_ a: [UInt8], _ at: Int) -> UInt64 {
+                UInt64(a.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self) })
+            }
+            return [word(b, 0), word(mask, 0), word(b, b.count - 4), word(mask, b.count - 4)]
+        }
         func word(_ a: [UInt8], _ at: Int) -> UInt64 {
             a.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
         }
@@ -42,11 +50,19 @@ struct HeaderNameSet {
     func contains(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = name.count
         guard n < byLength.count else { return false }
-        if n < 8 {
+        if n < 4 {
             for cand in byLength[n] where Self.equalsLower(name, cand) { return true }
             return false
         }
         let p = UnsafeRawPointer(name.baseAddress!)
+        if n < 8 {
+            let first = UInt64(p.loadUnaligned(as: UInt32.self))
+            let last = UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            for w in wordsByLength[n] where !w.isEmpty {
+                if first | w[1] == w[0] && last | w[3] == w[2] { return true }
+            }
+            return false
+        }
         for w in wordsByLength[n] where !w.isEmpty {
             var k = 0
             var off = 0

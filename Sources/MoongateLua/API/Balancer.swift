@@ -1,5 +1,8 @@
 import MoongateCore
 import MoongateHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The FFI half of `ngx.balancer` (ngx_lua's `ngx_http_lua_ffi_balancer_*`).
 private func balancerState(
@@ -105,7 +108,9 @@ public func mg_balancer_set_current_peer(
     let hostBytes = UnsafeBufferPointer(rebasing: b[hostStart..<hostEnd])
     // The same host as the last call (the usual case) reuses its String.
     let host: String
-    if var last = lastPeerHost, last.withUTF8({ $0.elementsEqual(hostBytes) }) {
+    if var last = lastPeerHost,
+        last.withUTF8({ $0.count == hostBytes.count && memcmp($0.baseAddress!, hostBytes.baseAddress!, $0.count) == 0 })
+    {
         host = last
     } else {
         host = String(decoding: hostBytes, as: UTF8.self)
