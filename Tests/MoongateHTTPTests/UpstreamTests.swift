@@ -61,6 +61,23 @@ import Testing
         #expect(r.1.isEmpty)
     }
 
+    @Test func connectionAndLengthNamesInAnyCase() throws {
+        for (line, close, keepAlive) in [
+            ("Connection: keep-alive", false, true), ("CONNECTION: Keep-Alive", false, true),
+            ("connection: close", true, false), ("Connection: CLOSE", true, false),
+            ("Connection: close, keep-alive", true, true), ("Connection: closed", true, false),
+            ("Connection: keep-alivE ", false, true), ("Connection: keep_alive", false, false),
+            ("Connectio\rn: close", false, false), ("Connection: clos", false, false),
+        ] {
+            let r = try #require(try feed("HTTP/1.1 200 OK\r\n\(line)\r\nContent-LENGTH: 2\r\n\r\nab"))
+            #expect(r.0.connectionClose == close, "\(line)")
+            #expect(r.0.connectionKeepAlive == keepAlive, "\(line)")
+            #expect(r.0.contentLength == 2)
+        }
+        let n = try #require(try feed("HTTP/1.1 200 OK\r\nContent\rLength: 2\r\n\r\n"))
+        #expect(n.0.contentLength == nil)
+    }
+
     @Test func rejectsBadStatusLinesAndHeaders() {
         for bad in [
             "HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 0a0 OK\r\n\r\n",

@@ -262,7 +262,7 @@ struct UpstreamResponseParser {
             }
             // The names looked at, told apart by their length first.
             switch colon &- ls {
-            case 14 where nameIs(b, ls, colon, "content-length"):
+            case 14 where LowerName.contentLength.matches(base + ls):
                 var ve = le
                 while ve > vs && base.load(fromByteOffset: ve &- 1, as: UInt8.self) == 32 { ve &-= 1 }
                 var v: Int64 = 0
@@ -280,9 +280,16 @@ struct UpstreamResponseParser {
                 head.contentLength = v
             case 17 where nameIs(b, ls, colon, "transfer-encoding"):
                 if contains(b, vs, le, "chunked") { head.chunked = true }
-            case 10 where nameIs(b, ls, colon, "connection"):
-                if contains(b, vs, le, "close") { head.connectionClose = true }
-                if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
+            case 10 where LowerName.connection.matches(base + ls):
+                // The usual values alone first (one look), else the word search.
+                if le &- vs == 10 && LowerName.keepAlive.matches(base + vs) {
+                    head.connectionKeepAlive = true
+                } else if le &- vs == 5 && LowerName.close.matches(base + vs) {
+                    head.connectionClose = true
+                } else {
+                    if contains(b, vs, le, "close") { head.connectionClose = true }
+                    if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
+                }
             default:
                 if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
                     && nameIs(b, ls, ls &+ 8, "x-accel-")
@@ -296,4 +303,52 @@ struct UpstreamResponseParser {
         if head.chunked { head.contentLength = nil }
         return head
     }
+}
+
+/// A lowercase ASCII name of 4 to 16 bytes matched case-insensitively a word at a time
+/// (as HeaderNameSet does): its first and last 8 (or 4) bytes with the case bit of their
+/// letters masked. `(x | mask) == bytes` is `asciiLower(x) == bytes` for each byte: a
+/// lowercase letter is met only by it or its capital, any other byte only by itself.
+struct LowerName {
+    let count: Int
+    let first: UInt64
+    let firstMask: UInt64
+    let last: UInt64
+    let lastMask: UInt64
+
+    init(_ s: StaticString) {
+        let b = UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)
+        precondition(b.count >= 4 && b.count <= 16 && !b.contains(where: { asciiIsUpper($0) }))
+        count = b.count
+        let mask = b.map { $0 &- 97 < 26 ? UInt8(0x20) : 0 }
+        let bytes = Array(b)
+        let size = count >= 8 ? 8 : 4
+        func word(_ a: [UInt8], _ at: Int) -> UInt64 {
+            a.withUnsafeBytes {
+                size == 8
+                    ? $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+                    : UInt64($0.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+            }
+        }
+        first = word(bytes, 0)
+        firstMask = word(mask, 0)
+        last = word(bytes, count - size)
+        lastMask = word(mask, count - size)
+    }
+
+    /// Whether the `count` bytes at `p` are this name, ignoring ASCII case.
+    @inline(__always)
+    func matches(_ p: UnsafeRawPointer) -> Bool {
+        if count >= 8 {
+            return p.loadUnaligned(as: UInt64.self) | firstMask == first
+                && p.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) | lastMask == last
+        }
+        return UInt64(p.loadUnaligned(as: UInt32.self)) | firstMask == first
+            && UInt64(p.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)) | lastMask == last
+    }
+
+    static let contentLength = LowerName("content-length")
+    static let connection = LowerName("connection")
+    static let keepAlive = LowerName("keep-alive")
+    static let close = LowerName("close")
 }

@@ -47,7 +47,10 @@ final class LuaBalancer: UpstreamBalancerHook {
         } else if r.parent == nil, let shared = LuaRuntime.shared,
             LuaLocConf.of(r.loc)?.codeCache ?? shared.mainConf.codeCache
         {
-            let c = Self.spare ?? LuaRequestContext(request: nil, phase: .balancer, runtime: shared)
+            // (A spare of another VM, should the worker's be replaced, is dropped.)
+            let c =
+                Self.spare.flatMap { $0.runtime === shared ? $0 : nil }
+                ?? LuaRequestContext(request: nil, phase: .balancer, runtime: shared)
             Self.spare = nil
             c.request = r
             lent = c
