@@ -78,6 +78,24 @@ import Testing
         #expect(n.0.contentLength == nil)
     }
 
+    @Test func headerNamesOfEveryLengthEndAtTheirColon() throws {
+        for n in 1...20 {
+            let name = String((0..<n).map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) })
+            let r = try #require(try feed("HTTP/1.1 200 OK\r\n\(name):v\r\n\(name)-x: w \r\n\r\n"))
+            #expect(r.0.headers.map(\.name) == [name, name + "-x"])
+            #expect(r.0.headers.map(\.value) == ["v", "w "])
+            // A space anywhere in the name (before its colon) makes the line invalid.
+            for k in 0..<n {
+                var bytes = Array(name.utf8)
+                bytes[k] = 32
+                let spaced = String(decoding: bytes, as: UTF8.self)
+                #expect(throws: UpstreamParseError.self, "\(spaced)") {
+                    try feed("HTTP/1.1 200 OK\r\n\(spaced): value here\r\n\r\n")
+                }
+            }
+        }
+    }
+
     @Test func rejectsBadStatusLinesAndHeaders() {
         for bad in [
             "HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 0a0 OK\r\n\r\n",

@@ -166,6 +166,22 @@ struct UpstreamResponseParser {
     @inline(never)
     private static func nameEnd(_ base: UnsafeRawPointer, _ from: Int, _ to: Int) -> Int {
         var i = from
+        // 8 bytes at a time while the line has them: the lowest byte that is ':' or ' '
+        // (a zero byte of w ^ 0x3a.. or w ^ 0x20..; the lowest flag of the bit trick is
+        // exact, higher ones may be false).
+        while i &+ 8 <= to {
+            let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let c = w ^ 0x3a3a_3a3a_3a3a_3a3a
+            let s = w ^ 0x2020_2020_2020_2020
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            let found = ((c &- ones) & ~c & highs) | ((s &- ones) & ~s & highs)
+            if found != 0 {
+                let at = i &+ found.trailingZeroBitCount >> 3
+                return base.load(fromByteOffset: at, as: UInt8.self) == 58 ? at : -1
+            }
+            i &+= 8
+        }
         while i < to {
             let c = base.load(fromByteOffset: i, as: UInt8.self)
             if c == 58 { return i }
@@ -351,4 +367,7 @@ struct LowerName {
     static let connection = LowerName("connection")
     static let keepAlive = LowerName("keep-alive")
     static let close = LowerName("close")
+    static let contentType = LowerName("content-type")
+    static let location = LowerName("location")
+    static let refresh = LowerName("refresh")
 }
