@@ -159,6 +159,8 @@ final class ProxyHandler: PhaseHandler {
     /// `hasPrefix` and `dropFirst`), else `uri`. An ASCII prefix whose bytes start `uri`,
     /// followed by an ASCII byte or nothing, is the same match found on the bytes.
     static func afterPrefix(_ uri: String, _ prefix: String) -> String {
+        // The whole URI (an exact location's): equal Strings have the same Characters.
+        if uri == prefix { return "" }
         var u = uri
         var p = prefix
         let fast: String?? = u.withUTF8 { ub in
