@@ -61,6 +61,41 @@ import Testing
         #expect(r.1.isEmpty)
     }
 
+    @Test func connectionAndLengthNamesInAnyCase() throws {
+        for (line, close, keepAlive) in [
+            ("Connection: keep-alive", false, true), ("CONNECTION: Keep-Alive", false, true),
+            ("connection: close", true, false), ("Connection: CLOSE", true, false),
+            ("Connection: close, keep-alive", true, true), ("Connection: closed", true, false),
+            ("Connection: keep-alivE ", false, true), ("Connection: keep_alive", false, false),
+            ("Connectio\rn: close", false, false), ("Connection: clos", false, false),
+        ] {
+            let r = try #require(try feed("HTTP/1.1 200 OK\r\n\(line)\r\nContent-LENGTH: 2\r\n\r\nab"))
+            #expect(r.0.connectionClose == close, "\(line)")
+            #expect(r.0.connectionKeepAlive == keepAlive, "\(line)")
+            #expect(r.0.contentLength == 2)
+        }
+        let n = try #require(try feed("HTTP/1.1 200 OK\r\nContent\rLength: 2\r\n\r\n"))
+        #expect(n.0.contentLength == nil)
+    }
+
+    @Test func headerNamesOfEveryLengthEndAtTheirColon() throws {
+        for n in 1...20 {
+            let name = String((0..<n).map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) })
+            let r = try #require(try feed("HTTP/1.1 200 OK\r\n\(name):v\r\n\(name)-x: w \r\n\r\n"))
+            #expect(r.0.headers.map(\.name) == [name, name + "-x"])
+            #expect(r.0.headers.map(\.value) == ["v", "w "])
+            // A space anywhere in the name (before its colon) makes the line invalid.
+            for k in 0..<n {
+                var bytes = Array(name.utf8)
+                bytes[k] = 32
+                let spaced = String(decoding: bytes, as: UTF8.self)
+                #expect(throws: UpstreamParseError.self, "\(spaced)") {
+                    try feed("HTTP/1.1 200 OK\r\n\(spaced): value here\r\n\r\n")
+                }
+            }
+        }
+    }
+
     @Test func rejectsBadStatusLinesAndHeaders() {
         for bad in [
             "HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 0a0 OK\r\n\r\n",
@@ -144,5 +179,33 @@ import Testing
         #expect(HashState.addressBytes("10.1.2.3") == [10, 1, 2])
         #expect(HashState.addressBytes("::1").count == 16)
         #expect(HashState.addressBytes("unix:") == [0, 0, 0])
+    }
+}
+
+@Suite struct HeaderNameSetTests {
+    /// The word-at-a-time match is the byte loop's: asciiLower(byte) == the name's byte.
+    @Test func matchesAsTheByteLoop() {
+        let names = [
+            "date", "server", "content-length", "x-accel-expires", "x-accel-redirect", "keep-alive",
+            "transfer-encoding", "x-pad", "my_header-1234567", "ser", "Upper", "Upper-Case-Name", "x-\u{e9}t\u{e9}-header",
+        ]
+        let set = HeaderNameSet(names)
+        let probes =
+            names + names.map { $0.uppercased() } + [
+                "content-lengtH", "content-lengtx", "content\rlength", "CONTENT\rLENGTH", "Content-Length ",
+                "x-accel-expireS", "X-ACCEL-REDIRECT", "x-accel-redirecT", "x-accel-redirec", "x-accel\rredirect",
+                "MY_HEADER-1234567", "my_header-123456\u{7}", "my_header\r1234567", "upper-case-name",
+                "keep_alive", "KEEP-ALIVE", "transfer-encodinG", "transfer-encodinh", "X-\u{c9}T\u{c9}-HEADER",
+                "@ontent-length", "content-lengt@", "[ontent-length", "x\rpad", "X-PAd", "d@te", "DaTe", "serveR",
+                "server ", "ser", "SER",
+            ]
+        for p in probes {
+            let expected = names.contains { n in
+                n.utf8.count == p.utf8.count && !n.utf8.contains(where: { asciiIsUpper($0) })
+                    && zip(p.utf8, n.utf8).allSatisfy { asciiLower($0) == $1 }
+            }
+            let got = Array(p.utf8).withUnsafeBufferPointer { set.contains($0) }
+            #expect(got == expected, "\(p)")
+        }
     }
 }

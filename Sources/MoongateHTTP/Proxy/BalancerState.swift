@@ -26,6 +26,34 @@ public final class BalancerState {
 
     init() {}
 
+    /// One state kept for the worker's next request (all of a worker's requests run on
+    /// its one thread): taken by a session, given back reset when the session ends.
+    nonisolated(unsafe) private static var spare: BalancerState?
+
+    /// A fresh state: the spare one when there is one.
+    static func make() -> BalancerState {
+        guard let s = spare else { return BalancerState() }
+        spare = nil
+        return s
+    }
+
+    /// Keeps `s` (no one else holds it) for the next request, as it was made.
+    static func recycle(_ s: BalancerState) {
+        s.chosen = nil
+        s.moreTries = 0
+        s.totalTries = 0
+        s.triesLeft = 0
+        s.maxTries = 0
+        s.lastPeerState = 0
+        s.lastStatus = 0
+        s.connectTimeout = 0
+        s.sendTimeout = 0
+        s.readTimeout = 0
+        s.keepalive = nil
+        s.recreateRequest = false
+        spare = s
+    }
+
     /// The state of a request that is proxying, if any.
     public static func of(_ r: HTTPRequest) -> BalancerState? {
         (r.moduleContexts["proxy"] as? ProxySession)?.balancerState

@@ -3,19 +3,83 @@
 struct HeaderNameSet {
     /// The names, by their length in bytes.
     private var byLength: [[[UInt8]]] = []
+    /// For each name of 8 bytes or more (same order as `byLength`): its 8-byte windows at
+    /// 0, 8, ... and the last 8 bytes (4-byte windows at 0 and the end for names of 4 to
+    /// 7 bytes), each as (bytes, mask) words, the mask with 0x20 at
+    /// the lowercase letters. `(x | mask) == bytes` is `asciiLower(x) == bytes` for 8
+    /// bytes at once: a lowercase letter's byte is met only by it or its capital (which
+    /// differ in that bit alone), any other byte only by itself. A name with an ASCII
+    /// capital (never met by a lowered byte) has no words and never matches.
+    private var wordsByLength: [[[UInt64]]] = []
 
     init<S: Sequence>(_ names: S) where S.Element == String {
         for n in names {
             let bytes = Array(n.utf8)
-            while byLength.count <= bytes.count { byLength.append([]) }
+            while byLength.count <= bytes.count {
+                byLength.append([])
+                wordsByLength.append([])
+            }
             byLength[bytes.count].append(bytes)
+            wordsByLength[bytes.count].append(Self.words(bytes))
         }
+    }
+
+    private static func words(_ b: [UInt8]) -> [UInt64] {
+        guard b.count >= 4, !b.contains(where: { asciiIsUpper($0) }) else { return [] }
+        let mask = b.map { $0 &- 97 < 26 ? UInt8(0x20) : 0 }
+        if b.count < 8 {
+            // Names of 4 to 7 bytes: their first and last 4 bytes (overlapping).
+            func word(_ a: [UInt8], _ at: Int) -> UInt64 {
+                UInt64(a.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self) })
+            }
+            return [word(b, 0), word(mask, 0), word(b, b.count - 4), word(mask, b.count - 4)]
+        }
+        func word(_ a: [UInt8], _ at: Int) -> UInt64 {
+            a.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
+        }
+        var out: [UInt64] = []
+        var off = 0
+        while off + 8 <= b.count {
+            out += [word(b, off), word(mask, off)]
+            off += 8
+        }
+        if off < b.count { out += [word(b, b.count - 8), word(mask, b.count - 8)] }
+        return out
     }
 
     func contains(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = name.count
         guard n < byLength.count else { return false }
-        for cand in byLength[n] where Self.equalsLower(name, cand) { return true }
+        if n < 4 {
+            for cand in byLength[n] where Self.equalsLower(name, cand) { return true }
+            return false
+        }
+        let p = UnsafeRawPointer(name.baseAddress!)
+        if n < 8 {
+            let first = UInt64(p.loadUnaligned(as: UInt32.self))
+            let last = UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            for w in wordsByLength[n] where !w.isEmpty {
+                if first | w[1] == w[0] && last | w[3] == w[2] { return true }
+            }
+            return false
+        }
+        for w in wordsByLength[n] where !w.isEmpty {
+            var k = 0
+            var off = 0
+            var same = true
+            while off + 8 <= n {
+                if p.loadUnaligned(fromByteOffset: off, as: UInt64.self) | w[k + 1] != w[k] {
+                    same = false
+                    break
+                }
+                off += 8
+                k += 2
+            }
+            if same && off < n {
+                same = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) | w[k + 1] == w[k]
+            }
+            if same { return true }
+        }
         return false
     }
 

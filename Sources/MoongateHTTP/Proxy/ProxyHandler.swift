@@ -17,7 +17,15 @@ final class ProxyHandler: PhaseHandler {
     nonisolated(unsafe) static var registry: UpstreamRegistry?
 
     func handle(_ r: HTTPRequest) -> PhaseResult {
-        guard let conf = ProxyLocConf.of(r.loc), let pass = conf.pass else { return .status(500) }
+        guard let conf = ProxyLocConf.of(r.loc) else { return .status(500) }
+        // A fixed proxy_pass (targetFor's first case, from the parts made once).
+        if let f = conf.fixedTarget {
+            guard let block = conf.upstream else { return .status(500) }
+            var t = ProxyTarget(block: block, uri: uri(r, conf, f.uriPart), proxyHost: f.proxyHost, proxyPort: f.port)
+            t.ssl = conf.passSSL
+            return start(r, conf, t)
+        }
+        guard let pass = conf.pass else { return .status(500) }
         switch targetFor(r, conf, pass) {
         case .success(let t):
             return start(r, conf, t)
@@ -151,6 +159,8 @@ final class ProxyHandler: PhaseHandler {
     /// `hasPrefix` and `dropFirst`), else `uri`. An ASCII prefix whose bytes start `uri`,
     /// followed by an ASCII byte or nothing, is the same match found on the bytes.
     static func afterPrefix(_ uri: String, _ prefix: String) -> String {
+        // The whole URI (an exact location's): equal Strings have the same Characters.
+        if uri == prefix { return "" }
         var u = uri
         var p = prefix
         let fast: String?? = u.withUTF8 { ub in

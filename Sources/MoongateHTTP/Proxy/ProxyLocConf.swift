@@ -70,6 +70,12 @@ final class ProxyLocConf: MergeableModuleConf {
     init() {}
 
     // Per-request lookups precomputed once per location (after merging).
+    /// What a request takes from a fixed `proxy_pass` (its `$proxy_host` made once, the
+    /// enum's strings not copied per request); nil for one with variables.
+    lazy var fixedTarget: (proxyHost: String, port: Int, uriPart: String?)? = {
+        guard case .fixed(let name, let host, let port, let uriPart) = pass else { return nil }
+        return (name ?? (port == (passSSL ? 443 : 80) ? host : "\(host):\(port)"), port, uriPart)
+    }()
     /// Lowercased names of `proxy_set_header`.
     lazy var setHeaderNames: Set<String> = Set((setHeaders ?? []).map { $0.0.lowercased() })
     /// Client header names not passed upstream: the managed ones and those set explicitly.

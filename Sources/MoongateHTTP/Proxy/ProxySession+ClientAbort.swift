@@ -9,27 +9,34 @@ extension ProxySession {
         // The connection's events belong to the main request (nginx's `c->data`).
         guard r.subrequestSink == nil else { return }
         let conn = r.connection
-        let previous = conn.abortHandler
         // Strong on purpose: the connection drops the handler when the request finishes or
-        // the connection closes; a weak capture would give the session a side table.
-        conn.abortHandler = { [self] in
-            guard self.stage != .done, !self.tunnel else { return previous?() ?? false }
-            if self.streaming && !self.r.body.complete {
-                // The unbuffered body read fails first (nginx's 400), ignore_client_abort or not.
-                let r = self.r
-                r.log(.info, "client prematurely closed connection while sending request to upstream")
-                if !r.headerSent { r.status = 400 }
-                r.keepAlive = false
-                r.finishRequest(closeNow: true)
-                return true
-            }
-            if self.conf.effIgnoreClientAbort { return true }
-            self.logUpstream(
-                .info,
-                "epoll_wait() reported that client prematurely closed connection, "
-                    + "so upstream connection is closed too while \(self.abortActionText)")
-            return previous?() ?? false
+        // the connection closes; a weak capture would give the session a side table. Only
+        // the session is captured when there is no previous handler (the usual case): the
+        // closure's context is then the session itself, no box allocated.
+        if let previous = conn.abortHandler {
+            conn.abortHandler = { [self] in clientAborted(previous) }
+        } else {
+            conn.abortHandler = { [self] in clientAborted(nil) }
         }
+    }
+
+    private func clientAborted(_ previous: (() -> Bool)?) -> Bool {
+        guard stage != .done, !tunnel else { return previous?() ?? false }
+        if streaming && !r.body.complete {
+            // The unbuffered body read fails first (nginx's 400), ignore_client_abort or not.
+            let r = self.r
+            r.log(.info, "client prematurely closed connection while sending request to upstream")
+            if !r.headerSent { r.status = 400 }
+            r.keepAlive = false
+            r.finishRequest(closeNow: true)
+            return true
+        }
+        if conf.effIgnoreClientAbort { return true }
+        logUpstream(
+            .info,
+            "epoll_wait() reported that client prematurely closed connection, "
+                + "so upstream connection is closed too while \(abortActionText)")
+        return previous?() ?? false
     }
 
     /// nginx names the wait for the first response byte after the request it sent.

@@ -8,6 +8,33 @@ extension ProxySession {
         "host", "connection", "content-length", "transfer-encoding", "te", "keep-alive", "expect", "upgrade",
     ]
 
+    /// One request buffer kept for the worker's next upstream request (all of a worker's
+    /// requests run on its one thread): given back when a response was read completely,
+    /// it spares the two allocations of a new ByteBuffer per request.
+    nonisolated(unsafe) static var spareRequestBuffer: ByteBuffer?
+
+    /// A cleared buffer with room for `capacity` bytes: the spare one when it is large
+    /// enough.
+    static func requestBuffer(_ r: HTTPRequest, capacity: Int) -> ByteBuffer {
+        if var b = spareRequestBuffer {
+            spareRequestBuffer = nil
+            if b.capacity >= capacity {
+                // Unique here (its session let it go), so clear() keeps the storage; a
+                // buffer NIO still held would be copied first (ByteBuffer is copy-on-write).
+                b.clear()
+                return b
+            }
+        }
+        return r.connection.allocator.buffer(capacity: capacity)
+    }
+
+    /// Keeps the request buffer for the next request (when it is small: its whole storage).
+    func recycleRequestBuffer() {
+        guard let b = requestBytes else { return }
+        requestBytes = nil
+        if b.readerIndex == 0, b.withVeryUnsafeBytes({ $0.count }) <= 16384 { ProxySession.spareRequestBuffer = b }
+    }
+
     /// The request to the upstream (nginx's `ngx_http_proxy_create_request`): its size
     /// bounded first, then written in one pass into one buffer (no per-piece ByteBuffer
     /// calls).
@@ -41,7 +68,7 @@ extension ProxySession {
             for h in r.head.headers { bound += h.name.utf8.count + h.value.utf8.count + 4 }
         }
         if hasBody { bound += r.body.data.count }
-        var buf = r.connection.allocator.buffer(capacity: bound)
+        var buf = ProxySession.requestBuffer(r, capacity: bound)
         buf.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { out -> Int in
             var w = RequestWriter(base: out.baseAddress!, capacity: out.count)
             w.plain(method)

@@ -47,10 +47,13 @@ extension ProxySession {
             // 0 relayed as is, 1 dropped, 2 Content-Type, 3 Location, 4 Refresh.
             let kind = h.withName(i) { b -> Int in
                 if drop.contains(b) { return 1 }
-                if HeaderNameSet.equalsLower(b, "content-type") { return 2 }
-                if HeaderNameSet.equalsLower(b, "location") { return 3 }
-                if HeaderNameSet.equalsLower(b, "refresh") { return 4 }
-                return 0
+                guard let p = b.baseAddress else { return 0 }
+                switch b.count {
+                case 12: return LowerName.contentType.matches(UnsafeRawPointer(p)) ? 2 : 0
+                case 8: return LowerName.location.matches(UnsafeRawPointer(p)) ? 3 : 0
+                case 7: return LowerName.refresh.matches(UnsafeRawPointer(p)) ? 4 : 0
+                default: return 0
+                }
             }
             // Room for the rest once one is relayed (none when all are dropped).
             if kind != 1 && kind != 2 && out.list.isEmpty { out.list.reserveCapacity(h.fields.count - i) }

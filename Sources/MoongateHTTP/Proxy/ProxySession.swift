@@ -19,7 +19,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     let r: HTTPRequest
     let conf: ProxyLocConf
     let target: ProxyTarget
-    let balancerState = BalancerState()
+    private(set) var balancerState = BalancerState.make()
     var selector: PeerSelector
     var stage = Stage.idle
     /// How many tries this session made; they live in `r.upstreamStates` from
@@ -80,6 +80,16 @@ final class ProxySession: UpstreamConnectionDelegate {
         // after an empty state, which the variables print as " : ".
         if !request.upstreamStates.isEmpty { request.upstreamStates.append(ProxyTry.separator) }
         self.stateBase = request.upstreamStates.count
+    }
+
+    deinit {
+        // The buffers of this request serve the worker's next one.
+        recycleRequestBuffer()
+        if isKnownUniquelyReferenced(&balancerState) { BalancerState.recycle(balancerState) }
+        if let h = head {
+            head = nil
+            h.recycle()
+        }
     }
 
     var loop: EventLoop { r.connection.eventLoop }

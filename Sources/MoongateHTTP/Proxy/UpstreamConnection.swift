@@ -180,6 +180,10 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
         }
     }
 
+    /// Nothing to do at the end of a read cycle: not passed on to the tail (one pipeline
+    /// hop less per upstream read).
+    func channelReadComplete(context: ChannelHandlerContext) {}
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable, let c = connection { c.delegate?.upstreamWritable() }
         context.fireChannelWritabilityChanged()

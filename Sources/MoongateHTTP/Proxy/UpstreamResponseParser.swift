@@ -21,6 +21,18 @@ struct UpstreamResponseHead {
     /// Some header name starts with `X-Accel-` (the lookups of those are skipped when not).
     var accel = false
 
+    /// The storage of a finished head, kept for the worker's next one (all of a worker's
+    /// requests run on its one thread): a head then allocates nothing.
+    nonisolated(unsafe) static var spareRaw: [UInt8] = []
+    nonisolated(unsafe) static var spareFields: [UpstreamHeaderField] = []
+
+    /// Gives this head's storage to the next head (when small). Its arrays are copied on
+    /// write should anything still share them.
+    func recycle() {
+        if raw.capacity <= 8192 { Self.spareRaw = raw }
+        if fields.capacity <= 128 { Self.spareFields = fields }
+    }
+
     /// Runs `f` on the name bytes of header `i`.
     @inline(__always)
     func withName<T>(_ i: Int, _ f: (UnsafeBufferPointer<UInt8>) -> T) -> T {
@@ -154,6 +166,22 @@ struct UpstreamResponseParser {
     @inline(never)
     private static func nameEnd(_ base: UnsafeRawPointer, _ from: Int, _ to: Int) -> Int {
         var i = from
+        // 8 bytes at a time while the line has them: the lowest byte that is ':' or ' '
+        // (a zero byte of w ^ 0x3a.. or w ^ 0x20..; the lowest flag of the bit trick is
+        // exact, higher ones may be false).
+        while i &+ 8 <= to {
+            let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let c = w ^ 0x3a3a_3a3a_3a3a_3a3a
+            let s = w ^ 0x2020_2020_2020_2020
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            let found = ((c &- ones) & ~c & highs) | ((s &- ones) & ~s & highs)
+            if found != 0 {
+                let at = i &+ found.trailingZeroBitCount >> 3
+                return base.load(fromByteOffset: at, as: UInt8.self) == 58 ? at : -1
+            }
+            i &+= 8
+        }
         while i < to {
             let c = base.load(fromByteOffset: i, as: UInt8.self)
             if c == 58 { return i }
@@ -217,7 +245,17 @@ struct UpstreamResponseParser {
         guard code >= 100 else { throw UpstreamParseError.invalid("upstream sent no valid HTTP/1.0 header") }
         head.version = nameIs(b, protoStart, protoEnd, "http/1.0") ? 10 : 11
         head.status = code
-        head.raw = Array(b)
+        // The spare storage when there is some (unique once taken: emptied in place).
+        // There is some only in a worker, whose sessions give it back on its one thread.
+        if UpstreamResponseHead.spareRaw.capacity > 0 {
+            swap(&head.raw, &UpstreamResponseHead.spareRaw)
+            head.raw.removeAll(keepingCapacity: true)
+        }
+        if UpstreamResponseHead.spareFields.capacity > 0 {
+            swap(&head.fields, &UpstreamResponseHead.spareFields)
+            head.fields.removeAll(keepingCapacity: true)
+        }
+        head.raw.append(contentsOf: UnsafeBufferPointer(start: b.baseAddress?.assumingMemoryBound(to: UInt8.self), count: b.count))
         head.fields.reserveCapacity(8)
         guard let base = b.baseAddress else { return head }
         var start = eol + 1
@@ -240,7 +278,7 @@ struct UpstreamResponseParser {
             }
             // The names looked at, told apart by their length first.
             switch colon &- ls {
-            case 14 where nameIs(b, ls, colon, "content-length"):
+            case 14 where LowerName.contentLength.matches(base + ls):
                 var ve = le
                 while ve > vs && base.load(fromByteOffset: ve &- 1, as: UInt8.self) == 32 { ve &-= 1 }
                 var v: Int64 = 0
@@ -258,9 +296,16 @@ struct UpstreamResponseParser {
                 head.contentLength = v
             case 17 where nameIs(b, ls, colon, "transfer-encoding"):
                 if contains(b, vs, le, "chunked") { head.chunked = true }
-            case 10 where nameIs(b, ls, colon, "connection"):
-                if contains(b, vs, le, "close") { head.connectionClose = true }
-                if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
+            case 10 where LowerName.connection.matches(base + ls):
+                // The usual values alone first (one look), else the word search.
+                if le &- vs == 10 && LowerName.keepAlive.matches(base + vs) {
+                    head.connectionKeepAlive = true
+                } else if le &- vs == 5 && LowerName.close.matches(base + vs) {
+                    head.connectionClose = true
+                } else {
+                    if contains(b, vs, le, "close") { head.connectionClose = true }
+                    if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
+                }
             default:
                 if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
                     && nameIs(b, ls, ls &+ 8, "x-accel-")
@@ -274,4 +319,55 @@ struct UpstreamResponseParser {
         if head.chunked { head.contentLength = nil }
         return head
     }
+}
+
+/// A lowercase ASCII name of 4 to 16 bytes matched case-insensitively a word at a time
+/// (as HeaderNameSet does): its first and last 8 (or 4) bytes with the case bit of their
+/// letters masked. `(x | mask) == bytes` is `asciiLower(x) == bytes` for each byte: a
+/// lowercase letter is met only by it or its capital, any other byte only by itself.
+struct LowerName {
+    let count: Int
+    let first: UInt64
+    let firstMask: UInt64
+    let last: UInt64
+    let lastMask: UInt64
+
+    init(_ s: StaticString) {
+        let b = UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)
+        precondition(b.count >= 4 && b.count <= 16 && !b.contains(where: { asciiIsUpper($0) }))
+        count = b.count
+        let mask = b.map { $0 &- 97 < 26 ? UInt8(0x20) : 0 }
+        let bytes = Array(b)
+        let size = count >= 8 ? 8 : 4
+        func word(_ a: [UInt8], _ at: Int) -> UInt64 {
+            a.withUnsafeBytes {
+                size == 8
+                    ? $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+                    : UInt64($0.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+            }
+        }
+        first = word(bytes, 0)
+        firstMask = word(mask, 0)
+        last = word(bytes, count - size)
+        lastMask = word(mask, count - size)
+    }
+
+    /// Whether the `count` bytes at `p` are this name, ignoring ASCII case.
+    @inline(__always)
+    func matches(_ p: UnsafeRawPointer) -> Bool {
+        if count >= 8 {
+            return p.loadUnaligned(as: UInt64.self) | firstMask == first
+                && p.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) | lastMask == last
+        }
+        return UInt64(p.loadUnaligned(as: UInt32.self)) | firstMask == first
+            && UInt64(p.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)) | lastMask == last
+    }
+
+    static let contentLength = LowerName("content-length")
+    static let connection = LowerName("connection")
+    static let keepAlive = LowerName("keep-alive")
+    static let close = LowerName("close")
+    static let contentType = LowerName("content-type")
+    static let location = LowerName("location")
+    static let refresh = LowerName("refresh")
 }

@@ -1,5 +1,8 @@
 import MoongateCore
 import MoongateHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The FFI half of `ngx.balancer` (ngx_lua's `ngx_http_lua_ffi_balancer_*`).
 private func balancerState(
@@ -23,6 +26,9 @@ private func balancerState(
     }
     return state
 }
+
+/// The host of the last `set_current_peer` (the worker's one thread calls it).
+nonisolated(unsafe) private var lastPeerHost: String?
 
 /// `int mg_balancer_set_current_peer(r, addr, len, port, err)`.
 @_cdecl("mg_balancer_set_current_peer")
@@ -99,7 +105,17 @@ public func mg_balancer_set_current_peer(
         FFIError.set(err, "invalid port")
         return FFI.error
     }
-    let host = String(decoding: UnsafeBufferPointer(rebasing: b[hostStart..<hostEnd]), as: UTF8.self)
+    let hostBytes = UnsafeBufferPointer(rebasing: b[hostStart..<hostEnd])
+    // The same host as the last call (the usual case) reuses its String.
+    let host: String
+    if var last = lastPeerHost,
+        last.withUTF8({ $0.count == hostBytes.count && memcmp($0.baseAddress!, hostBytes.baseAddress!, $0.count) == 0 })
+    {
+        host = last
+    } else {
+        host = String(decoding: hostBytes, as: UTF8.self)
+        lastPeerHost = host
+    }
     state.chosen = (host, portValue)
     return FFI.ok
 }

@@ -31,11 +31,48 @@ final class LuaBalancer: UpstreamBalancerHook {
         R(DirectiveSpec("balancer_by_lua_file", .upstream, .exactly(1)), apply)
     }
 
+    /// A context kept for balancer runs of requests that have no Lua context yet: making
+    /// one per request (and attaching it, with its cleanup) cost ~3k instructions. It is
+    /// lent for one run; a run that leaves state in it (ngx.ctx, a cosocket, ...) gives it
+    /// to the request, as LuaRequestContext.of would have, and the next run makes another.
+    nonisolated(unsafe) static var spare: LuaRequestContext?
+
     func choosePeer(_ r: HTTPRequest, _ state: BalancerState) -> Int? {
-        let ctx = LuaRequestContext.of(r, phase: .balancer)
+        // The request's own context when it has one; else the spare (the worker's VM only:
+        // with lua_code_cache off, or in a subrequest, LuaRequestContext.of picks the VM).
+        var lent: LuaRequestContext? = nil
+        let ctx: LuaRequestContext
+        if let c = r.moduleContexts["lua"] as? LuaRequestContext {
+            ctx = c
+        } else if r.parent == nil, let shared = LuaRuntime.shared,
+            LuaLocConf.of(r.loc)?.codeCache ?? shared.mainConf.codeCache
+        {
+            // (A spare of another VM, should the worker's be replaced, is dropped.)
+            let c =
+                Self.spare.flatMap { $0.runtime === shared ? $0 : nil }
+                ?? LuaRequestContext(request: nil, phase: .balancer, runtime: shared)
+            Self.spare = nil
+            c.request = r
+            lent = c
+            ctx = c
+        } else {
+            ctx = LuaRequestContext.of(r, phase: .balancer)
+        }
+        defer {
+            if let c = lent {
+                if c.isPristine {
+                    c.request = nil
+                    Self.spare = c
+                } else {
+                    // What LuaRequestContext.of does for a new context.
+                    r.moduleContexts["lua"] = c
+                    r.cleanups.append { c.release() }
+                }
+            }
+        }
         // The request's own VM with lua_code_cache off, as ngx_http_lua_get_lua_vm.
         guard let rt = ctx.runtime else { return 500 }
-        let savedPhase = ctx.phase
+        let savedPhase = lent == nil ? ctx.phase : .balancer
         defer { ctx.phase = savedPhase }
         ctx.phase = .balancer
         ctx.exitCode = nil
@@ -56,5 +93,16 @@ final class LuaBalancer: UpstreamBalancerHook {
             if code != 0 { return 500 }
         }
         return nil
+    }
+}
+
+extension LuaRequestContext {
+    /// Holds nothing a later phase of the request could see (the balancer's spare
+    /// context goes back to the spare only then).
+    var isPristine: Bool {
+        ctxRef == LUA_NOREF && exitCode == nil && pendingJump == nil && entry == nil && bodyChunk == nil
+            && http10Buffer == nil && !bodyEOF && !mimeSet && !bodyRead && !bodyChunkChanged
+            && !rawSocketAcquired && setArgs.isEmpty && !cleanupRegistered && lightThreads == nil
+            && timerLog == nil && timerLoc == nil && onRelease.isEmpty && cosocket == nil && cosockets.isEmpty
     }
 }

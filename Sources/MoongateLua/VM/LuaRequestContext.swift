@@ -5,8 +5,9 @@ import MoongateHTTP
 /// Per-request Lua state (ngx_lua's `ngx_http_lua_ctx_t`): the phase running, `ngx.ctx`,
 /// the entry thread and what it waits for.
 public final class LuaRequestContext {
-    /// The request; nil for timers and init phases.
-    public let request: HTTPRequest?
+    /// The request; nil for timers and init phases. Set again only for the balancer's
+    /// spare context (LuaBalancer), which serves one request at a time.
+    public internal(set) var request: HTTPRequest?
     /// The phase whose Lua code runs.
     public var phase: LuaPhase
     /// Registry ref of the `ngx.ctx` table, LUA_NOREF until first used.
