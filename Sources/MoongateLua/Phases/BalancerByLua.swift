@@ -52,7 +52,7 @@ final class LuaBalancer: UpstreamBalancerHook {
                 Self.spare.flatMap { $0.runtime === shared ? $0 : nil }
                 ?? LuaRequestContext(request: nil, phase: .balancer, runtime: shared)
             Self.spare = nil
-            c.request = r
+            c.lend(to: r)
             lent = c
             ctx = c
         } else {
@@ -61,7 +61,7 @@ final class LuaBalancer: UpstreamBalancerHook {
         defer {
             if let c = lent {
                 if c.isPristine {
-                    c.request = nil
+                    c.lend(to: nil)
                     Self.spare = c
                 } else {
                     // What LuaRequestContext.of does for a new context.
@@ -103,6 +103,6 @@ extension LuaRequestContext {
         ctxRef == LUA_NOREF && exitCode == nil && pendingJump == nil && entry == nil && bodyChunk == nil
             && http10Buffer == nil && !bodyEOF && !mimeSet && !bodyRead && !bodyChunkChanged
             && !rawSocketAcquired && setArgs.isEmpty && !cleanupRegistered && lightThreads == nil
-            && timerLog == nil && timerLoc == nil && onRelease.isEmpty && cosocket == nil && cosockets.isEmpty
+            && timerLog == nil && timerLoc == nil && cosocket == nil && cosockets.isEmpty
     }
 }

@@ -117,6 +117,14 @@ public final class LuaRequestContext {
         return c
     }
 
+    /// Points the balancer's spare context at a request, or at none: the settings it
+    /// remembered belong to the last request's location, which may be gone by the next.
+    func lend(to r: HTTPRequest?) {
+        request = r
+        confLoc = nil
+        confCached = nil
+    }
+
     /// The context attached to a request, created on first use.
     static func of(_ r: HTTPRequest, phase: LuaPhase) -> LuaRequestContext {
         if let c = r.moduleContexts["lua"] as? LuaRequestContext {
