@@ -541,16 +541,21 @@ public final class HTTPConnection: ChannelInboundHandler {
     private func startRequest(_ head: consuming RequestHead) {
         cancelTimer()
         requestCount += 1
-        let server = listen.findServer(host: head.host)
+        // The host String is made only when a choice depends on it (one server on the
+        // address, without regex names: none does).
+        let server = listen.servers.count == 1 ? listen.defaultServer : listen.findServer(host: head.host)
         guard let split = URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
             let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLineForLog)
             badRequest(e)
             return
         }
-        let host = head.host
+        let regexNames = !server.regexNames.isEmpty
         let r = HTTPRequest(connection: self, head: head, server: server, path: split.path, args: split.args)
-        if let (re, m) = listen.matchingRegex(of: server, host: host) {
-            r.setCaptures(m, subject: host ?? "", regex: re)
+        if regexNames {
+            let host = r.head.host
+            if let (re, m) = listen.matchingRegex(of: server, host: host) {
+                r.setCaptures(m, subject: host ?? "", regex: re)
+            }
         }
         current = r
         if listen.listen.ssl && tls == nil {
