@@ -88,14 +88,18 @@ public enum RequestParser {
     /// Parses a complete head (`bytes` ends just after the blank line).
     public static func parse(_ bytes: UnsafeRawBufferPointer, limits: HeaderLimits) throws -> RequestHead {
         // The offsets of the first header lines go to the stack (see HeaderSpans).
+        // The head is built in place in `head` (returned from the closure, it was copied).
+        var head: RequestHead? = nil
         try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: HeaderSpans.inlineCount * 4) { spans in
-            try parse(bytes, limits: limits, spans: spans.baseAddress!)
+            try parse(bytes, limits: limits, spans: spans.baseAddress!, into: &head)
         }
+        return head.take()!
     }
 
-    private static func parse(_ bytes: UnsafeRawBufferPointer, limits: HeaderLimits, spans: UnsafeMutablePointer<UInt32>)
-        throws -> RequestHead
-    {
+    private static func parse(
+        _ bytes: UnsafeRawBufferPointer, limits: HeaderLimits, spans: UnsafeMutablePointer<UInt32>,
+        into head: inout RequestHead?
+    ) throws {
         var i = 0
         let n = bytes.count
         while i < n && (bytes[i] == 13 || bytes[i] == 10) { i += 1 }
@@ -393,7 +397,7 @@ public enum RequestParser {
             keepAlive = conn.map { asciiContainsLower($0, "keep-alive") } ?? false
         }
         let hostIsSet = absoluteHost != nil || hostString != nil
-        return RequestHead(
+        head = RequestHead(
             method: method, rawURI: uri, version: version,
             storage: HeadStorage.make(UnsafeRawBufferPointer(rebasing: bytes[headStart..<n]), fields),
             requestLineLength: lineStop - headStart, contentLength: contentLength, chunked: chunked,

@@ -27,7 +27,7 @@ final class ConnectionTimers {
     private(set) var count = 0
 
     /// Arms (or re-arms) `c` to time out in `ms` milliseconds.
-    func arm(_ c: HTTPConnection, ms: Int, loop: EventLoop) {
+    func arm(_ c: HTTPConnection, ms: Int) {
         unlink(c)
         let deadline = NIODeadline.now() + .milliseconds(Int64(ms))
         let list: List
@@ -49,7 +49,7 @@ final class ConnectionTimers {
         if let t = list.tail { t.timerNext = c } else { list.head = c }
         list.tail = c
         count += 1
-        if due == nil || deadline < due! { schedule(at: deadline, loop: loop) }
+        if due == nil || deadline < due! { schedule(at: deadline, loop: c.eventLoop) }
     }
 
     /// Disarms `c`; the NIO task stays and finds nothing due for it.
