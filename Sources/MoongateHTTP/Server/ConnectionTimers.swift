@@ -30,7 +30,8 @@ final class ConnectionTimers {
     func arm(_ c: HTTPConnection, ms: Int) {
         unlink(c)
         let deadline = NIODeadline.now() + .milliseconds(Int64(ms))
-        let list: List
+        // (Lists live as long as the timers: no reference counting for the local.)
+        unowned(unsafe) let list: List
         if ms == lastMs, let l = lastList {
             // Nearly every arm uses the duration of the one before (keepalive_timeout).
             list = l
@@ -39,8 +40,9 @@ final class ConnectionTimers {
             lastMs = ms
             lastList = l
         } else {
-            list = List()
-            lists[ms] = list
+            let l = List()
+            lists[ms] = l
+            list = l
         }
         c.timerDeadline = deadline
         c.timerList = list

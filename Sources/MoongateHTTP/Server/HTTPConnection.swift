@@ -287,36 +287,35 @@ public final class HTTPConnection: ChannelInboundHandler {
                 buffer.discardReadBytes()
                 return
             }
-            let result: (end: Int?, error: RequestParseError?) = buffer.withUnsafeReadableBytes { bytes in
-                if let end = RequestParser.headEnd(bytes) { return (end, nil) }
-                do {
-                    try RequestParser.checkIncomplete(bytes, limits: listen.defaultServer.headerLimits)
-                } catch let e as RequestParseError {
-                    return (nil, e)
-                } catch {}
-                return (nil, nil)
-            }
-            if let e = result.error {
-                badRequest(e)
-                return
-            }
-            guard let end = result.end else {
-                // Only blank lines so far: drop them.
-                return
-            }
-            // The head is moved from the parser into the request, never copied (a copy
-            // retains and releases every string and array in it).
+            // One pass over the buffer: the end of the head, then the head parsed (moved
+            // from the parser into the request, never copied: a copy retains and releases
+            // every string and array in it).
             var parsed: RequestHead? = nil
             var failure: RequestParseError? = nil
+            var end = -1
             buffer.withUnsafeReadableBytes { bytes in
+                guard let e = RequestParser.headEnd(bytes) else {
+                    do {
+                        try RequestParser.checkIncomplete(bytes, limits: listen.defaultServer.headerLimits)
+                    } catch let e as RequestParseError {
+                        failure = e
+                    } catch {}
+                    return
+                }
+                end = e
                 do {
                     parsed = try RequestParser.parse(
-                        UnsafeRawBufferPointer(rebasing: bytes[0..<end]), limits: listen.defaultServer.headerLimits)
+                        UnsafeRawBufferPointer(rebasing: bytes[0..<e]), limits: listen.defaultServer.headerLimits)
                 } catch let e as RequestParseError {
                     failure = e
                 } catch {
                     failure = RequestParseError(400, "client sent invalid request")
                 }
+            }
+            if end < 0 {
+                // Incomplete (or only blank lines so far, dropped): wait for more.
+                if let e = failure { badRequest(e) }
+                return
             }
             buffer.moveReaderIndex(forwardBy: end)
             if let e = failure {
