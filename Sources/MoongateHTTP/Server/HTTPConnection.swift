@@ -20,6 +20,9 @@ public final class HTTPConnection: ChannelInboundHandler {
     public let number: Int
     let listen: ListenGroup
     private var context: ChannelHandlerContext!
+    /// `context.channel`, kept (its getter goes through the pipeline each time); let go
+    /// with the context in `handlerRemoved`.
+    private var channel: Channel?
     /// Bytes received and not yet consumed. Between reads it is empty and holds no
     /// memory (nginx frees an idle keep-alive connection's header buffer the same way):
     /// a read is parsed in NIO's own receive buffer, and only bytes left over (a partial
@@ -137,6 +140,7 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        channel = context.channel
         eventLoop = context.eventLoop
         openedAtMsec = Int64(CachedTime.monotonicMsec)
         if let r = context.channel.remoteAddress {
@@ -160,6 +164,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         readingPaused = false
         cancelTimer()
         self.context = nil
+        channel = nil
         current = nil
         hooks = nil
         outBuf = nil
@@ -794,9 +799,9 @@ public final class HTTPConnection: ChannelInboundHandler {
     private func sendDirect(_ b: ByteBuffer) -> Bool {
         // NIO closes the descriptor and marks the channel inactive in one step on this
         // loop: an active channel still owns `fd`.
-        guard context.channel.isActive else { return false }
+        guard let channel, channel.isActive else { return false }
         if nioBusy {
-            guard let opts = context.channel.syncOptions,
+            guard let opts = channel.syncOptions,
                 (try? opts.getOption(.bufferedWritableBytes)) == 0
             else { return false }
             nioBusy = false
