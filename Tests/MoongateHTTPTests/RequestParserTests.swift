@@ -259,3 +259,20 @@ private func headEnd(_ s: String) -> Int? {
     }
     #expect(h10.keepAliveRequested && h10.contentLength == 12 && h10.host == nil)
 }
+
+@Test func manyHeadersGoPastTheInlineSpans() throws {
+    var lines = "GET / HTTP/1.1\r\nHost: h\r\n"
+    for k in 0..<40 { lines += "X-\(k): value-\(k)\r\n" }
+    lines += "Content-Length: 3\r\n\r\n"
+    guard case .success(var h) = parse(lines) else {
+        Issue.record("parse failed")
+        return
+    }
+    #expect(h.headers.count == 42)
+    #expect(h.header("x-39") == "value-39" && h.header("X-0") == "value-0" && h.header("x-15") == "value-15")
+    #expect(h.header("x-16") == "value-16" && h.header("content-length") == "3" && h.contentLength == 3)
+    #expect(h.headers.last!.name == "Content-Length" && h.headers[17].value == "value-16")
+    #expect(h.host == "h" && h.rawHeader.count == Array(lines.utf8).count)
+    h.materializeHeaders()
+    #expect(h.header("x-39") == "value-39")
+}

@@ -196,8 +196,6 @@ public enum RequestParser {
         var sawTE = false
         // The Host header's value and validated host (spans of `bytes`), and a host that
         // is not ASCII, validated as a String (the bytes LogBytes carries).
-        var hostValueStart = -1
-        var hostValueEnd = -1
         var hostStart = -1
         var hostLength = 0
         var hostString: String? = nil
@@ -305,8 +303,6 @@ public enum RequestParser {
                     throw headerError(400, "client sent duplicate host header: \"Host: \(text(vs, ve))\", previous value: \"Host: \(previous)\"")
                 }
                 hostSeen = true
-                hostValueStart = vs
-                hostValueEnd = ve
                 let value = UnsafeRawBufferPointer(rebasing: bytes[vs..<ve])
                 if LogBytes.isASCII(value) {
                     guard let len = validHostLength(value) else {
@@ -355,8 +351,6 @@ public enum RequestParser {
                 break
             }
         }
-        _ = hostValueStart
-        _ = hostValueEnd
         if chunked && version == 10 {
             throw headerError(400, "client sent HTTP/1.0 request with \"Transfer-Encoding\" header")
         }
