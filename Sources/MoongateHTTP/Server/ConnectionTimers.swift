@@ -28,8 +28,16 @@ final class ConnectionTimers {
 
     /// Arms (or re-arms) `c` to time out in `ms` milliseconds.
     func arm(_ c: HTTPConnection, ms: Int) {
-        unlink(c)
         let deadline = NIODeadline.now() + .milliseconds(Int64(ms))
+        if ms == lastMs, c.timerList != nil, c.timerList === lastList, c.timerNext == nil {
+            // Last on its duration's list (re-armed with no connection armed after it, as
+            // every keep-alive timeout of a busy connection): the list stays in deadline
+            // order with only the deadline moved.
+            c.timerDeadline = deadline
+            if due == nil || deadline < due! { schedule(at: deadline, loop: c.eventLoop) }
+            return
+        }
+        unlink(c)
         // (Lists live as long as the timers: no reference counting for the local.)
         unowned(unsafe) let list: List
         if ms == lastMs, let l = lastList {

@@ -544,7 +544,9 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
 
     private func startRequest(_ head: consuming RequestHead) {
-        cancelTimer()
+        // The header or keep-alive timeout stays armed while the request runs: when it
+        // falls due it finds the connection busy and does nothing (see timerFired), and
+        // the keep-alive timeout armed after this request then only moves its deadline.
         requestCount += 1
         // The host String is made only when a choice depends on it (one server on the
         // address, without regex names: none does).
