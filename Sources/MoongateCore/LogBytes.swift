@@ -18,8 +18,9 @@ public enum LogBytes {
     /// Client bytes as a String: valid UTF-8 as is, other bytes carried (see above), so
     /// that they can go out again unchanged (a proxied URI, a header, a Lua string).
     public static func text(_ buf: UnsafeRawBufferPointer) -> String {
+        if let s = ascii(buf) { return s }
         // Non-generic checks: String(validating:as:) instantiates generic metadata at run
-        // time, thousands of instructions per call. ASCII (nearly every header) is quick.
+        // time, thousands of instructions per call.
         if isValidUTF8(buf) { return String(decoding: buf, as: UTF8.self) }
         var scalars = String.UnicodeScalarView()
         var i = 0
@@ -33,6 +34,80 @@ public enum LogBytes {
             }
         }
         return String(scalars)
+    }
+
+    /// `buf` as a String when it is all ASCII, else nil. Up to 15 bytes (a URI, a host, a
+    /// header value) the String is built in place, as the standard library lays out a
+    /// small ASCII string: no allocation and no UTF-8 validation pass (String(decoding:)
+    /// costs ~200 instructions for such a string, this ~30).
+    @inline(__always)
+    public static func ascii(_ buf: UnsafeRawBufferPointer) -> String? {
+        let n = buf.count
+        if n <= 15 {
+            guard let (lo, hi) = smallWords(buf, lower: false) else { return nil }
+            return smallString(lo, hi, n)
+        }
+        guard isASCII(buf) else { return nil }
+        return String(decoding: buf, as: UTF8.self)
+    }
+
+    /// `buf`, known to be ASCII, as a String with A-Z lowercased.
+    public static func asciiLowercased(_ buf: UnsafeRawBufferPointer) -> String {
+        let n = buf.count
+        if n <= 15, let (lo, hi) = smallWords(buf, lower: true) { return smallString(lo, hi, n) }
+        return String(unsafeUninitializedCapacity: n) { out in
+            for k in 0..<n {
+                let c = buf[k]
+                out[k] = c &- 65 < 26 ? c | 0x20 : c
+            }
+            return n
+        }
+    }
+
+    /// The bytes of a small string as its two words (little-endian, byte 0 lowest), nil
+    /// when one is not ASCII. `lower`: A-Z lowercased.
+    @inline(__always)
+    private static func smallWords(_ buf: UnsafeRawBufferPointer, lower: Bool) -> (UInt64, UInt64)? {
+        let n = buf.count
+        guard n > 0, let p = buf.baseAddress else { return (0, 0) }
+        var lo: UInt64 = 0
+        var hi: UInt64 = 0
+        if n >= 8 {
+            lo = p.loadUnaligned(as: UInt64.self)
+            if n > 8 {
+                // The last 8 bytes, shifted down to bytes 8..<n.
+                hi = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64((16 - n) * 8)
+            }
+        } else {
+            var i = 0
+            while i < n {
+                lo |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << UInt64(i * 8)
+                i += 1
+            }
+        }
+        if (lo | hi) & 0x8080_8080_8080_8080 != 0 { return nil }
+        if lower {
+            lo = lowered(lo)
+            hi = lowered(hi)
+        }
+        return (lo, hi)
+    }
+
+    /// Eight ASCII bytes with A-Z lowercased (SWAR: no byte above 0x7F).
+    @inline(__always)
+    private static func lowered(_ w: UInt64) -> UInt64 {
+        // 0x80 set in each byte >= 'A', then cleared for bytes > 'Z'.
+        let geA = (w &+ 0x3F3F_3F3F_3F3F_3F3F) & 0x8080_8080_8080_8080
+        let gtZ = (w &+ 0x2525_2525_2525_2525) & 0x8080_8080_8080_8080
+        return w | ((geA & ~gtZ) >> 2)
+    }
+
+    /// A small ASCII string from its words: the standard library's layout on 64-bit
+    /// platforms (bytes, then the count in the top byte with the immortal, ASCII and
+    /// small flags). The tests check it against strings the library made.
+    @inline(__always)
+    private static func smallString(_ lo: UInt64, _ hi: UInt64, _ n: Int) -> String {
+        unsafeBitCast((lo, hi | (UInt64(0xE0 | n) << 56)), to: String.self)
     }
 
     /// Whether `buf` is all ASCII (then it carries no bytes to restore), eight at a time.

@@ -208,3 +208,71 @@ private func headEnd(_ s: String) -> Int? {
     #expect(CachedTime.httpTime(for: 86400) == "Fri, 02 Jan 1970 00:00:00 GMT")
     #expect(CachedTime.httpTime(for: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
 }
+
+@Test func smallASCIIStringsMatchTheLibrarys() {
+    for t in ["", "a", "/", "1234567", "12345678", "127.0.0.1:8080", "123456789012345", "1234567890123456", "/a/much/longer/path?x=1"] {
+        let a = Array(t.utf8)
+        let s = a.withUnsafeBytes { LogBytes.ascii($0) }
+        #expect(s == t)
+        #expect(s.map { unsafeBitCast($0, to: (UInt64, UInt64).self) == unsafeBitCast(t + "", to: (UInt64, UInt64).self) } ?? false || t.utf8.count > 15)
+        #expect(a.withUnsafeBytes { LogBytes.text($0) } == t)
+        let upper = Array(t.uppercased().utf8)
+        #expect(upper.withUnsafeBytes { LogBytes.asciiLowercased($0) } == t.lowercased())
+    }
+    let mixed = Array("@AZ[`az{09-_ ~\u{7f}MiXeD".utf8)
+    #expect(mixed.withUnsafeBytes { LogBytes.asciiLowercased($0) } == "@az[`az{09-_ ~\u{7f}mixed")
+    let short = Array("@AZ[`az{".utf8)
+    #expect(short.withUnsafeBytes { LogBytes.asciiLowercased($0) } == "@az[`az{")
+    let nonASCII = Array("caf\u{e9}".utf8)
+    #expect(nonASCII.withUnsafeBytes { LogBytes.ascii($0) } == nil)
+    #expect(nonASCII.withUnsafeBytes { LogBytes.text($0) } == "caf\u{e9}")
+}
+
+@Test func headersAreMadeOnDemandAndCanChange() throws {
+    var lines = "GET / HTTP/1.1\r\n"
+    for k in 0..<11 { lines += "X-\(k): v\(k)\r\n" }
+    lines += "Host: A.Example.:81\r\nConnection: Keep-Alive, CLOSE\r\n\r\n"
+    guard case .success(var h) = parse(lines) else {
+        Issue.record("parse failed")
+        return
+    }
+    #expect(h.headers.count == 13)
+    #expect(h.headers[10].name == "X-10" && h.headers[10].value == "v10")
+    #expect(h.header("x-10") == "v10" && h.header("X-3") == "v3" && h.header("x-11") == nil)
+    #expect(h.host == "a.example")
+    #expect(!h.keepAliveRequested)
+    var copy = h
+    copy.headers.append(("X-New", "n"))
+    copy.host = "b"
+    #expect(copy.header("x-new") == "n" && h.header("x-new") == nil)
+    #expect(copy.host == "b" && h.host == "a.example")
+    h.materializeHeaders()
+    #expect(h.header("host") == "A.Example.:81")
+    guard case .success(let absolute) = parse("GET http://Abs.Host:1/p HTTP/1.1\r\nHost: other\r\n\r\n") else {
+        Issue.record("parse failed")
+        return
+    }
+    #expect(absolute.host == "abs.host" && absolute.rawURI == "/p")
+    guard case .success(let h10) = parse("GET / HTTP/1.0\r\nconnection: KEEP-alive\r\nContent-Length: 0012\r\n\r\n") else {
+        Issue.record("parse failed")
+        return
+    }
+    #expect(h10.keepAliveRequested && h10.contentLength == 12 && h10.host == nil)
+}
+
+@Test func manyHeadersGoPastTheInlineSpans() throws {
+    var lines = "GET / HTTP/1.1\r\nHost: h\r\n"
+    for k in 0..<40 { lines += "X-\(k): value-\(k)\r\n" }
+    lines += "Content-Length: 3\r\n\r\n"
+    guard case .success(var h) = parse(lines) else {
+        Issue.record("parse failed")
+        return
+    }
+    #expect(h.headers.count == 42)
+    #expect(h.header("x-39") == "value-39" && h.header("X-0") == "value-0" && h.header("x-15") == "value-15")
+    #expect(h.header("x-16") == "value-16" && h.header("content-length") == "3" && h.contentLength == 3)
+    #expect(h.headers.last!.name == "Content-Length" && h.headers[17].value == "value-16")
+    #expect(h.host == "h" && h.rawHeader.count == Array(lines.utf8).count)
+    h.materializeHeaders()
+    #expect(h.header("x-39") == "value-39")
+}

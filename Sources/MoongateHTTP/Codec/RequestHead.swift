@@ -7,18 +7,50 @@ public struct RequestHead {
     public var rawURI: String
     /// 10 for HTTP/1.0, 11 for HTTP/1.1.
     public var version: Int
+    /// The head's bytes and where each header line's name and value are in them, as the
+    /// parser found them: the header Strings are made only when someone asks (most
+    /// requests read none). One allocation; a copy of the head shares it (immutable).
+    let storage: HeadStorage
+    /// The header fields as Strings, once made (`materializeHeaders`) or changed.
+    var list: [(name: String, value: String)]? = nil
     /// Header fields in order, names as sent.
-    public var headers: [(name: String, value: String)]
+    public var headers: [(name: String, value: String)] {
+        get { list ?? storage.makeList() }
+        set { list = newValue }
+        _modify {
+            if list == nil { list = storage.makeList() }
+            yield &list!
+        }
+    }
     /// Bytes of the request line and headers, as received (for `ngx.req.raw_header`).
-    public var rawHeader: [UInt8]
+    public var rawHeader: [UInt8] { storage.withBytes { Array($0) } }
+    /// How many bytes `rawHeader` has.
+    public var rawHeaderCount: Int { storage.byteCount }
     /// Length of the request line without CRLF (`$request`).
     public var requestLineLength: Int
     /// Parsed `Content-Length`, if any.
     public var contentLength: Int64?
     /// `Transfer-Encoding: chunked`.
     public var chunked: Bool
+    /// The Host header's validated host in the bytes (ASCII, port and trailing dot
+    /// stripped), lowercased when asked; hostStart -1: none, or `hostValue` holds it.
+    var hostStart: Int32 = -1
+    var hostLength: Int32 = 0
+    var hostIsSet = false
+    var hostValue: String? = nil
     /// Host from the absolute URI or the Host header (lowercased, port stripped).
-    public var host: String?
+    public var host: String? {
+        get {
+            if hostIsSet { return hostValue }
+            guard hostStart >= 0 else { return nil }
+            let (s, n) = (Int(hostStart), Int(hostLength))
+            return storage.withBytes { LogBytes.asciiLowercased(UnsafeRawBufferPointer(rebasing: $0[s..<(s + n)])) }
+        }
+        set {
+            hostIsSet = true
+            hostValue = newValue
+        }
+    }
     /// Whether the client asked to keep the connection.
     public var keepAliveRequested: Bool
     /// Header lines dropped by `ignore_invalid_headers` (logged at info).
@@ -26,19 +58,73 @@ public struct RequestHead {
     /// `Expect: 100-continue` was sent.
     public var expectContinue: Bool
 
+    public init(
+        method: String, rawURI: String, version: Int, headers: [(name: String, value: String)], rawHeader: [UInt8],
+        requestLineLength: Int, contentLength: Int64?, chunked: Bool, host: String?, keepAliveRequested: Bool,
+        ignoredHeaderLines: [String] = [], expectContinue: Bool
+    ) {
+        self.method = method
+        self.rawURI = rawURI
+        self.version = version
+        self.list = headers
+        self.storage = rawHeader.withUnsafeBytes { HeadStorage.make($0, .none) }
+        self.requestLineLength = requestLineLength
+        self.contentLength = contentLength
+        self.chunked = chunked
+        self.hostIsSet = true
+        self.hostValue = host
+        self.keepAliveRequested = keepAliveRequested
+        self.ignoredHeaderLines = ignoredHeaderLines
+        self.expectContinue = expectContinue
+    }
+
+    /// The parser's head: header fields as spans of the bytes in `storage`.
+    init(
+        method: String, rawURI: String, version: Int, storage: HeadStorage, requestLineLength: Int,
+        contentLength: Int64?, chunked: Bool, hostStart: Int32, hostLength: Int32, hostIsSet: Bool, hostValue: String?,
+        keepAliveRequested: Bool, ignoredHeaderLines: [String], expectContinue: Bool
+    ) {
+        self.method = method
+        self.rawURI = rawURI
+        self.version = version
+        self.storage = storage
+        self.requestLineLength = requestLineLength
+        self.contentLength = contentLength
+        self.chunked = chunked
+        self.hostStart = hostStart
+        self.hostLength = hostLength
+        self.hostIsSet = hostIsSet
+        self.hostValue = hostValue
+        self.keepAliveRequested = keepAliveRequested
+        self.ignoredHeaderLines = ignoredHeaderLines
+        self.expectContinue = expectContinue
+    }
+
+    /// Makes the header Strings once, for code that reads all of them (more than once).
+    public mutating func materializeHeaders() {
+        if list == nil { list = storage.makeList() }
+    }
+
     /// The first value of a header, case-insensitively.
-    public func header(_ name: String) -> String? {
-        // No lowercased() copy of the name: both sides compared ignoring ASCII case.
-        let n = name.utf8.count
-        for h in headers where h.name.utf8.count == n && asciiEqualsIgnoringCase(h.name, name) {
-            return h.value
+    public func header(_ name: String) -> String? { Self.header(name, list, storage) }
+
+    /// `header(_:)` from the two parts it reads (a request looks up without copying its head).
+    static func header(_ name: String, _ list: [(name: String, value: String)]?, _ storage: HeadStorage) -> String? {
+        if let list {
+            // No lowercased() copy of the name: both sides compared ignoring ASCII case.
+            let n = name.utf8.count
+            for h in list where h.name.utf8.count == n && asciiEqualsIgnoringCase(h.name, name) {
+                return h.value
+            }
+            return nil
         }
-        return nil
+        return storage.value(of: name)
     }
 
     /// The request line as sent, `$request`.
     public var requestLine: String {
-        String(decoding: rawHeader.prefix(requestLineLength), as: UTF8.self)
+        let n = requestLineLength
+        return storage.withBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[0..<n]), as: UTF8.self) }
     }
 
     /// The Host header for the error log (`host: "..."`), bytes as the client sent them.
@@ -67,7 +153,8 @@ public struct RequestHead {
 
     /// The request line for the error log, bytes as the client sent them (`LogBytes`).
     public var requestLineForLog: String {
-        LogBytes.string(rawHeader.prefix(requestLineLength))
+        let n = requestLineLength
+        return storage.withBytes { LogBytes.text(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
     }
 
     /// `HTTP/1.1`.
@@ -117,5 +204,130 @@ public struct HeaderLimits {
         self.largeBufferCount = largeBufferCount
         self.ignoreInvalidHeaders = ignoreInvalidHeaders
         self.underscoresInHeaders = underscoresInHeaders
+    }
+}
+
+/// Where the header lines are in a head's bytes, while the parser finds them: the first
+/// sixteen in the parser's stack buffer, more in an array.
+struct HeaderSpans {
+    static var inlineCount: Int { 16 }
+    private let inline: UnsafeMutablePointer<UInt32>
+    private(set) var count = 0
+    private var more: [UInt32] = []
+
+    init(_ inline: UnsafeMutablePointer<UInt32>) { self.inline = inline }
+
+    /// No header line.
+    static var none: HeaderSpans { HeaderSpans(UnsafeMutablePointer(bitPattern: 8)!) }
+
+    @inline(__always)
+    mutating func append(_ ns: Int, _ ne: Int, _ vs: Int, _ ve: Int) {
+        if count < Self.inlineCount {
+            let p = inline + count &* 4
+            p[0] = UInt32(truncatingIfNeeded: ns)
+            p[1] = UInt32(truncatingIfNeeded: ne)
+            p[2] = UInt32(truncatingIfNeeded: vs)
+            p[3] = UInt32(truncatingIfNeeded: ve)
+        } else {
+            more.append(UInt32(truncatingIfNeeded: ns))
+            more.append(UInt32(truncatingIfNeeded: ne))
+            more.append(UInt32(truncatingIfNeeded: vs))
+            more.append(UInt32(truncatingIfNeeded: ve))
+        }
+        count &+= 1
+    }
+
+    /// Writes the 4 * count offsets to `out`.
+    func copy(to out: UnsafeMutablePointer<UInt32>) {
+        let n = Swift.min(count, Self.inlineCount) &* 4
+        if n > 0 { out.update(from: inline, count: n) }
+        if !more.isEmpty {
+            more.withUnsafeBufferPointer { (out + n).update(from: $0.baseAddress!, count: $0.count) }
+        }
+    }
+}
+
+/// A request head's bytes followed by the offsets of its header lines (name start, name
+/// end, value start, value end, for each line), in one allocation.
+final class HeadStorage: ManagedBuffer<HeadStorage.Info, UInt8> {
+    struct Info {
+        var byteCount: Int
+        var fieldCount: Int
+        /// Where the offsets start (after the bytes, 4-aligned).
+        var spansAt: Int
+    }
+
+    static func make(_ bytes: UnsafeRawBufferPointer, _ spans: HeaderSpans) -> HeadStorage {
+        let spansAt = (bytes.count &+ 3) & ~3
+        let total = spansAt &+ spans.count &* 16
+        let b = HeadStorage.create(minimumCapacity: total) { _ in
+            Info(byteCount: bytes.count, fieldCount: spans.count, spansAt: spansAt)
+        }
+        let s = unsafeDowncast(b, to: HeadStorage.self)
+        s.withUnsafeMutablePointerToElements { p in
+            if let src = bytes.baseAddress, bytes.count > 0 { p.update(from: src.assumingMemoryBound(to: UInt8.self), count: bytes.count) }
+            UnsafeMutableRawPointer(p + spansAt).withMemoryRebound(to: UInt32.self, capacity: spans.count &* 4) {
+                spans.copy(to: $0)
+            }
+        }
+        return s
+    }
+
+    var byteCount: Int { withUnsafeMutablePointerToHeader { $0.pointee.byteCount } }
+
+    /// Calls `body` with the head's bytes.
+    @inline(__always)
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointers { h, p in try body(UnsafeRawBufferPointer(start: p, count: h.pointee.byteCount)) }
+    }
+
+    /// Calls `body` with the bytes, the number of header lines and their offsets.
+    @inline(__always)
+    func withFields<R>(_ body: (UnsafeRawBufferPointer, Int, UnsafePointer<UInt32>) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointers { h, p in
+            let info = h.pointee
+            return try UnsafeMutableRawPointer(p + info.spansAt).withMemoryRebound(
+                to: UInt32.self, capacity: info.fieldCount &* 4
+            ) { spans in
+                try body(UnsafeRawBufferPointer(start: p, count: info.byteCount), info.fieldCount, spans)
+            }
+        }
+    }
+
+    /// The header fields as Strings, made from their offsets.
+    func makeList() -> [(name: String, value: String)] {
+        withFields { b, n, f in
+            if n == 0 { return [] }
+            var out: [(name: String, value: String)] = []
+            out.reserveCapacity(n)
+            for i in 0..<n {
+                let k = i &* 4
+                let name = UnsafeRawBufferPointer(rebasing: b[Int(f[k])..<Int(f[k &+ 1])])
+                let hname = RequestParser.commonName(name, RequestParser.headerNames) ?? LogBytes.ascii(name)
+                    ?? String(decoding: name, as: UTF8.self)
+                out.append((hname, LogBytes.text(UnsafeRawBufferPointer(rebasing: b[Int(f[k &+ 2])..<Int(f[k &+ 3])]))))
+            }
+            return out
+        }
+    }
+
+    /// The first value of the header `name` (ASCII case ignored), made from its bytes.
+    func value(of name: String) -> String? {
+        var name = name
+        return name.withUTF8 { want in
+            withFields { b, n, f -> String? in
+                for i in 0..<n {
+                    let k = i &* 4
+                    let ns = Int(f[k])
+                    guard Int(f[k &+ 1]) &- ns == want.count else { continue }
+                    var j = 0
+                    while j < want.count && asciiLower(b[ns &+ j]) == asciiLower(want[j]) { j &+= 1 }
+                    if j == want.count {
+                        return LogBytes.text(UnsafeRawBufferPointer(rebasing: b[Int(f[k &+ 2])..<Int(f[k &+ 3])]))
+                    }
+                }
+                return nil
+            }
+        }
     }
 }

@@ -87,6 +87,19 @@ public enum RequestParser {
 
     /// Parses a complete head (`bytes` ends just after the blank line).
     public static func parse(_ bytes: UnsafeRawBufferPointer, limits: HeaderLimits) throws -> RequestHead {
+        // The offsets of the first header lines go to the stack (see HeaderSpans).
+        // The head is built in place in `head` (returned from the closure, it was copied).
+        var head: RequestHead? = nil
+        try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: HeaderSpans.inlineCount * 4) { spans in
+            try parse(bytes, limits: limits, spans: spans.baseAddress!, into: &head)
+        }
+        return head.take()!
+    }
+
+    private static func parse(
+        _ bytes: UnsafeRawBufferPointer, limits: HeaderLimits, spans: UnsafeMutablePointer<UInt32>,
+        into head: inout RequestHead?
+    ) throws {
         var i = 0
         let n = bytes.count
         while i < n && (bytes[i] == 13 || bytes[i] == 10) { i += 1 }
@@ -122,6 +135,9 @@ public enum RequestParser {
         }
         let method = commonName(UnsafeRawBufferPointer(rebasing: bytes[i..<p]), methods)
             ?? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<p]), as: UTF8.self)
+        let p0IsTrace = p - i == 5 && bytes[i] == 84 && bytes[i + 1] == 82 && bytes[i + 2] == 65 && bytes[i + 3] == 67
+            && bytes[i + 4] == 69
+        let base = bytes.baseAddress!
         while p < lineStop && bytes[p] == 32 { p += 1 }
         let uriStart = p
         while p < lineStop && bytes[p] != 32 {
@@ -166,35 +182,47 @@ public enum RequestParser {
         } else if method != "GET" {
             throw RequestParseError(400, "client sent invalid method in HTTP/0.9 request", requestLine: requestLine)
         }
-        if rawURI.utf8.first != UInt8(ascii: "/") {
+        let uriIsPath = bytes[uriStart] == UInt8(ascii: "/")  // (rawURI is not empty)
+        if !uriIsPath {
             let lower = rawURI.lowercased()
             if !(lower.hasPrefix("http://") || lower.hasPrefix("https://")) {
                 throw RequestParseError(400, "client sent invalid request", requestLine: requestLine)
             }
         }
-        // Headers.
-        var headers: [(name: String, value: String)] = []
-        headers.reserveCapacity(16)
+        // Headers: checked here, kept as spans of the raw bytes (Strings made on demand).
+        var fields = HeaderSpans(spans)
         var contentLength: Int64? = nil
         var chunked = false
         var sawTE = false
-        var host: String? = nil
+        // The Host header's value and validated host (spans of `bytes`), and a host that
+        // is not ASCII, validated as a String (the bytes LogBytes carries).
+        var hostStart = -1
+        var hostLength = 0
+        var hostString: String? = nil
         var hostSeen = false
-        var connectionValue: String? = nil
+        var connStart = -1
+        var connEnd = -1
         var expectContinue = false
-        var rawHost: String? = nil
+        var rawHostStart = -1
+        var rawHostEnd = -1
         var ignored: [String] = []
+        func text(_ s: Int, _ e: Int) -> String { LogBytes.text(UnsafeRawBufferPointer(rebasing: bytes[s..<e])) }
         func headerError(_ status: Int, _ message: String) -> RequestParseError {
             var e = RequestParseError(status, message, requestLine: requestLine)
             e.stage = .headers
-            e.host = rawHost
+            e.host = rawHostStart >= 0 ? text(rawHostStart, rawHostEnd) : nil
             return e
         }
+        let underscores = limits.underscoresInHeaders
         i = lineEnd + 1
         while i < n {
             let ls = i
             var e = i
-            while e < n && bytes[e] != 10 { e += 1 }
+            if let lf = memchr(base + i, 10, n - i) {
+                e = base.distance(to: UnsafeRawPointer(lf))
+            } else {
+                e = n
+            }
             var stop = e
             if stop > i && bytes[stop - 1] == 13 { stop -= 1 }
             if stop == i { break }  // blank line
@@ -224,6 +252,12 @@ public enum RequestParser {
             var k = i
             while k < stop {
                 let c = bytes[k]
+                // Letters, digits and "-" (nearly every name) in one test.
+                let l = c | 0x20
+                if (l &- 97) < 26 || (c &- 48) < 10 || c == 45 {
+                    k += 1
+                    continue
+                }
                 if c == 58 {
                     colon = k
                     break
@@ -233,10 +267,7 @@ public enum RequestParser {
                 if c <= 0x20 || c == 0x7f {
                     throw invalidLine()
                 }
-                let isTok =
-                    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 45
-                    || (c == 95 && limits.underscoresInHeaders)
-                if !isTok { valid = false }
+                if !(c == 95 && underscores) { valid = false }
                 k += 1
             }
             if colon == i {
@@ -248,8 +279,7 @@ public enum RequestParser {
             while vs < stop && (bytes[vs] == 32 || bytes[vs] == 9) { vs += 1 }
             var ve = stop
             while ve > vs && (bytes[ve - 1] == 32 || bytes[ve - 1] == 9) { ve -= 1 }
-            for q in vs..<ve where bytes[q] == 0 {
-                _ = q
+            if ve > vs && memchr(base + vs, 0, ve - vs) != nil {
                 throw headerError(400, "client sent invalid header line")
             }
             i = e + 1
@@ -260,50 +290,67 @@ public enum RequestParser {
                 }
                 throw invalidLine()
             }
-            let hname = commonName(UnsafeRawBufferPointer(rebasing: bytes[ls..<colon]), headerNames)
-                ?? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[ls..<colon]), as: UTF8.self)
-            let value = LogBytes.text(UnsafeRawBufferPointer(rebasing: bytes[vs..<ve]))
-            headers.append((hname, value))
+            fields.append(ls - headStart, colon - headStart, vs - headStart, ve - headStart)
             switch knownHeader(UnsafeRawBufferPointer(rebasing: bytes[ls..<colon])) {
             case .host:
-                if rawHost == nil { rawHost = value }  // bytes kept, as LogBytes carries them
+                if rawHostStart < 0 {  // bytes kept, as LogBytes carries them
+                    rawHostStart = vs
+                    rawHostEnd = ve
+                }
                 if hostSeen {
-                    throw headerError(400, "client sent duplicate host header: \"Host: \(value)\", previous value: \"Host: \(host ?? "")\"")
+                    let previous = hostString ?? (hostStart >= 0 ? LogBytes.asciiLowercased(
+                        UnsafeRawBufferPointer(rebasing: bytes[hostStart..<(hostStart + hostLength)])) : "")
+                    throw headerError(400, "client sent duplicate host header: \"Host: \(text(vs, ve))\", previous value: \"Host: \(previous)\"")
                 }
                 hostSeen = true
-                guard let h = validateHost(value) else {
-                    throw headerError(400, "client sent invalid host header")
+                let value = UnsafeRawBufferPointer(rebasing: bytes[vs..<ve])
+                if LogBytes.isASCII(value) {
+                    guard let len = validHostLength(value) else {
+                        throw headerError(400, "client sent invalid host header")
+                    }
+                    hostStart = vs
+                    hostLength = len
+                } else {
+                    guard let h = validateHost(LogBytes.text(value)) else {
+                        throw headerError(400, "client sent invalid host header")
+                    }
+                    hostString = h
                 }
-                host = h
             case .contentLength:
                 if contentLength != nil {
-                    throw headerError(400, "client sent duplicate header line: \"Content-Length: \(value)\"")
+                    throw headerError(400, "client sent duplicate header line: \"Content-Length: \(text(vs, ve))\"")
                 }
-                guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), value.utf8.count <= 18,
-                    let v = Int64(value)
-                else {
+                var v: Int64 = 0
+                var q = vs
+                while q < ve, bytes[q] &- 48 < 10 {
+                    v = v &* 10 &+ Int64(bytes[q] &- 48)
+                    q += 1
+                }
+                guard ve > vs, q == ve, ve - vs <= 18 else {
                     throw headerError(400, "client sent invalid \"Content-Length\" header")
                 }
                 contentLength = v
             case .transferEncoding:
                 if sawTE {
-                    throw headerError(400, "client sent duplicate header line: \"Transfer-Encoding: \(value)\"")
+                    throw headerError(400, "client sent duplicate header line: \"Transfer-Encoding: \(text(vs, ve))\"")
                 }
                 sawTE = true
-                if value.lowercased() == "chunked" {
+                if asciiEqualsLower(UnsafeRawBufferPointer(rebasing: bytes[vs..<ve]), "chunked") {
                     chunked = true
                 } else {
-                    throw headerError(501, "client sent unknown \"Transfer-Encoding\": \"\(value)\"")
+                    throw headerError(501, "client sent unknown \"Transfer-Encoding\": \"\(text(vs, ve))\"")
                 }
             case .connection:
-                connectionValue = value.lowercased()
+                connStart = vs
+                connEnd = ve
             case .expect:
-                if value.lowercased() == "100-continue" { expectContinue = true }
+                if asciiEqualsLower(UnsafeRawBufferPointer(rebasing: bytes[vs..<ve]), "100-continue") {
+                    expectContinue = true
+                }
             case .other:
                 break
             }
         }
-        _ = headStart
         if chunked && version == 10 {
             throw headerError(400, "client sent HTTP/1.0 request with \"Transfer-Encoding\" header")
         }
@@ -312,36 +359,60 @@ public enum RequestParser {
         }
         // An absolute URI's host wins over the Host header.
         var uri = rawURI
-        if rawURI.utf8.first != UInt8(ascii: "/") && rawURI != "*" {
+        var absoluteHost: String? = nil
+        if !uriIsPath && rawURI != "*" {
             let rest = rawURI.lowercased().hasPrefix("https://") ? rawURI.dropFirst(8) : rawURI.dropFirst(7)
             let slash = rest.firstIndex(of: "/") ?? rest.firstIndex(of: "?") ?? rest.endIndex
             guard let h = validateHost(String(rest[..<slash])) else {
                 throw headerError(400, "client sent invalid host in request line")
             }
-            host = h
+            absoluteHost = h
             uri = String(rest[slash...])
             if uri.isEmpty || uri.first == "?" { uri = "/" + uri }
         }
         if version == 11 && !hostSeen {
             throw headerError(400, "client sent HTTP/1.1 request without \"Host\" header")
         }
-        if method == "TRACE" {
+        if p0IsTrace {
             var e = RequestParseError(405, "client sent TRACE method", requestLine: requestLine)
             e.stage = .headers
-            e.host = host
+            e.host = absoluteHost ?? hostString
+                ?? (hostStart >= 0
+                    ? LogBytes.asciiLowercased(UnsafeRawBufferPointer(rebasing: bytes[hostStart..<(hostStart + hostLength)]))
+                    : nil)
             throw e
         }
         let keepAlive: Bool
+        // The last Connection header decides, its words found case-insensitively.
+        let conn = connStart >= 0 ? UnsafeRawBufferPointer(rebasing: bytes[connStart..<connEnd]) : nil
         if version == 11 {
-            keepAlive = !(connectionValue?.contains("close") ?? false)
+            keepAlive = !(conn.map { asciiContainsLower($0, "close") } ?? false)
         } else {
-            keepAlive = connectionValue?.contains("keep-alive") ?? false
+            keepAlive = conn.map { asciiContainsLower($0, "keep-alive") } ?? false
         }
-        return RequestHead(
-            method: method, rawURI: uri, version: version, headers: headers,
-            rawHeader: Array(UnsafeRawBufferPointer(rebasing: bytes[headStart..<n])),
-            requestLineLength: lineStop - headStart, contentLength: contentLength, chunked: chunked, host: host,
+        let hostIsSet = absoluteHost != nil || hostString != nil
+        head = RequestHead(
+            method: method, rawURI: uri, version: version,
+            storage: HeadStorage.make(UnsafeRawBufferPointer(rebasing: bytes[headStart..<n]), fields),
+            requestLineLength: lineStop - headStart, contentLength: contentLength, chunked: chunked,
+            hostStart: !hostIsSet && hostStart >= 0 ? Int32(hostStart - headStart) : -1, hostLength: Int32(hostLength),
+            hostIsSet: hostIsSet, hostValue: absoluteHost ?? hostString,
             keepAliveRequested: keepAlive, ignoredHeaderLines: ignored, expectContinue: expectContinue)
+    }
+
+    /// Whether `b` contains the lowercase ASCII `word`, ignoring ASCII case.
+    static func asciiContainsLower(_ b: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
+        let w = word.utf8Start
+        let m = word.utf8CodeUnitCount
+        guard b.count >= m else { return false }
+        var i = 0
+        while i + m <= b.count {
+            var k = 0
+            while k < m && asciiLower(b[i + k]) == w[k] { k += 1 }
+            if k == m { return true }
+            i += 1
+        }
+        return false
     }
 
     /// Frequent methods and header names, as sent (case kept): a literal costs no
@@ -396,12 +467,31 @@ public enum RequestParser {
     }
 
     private static func validateHost(bytes b: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let hostLen = validHostLength(UnsafeRawBufferPointer(b)) else { return nil }
+        return String(unsafeUninitializedCapacity: hostLen) { out in
+            for k in 0..<hostLen {
+                let c = b[k]
+                out[k] = c >= 65 && c <= 90 ? c + 32 : c
+            }
+            return hostLen
+        }
+    }
+
+    /// How many bytes of `b` are the host `validateHost` keeps (port and trailing dot
+    /// stripped), or nil when it refuses `b`.
+    static func validHostLength(_ b: UnsafeRawBufferPointer) -> Int? {
         var dotPos = -1
         var hostLen = 0
         var inBracket = false
         var i = 0
         while i < b.count {
             let c = b[i]
+            // Letters, digits and "-" (most of a host) need no other test.
+            if (c | 0x20) &- 97 < 26 || c &- 48 < 10 || c == 45 {
+                i += 1
+                hostLen = i
+                continue
+            }
             switch c {
             case UInt8(ascii: "."):
                 if dotPos == i - 1 { return nil }
@@ -426,13 +516,7 @@ public enum RequestParser {
         }
         if dotPos == hostLen - 1 && hostLen > 0 { hostLen -= 1 }
         if hostLen == 0 { return nil }
-        return String(unsafeUninitializedCapacity: hostLen) { out in
-            for k in 0..<hostLen {
-                let c = b[k]
-                out[k] = c >= 65 && c <= 90 ? c + 32 : c
-            }
-            return hostLen
-        }
+        return hostLen
     }
 }
 

@@ -62,7 +62,11 @@ public final class LocationConfig {
     public weak var parent: LocationConfig?
     public var server: ServerConfig?
     /// Nested locations in declaration order.
-    public var children: [LocationConfig] = []
+    public var children: [LocationConfig] = [] {
+        didSet { childTable = nil }
+    }
+    /// `children`'s matches as bytes, made by the first search (LocationMatcher).
+    var childTable: LocationTable? = nil
     /// Named locations (only on the server level).
     public var named: [String: LocationConfig] = [:]
 

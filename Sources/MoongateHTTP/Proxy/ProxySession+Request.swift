@@ -65,6 +65,7 @@ extension ProxySession {
         for (n, v) in setLines { bound += n.utf8.count + v.utf8.count + 4 }
         bound += host.utf8.count + 10 + 19 + length.utf8.count + 20 + 28 + 2
         if passHeaders {
+            r.head.materializeHeaders()  // read twice below
             for h in r.head.headers { bound += h.name.utf8.count + h.value.utf8.count + 4 }
         }
         if hasBody { bound += r.body.data.count }

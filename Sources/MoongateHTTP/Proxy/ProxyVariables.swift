@@ -41,6 +41,7 @@ enum ProxyVariables {
         Variables.register("proxy_port") { r in session(r).map { String($0.target.proxyPort) } }
         Variables.register("proxy_add_x_forwarded_for") { r in
             let addr = r.connection.remoteAddress
+            r.head.materializeHeaders()
             let xff = r.head.headers.filter { $0.name.lowercased() == "x-forwarded-for" }.map(\.value)
             return xff.isEmpty ? addr : xff.joined(separator: ", ") + ", " + addr
         }

@@ -32,6 +32,7 @@ public struct RewriteScript {
 
     /// Runs the instructions for `r`.
     func run(_ r: HTTPRequest) -> Outcome {
+        if instructions.isEmpty { return r.uriChanged ? .last : .next }
         for ins in instructions {
             switch ins {
             case .set(let name, let value):

@@ -206,16 +206,16 @@ public enum Variables {
         g["request"] = { $0.head.requestLine }
         g["request_length"] = { r in
             // A discarded body that arrived with the head is not counted by nginx.
-            if r.bodyDiscarded { return String(r.head.rawHeader.count) }
-            return String(r.head.rawHeader.count + (r.head.contentLength.map { Int($0) } ?? r.body.data.count))
+            if r.bodyDiscarded { return String(r.head.rawHeaderCount) }
+            return String(r.head.rawHeaderCount + (r.head.contentLength.map { Int($0) } ?? r.body.data.count))
         }
         g["content_length"] = { r in
-            if let v = r.head.header("content-length") { return v }
+            if let v = r.header("content-length") { return v }
             // A chunked body: nginx knows its length once read (0 once discarded).
             guard r.head.chunked, r.body.complete else { return nil }
             return r.bodyDiscarded ? "0" : String(r.body.data.count)
         }
-        g["content_type"] = { $0.head.header("content-type") }
+        g["content_type"] = { $0.header("content-type") }
         g["status"] = { r in String(format3(r.status)) }
         g["body_bytes_sent"] = { String($0.bodyBytesSent) }
         g["bytes_sent"] = { String($0.bytesSent) }
@@ -245,9 +245,10 @@ public enum Variables {
             guard !r.bodyDiscarded, r.body.complete, !r.body.data.isEmpty else { return nil }
             return String(decoding: r.body.data, as: UTF8.self)
         }
-        g["content_type"] = { $0.head.header("content-type") }
-        g["http_host"] = { $0.head.header("host") }
+        g["content_type"] = { $0.header("content-type") }
+        g["http_host"] = { $0.header("host") }
         g["http_cookie"] = { r in
+            r.head.materializeHeaders()
             let cs = r.head.headers.filter { $0.name.lowercased() == "cookie" }.map(\.value)
             return cs.isEmpty ? nil : cs.joined(separator: "; ")
         }
@@ -286,6 +287,7 @@ public enum Variables {
                 { r, n in
                     // nginx compares the header's name lowercased with "-" read as "_", and
                     // (1.22) joins repeated headers only for Cookie and X-Forwarded-For.
+                    r.head.materializeHeaders()
                     let vals = r.head.headers.filter { variableName($0.name) == n }.map(\.value)
                     if vals.isEmpty { return nil }
                     switch n {
@@ -305,6 +307,7 @@ public enum Variables {
             (
                 "cookie_",
                 { r, n in
+                    r.head.materializeHeaders()
                     for h in r.head.headers where h.name.lowercased() == "cookie" {
                         for part in h.value.split(separator: ";") {
                             let t = part.drop(while: { $0 == " " })

@@ -27,10 +27,19 @@ final class ConnectionTimers {
     private(set) var count = 0
 
     /// Arms (or re-arms) `c` to time out in `ms` milliseconds.
-    func arm(_ c: HTTPConnection, ms: Int, loop: EventLoop) {
-        unlink(c)
+    func arm(_ c: HTTPConnection, ms: Int) {
         let deadline = NIODeadline.now() + .milliseconds(Int64(ms))
-        let list: List
+        if ms == lastMs, c.timerList != nil, c.timerList === lastList, c.timerNext == nil {
+            // Last on its duration's list (re-armed with no connection armed after it, as
+            // every keep-alive timeout of a busy connection): the list stays in deadline
+            // order with only the deadline moved.
+            c.timerDeadline = deadline
+            if due == nil || deadline < due! { schedule(at: deadline, loop: c.eventLoop) }
+            return
+        }
+        unlink(c)
+        // (Lists live as long as the timers: no reference counting for the local.)
+        unowned(unsafe) let list: List
         if ms == lastMs, let l = lastList {
             // Nearly every arm uses the duration of the one before (keepalive_timeout).
             list = l
@@ -39,8 +48,9 @@ final class ConnectionTimers {
             lastMs = ms
             lastList = l
         } else {
-            list = List()
-            lists[ms] = list
+            let l = List()
+            lists[ms] = l
+            list = l
         }
         c.timerDeadline = deadline
         c.timerList = list
@@ -49,7 +59,7 @@ final class ConnectionTimers {
         if let t = list.tail { t.timerNext = c } else { list.head = c }
         list.tail = c
         count += 1
-        if due == nil || deadline < due! { schedule(at: deadline, loop: loop) }
+        if due == nil || deadline < due! { schedule(at: deadline, loop: c.eventLoop) }
     }
 
     /// Disarms `c`; the NIO task stays and finds nothing due for it.

@@ -20,6 +20,9 @@ public final class HTTPConnection: ChannelInboundHandler {
     public let number: Int
     let listen: ListenGroup
     private var context: ChannelHandlerContext!
+    /// `context.channel`, kept (its getter goes through the pipeline each time); let go
+    /// with the context in `handlerRemoved`.
+    private var channel: Channel?
     /// Bytes received and not yet consumed. Between reads it is empty and holds no
     /// memory (nginx frees an idle keep-alive connection's header buffer the same way):
     /// a read is parsed in NIO's own receive buffer, and only bytes left over (a partial
@@ -117,7 +120,8 @@ public final class HTTPConnection: ChannelInboundHandler {
     private var timerKind = TimerKind.header
     /// When the armed timeout is due, and the links of the timers' list it is on.
     var timerDeadline = NIODeadline.uptimeNanoseconds(0)
-    var timerList: ConnectionTimers.List?
+    /// (Lists are never freed: no reference counting for this link.)
+    unowned(unsafe) var timerList: ConnectionTimers.List?
     unowned(unsafe) var timerPrev: HTTPConnection?
     var timerNext: HTTPConnection?
     /// Links of `ConnectionRegistry`'s list.
@@ -136,6 +140,7 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        channel = context.channel
         eventLoop = context.eventLoop
         openedAtMsec = Int64(CachedTime.monotonicMsec)
         if let r = context.channel.remoteAddress {
@@ -159,6 +164,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         readingPaused = false
         cancelTimer()
         self.context = nil
+        channel = nil
         current = nil
         hooks = nil
         outBuf = nil
@@ -286,36 +292,35 @@ public final class HTTPConnection: ChannelInboundHandler {
                 buffer.discardReadBytes()
                 return
             }
-            let result: (end: Int?, error: RequestParseError?) = buffer.withUnsafeReadableBytes { bytes in
-                if let end = RequestParser.headEnd(bytes) { return (end, nil) }
-                do {
-                    try RequestParser.checkIncomplete(bytes, limits: listen.defaultServer.headerLimits)
-                } catch let e as RequestParseError {
-                    return (nil, e)
-                } catch {}
-                return (nil, nil)
-            }
-            if let e = result.error {
-                badRequest(e)
-                return
-            }
-            guard let end = result.end else {
-                // Only blank lines so far: drop them.
-                return
-            }
-            // The head is moved from the parser into the request, never copied (a copy
-            // retains and releases every string and array in it).
+            // One pass over the buffer: the end of the head, then the head parsed (moved
+            // from the parser into the request, never copied: a copy retains and releases
+            // every string and array in it).
             var parsed: RequestHead? = nil
             var failure: RequestParseError? = nil
+            var end = -1
             buffer.withUnsafeReadableBytes { bytes in
+                guard let e = RequestParser.headEnd(bytes) else {
+                    do {
+                        try RequestParser.checkIncomplete(bytes, limits: listen.defaultServer.headerLimits)
+                    } catch let e as RequestParseError {
+                        failure = e
+                    } catch {}
+                    return
+                }
+                end = e
                 do {
                     parsed = try RequestParser.parse(
-                        UnsafeRawBufferPointer(rebasing: bytes[0..<end]), limits: listen.defaultServer.headerLimits)
+                        UnsafeRawBufferPointer(rebasing: bytes[0..<e]), limits: listen.defaultServer.headerLimits)
                 } catch let e as RequestParseError {
                     failure = e
                 } catch {
                     failure = RequestParseError(400, "client sent invalid request")
                 }
+            }
+            if end < 0 {
+                // Incomplete (or only blank lines so far, dropped): wait for more.
+                if let e = failure { badRequest(e) }
+                return
             }
             buffer.moveReaderIndex(forwardBy: end)
             if let e = failure {
@@ -539,18 +544,25 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
 
     private func startRequest(_ head: consuming RequestHead) {
-        cancelTimer()
+        // The header or keep-alive timeout stays armed while the request runs: when it
+        // falls due it finds the connection busy and does nothing (see timerFired), and
+        // the keep-alive timeout armed after this request then only moves its deadline.
         requestCount += 1
-        let server = listen.findServer(host: head.host)
+        // The host String is made only when a choice depends on it (one server on the
+        // address, without regex names: none does).
+        let server = listen.servers.count == 1 ? listen.defaultServer : listen.findServer(host: head.host)
         guard let split = URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
             let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLineForLog)
             badRequest(e)
             return
         }
-        let host = head.host
+        let regexNames = !server.regexNames.isEmpty
         let r = HTTPRequest(connection: self, head: head, server: server, path: split.path, args: split.args)
-        if let (re, m) = listen.matchingRegex(of: server, host: host) {
-            r.setCaptures(m, subject: host ?? "", regex: re)
+        if regexNames {
+            let host = r.head.host
+            if let (re, m) = listen.matchingRegex(of: server, host: host) {
+                r.setCaptures(m, subject: host ?? "", regex: re)
+            }
         }
         current = r
         if listen.listen.ssl && tls == nil {
@@ -709,8 +721,17 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// Appends `s` to the coalesced output; false (nothing written) when there is none
     /// or it would pass the coalescing limit.
     func append(_ s: String) -> Bool {
-        guard state != .closed, outBuf != nil, outBuf!.readableBytes + s.utf8.count <= 16384 else { return false }
-        outBuf!.writeString(s)
+        let n = s.utf8.count
+        guard state != .closed, outBuf != nil, outBuf!.readableBytes + n <= 16384 else { return false }
+        // Copied straight from the string's UTF-8 (ByteBuffer.writeString costs ~150).
+        let done: Bool? = s.utf8.withContiguousStorageIfAvailable { u in
+            outBuf!.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
+                if n > 0 { out.baseAddress!.copyMemory(from: u.baseAddress!, byteCount: n) }
+                return n
+            }
+            return true
+        }
+        if done == nil { outBuf!.writeString(s) }
         return true
     }
 
@@ -780,9 +801,9 @@ public final class HTTPConnection: ChannelInboundHandler {
     private func sendDirect(_ b: ByteBuffer) -> Bool {
         // NIO closes the descriptor and marks the channel inactive in one step on this
         // loop: an active channel still owns `fd`.
-        guard context.channel.isActive else { return false }
+        guard let channel, channel.isActive else { return false }
         if nioBusy {
-            guard let opts = context.channel.syncOptions,
+            guard let opts = channel.syncOptions,
                 (try? opts.getOption(.bufferedWritableBytes)) == 0
             else { return false }
             nioBusy = false
@@ -943,7 +964,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             return
         }
         timerKind = kind
-        ConnectionTimers.shared.arm(self, ms: ms, loop: eventLoop)
+        ConnectionTimers.shared.arm(self, ms: ms)
     }
 
     /// Called by `ConnectionTimers` when the armed timeout is due.

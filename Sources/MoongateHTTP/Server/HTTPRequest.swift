@@ -172,7 +172,7 @@ public final class HTTPRequest {
     }
 
     /// The first request header named `name` (case-insensitive).
-    public func header(_ name: String) -> String? { head.header(name) }
+    public func header(_ name: String) -> String? { RequestHead.header(name, head.list, head.storage) }
 
     /// The error log context nginx appends: `, client: ..., server: ..., request: "...", host: "..."`.
     public var logContext: String {

@@ -166,6 +166,8 @@ public func mg_http_resp_header_at(
 @_cdecl("mg_http_req_header_count")
 public func mg_http_req_header_count(_ rp: UnsafeMutableRawPointer?) -> Int32 {
     guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    // The header Strings are made once here, for the mg_http_req_header_at calls after.
+    r.head.materializeHeaders()
     return Int32(r.head.headers.count)
 }
 
@@ -178,6 +180,7 @@ public func mg_http_req_header_at(
     _ vl: UnsafeMutablePointer<Int>?
 ) -> Int32 {
     guard let ctx = luaContext(rp), let r = ctx.request else { return FFI.noRequest }
+    r.head.materializeHeaders()
     guard Int(i) < r.head.headers.count else { return FFI.declined }
     let h = r.head.headers[Int(i)]
     FFIScratch.putPair(h.name, h.value, k, kl, v, vl)
