@@ -47,6 +47,13 @@ public protocol ResponseFilter: AnyObject {
     func headerFilter(_ r: HTTPRequest) -> FilterResult
     /// Called for each chunk (`last` on the final one). May replace the data.
     func bodyFilter(_ r: HTTPRequest, _ chunk: inout BodyChunk) -> FilterResult
+    /// false when `bodyFilter` leaves every chunk as it is (a header filter alone): body
+    /// data may then bypass it (`HTTPRequest.outputDirect`).
+    var hasBodyFilter: Bool { get }
+}
+
+extension ResponseFilter {
+    public var hasBodyFilter: Bool { true }
 }
 
 /// A handler that runs after the response (log phase).

@@ -735,6 +735,39 @@ public final class HTTPConnection: ChannelInboundHandler {
         return true
     }
 
+    /// Appends a body piece of `n` bytes that `fill` writes (framed as one chunk of a
+    /// chunked body when `chunked`) to the coalesced output, with no buffer of its own;
+    /// returns the bytes it takes on the wire, or -1 (nothing written, `fill` not called)
+    /// when there is no coalesced output or it would pass the coalescing limit.
+    func appendBody(count n: Int, chunked: Bool, _ fill: (UnsafeMutableRawPointer) -> Void) -> Int {
+        guard state != .closed, outBuf != nil else { return -1 }
+        let hexLen = chunked ? max(1, (Int.bitWidth - n.leadingZeroBitCount + 3) / 4) : 0
+        let total = chunked ? hexLen + 2 + n + 2 : n
+        guard outBuf!.readableBytes + total <= 16384 else { return -1 }
+        outBuf!.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { p in
+            let base = p.baseAddress!
+            if !chunked {
+                fill(base)
+                return n
+            }
+            let hex: StaticString = "0123456789abcdef"
+            var v = n
+            var at = hexLen
+            while at > 0 {
+                at -= 1
+                base.storeBytes(of: hex.utf8Start[v & 15], toByteOffset: at, as: UInt8.self)
+                v >>= 4
+            }
+            base.storeBytes(of: 13, toByteOffset: hexLen, as: UInt8.self)
+            base.storeBytes(of: 10, toByteOffset: hexLen + 1, as: UInt8.self)
+            fill(base + hexLen + 2)
+            base.storeBytes(of: 13, toByteOffset: hexLen + 2 + n, as: UInt8.self)
+            base.storeBytes(of: 10, toByteOffset: hexLen + 3 + n, as: UInt8.self)
+            return total
+        }
+        return total
+    }
+
     /// Writes a few constant bytes (the last chunk), into the coalesced output when any.
     func writeStatic(_ s: StaticString) {
         guard state != .closed else { return }

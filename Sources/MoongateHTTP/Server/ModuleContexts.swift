@@ -4,11 +4,16 @@
 /// A handful of entries at most, looked up several times per request with literal keys:
 /// a linear scan whose string comparisons succeed on identical literals at once costs
 /// far less than hashing the key for a Dictionary.
-/// The first entry is held inline: a request with one module's state (the common case:
-/// ngx_lua's context) allocates no array.
+/// The first entry is held inline: a request with one module's state allocates no array
+/// (ngx_lua's context has a slot of its own, `lua`).
 public struct ModuleContexts: Sequence {
     private var first: (key: String, value: AnyObject)?
     private var rest: [(key: String, value: AnyObject)] = []
+    /// ngx_lua's request context, in a slot of its own: the Lua module finds it several
+    /// times per request (every phase handler, every API call that starts from the
+    /// request) without a keyed lookup and dynamic cast. Not in `self["..."]` and not
+    /// iterated; cleared by `removeAll` like the keyed entries.
+    public var lua: AnyObject?
 
     public init() {}
 
@@ -20,6 +25,7 @@ public struct ModuleContexts: Sequence {
     /// Forgets every module's state (internal redirects start afresh, as nginx's do).
     public mutating func removeAll() {
         first = nil
+        lua = nil
         if !rest.isEmpty { rest.removeAll() }
     }
 

@@ -38,10 +38,19 @@ public func mg_http_resp_header_set(
     }
     name = escapeHeader(name, isName: true)
     let value = escapeHeader(string(v, vl), isName: false)
-    // Only a name as long as one of the four below can be one of them: other names are
-    // lower-cased only to append (the single-valued check).
+    // Only a name as long as one of the four below can be one of them: it is compared
+    // byte by byte, case-insensitively (no lower-cased copy; no other character
+    // lower-cases to the ASCII of these names). Other names are lower-cased only to
+    // append (the single-valued check).
     let n = name.utf8.count
-    let lower = n == 12 || n == 14 || n == 8 || n == 13 || mode == 2 ? lowercasedASCII(name) : ""
+    var special: StaticString = ""
+    if n == 12 || n == 14 || n == 8 || n == 13 {
+        let candidate: StaticString =
+            n == 12 ? "content-type" : n == 14 ? "content-length" : n == 8 ? "location" : "last-modified"
+        var nm = name
+        if nm.withUTF8({ asciiEqualsLowered(UnsafeRawBufferPointer($0), candidate) }) { special = candidate }
+    }
+    let lower = special.utf8CodeUnitCount > 0 ? special.description : mode == 2 ? lowercasedASCII(name) : ""
     switch lower {
     case "content-type":
         r.headersOut.contentType = mode == 0 ? nil : value

@@ -63,6 +63,8 @@ func httpOutput(
         }
     }
     if len == 0 { return FFI.ok }
+    // Nearly always: the bytes are written into the connection's coalesced output.
+    if r.outputDirect(count: len, fill) { return FFI.ok }
     // The bytes go out in the spare buffer of the last call when it is free again (the
     // chunked framing copied it into the connection's output): no buffer allocated per
     // call. A buffer something still holds is copied on write, never overwritten.
@@ -111,7 +113,7 @@ func flushHTTP10(_ ctx: LuaRequestContext, _ r: HTTPRequest) {
 func prepareHeaders(_ r: HTTPRequest, _ ctx: LuaRequestContext? = nil) {
     if r.status == 0 { r.status = 200 }
     if r.headersOut.contentType == nil,
-        !((ctx ?? (r.moduleContexts["lua"] as? LuaRequestContext))?.mimeSet ?? false)
+        !((ctx ?? (LuaRequestContext.attached(r)))?.mimeSet ?? false)
     {
         let useDefault = (ctx.map { $0.locConf(r) } ?? LuaLocConf.of(r.loc))?.useDefaultType ?? true
         if useDefault { r.headersOut.contentType = r.loc.defaultType ?? "text/plain" }

@@ -42,7 +42,7 @@ final class LuaBalancer: UpstreamBalancerHook {
         // with lua_code_cache off, or in a subrequest, LuaRequestContext.of picks the VM).
         var lent: LuaRequestContext? = nil
         let ctx: LuaRequestContext
-        if let c = r.moduleContexts["lua"] as? LuaRequestContext {
+        if let c = LuaRequestContext.attached(r) {
             ctx = c
         } else if r.parent == nil, let shared = LuaRuntime.shared,
             LuaLocConf.of(r.loc)?.codeCache ?? shared.mainConf.codeCache
@@ -65,7 +65,7 @@ final class LuaBalancer: UpstreamBalancerHook {
                     Self.spare = c
                 } else {
                     // What LuaRequestContext.of does for a new context.
-                    r.moduleContexts["lua"] = c
+                    r.moduleContexts.lua = c
                     r.cleanups.append { c.release() }
                 }
             }

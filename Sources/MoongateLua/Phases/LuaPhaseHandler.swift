@@ -138,6 +138,8 @@ final class LuaFilter: ResponseFilter {
         self.body = body
     }
 
+    var hasBodyFilter: Bool { body != nil }
+
     func headerFilter(_ r: HTTPRequest) -> FilterResult {
         guard let code = header else { return .ok }
         let (ctx, savedPhase) = LuaRequestContext.enter(r, phase: .headerFilter)

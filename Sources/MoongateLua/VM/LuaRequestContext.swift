@@ -125,9 +125,15 @@ public final class LuaRequestContext {
         confCached = nil
     }
 
+    /// The context attached to a request, if any (only this module sets the slot).
+    @inline(__always) static func attached(_ r: HTTPRequest) -> LuaRequestContext? {
+        guard let o = r.moduleContexts.lua else { return nil }
+        return unsafeDowncast(o, to: LuaRequestContext.self)
+    }
+
     /// The context attached to a request, created on first use.
     static func of(_ r: HTTPRequest, phase: LuaPhase) -> LuaRequestContext {
-        if let c = r.moduleContexts["lua"] as? LuaRequestContext {
+        if let c = LuaRequestContext.attached(r) {
             c.phase = phase
             return c
         }
@@ -136,7 +142,7 @@ public final class LuaRequestContext {
         let c = LuaRequestContext(request: r, phase: phase, runtime: LuaRuntime.forNewContext(r, locConf: lc))
         c.confLoc = loc
         c.confCached = lc
-        r.moduleContexts["lua"] = c
+        r.moduleContexts.lua = c
         // Strong on purpose: finalize runs and drops the cleanups, which ends the cycle; a weak
         // capture would cost a side-table allocation per request.
         r.cleanups.append { c.release() }
@@ -146,7 +152,7 @@ public final class LuaRequestContext {
     /// The context for a filter or log handler running `phase`, with the phase to give
     /// back after (the one running, or `phase` for a new context).
     static func enter(_ r: HTTPRequest, phase: LuaPhase) -> (LuaRequestContext, LuaPhase) {
-        if let c = r.moduleContexts["lua"] as? LuaRequestContext {
+        if let c = LuaRequestContext.attached(r) {
             let saved = c.phase
             c.phase = phase
             return (c, saved)

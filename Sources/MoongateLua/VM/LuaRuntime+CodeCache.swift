@@ -19,7 +19,7 @@ extension LuaRuntime {
     /// when a request's own VM cannot be set up.
     static func forNewContext(_ r: HTTPRequest, locConf: LuaLocConf?) -> LuaRuntime? {
         guard let shared else { return nil }
-        if let parent = r.parent, let pctx = parent.moduleContexts["lua"] as? LuaRequestContext {
+        if let parent = r.parent, let pctx = LuaRequestContext.attached(parent) {
             return pctx.runtime
         }
         let on = locConf?.codeCache ?? shared.mainConf.codeCache
