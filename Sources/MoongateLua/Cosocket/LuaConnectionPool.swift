@@ -6,12 +6,13 @@ import NIOCore
 enum LuaConnectionPool {
     /// A connection resting in a pool; closes itself on data, close or idle timeout.
     final class Idle: LuaTCPEvents {
-        let channel: Channel
-        let handler: LuaTCPHandler
-        let reused: Int
-        let pool: Pool
+        // Set again when a spare one is parked (see `recycle`).
+        fileprivate(set) var channel: Channel
+        fileprivate(set) var handler: LuaTCPHandler
+        fileprivate(set) var reused: Int
+        fileprivate(set) var pool: Pool
         /// When the idle timeout closes it (`LuaTimerHeap.nowMsec`), 0: never.
-        let deadline: Int64
+        fileprivate(set) var deadline: Int64
 
         init(channel: Channel, handler: LuaTCPHandler, reused: Int, pool: Pool, deadline: Int64) {
             self.channel = channel
@@ -100,6 +101,19 @@ enum LuaConnectionPool {
         return p
     }
 
+    /// Entries whose connection a socket took back (`recycle`): the next `put` fills one
+    /// in instead of allocating an entry per park. They still refer to their last
+    /// channel and handler (which the socket holds anyway) until then.
+    nonisolated(unsafe) private static var spareIdle: [Idle] = []
+
+    /// `c` was taken by a socket (its handler's owner is the socket now): kept as a spare
+    /// entry. Nothing else refers to a taken entry: the pool dropped it and only a parked
+    /// connection's handler points at its entry.
+    static func recycle(_ c: Idle) {
+        guard spareIdle.count < 64, c.handler.owner !== c else { return }
+        spareIdle.append(c)
+    }
+
     /// The most recently parked connection of `p`, taken out of the pool.
     static func take(_ p: Pool) -> Idle? {
         while let c = p.idle.popLast() {
@@ -115,7 +129,17 @@ enum LuaConnectionPool {
             old.drop()
         }
         let deadline = timeoutMs > 0 ? LuaTimerHeap.nowMsec + Int64(timeoutMs) : 0
-        let c = Idle(channel: channel, handler: handler, reused: reused, pool: p, deadline: deadline)
+        let c: Idle
+        if let s = spareIdle.popLast() {
+            s.channel = channel
+            s.handler = handler
+            s.reused = reused
+            s.pool = p
+            s.deadline = deadline
+            c = s
+        } else {
+            c = Idle(channel: channel, handler: handler, reused: reused, pool: p, deadline: deadline)
+        }
         handler.owner = c
         // ngx_lua keeps a read event on an idle connection: data or the peer's close
         // drops it from the pool.

@@ -103,6 +103,6 @@ extension LuaRequestContext {
         ctxRef == LUA_NOREF && exitCode == nil && pendingJump == nil && entry == nil && bodyChunk == nil
             && http10Buffer == nil && !bodyEOF && !mimeSet && !bodyRead && !bodyChunkChanged
             && !rawSocketAcquired && setArgs.isEmpty && !cleanupRegistered && lightThreads == nil
-            && timerLog == nil && timerLoc == nil && onRelease.isEmpty && cosocket == nil && cosockets.isEmpty
+            && timerLog == nil && timerLoc == nil && cosocket == nil && cosockets.isEmpty
     }
 }
