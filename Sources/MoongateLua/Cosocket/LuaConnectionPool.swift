@@ -1,5 +1,8 @@
 import MoongateCore
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The worker's keepalive pools of cosocket connections (`setkeepalive`), keyed by
 /// "host:port", "unix:path" or the `pool` option; least recently used goes first.
@@ -89,7 +92,8 @@ enum LuaConnectionPool {
     ) -> Pool {
         let bytes = name ?? host
         if let p = lastPool, lastNamed == (name != nil), name != nil || lastPort == port,
-            lastName.count == bytes.count, lastName.withUnsafeBytes({ $0.elementsEqual(bytes) })
+            lastName.count == bytes.count,
+            bytes.count == 0 || lastName.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
         {
             return p
         }
