@@ -135,10 +135,11 @@ enum LuaConnectionPool {
         let deadline = timeoutMs > 0 ? LuaTimerHeap.nowMsec + Int64(timeoutMs) : 0
         let c: Idle
         if let s = spareIdle.popLast() {
-            s.channel = channel
-            s.handler = handler
+            // Most often the same connection parked again: no retain and release then.
+            if s.channel !== channel { s.channel = channel }
+            if s.handler !== handler { s.handler = handler }
             s.reused = reused
-            s.pool = p
+            if s.pool !== p { s.pool = p }
             s.deadline = deadline
             c = s
         } else {

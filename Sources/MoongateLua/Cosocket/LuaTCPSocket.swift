@@ -870,19 +870,20 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     /// `setkeepalive`: parks the connection in the pool; nil or an error.
     func setKeepalive(timeoutMs: Int?, size: Int?, defaultTimeout: () -> Int) -> String? {
-        guard let ch = channel, let h = handler else { return "closed" }
+        guard channel != nil, handler != nil else { return "closed" }
         if reader != nil { return "socket busy reading" }
         if busyWriting { return "socket busy writing" }
         if pos < inbuf.count { return "unread data in buffer" }
-        if eof || !ch.isActive {
+        if eof || !channel!.isActive {
             // The peer already closed (ngx_lua sees it when it checks the connection).
             closeChannel()
             return "closed"
         }
         // connect made the pool (with its own size: `size` would only size a new one).
         let p = pool ?? LuaConnectionPool.ensure("", size: size ?? poolSize)
-        channel = nil
-        handler = nil
+        // Moved out (no retain and release of each).
+        let ch = channel.take()!
+        let h = handler.take()!
         // The parked connection stays counted in its pool.
         counted = nil
         LuaConnectionPool.put(
