@@ -9,7 +9,7 @@ import Glibc
 enum LuaConnectionPool {
     /// A connection resting in a pool; closes itself on data, close or idle timeout.
     final class Idle: LuaTCPEvents {
-        // Set again when a spare one is parked (see `recycle`).
+        // Set again when the socket that took it parks a connection (`put`'s `entry`).
         fileprivate(set) var channel: Channel
         fileprivate(set) var handler: LuaTCPHandler
         fileprivate(set) var reused: Int
@@ -105,19 +105,6 @@ enum LuaConnectionPool {
         return p
     }
 
-    /// Entries whose connection a socket took back (`recycle`): the next `put` fills one
-    /// in instead of allocating an entry per park. They still refer to their last
-    /// channel and handler (which the socket holds anyway) until then.
-    nonisolated(unsafe) private static var spareIdle: [Idle] = []
-
-    /// `c` was taken by a socket (its handler's owner is the socket now): kept as a spare
-    /// entry. Nothing else refers to a taken entry: the pool dropped it and only a parked
-    /// connection's handler points at its entry.
-    static func recycle(_ c: Idle) {
-        guard spareIdle.count < 64, c.handler.owner !== c else { return }
-        spareIdle.append(c)
-    }
-
     /// The most recently parked connection of `p`, taken out of the pool.
     static func take(_ p: Pool) -> Idle? {
         while let c = p.idle.popLast() {
@@ -128,13 +115,15 @@ enum LuaConnectionPool {
     }
 
     /// Parks a connection; the least recently used one is closed when the pool is full.
-    static func put(_ p: Pool, channel: Channel, handler: LuaTCPHandler, reused: Int, timeoutMs: Int) {
+    /// `entry`: the entry the socket took its connection from earlier (nothing else
+    /// refers to a taken entry), filled in again instead of allocating one per park.
+    static func put(_ p: Pool, channel: Channel, handler: LuaTCPHandler, reused: Int, timeoutMs: Int, entry: Idle?) {
         if p.idle.count >= p.size, let old = p.idle.first {
             old.drop()
         }
         let deadline = timeoutMs > 0 ? LuaTimerHeap.nowMsec + Int64(timeoutMs) : 0
         let c: Idle
-        if let s = spareIdle.popLast() {
+        if let s = entry {
             // Most often the same connection parked again: no retain and release then.
             if s.channel !== channel { s.channel = channel }
             if s.handler !== handler { s.handler = handler }

@@ -118,7 +118,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     /// the socket is not plainly idle.
     private func resetForReuse() -> Bool {
         guard recyclable, channel == nil, handler == nil, counted == nil, reader == nil, parkIndex < 0,
-            !busyConnecting, !busyWriting, !bodyStream, !rawStream, rawConn == nil, bodyRequest == nil
+            !busyConnecting, !busyWriting, !bodyStream, !rawStream
         else { return false }
         // A spare keeps at most a 4k buffer.
         if inbuf.capacity > 4096 { inbuf = [] }
@@ -152,6 +152,9 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     /// The pool whose open-connection count includes this socket's connection.
     private var counted: LuaConnectionPool.Pool?
+    /// The pool entry of the last connection this socket took from a pool (out of the
+    /// pool, nothing else refers to it): `setkeepalive` parks with it again.
+    private var entry: LuaConnectionPool.Idle?
 
     /// Where `.buffered` reads put their data (valid until the next read).
     /// One buffer for every socket: Lua copies a read's data out of it before it makes
@@ -342,7 +345,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         attach(idle.channel, idle.handler)
         counted = p
         reusedTimes = idle.reused + 1
-        LuaConnectionPool.recycle(idle)
+        entry = idle
         return .done
     }
 
@@ -887,7 +890,8 @@ final class LuaTCPSocket: LuaTCPEvents {
         // The parked connection stays counted in its pool.
         counted = nil
         LuaConnectionPool.put(
-            p, channel: ch, handler: h, reused: reusedTimes, timeoutMs: timeoutMs ?? defaultTimeout())
+            p, channel: ch, handler: h, reused: reusedTimes, timeoutMs: timeoutMs ?? defaultTimeout(),
+            entry: entry.take())
         return nil
     }
 
