@@ -1,17 +1,21 @@
 import MoongateCore
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The worker's keepalive pools of cosocket connections (`setkeepalive`), keyed by
 /// "host:port", "unix:path" or the `pool` option; least recently used goes first.
 enum LuaConnectionPool {
     /// A connection resting in a pool; closes itself on data, close or idle timeout.
     final class Idle: LuaTCPEvents {
-        let channel: Channel
-        let handler: LuaTCPHandler
-        let reused: Int
-        let pool: Pool
+        // Set again when the socket that took it parks a connection (`put`'s `entry`).
+        fileprivate(set) var channel: Channel
+        fileprivate(set) var handler: LuaTCPHandler
+        fileprivate(set) var reused: Int
+        fileprivate(set) var pool: Pool
         /// When the idle timeout closes it (`LuaTimerHeap.nowMsec`), 0: never.
-        let deadline: Int64
+        fileprivate(set) var deadline: Int64
 
         init(channel: Channel, handler: LuaTCPHandler, reused: Int, pool: Pool, deadline: Int64) {
             self.channel = channel
@@ -88,7 +92,8 @@ enum LuaConnectionPool {
     ) -> Pool {
         let bytes = name ?? host
         if let p = lastPool, lastNamed == (name != nil), name != nil || lastPort == port,
-            lastName.count == bytes.count, lastName.withUnsafeBytes({ $0.elementsEqual(bytes) })
+            lastName.count == bytes.count,
+            bytes.count == 0 || lastName.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
         {
             return p
         }
@@ -110,12 +115,25 @@ enum LuaConnectionPool {
     }
 
     /// Parks a connection; the least recently used one is closed when the pool is full.
-    static func put(_ p: Pool, channel: Channel, handler: LuaTCPHandler, reused: Int, timeoutMs: Int) {
+    /// `entry`: the entry the socket took its connection from earlier (nothing else
+    /// refers to a taken entry), filled in again instead of allocating one per park.
+    static func put(_ p: Pool, channel: Channel, handler: LuaTCPHandler, reused: Int, timeoutMs: Int, entry: Idle?) {
         if p.idle.count >= p.size, let old = p.idle.first {
             old.drop()
         }
         let deadline = timeoutMs > 0 ? LuaTimerHeap.nowMsec + Int64(timeoutMs) : 0
-        let c = Idle(channel: channel, handler: handler, reused: reused, pool: p, deadline: deadline)
+        let c: Idle
+        if let s = entry {
+            // Most often the same connection parked again: no retain and release then.
+            if s.channel !== channel { s.channel = channel }
+            if s.handler !== handler { s.handler = handler }
+            s.reused = reused
+            if s.pool !== p { s.pool = p }
+            s.deadline = deadline
+            c = s
+        } else {
+            c = Idle(channel: channel, handler: handler, reused: reused, pool: p, deadline: deadline)
+        }
         handler.owner = c
         // ngx_lua keeps a read event on an idle connection: data or the peer's close
         // drops it from the pool.

@@ -26,6 +26,9 @@ extension LuaTCPSocket {
         if busyWriting { return .failed("socket busy writing") }
         if h.tls != nil { return .done }
         let info = TLSSessionInfo()
+        // Reads go through the pipeline (the TLS handler) from now on.
+        h.plain = false
+        recyclable = false
         do {
             // ngx_lua 0.10.23's lua_ssl_protocols default has no TLSv1.3.
             let settings = TLSClient.Settings(

@@ -53,7 +53,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     private(set) var busyWriting = false
     /// "host:port" for log messages.
     private var peerName = ""
-    let logErrors: Bool
+    private(set) var logErrors: Bool
     /// The `serial` of the request or timer that connected the socket (0: none): only it
     /// may use the connection (ngx_lua's "bad request"), and its end closes it (it lists
     /// the socket in `cosocket` or `cosockets`).
@@ -70,7 +70,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     /// TCP_NODELAY is set on the first send, as ngx_lua does with `tcp_nodelay on`.
     var nodelayPending = false
     /// `lua_socket_buffer_size`: the most one read from the peer takes.
-    let bufferSize: Int
+    private(set) var bufferSize: Int
     /// The request whose body `ngx.req.socket()` reads.
     private weak var bodyRequest: HTTPRequest?
 
@@ -83,8 +83,78 @@ final class LuaTCPSocket: LuaTCPEvents {
         bufferSize = max(conf.socketBufferSize, 1024)
     }
 
+    /// False once the socket took a path whose callbacks may still come after its Lua
+    /// object is collected (a request socket, TLS, the backlog queue, a resolver): it is
+    /// freed then, never kept for another `ngx.socket.tcp()`.
+    var recyclable = true
+
+    /// Sockets whose Lua objects were collected, idle and referred to by nothing else:
+    /// `ngx.socket.tcp()` takes one (with its read buffer) instead of allocating a socket
+    /// and its buffer and freeing both again per request.
+    nonisolated(unsafe) private static var spare: [LuaTCPSocket] = []
+
+    /// A socket as `init(conf:)` makes it: a spare one when there is one.
+    static func make(conf: LuaMainConf) -> LuaTCPSocket {
+        guard let s = spare.popLast() else { return LuaTCPSocket(conf: conf) }
+        s.connectTimeout = conf.socketConnectTimeout
+        s.sendTimeout = conf.socketSendTimeout
+        s.readTimeout = conf.socketReadTimeout
+        s.poolSize = conf.socketPoolSize
+        s.logErrors = conf.socketLogErrors
+        s.bufferSize = max(conf.socketBufferSize, 1024)
+        return s
+    }
+
+    /// The Lua object of `s` was collected (and `close` ran): `s` is kept as a spare if
+    /// nothing else refers to it and nothing can call back into it; else it goes away.
+    static func recycle(_ s: inout LuaTCPSocket) {
+        // Room for the sockets one LuaJIT GC cycle collects at a busy time (one cycle
+        // spans hundreds of requests; their sockets are finalized together).
+        guard spare.count < 1024, isKnownUniquelyReferenced(&s), s.resetForReuse() else { return }
+        spare.append(s)
+    }
+
+    /// Back to the state `init(conf:)` leaves (the buffer's storage kept), or false when
+    /// the socket is not plainly idle.
+    private func resetForReuse() -> Bool {
+        guard recyclable, channel == nil, handler == nil, counted == nil, reader == nil, parkIndex < 0,
+            !busyConnecting, !busyWriting, !bodyStream, !rawStream
+        else { return false }
+        // A spare keeps at most a 4k buffer.
+        if inbuf.capacity > 4096 { inbuf = [] }
+        clearBuffer()
+        eof = false
+        peerError = nil
+        reusedTimes = 0
+        pool = nil
+        readDeadline = 0
+        readSeq = 0
+        peerName = ""
+        ownerSerial = 0
+        bodyTaken = 0
+        connectCalled = false
+        nodelayPending = false
+        outCount = 0
+        return true
+    }
+
+    /// Empties the read buffer, keeping its storage unless a big read grew it.
+    private func clearBuffer() {
+        pos = 0
+        if inbuf.isEmpty { return }
+        if inbuf.capacity > 65536 {
+            inbuf = []
+        } else {
+            inbuf.removeAll(keepingCapacity: true)
+        }
+        pos = 0
+    }
+
     /// The pool whose open-connection count includes this socket's connection.
     private var counted: LuaConnectionPool.Pool?
+    /// The pool entry of the last connection this socket took from a pool (out of the
+    /// pool, nothing else refers to it): `setkeepalive` parks with it again.
+    private var entry: LuaConnectionPool.Idle?
 
     /// Where `.buffered` reads put their data (valid until the next read).
     /// One buffer for every socket: Lua copies a read's data out of it before it makes
@@ -170,6 +240,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     /// body is never kept whole.
     func attachBody(_ ctx: LuaRequestContext, _ r: HTTPRequest) {
         bodyStream = true
+        recyclable = false
         bodyRequest = r
         bindOwner(ctx)
         bodyTaken = 0
@@ -223,6 +294,7 @@ final class LuaTCPSocket: LuaTCPEvents {
     /// was read of it already (an unread body), then the buffered and later bytes.
     func attachRaw(_ ctx: LuaRequestContext, _ conn: HTTPConnection, prefix: [UInt8]) {
         rawStream = true
+        recyclable = false
         rawConn = conn
         bindOwner(ctx)
         inbuf = prefix
@@ -250,7 +322,11 @@ final class LuaTCPSocket: LuaTCPEvents {
     ) -> ConnectStart {
         if busyConnecting { return .failed("socket busy connecting") }
         connectCalled = true
-        closeChannel()
+        if channel != nil || handler != nil {
+            closeChannel()
+        } else {
+            clearBuffer()
+        }
         if let s = poolSize { self.poolSize = s }
         let p = LuaConnectionPool.lookup(host: hostBytes, port: port, name: name, size: self.poolSize) {
             if let name { return LogBytes.text(name) }
@@ -269,6 +345,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         attach(idle.channel, idle.handler)
         counted = p
         reusedTimes = idle.reused + 1
+        entry = idle
         return .done
     }
 
@@ -280,6 +357,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         if let b = backlog, LuaConnectionPool.isFull(p) {
             if LuaConnectionPool.waitingCount(p) >= b { return .failed("too many waiting connect operations") }
             busyConnecting = true
+            recyclable = false
             LuaConnectionPool.enqueue(
                 p, timeoutMs: connectTimeout,
                 onTimeout: { [weak self] in
@@ -315,6 +393,7 @@ final class LuaTCPSocket: LuaTCPEvents {
                 peerName = "\(ip):\(port)"
             } else if let (res, timeoutMs) = LuaResolverConf.forRunning() {
                 busyConnecting = true
+                recyclable = false
                 res.resolve(host, timeoutMs: timeoutMs) { [weak self] r in
                     guard let self else { return }
                     self.busyConnecting = false
@@ -427,8 +506,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         channel = ch
         handler = h
         h.owner = self
-        inbuf = []
-        pos = 0
+        clearBuffer()
         eof = false
         peerError = nil
     }
@@ -439,8 +517,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         channel?.close(promise: nil)
         channel = nil
         handler = nil
-        inbuf = []
-        pos = 0
+        clearBuffer()
     }
 
     // MARK: events
@@ -796,23 +873,25 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     /// `setkeepalive`: parks the connection in the pool; nil or an error.
     func setKeepalive(timeoutMs: Int?, size: Int?, defaultTimeout: () -> Int) -> String? {
-        guard let ch = channel, let h = handler else { return "closed" }
+        guard channel != nil, handler != nil else { return "closed" }
         if reader != nil { return "socket busy reading" }
         if busyWriting { return "socket busy writing" }
         if pos < inbuf.count { return "unread data in buffer" }
-        if eof || !ch.isActive {
+        if eof || !channel!.isActive {
             // The peer already closed (ngx_lua sees it when it checks the connection).
             closeChannel()
             return "closed"
         }
         // connect made the pool (with its own size: `size` would only size a new one).
         let p = pool ?? LuaConnectionPool.ensure("", size: size ?? poolSize)
-        channel = nil
-        handler = nil
+        // Moved out (no retain and release of each).
+        let ch = channel.take()!
+        let h = handler.take()!
         // The parked connection stays counted in its pool.
         counted = nil
         LuaConnectionPool.put(
-            p, channel: ch, handler: h, reused: reusedTimes, timeoutMs: timeoutMs ?? defaultTimeout())
+            p, channel: ch, handler: h, reused: reusedTimes, timeoutMs: timeoutMs ?? defaultTimeout(),
+            entry: entry.take())
         return nil
     }
 

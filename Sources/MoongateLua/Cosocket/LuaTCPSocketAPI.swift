@@ -47,7 +47,7 @@ func cosocketCheck(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32
 public func mg_tcp_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
     guard let rt = LuaRuntime.shared else { return FFI.error }
-    out?.pointee = Unmanaged.passRetained(LuaTCPSocket(conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))).toOpaque()
+    out?.pointee = Unmanaged.passRetained(LuaTCPSocket.make(conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))).toOpaque()
     return FFI.ok
 }
 
@@ -55,9 +55,10 @@ public func mg_tcp_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _
 @_cdecl("mg_tcp_gc")
 public func mg_tcp_gc(_ p: UnsafeMutableRawPointer?) {
     guard let p else { return }
-    let s = Unmanaged<LuaTCPSocket>.fromOpaque(p)
-    _ = s.takeUnretainedValue().close()
-    s.release()
+    // The Lua object's reference, now ours: kept as a spare or released here.
+    var s = Unmanaged<LuaTCPSocket>.fromOpaque(p).takeRetainedValue()
+    _ = s.close()
+    LuaTCPSocket.recycle(&s)
 }
 
 /// `int mg_tcp_connect(void *s, const char *host, size_t hl, int port, const char *pool,
