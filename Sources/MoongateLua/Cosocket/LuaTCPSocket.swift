@@ -120,8 +120,9 @@ final class LuaTCPSocket: LuaTCPEvents {
         guard recyclable, channel == nil, handler == nil, counted == nil, reader == nil, parkIndex < 0,
             !busyConnecting, !busyWriting, !bodyStream, !rawStream
         else { return false }
-        // A spare keeps at most a 4k buffer.
-        if inbuf.capacity > 4096 { inbuf = [] }
+        // A spare keeps at most a 4k buffer, and only the first 64 spares keep one: a
+        // burst of collected sockets must not leave megabytes of idle buffers behind.
+        if inbuf.capacity > 4096 || LuaTCPSocket.spare.count >= 64 { inbuf = [] }
         clearBuffer()
         eof = false
         peerError = nil
