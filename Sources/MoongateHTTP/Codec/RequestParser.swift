@@ -256,7 +256,7 @@ public enum RequestParser {
             var valid = true
             var k = i
             while k < stop {
-                let c = bytes[k]
+                let c = base.load(fromByteOffset: k, as: UInt8.self)
                 // Letters, digits and "-" (nearly every name) in one table look-up.
                 if nameOrHostByte(c) {
                     k += 1
@@ -493,16 +493,17 @@ public enum RequestParser {
     /// How many bytes of `b` are the host `validateHost` keeps (port and trailing dot
     /// stripped), or nil when it refuses `b`.
     static func validHostLength(_ b: UnsafeRawBufferPointer) -> Int? {
+        guard let p = b.baseAddress else { return nil }
+        let n = b.count
         var dotPos = -1
-        var hostLen = 0
+        var hostLen = n
         var inBracket = false
         var i = 0
-        while i < b.count {
-            let c = b[i]
+        scan: while i < n {
+            let c = p.load(fromByteOffset: i, as: UInt8.self)
             // Letters, digits and "-" (most of a host) need no other test.
             if nameOrHostByte(c) {
                 i += 1
-                hostLen = i
                 continue
             }
             switch c {
@@ -512,8 +513,7 @@ public enum RequestParser {
             case UInt8(ascii: ":"):
                 if !inBracket {
                     hostLen = i
-                    i = b.count
-                    continue
+                    break scan
                 }
             case UInt8(ascii: "["):
                 if i == 0 { inBracket = true }
@@ -525,7 +525,6 @@ public enum RequestParser {
                 if c < 0x20 || c == 0x7f { return nil }
             }
             i += 1
-            hostLen = i
         }
         if dotPos == hostLen - 1 && hostLen > 0 { hostLen -= 1 }
         if hostLen == 0 { return nil }
