@@ -678,16 +678,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         guard state != .closed else { return total }
         func frame(_ b: inout ByteBuffer) {
             b.writeWithUnsafeMutableBytes(minimumWritableBytes: hexLen + 2) { p in
-                let hex: StaticString = "0123456789abcdef"
-                var v = n
-                var at = hexLen
-                while at > 0 {
-                    at -= 1
-                    p.storeBytes(of: hex.utf8Start[v & 15], toByteOffset: at, as: UInt8.self)
-                    v >>= 4
-                }
-                p.storeBytes(of: 13, toByteOffset: hexLen, as: UInt8.self)
-                p.storeBytes(of: 10, toByteOffset: hexLen + 1, as: UInt8.self)
+                HTTPConnection.storeChunkSize(n, hexLen, p.baseAddress!)
                 return hexLen + 2
             }
             b.writeImmutableBuffer(d)
@@ -750,22 +741,27 @@ public final class HTTPConnection: ChannelInboundHandler {
                 fill(base)
                 return n
             }
-            let hex: StaticString = "0123456789abcdef"
-            var v = n
-            var at = hexLen
-            while at > 0 {
-                at -= 1
-                base.storeBytes(of: hex.utf8Start[v & 15], toByteOffset: at, as: UInt8.self)
-                v >>= 4
-            }
-            base.storeBytes(of: 13, toByteOffset: hexLen, as: UInt8.self)
-            base.storeBytes(of: 10, toByteOffset: hexLen + 1, as: UInt8.self)
+            HTTPConnection.storeChunkSize(n, hexLen, base)
             fill(base + hexLen + 2)
             base.storeBytes(of: 13, toByteOffset: hexLen + 2 + n, as: UInt8.self)
             base.storeBytes(of: 10, toByteOffset: hexLen + 3 + n, as: UInt8.self)
             return total
         }
         return total
+    }
+
+    /// Writes a chunk's size line (`hexLen` hex digits of `n`, then CRLF) at `p`.
+    @inline(__always) static func storeChunkSize(_ n: Int, _ hexLen: Int, _ p: UnsafeMutableRawPointer) {
+        let hex: StaticString = "0123456789abcdef"
+        var v = n
+        var at = hexLen
+        while at > 0 {
+            at -= 1
+            p.storeBytes(of: hex.utf8Start[v & 15], toByteOffset: at, as: UInt8.self)
+            v >>= 4
+        }
+        p.storeBytes(of: 13, toByteOffset: hexLen, as: UInt8.self)
+        p.storeBytes(of: 10, toByteOffset: hexLen + 1, as: UInt8.self)
     }
 
     /// Writes a few constant bytes (the last chunk), into the coalesced output when any.
