@@ -16,8 +16,8 @@ func asciiEqualsIgnoringCase(_ a: String, _ b: String) -> Bool {
 }
 
 /// The bytes `b` equal the lowercase ASCII `lower`, ignoring the case of `b`.
-@inline(__always)
-func asciiEqualsLower(_ b: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+@inlinable @inline(__always)
+public func asciiEqualsLower(_ b: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
     guard b.count == lower.utf8CodeUnitCount else { return false }
     let l = lower.utf8Start
     for k in 0..<b.count where asciiLower(b[k]) != l[k] { return false }

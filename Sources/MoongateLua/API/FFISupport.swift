@@ -158,21 +158,13 @@ public func mg_no_request_error(_ err: UnsafeMutablePointer<UnsafePointer<CChar>
     return FFI.noRequest
 }
 
-/// ASCII bytes lower-cased into a new String (the caller checked they are ASCII).
-private func asciiLowered(_ u: UnsafeRawBufferPointer) -> String {
-    String(unsafeUninitializedCapacity: u.count) { out in
-        for i in 0..<u.count { out[i] = asciiLower(u[i]) }
-        return u.count
-    }
-}
-
 /// `string(p, n).lowercased()` without String.lowercased (Unicode-aware, several times
 /// the cost) when the bytes are ASCII, as names nearly always are.
 func lowercasedString(_ p: UnsafePointer<CChar>?, _ n: Int) -> String {
     guard let p, n > 0 else { return "" }
     let buf = UnsafeRawBufferPointer(start: p, count: n)
     guard LogBytes.isASCII(buf) else { return LogBytes.text(buf).lowercased() }
-    return asciiLowered(buf)
+    return LogBytes.asciiLowercased(buf)
 }
 
 /// `s.lowercased()`, returning `s` itself when it is ASCII without capitals.
@@ -182,7 +174,7 @@ func lowercasedASCII(_ s: String) -> String {
     let lowered: String? = s.withUTF8 { u in
         let raw = UnsafeRawBufferPointer(u)
         guard LogBytes.isASCII(raw) else { return nil }
-        return u.contains(where: asciiIsUpper) ? asciiLowered(raw) : ""
+        return u.contains(where: asciiIsUpper) ? LogBytes.asciiLowercased(raw) : ""
     }
     guard let lowered else { return s.lowercased() }
     return lowered.isEmpty ? s : lowered
@@ -204,14 +196,6 @@ func lowercasedEquals(_ s: String, _ lower: String) -> Bool {
     return r ?? (s.lowercased() == lower)
 }
 
-/// Whether the ASCII bytes `raw`, lower-cased, are `lower` (lower-case ASCII).
-func asciiEqualsLowered(_ raw: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
-    guard raw.count == lower.utf8CodeUnitCount else { return false }
-    let l = lower.utf8Start
-    for i in 0..<raw.count where asciiLower(raw[i]) != l[i] { return false }
-    return true
-}
-
 /// `s.lowercased() == lowercasedASCII(name)` for a name given as ASCII bytes `raw`,
 /// without building either string when `s` is ASCII too.
 func lowercasedEquals(_ s: String, _ raw: UnsafeRawBufferPointer) -> Bool {
@@ -223,5 +207,5 @@ func lowercasedEquals(_ s: String, _ raw: UnsafeRawBufferPointer) -> Bool {
         return true
     }
     if let r { return r }
-    return s.lowercased() == asciiLowered(raw)
+    return s.lowercased() == LogBytes.asciiLowercased(raw)
 }

@@ -48,7 +48,7 @@ public func mg_http_resp_header_set(
         let candidate: StaticString =
             n == 12 ? "content-type" : n == 14 ? "content-length" : n == 8 ? "location" : "last-modified"
         var nm = name
-        if nm.withUTF8({ asciiEqualsLowered(UnsafeRawBufferPointer($0), candidate) }) { special = candidate }
+        if nm.withUTF8({ asciiEqualsLower(UnsafeRawBufferPointer($0), candidate) }) { special = candidate }
     }
     let lower = special.utf8CodeUnitCount > 0 ? special.description : mode == 2 ? lowercasedASCII(name) : ""
     switch lower {
@@ -212,7 +212,7 @@ public func mg_http_req_header_set(
     // An ASCII name (nearly always) is compared by its bytes, without a lower-cased copy.
     let ascii = LogBytes.isASCII(raw)
     let lower = ascii ? "" : lowercasedASCII(name)
-    let isHost = ascii ? asciiEqualsLowered(raw, "host") : lower == "host"
+    let isHost = ascii ? asciiEqualsLower(raw, "host") : lower == "host"
     if mode != 2 {
         r.head.headers.removeAll { ascii ? lowercasedEquals($0.name, raw) : lowercasedEquals($0.name, lower) }
     }
