@@ -14,7 +14,8 @@ from .conf import load_scenarios
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(BENCH)
 CALLGRIND_SCENARIOS = ["static", "hello"]
-RATIO_KEYS = ("rps", "p50_ms", "p99_ms", "mb_per_s", "rss_kb", "hwm_kb",
+RATIO_KEYS = ("rps", "p50_ms", "p99_ms", "mb_per_s", "rss_kb", "anon_kb",
+              "hwm_kb",
               "cpu_us_per_req", "rss_idle_kb", "kb_per_conn")
 REDIS_KEY, REDIS_VALUE = "bench", "moongate-bench-value"
 
@@ -157,6 +158,7 @@ def _line(name, i, r):
     parts = []
     for key, fmt in (("rps", "{:,.0f} req/s"), ("p99_ms", "p99 {:.2f} ms"),
                      ("mb_per_s", "{:,.0f} MB/s"), ("rss_kb", "RSS {:,} kB"),
+                     ("anon_kb", "anon {:,} kB"),
                      ("cpu_us_per_req", "{:.1f} µs/req"),
                      ("growth_b_per_req", "RSS {:+.0f} B/req"),
                      ("kb_per_conn", "{:.2f} kB/conn"),

@@ -135,15 +135,19 @@ def wrk_markdown(w):
     table = [
         "## Throughput, latency, memory, CPU", "",
         "`x` = moongate / nginx. Higher is better for req/s, lower for the "
-        "rest. RSS = the worker's VmHWM (peak); CPU = the worker's "
+        "rest. RSS = the worker's VmHWM (peak); anon = the worker's "
+        "RssAnon after the measurement (its private memory: RSS also "
+        "counts the pages of code it maps from the binary and libraries, "
+        "which the page cache holds once for all processes); CPU = the "
+        "worker's "
         "utime+stime per request; RSS growth = the worker's VmRSS after "
         "the measurement minus before, per request (a leak shows here; "
         "it also makes the peak RSS depend on how many requests ran).", "",
         "| scenario | req/s moongate | req/s nginx | req/s x "
         "| p50 ms mg / ng | p99 ms mg / ng | p99 x "
-        "| RSS MB mg / ng | RSS x | CPU µs/req mg / ng | CPU x "
-        "| RSS growth B/req mg / ng |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        "| RSS MB mg / ng | RSS x | anon MB mg / ng | anon x "
+        "| CPU µs/req mg / ng | CPU x | RSS growth B/req mg / ng |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     if any(sc["kind"] == "wrk" for sc in w["scenarios"].values()):
         out += table
     specials = []
@@ -159,6 +163,8 @@ def wrk_markdown(w):
             f"| {_pair(m, n, 'p50_ms', 2)} | {_pair(m, n, 'p99_ms', 2)} "
             f"| {_r(m, n, 'p99_ms')} "
             f"| {_pair(m, n, 'rss_kb', 1, 1 / 1024)} | {_r(m, n, 'rss_kb')} "
+            f"| {_pair(m, n, 'anon_kb', 1, 1 / 1024)} "
+            f"| {_r(m, n, 'anon_kb')} "
             f"| {_pair(m, n, 'cpu_us_per_req', 1)} "
             f"| {_r(m, n, 'cpu_us_per_req')} "
             f"| {_pair(m, n, 'growth_b_per_req', 0)} |")
@@ -195,6 +201,7 @@ def _special(name, sc):
         for label, key, digits, scale in (
                 ("RSS before, MB", "rss_idle_kb", 1, 1 / 1024),
                 ("RSS holding them, MB", "rss_kb", 1, 1 / 1024),
+                ("anon (private) holding them, MB", "anon_kb", 1, 1 / 1024),
                 ("KB per connection", "kb_per_conn", 2, 1.0)):
             rows.append(f"| {label} | {_cell(m, key, digits, scale)} "
                         f"| {_cell(n, key, digits, scale)} "

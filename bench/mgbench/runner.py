@@ -112,6 +112,10 @@ def _measure_wrk(ctx, scenario, srv):
         "ok": True, "rps": w["rps"], "p50_ms": w["p50_ms"],
         "p99_ms": w["p99_ms"], "mb_per_s": w["mb_per_s"],
         "requests": w["requests"], "rss_kb": _rss_kb(workers),
+        # The worker's own memory: RSS also counts the code pages it maps
+        # from the binary and shared libraries, which the page cache holds
+        # once for every process (and a container is charged once for).
+        "anon_kb": _rss_kb(workers, "RssAnon"),
         "cpu_us_per_req": (cpu1 - cpu0) * 1e6 / w["requests"],
         # Steady state should not grow: a leak shows up here.
         "growth_b_per_req": ((rss1 - rss0) * 1024 / w["requests"]
@@ -134,6 +138,7 @@ def _measure_conns(ctx, scenario, srv):
     try:
         time.sleep(1.0)
         rss_kb = _rss_kb(workers, "VmRSS")
+        anon_kb = _rss_kb(workers, "RssAnon")
         hwm_kb = _rss_kb(workers)
         still_open = held.open_count()
         reuse_failed = held.reuse()
@@ -148,7 +153,7 @@ def _measure_conns(ctx, scenario, srv):
     if not srv.alive() or srv.workers() != workers:
         return _fail("worker or master died" + _log(srv))
     return {"ok": True, "rss_idle_kb": idle_kb, "rss_kb": rss_kb,
-            "hwm_kb": hwm_kb, "conns": n,
+            "anon_kb": anon_kb, "hwm_kb": hwm_kb, "conns": n,
             "kb_per_conn": (rss_kb - idle_kb) / n}
 
 
@@ -215,7 +220,7 @@ def aggregate(rounds):
         vals = [r[key] for r in rounds if r.get(key) is not None]
         if key == "ok" or not vals or not isinstance(vals[0], (int, float)):
             continue
-        if key in ("rss_kb", "hwm_kb", "failed", "retried"):
+        if key in ("rss_kb", "anon_kb", "hwm_kb", "failed", "retried"):
             out[key] = max(vals)
         else:
             out[key] = statistics.median(vals)
