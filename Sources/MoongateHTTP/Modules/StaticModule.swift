@@ -64,20 +64,58 @@ public enum StaticModule {
             return index(r)
         }
         if r.method == "POST" { return 405 }
+        // A literal `root` (nearly always): the path is built as bytes from the location's
+        // absolute root made once and the URI, with no String per request.
+        if let cache = locCache(r.loc) {
+            let rootCount = cache.root.count
+            // -1: the general path.
+            let done = r.uri.utf8.withContiguousStorageIfAvailable { u -> Int in
+                guard let ub = u.baseAddress else { return -1 }
+                // Carried raw bytes (see LogBytes) need restoring: the general path.
+                if u.count >= 4 && memchr(ub, 0xF4, u.count) != nil { return -1 }
+                let total = rootCount &+ u.count
+                return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total &+ 1) { b -> Int in
+                    let base = b.baseAddress!
+                    cache.root.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: rootCount) }
+                    (base + rootCount).update(from: ub, count: u.count)
+                    base[total] = 0
+                    return serve(r, UnsafeBufferPointer(start: base, count: total), cache)
+                }
+            }
+            if let done, done >= 0 { return done }
+        }
         let path = mapURIToPath(r)
-        var st = stat()
-        if LogBytes.withCString(path, { stat($0, &st) }) != 0 {
+        var bytes = LogBytes.bytes(path)
+        let n = bytes.count
+        bytes.append(0)
+        return bytes.withUnsafeBufferPointer { serve(r, UnsafeBufferPointer(rebasing: $0[0..<n]), locCache(r.loc)) }
+    }
+
+    /// The file part of `handle`: `path` is the file's bytes, followed in memory by a NUL.
+    private static func serve(_ r: HTTPRequest, _ path: UnsafeBufferPointer<UInt8>, _ cache: LocCache?) -> Int {
+        let cpath = UnsafeRawPointer(path.baseAddress!).assumingMemoryBound(to: CChar.self)
+        // As nginx (without open_file_cache): open, then fstat the descriptor.
+        let fd = open(cpath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
             let e = errno
             if e == ENOENT || e == ENOTDIR {
                 if r.loc.logNotFound ?? true {
-                    r.log(.error, "open() \"\(path)\" failed (\(e): \(String(cString: strerror(e))))")
+                    r.log(.error, "open() \"\(pathString(path))\" failed (\(e): \(String(cString: strerror(e))))")
                 }
                 return 404
             }
-            r.log(.error, "open() \"\(path)\" failed (\(e): \(String(cString: strerror(e))))")
+            r.log(.error, "open() \"\(pathString(path))\" failed (\(e): \(String(cString: strerror(e))))")
             return e == EACCES ? 403 : 500
         }
+        var st = stat()
+        if fstat(fd, &st) != 0 {
+            let e = errno
+            close(fd)
+            r.log(.crit, "fstat() \"\(pathString(path))\" failed (\(e): \(String(cString: strerror(e))))")
+            return 500
+        }
         if (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
             var loc = r.uri + "/"
             if let a = r.args, !a.isEmpty { loc += "?" + a }
             r.headersOut = ResponseHeaders()
@@ -85,24 +123,22 @@ public enum StaticModule {
             return 301
         }
         if (st.st_mode & S_IFMT) != S_IFREG {
-            r.log(.crit, "\"\(path)\" is not a regular file")
+            close(fd)
+            r.log(.crit, "\"\(pathString(path))\" is not a regular file")
             return 404
-        }
-        let fd = LogBytes.withCString(path, { open($0, O_RDONLY | O_CLOEXEC) })
-        if fd < 0 {
-            let e = errno
-            r.log(.error, "open() \"\(path)\" failed (\(e): \(String(cString: strerror(e))))")
-            return e == EACCES ? 403 : 500
         }
         let size = Int64(st.st_size)
         let mtime = Int(st.st_mtim.tv_sec)
         r.status = 200
-        r.headersOut.contentType = contentType(for: path, r)
+        r.headersOut.contentType = contentType(path, r, cache)
         r.headersOut.lastModified = mtime
-        let etag = "\"\(String(mtime, radix: 16))-\(String(size, radix: 16))\""
+        let etag = etagString(mtime, size)
+        if r.headersOut.list.isEmpty { r.headersOut.list.reserveCapacity(4) }
         if r.loc.etag ?? true { r.headersOut.list.append(("ETag", etag)) }
+        // Conditional and range requests: only when a header could be one of theirs.
+        let conditional = mayBeConditional(r)
         // Conditional requests (nginx's not_modified filter).
-        switch NotModified.check(r, mtime: mtime, etag: etag) {
+        switch conditional ? NotModified.check(r, mtime: mtime, etag: etag) : .send {
         case .notModified:
             close(fd)
             r.status = 304
@@ -123,7 +159,7 @@ public enum StaticModule {
         // nginx's range filter sits below gzip: a response gzip compresses has no length
         // left, so a Range gets the whole (compressed) file.
         r.headersOut.contentLength = size
-        if r.status == 200 && !r.gzipWouldCompress() {
+        if conditional && r.status == 200 && !r.gzipWouldCompress() {
             switch RangeRequest.evaluate(r, size: size, mtime: mtime, etag: etag) {
             case .ranges(let list) where list.count == 1:
                 start = list[0].lowerBound
@@ -134,7 +170,7 @@ public enum StaticModule {
                 r.headersOut.list.append(("Content-Range", "bytes \(start)-\(end - 1)/\(size)"))
             case .ranges(let list):
                 close(fd)
-                return sendMultipart(r, path: path, ranges: list, size: size)
+                return sendMultipart(r, path: pathString(path), ranges: list, size: size)
             case .unsatisfiable:
                 close(fd)
                 r.status = 416
@@ -157,19 +193,28 @@ public enum StaticModule {
         }
         let count = Int(end - start)
         if count <= 1 << 20 {
+            // Read straight into the connection's coalesced output after the head when
+            // it fits (no buffer of its own), else into a buffer.
+            var got = 0
+            if r.outputDirect(count: count, { p in
+                got = preadFully(fd, p, count, off_t(start))
+                if got < count { (p + got).initializeMemory(as: UInt8.self, repeating: 0, count: count - got) }
+            }) {
+                close(fd)
+                if got < count {
+                    r.log(.crit, "read() \"\(pathString(path))\" returned only \(got) bytes instead of \(count)")
+                    r.keepAlive = false
+                }
+                r.output(BodyChunk(data: nil, last: true))
+                return 0
+            }
             var buf = r.connection.allocator.buffer(capacity: count)
             let n = buf.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { p in
-                var got = 0
-                while got < count {
-                    let k = pread(fd, p.baseAddress! + got, count - got, off_t(start) + off_t(got))
-                    if k <= 0 { break }
-                    got += k
-                }
-                return got
+                preadFully(fd, p.baseAddress!, count, off_t(start))
             }
             close(fd)
             if n < count {
-                r.log(.crit, "read() \"\(path)\" returned only \(n) bytes instead of \(count)")
+                r.log(.crit, "read() \"\(pathString(path))\" returned only \(n) bytes instead of \(count)")
             }
             r.output(BodyChunk(data: buf, last: true))
         } else {
@@ -180,6 +225,148 @@ public enum StaticModule {
             r.output(c)
         }
         return 0
+    }
+
+    /// Reads up to `count` bytes at `offset`; returns how many it got.
+    private static func preadFully(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, _ offset: off_t) -> Int {
+        var got = 0
+        while got < count {
+            let k = pread(fd, p + got, count - got, offset + off_t(got))
+            if k < 0 && errno == EINTR { continue }
+            if k <= 0 { break }
+            got += k
+        }
+        return got
+    }
+
+    /// The path for log lines (raw bytes carried, see LogBytes).
+    private static func pathString(_ path: UnsafeBufferPointer<UInt8>) -> String {
+        LogBytes.text(UnsafeRawBufferPointer(path))
+    }
+
+    /// `"mtime-size"` in hex, as nginx's ETag; built in place (no interpolation, and no
+    /// allocation up to 15 bytes).
+    static func etagString(_ mtime: Int, _ size: Int64) -> String {
+        var buf: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &buf) { b -> String in
+            let p = b.baseAddress!
+            p.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+            var i = putHex(Int64(mtime), p, 1)
+            p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: i, as: UInt8.self)
+            i = putHex(size, p, i &+ 1)
+            p.storeBytes(of: UInt8(ascii: "\""), toByteOffset: i, as: UInt8.self)
+            return LogBytes.ascii(UnsafeRawBufferPointer(start: p, count: i &+ 1))!
+        }
+    }
+
+    /// Writes `v` in lowercase hex (a '-' first when negative) at `p + at`; returns the end.
+    @inline(__always)
+    private static func putHex(_ v: Int64, _ p: UnsafeMutableRawPointer, _ at: Int) -> Int {
+        var at = at
+        if v < 0 {
+            p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: at, as: UInt8.self)
+            at &+= 1
+        }
+        var m = v.magnitude
+        let digits = m == 0 ? 1 : (64 &- m.leadingZeroBitCount &+ 3) >> 2
+        var k = at &+ digits
+        let end = k
+        repeat {
+            k &-= 1
+            let d = UInt8(truncatingIfNeeded: m & 15)
+            p.storeBytes(of: d < 10 ? 48 &+ d : 87 &+ d, toByteOffset: k, as: UInt8.self)
+            m >>= 4
+        } while m != 0
+        return end
+    }
+
+    /// Whether a request header could be one the not-modified or range filters read
+    /// (If-*, Range): one pass over the names instead of five lookups.
+    static func mayBeConditional(_ r: HTTPRequest) -> Bool {
+        @inline(__always) func candidate(_ c: UInt8, _ n: Int) -> Bool {
+            let l = c | 0x20
+            return (l == UInt8(ascii: "i") && n >= 8) || (l == UInt8(ascii: "r") && n == 5)
+        }
+        if let list = r.head.list {
+            for h in list where candidate(h.name.utf8.first ?? 0, h.name.utf8.count) { return true }
+            return false
+        }
+        return r.head.storage.withFields { b, n, f -> Bool in
+            for i in 0..<n {
+                let k = i &* 4
+                let ns = Int(f[k])
+                let len = Int(f[k &+ 1]) &- ns
+                if len > 0 && candidate(b[ns], len) { return true }
+            }
+            return false
+        }
+    }
+
+    /// Per-location data made on first use: the literal root as absolute bytes and the
+    /// content types of the last extensions seen.
+    final class LocCache {
+        /// The absolute root without a trailing slash (nil root in cache: alias or variables).
+        let root: [UInt8]
+        /// Up to four extensions (lowercased, packed, with their length) and their types.
+        var extKeys: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var extLens: (Int, Int, Int, Int) = (-1, -1, -1, -1)
+        var extTypes: [String] = ["", "", "", ""]
+        var nextSlot = 0
+
+        init(root: [UInt8]) { self.root = root }
+    }
+
+    /// The location's cache, nil when its root is not a literal one (alias, variables).
+    @inline(__always)
+    static func locCache(_ loc: LocationConfig) -> LocCache? {
+        if let c = loc.staticCache { return c }
+        return makeLocCache(loc)
+    }
+
+    private static func makeLocCache(_ loc: LocationConfig) -> LocCache? {
+        if loc.alias != nil { return nil }
+        let rv = loc.root ?? ComplexValue(literal: "html")
+        guard rv.isLiteral, rv.parts.count == 1, case .literal(let lit) = rv.parts[0] else { return nil }
+        var root = absolute(lit)
+        if root.utf8.last == UInt8(ascii: "/") { root.removeLast() }
+        var bytes = LogBytes.bytes(root)
+        // A NUL in the root ends the C path there, as a String's withCString did.
+        if let z = bytes.firstIndex(of: 0) { bytes.removeSubrange(z...) }
+        let c = LocCache(root: bytes)
+        loc.staticCache = c
+        return c
+    }
+
+    /// Content-Type for the path bytes, from the location's cache when it has the extension.
+    private static func contentType(_ path: UnsafeBufferPointer<UInt8>, _ r: HTTPRequest, _ cache: LocCache?) -> String {
+        var i = path.count - 1
+        while i >= 0 && path[i] != UInt8(ascii: ".") && path[i] != UInt8(ascii: "/") { i -= 1 }
+        guard i >= 0, path[i] == UInt8(ascii: ".") else { return r.loc.defaultType ?? "text/plain" }
+        let len = path.count - i - 1
+        guard let cache, len > 0, len <= 8 else { return contentType(for: pathString(path), r) }
+        var key: UInt64 = 0
+        for k in 0..<len {
+            var c = path[i + 1 + k]
+            // Not ASCII: lowercased() may change it, not a cache key.
+            if c >= 0x80 { return contentType(for: pathString(path), r) }
+            if c >= 65 && c <= 90 { c |= 0x20 }
+            key |= UInt64(c) << (8 * UInt64(k))
+        }
+        if cache.extKeys.0 == key && cache.extLens.0 == len { return cache.extTypes[0] }
+        if cache.extKeys.1 == key && cache.extLens.1 == len { return cache.extTypes[1] }
+        if cache.extKeys.2 == key && cache.extLens.2 == len { return cache.extTypes[2] }
+        if cache.extKeys.3 == key && cache.extLens.3 == len { return cache.extTypes[3] }
+        let t = contentType(for: pathString(path), r)
+        let slot = cache.nextSlot
+        cache.nextSlot = (slot + 1) & 3
+        switch slot {
+        case 0: cache.extKeys.0 = key; cache.extLens.0 = len
+        case 1: cache.extKeys.1 = key; cache.extLens.1 = len
+        case 2: cache.extKeys.2 = key; cache.extLens.2 = len
+        default: cache.extKeys.3 = key; cache.extLens.3 = len
+        }
+        cache.extTypes[slot] = t
+        return t
     }
 
     /// Several ranges: a multipart/byteranges body read into memory.
