@@ -9,6 +9,7 @@ import Glibc
 public enum StaticModule {
     /// `$document_root`.
     public static func documentRoot(_ r: HTTPRequest) -> String {
+        if let c = locCache(r.loc) { return c.documentRoot }
         if let a = r.loc.alias { return absolute(a.evaluate(r)) }
         return absolute((r.loc.root ?? ComplexValue(literal: "html")).evaluate(r))
     }
@@ -30,6 +31,7 @@ public enum StaticModule {
             }
             return base
         }
+        if let c = locCache(r.loc) { return c.rootString + u }
         var root = documentRoot(r)
         if root.utf8.last == UInt8(ascii: "/") { root.removeLast() }
         return root + u
@@ -57,22 +59,21 @@ public enum StaticModule {
 
     /// Serves the request; returns 0 when the response was produced or a status to finalize with.
     static func handle(_ r: HTTPRequest) -> Int {
-        if r.method != "GET" && r.method != "HEAD" && r.method != "POST" {
+        let isGet = r.method == "GET"
+        if !isGet && r.method != "HEAD" && r.method != "POST" {
             return 405
         }
-        if r.uri.hasSuffix("/") {
-            return index(r)
-        }
-        if r.method == "POST" { return 405 }
         // A literal `root` (nearly always): the path is built as bytes from the location's
         // absolute root made once and the URI, with no String per request.
         if let cache = locCache(r.loc) {
             let rootCount = cache.root.count
-            // -1: the general path.
+            // -1: the general path; -2: a directory URI.
             let done = r.uri.utf8.withContiguousStorageIfAvailable { u -> Int in
-                guard let ub = u.baseAddress else { return -1 }
+                guard let ub = u.baseAddress, u.count > 0 else { return -1 }
+                if ub[u.count &- 1] == UInt8(ascii: "/") { return -2 }
+                if !isGet && r.method == "POST" { return 405 }
                 // Carried raw bytes (see LogBytes) need restoring: the general path.
-                if u.count >= 4 && memchr(ub, 0xF4, u.count) != nil { return -1 }
+                if !LogBytes.isASCII(UnsafeRawBufferPointer(u)) && memchr(ub, 0xF4, u.count) != nil { return -1 }
                 let total = rootCount &+ u.count
                 return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total &+ 1) { b -> Int in
                     let base = b.baseAddress!
@@ -82,8 +83,15 @@ public enum StaticModule {
                     return serve(r, UnsafeBufferPointer(start: base, count: total), cache)
                 }
             }
-            if let done, done >= 0 { return done }
+            if let done {
+                if done >= 0 { return done }
+                if done == -2 { return index(r) }
+            }
         }
+        if r.uri.hasSuffix("/") {
+            return index(r)
+        }
+        if r.method == "POST" { return 405 }
         let path = mapURIToPath(r)
         var bytes = LogBytes.bytes(path)
         let n = bytes.count
@@ -269,6 +277,18 @@ public enum StaticModule {
         }
         var m = v.magnitude
         let digits = m == 0 ? 1 : (64 &- m.leadingZeroBitCount &+ 3) >> 2
+        if digits <= 8 {
+            // Eight nibbles spread to eight bytes, made digits all at once, the most
+            // significant first; the leading zeros are not stored.
+            var x = m
+            x = ((x & 0xFFFF_0000) << 16) | (x & 0xFFFF)
+            x = ((x & 0x0000_FF00_0000_FF00) << 8) | (x & 0x0000_00FF_0000_00FF)
+            x = ((x & 0x00F0_00F0_00F0_00F0) << 4) | (x & 0x000F_000F_000F_000F)
+            let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+            x = x &+ 0x3030_3030_3030_3030 &+ letters &* 39
+            p.storeBytes(of: x.byteSwapped >> UInt64((8 &- digits) &* 8), toByteOffset: at, as: UInt64.self)
+            return at &+ digits
+        }
         var k = at &+ digits
         let end = k
         repeat {
@@ -305,15 +325,22 @@ public enum StaticModule {
     /// Per-location data made on first use: the literal root as absolute bytes and the
     /// content types of the last extensions seen.
     final class LocCache {
-        /// The absolute root without a trailing slash (nil root in cache: alias or variables).
+        /// The absolute root without a trailing slash, as bytes and as a String.
         let root: [UInt8]
+        let rootString: String
+        /// `$document_root`: the absolute root as it is.
+        let documentRoot: String
         /// Up to four extensions (lowercased, packed, with their length) and their types.
         var extKeys: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var extLens: (Int, Int, Int, Int) = (-1, -1, -1, -1)
         var extTypes: [String] = ["", "", "", ""]
         var nextSlot = 0
 
-        init(root: [UInt8]) { self.root = root }
+        init(root: [UInt8], rootString: String, documentRoot: String) {
+            self.root = root
+            self.rootString = rootString
+            self.documentRoot = documentRoot
+        }
     }
 
     /// The location's cache, nil when its root is not a literal one (alias, variables).
@@ -327,12 +354,13 @@ public enum StaticModule {
         if loc.alias != nil { return nil }
         let rv = loc.root ?? ComplexValue(literal: "html")
         guard rv.isLiteral, rv.parts.count == 1, case .literal(let lit) = rv.parts[0] else { return nil }
-        var root = absolute(lit)
+        let documentRoot = absolute(lit)
+        var root = documentRoot
         if root.utf8.last == UInt8(ascii: "/") { root.removeLast() }
-        var bytes = LogBytes.bytes(root)
-        // A NUL in the root ends the C path there, as a String's withCString did.
-        if let z = bytes.firstIndex(of: 0) { bytes.removeSubrange(z...) }
-        let c = LocCache(root: bytes)
+        let bytes = LogBytes.bytes(root)
+        // A NUL in the root would end the C path there: the general path.
+        if bytes.contains(0) { return nil }
+        let c = LocCache(root: bytes, rootString: root, documentRoot: documentRoot)
         loc.staticCache = c
         return c
     }
@@ -344,14 +372,20 @@ public enum StaticModule {
         guard i >= 0, path[i] == UInt8(ascii: ".") else { return r.loc.defaultType ?? "text/plain" }
         let len = path.count - i - 1
         guard let cache, len > 0, len <= 8 else { return contentType(for: pathString(path), r) }
+        // The extension's bytes as one word (the path's last 8 bytes shifted down).
         var key: UInt64 = 0
-        for k in 0..<len {
-            var c = path[i + 1 + k]
-            // Not ASCII: lowercased() may change it, not a cache key.
-            if c >= 0x80 { return contentType(for: pathString(path), r) }
-            if c >= 65 && c <= 90 { c |= 0x20 }
-            key |= UInt64(c) << (8 * UInt64(k))
+        if path.count >= 8 {
+            key = UnsafeRawPointer(path.baseAddress! + (path.count &- 8)).loadUnaligned(as: UInt64.self)
+                >> UInt64((8 &- len) &* 8)
+        } else {
+            for k in 0..<len { key |= UInt64(path[i &+ 1 &+ k]) << UInt64(k &* 8) }
         }
+        // Not ASCII: lowercased() may change it, not a cache key.
+        if key & 0x8080_8080_8080_8080 != 0 { return contentType(for: pathString(path), r) }
+        // A-Z lowercased, eight at a time.
+        let geA = (key &+ 0x3F3F_3F3F_3F3F_3F3F) & 0x8080_8080_8080_8080
+        let gtZ = (key &+ 0x2525_2525_2525_2525) & 0x8080_8080_8080_8080
+        key |= (geA & ~gtZ) >> 2
         if cache.extKeys.0 == key && cache.extLens.0 == len { return cache.extTypes[0] }
         if cache.extKeys.1 == key && cache.extLens.1 == len { return cache.extTypes[1] }
         if cache.extKeys.2 == key && cache.extLens.2 == len { return cache.extTypes[2] }
