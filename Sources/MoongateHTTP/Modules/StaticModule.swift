@@ -213,7 +213,13 @@ public enum StaticModule {
                     r.log(.crit, "read() \"\(pathString(path))\" returned only \(got) bytes instead of \(count)")
                     r.keepAlive = false
                 }
-                r.output(BodyChunk(data: nil, last: true))
+                // The end of the body: for a plain response (no filter, not chunked), what
+                // output(BodyChunk(data: nil, last: true)) does, without the chunk.
+                if !r.chunked && (r.loc.filters?.isEmpty ?? true) {
+                    r.endDirectBody()
+                } else {
+                    r.output(BodyChunk(data: nil, last: true))
+                }
                 return 0
             }
             var buf = r.connection.allocator.buffer(capacity: count)
@@ -488,6 +494,15 @@ public enum StaticModule {
             r.log(.error, "\"\(dir)\(first)\" is not found (\(e): \(String(cString: strerror(e))))")
         }
         return 404
+    }
+}
+
+extension HTTPRequest {
+    /// The end of a response whose whole body went out through outputDirect, with no
+    /// filter and no chunked framing: `emit` of the last, empty chunk.
+    fileprivate func endDirectBody() {
+        responseDone = true
+        connection.flush()
     }
 }
 
