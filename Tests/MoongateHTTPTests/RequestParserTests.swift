@@ -209,6 +209,16 @@ private func headEnd(_ s: String) -> Int? {
     #expect(CachedTime.httpTime(for: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
 }
 
+@Test func staticETagsAsInterpolated() {
+    let values: [Int64] = [0, 1, 9, 10, 15, 16, 255, 4096, 0x6543_21ab, 0xFFFF_FFFF, 1 << 40, Int64.max, -1, -4096, Int64.min]
+    for m in values {
+        for n in values {
+            let want = "\"\(String(m, radix: 16))-\(String(n, radix: 16))\""
+            #expect(StaticModule.etagString(Int(m), n) == want)
+        }
+    }
+}
+
 @Test func smallASCIIStringsMatchTheLibrarys() {
     for t in ["", "a", "/", "1234567", "12345678", "127.0.0.1:8080", "123456789012345", "1234567890123456", "/a/much/longer/path?x=1"] {
         let a = Array(t.utf8)

@@ -74,6 +74,8 @@ public final class LocationConfig {
     }
     /// `children`'s matches as bytes, made by the first search (LocationMatcher).
     var childTable: LocationTable? = nil
+    /// The static module's data for this location (its root as bytes), made on first use.
+    var staticCache: StaticModule.LocCache? = nil
     /// Named locations (only on the server level).
     public var named: [String: LocationConfig] = [:]
 

@@ -9,6 +9,7 @@ import Glibc
 public enum StaticModule {
     /// `$document_root`.
     public static func documentRoot(_ r: HTTPRequest) -> String {
+        if let c = locCache(r.loc) { return c.documentRoot }
         if let a = r.loc.alias { return absolute(a.evaluate(r)) }
         return absolute((r.loc.root ?? ComplexValue(literal: "html")).evaluate(r))
     }
@@ -30,6 +31,7 @@ public enum StaticModule {
             }
             return base
         }
+        if let c = locCache(r.loc) { return c.rootString + u }
         var root = documentRoot(r)
         if root.utf8.last == UInt8(ascii: "/") { root.removeLast() }
         return root + u
@@ -57,27 +59,71 @@ public enum StaticModule {
 
     /// Serves the request; returns 0 when the response was produced or a status to finalize with.
     static func handle(_ r: HTTPRequest) -> Int {
-        if r.method != "GET" && r.method != "HEAD" && r.method != "POST" {
+        let isGet = r.method == "GET"
+        if !isGet && r.method != "HEAD" && r.method != "POST" {
             return 405
+        }
+        // A literal `root` (nearly always): the path is built as bytes from the location's
+        // absolute root made once and the URI, with no String per request.
+        if let cache = locCache(r.loc) {
+            let rootCount = cache.root.count
+            // -1: the general path; -2: a directory URI.
+            let done = r.uri.utf8.withContiguousStorageIfAvailable { u -> Int in
+                guard let ub = u.baseAddress, u.count > 0 else { return -1 }
+                if ub[u.count &- 1] == UInt8(ascii: "/") { return -2 }
+                if !isGet && r.method == "POST" { return 405 }
+                // Carried raw bytes (see LogBytes) need restoring: the general path.
+                if !LogBytes.isASCII(UnsafeRawBufferPointer(u)) && memchr(ub, 0xF4, u.count) != nil { return -1 }
+                let total = rootCount &+ u.count
+                return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total &+ 1) { b -> Int in
+                    let base = b.baseAddress!
+                    cache.root.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: rootCount) }
+                    (base + rootCount).update(from: ub, count: u.count)
+                    base[total] = 0
+                    return serve(r, UnsafeBufferPointer(start: base, count: total), cache)
+                }
+            }
+            if let done {
+                if done >= 0 { return done }
+                if done == -2 { return index(r) }
+            }
         }
         if r.uri.hasSuffix("/") {
             return index(r)
         }
         if r.method == "POST" { return 405 }
         let path = mapURIToPath(r)
-        var st = stat()
-        if LogBytes.withCString(path, { stat($0, &st) }) != 0 {
+        var bytes = LogBytes.bytes(path)
+        let n = bytes.count
+        bytes.append(0)
+        return bytes.withUnsafeBufferPointer { serve(r, UnsafeBufferPointer(rebasing: $0[0..<n]), locCache(r.loc)) }
+    }
+
+    /// The file part of `handle`: `path` is the file's bytes, followed in memory by a NUL.
+    private static func serve(_ r: HTTPRequest, _ path: UnsafeBufferPointer<UInt8>, _ cache: LocCache?) -> Int {
+        let cpath = UnsafeRawPointer(path.baseAddress!).assumingMemoryBound(to: CChar.self)
+        // As nginx (without open_file_cache): open, then fstat the descriptor.
+        let fd = open(cpath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
             let e = errno
             if e == ENOENT || e == ENOTDIR {
                 if r.loc.logNotFound ?? true {
-                    r.log(.error, "open() \"\(path)\" failed (\(e): \(String(cString: strerror(e))))")
+                    r.log(.error, "open() \"\(pathString(path))\" failed (\(e): \(String(cString: strerror(e))))")
                 }
                 return 404
             }
-            r.log(.error, "open() \"\(path)\" failed (\(e): \(String(cString: strerror(e))))")
+            r.log(.error, "open() \"\(pathString(path))\" failed (\(e): \(String(cString: strerror(e))))")
             return e == EACCES ? 403 : 500
         }
+        var st = stat()
+        if fstat(fd, &st) != 0 {
+            let e = errno
+            close(fd)
+            r.log(.crit, "fstat() \"\(pathString(path))\" failed (\(e): \(String(cString: strerror(e))))")
+            return 500
+        }
         if (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
             var loc = r.uri + "/"
             if let a = r.args, !a.isEmpty { loc += "?" + a }
             r.headersOut = ResponseHeaders()
@@ -85,24 +131,22 @@ public enum StaticModule {
             return 301
         }
         if (st.st_mode & S_IFMT) != S_IFREG {
-            r.log(.crit, "\"\(path)\" is not a regular file")
+            close(fd)
+            r.log(.crit, "\"\(pathString(path))\" is not a regular file")
             return 404
-        }
-        let fd = LogBytes.withCString(path, { open($0, O_RDONLY | O_CLOEXEC) })
-        if fd < 0 {
-            let e = errno
-            r.log(.error, "open() \"\(path)\" failed (\(e): \(String(cString: strerror(e))))")
-            return e == EACCES ? 403 : 500
         }
         let size = Int64(st.st_size)
         let mtime = Int(st.st_mtim.tv_sec)
         r.status = 200
-        r.headersOut.contentType = contentType(for: path, r)
+        r.headersOut.contentType = contentType(path, r, cache)
         r.headersOut.lastModified = mtime
-        let etag = "\"\(String(mtime, radix: 16))-\(String(size, radix: 16))\""
+        let etag = etagString(mtime, size)
+        if r.headersOut.list.isEmpty { r.headersOut.list.reserveCapacity(4) }
         if r.loc.etag ?? true { r.headersOut.list.append(("ETag", etag)) }
+        // Conditional and range requests: only when a header could be one of theirs.
+        let conditional = mayBeConditional(r)
         // Conditional requests (nginx's not_modified filter).
-        switch NotModified.check(r, mtime: mtime, etag: etag) {
+        switch conditional ? NotModified.check(r, mtime: mtime, etag: etag) : .send {
         case .notModified:
             close(fd)
             r.status = 304
@@ -123,7 +167,7 @@ public enum StaticModule {
         // nginx's range filter sits below gzip: a response gzip compresses has no length
         // left, so a Range gets the whole (compressed) file.
         r.headersOut.contentLength = size
-        if r.status == 200 && !r.gzipWouldCompress() {
+        if conditional && r.status == 200 && !r.gzipWouldCompress() {
             switch RangeRequest.evaluate(r, size: size, mtime: mtime, etag: etag) {
             case .ranges(let list) where list.count == 1:
                 start = list[0].lowerBound
@@ -134,7 +178,7 @@ public enum StaticModule {
                 r.headersOut.list.append(("Content-Range", "bytes \(start)-\(end - 1)/\(size)"))
             case .ranges(let list):
                 close(fd)
-                return sendMultipart(r, path: path, ranges: list, size: size)
+                return sendMultipart(r, path: pathString(path), ranges: list, size: size)
             case .unsatisfiable:
                 close(fd)
                 r.status = 416
@@ -157,19 +201,34 @@ public enum StaticModule {
         }
         let count = Int(end - start)
         if count <= 1 << 20 {
+            // Read straight into the connection's coalesced output after the head when
+            // it fits (no buffer of its own), else into a buffer.
+            var got = 0
+            if r.outputDirect(count: count, { p in
+                got = preadFully(fd, p, count, off_t(start))
+                if got < count { (p + got).initializeMemory(as: UInt8.self, repeating: 0, count: count - got) }
+            }) {
+                close(fd)
+                if got < count {
+                    r.log(.crit, "read() \"\(pathString(path))\" returned only \(got) bytes instead of \(count)")
+                    r.keepAlive = false
+                }
+                // The end of the body: for a plain response (no filter, not chunked), what
+                // output(BodyChunk(data: nil, last: true)) does, without the chunk.
+                if !r.chunked && (r.loc.filters?.isEmpty ?? true) {
+                    r.endDirectBody()
+                } else {
+                    r.output(BodyChunk(data: nil, last: true))
+                }
+                return 0
+            }
             var buf = r.connection.allocator.buffer(capacity: count)
             let n = buf.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { p in
-                var got = 0
-                while got < count {
-                    let k = pread(fd, p.baseAddress! + got, count - got, off_t(start) + off_t(got))
-                    if k <= 0 { break }
-                    got += k
-                }
-                return got
+                preadFully(fd, p.baseAddress!, count, off_t(start))
             }
             close(fd)
             if n < count {
-                r.log(.crit, "read() \"\(path)\" returned only \(n) bytes instead of \(count)")
+                r.log(.crit, "read() \"\(pathString(path))\" returned only \(n) bytes instead of \(count)")
             }
             r.output(BodyChunk(data: buf, last: true))
         } else {
@@ -180,6 +239,174 @@ public enum StaticModule {
             r.output(c)
         }
         return 0
+    }
+
+    /// Reads up to `count` bytes at `offset`; returns how many it got.
+    private static func preadFully(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, _ offset: off_t) -> Int {
+        var got = 0
+        while got < count {
+            let k = pread(fd, p + got, count - got, offset + off_t(got))
+            if k < 0 && errno == EINTR { continue }
+            if k <= 0 { break }
+            got += k
+        }
+        return got
+    }
+
+    /// The path for log lines (raw bytes carried, see LogBytes).
+    private static func pathString(_ path: UnsafeBufferPointer<UInt8>) -> String {
+        LogBytes.text(UnsafeRawBufferPointer(path))
+    }
+
+    /// `"mtime-size"` in hex, as nginx's ETag; built in place (no interpolation, and no
+    /// allocation up to 15 bytes).
+    static func etagString(_ mtime: Int, _ size: Int64) -> String {
+        var buf: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &buf) { b -> String in
+            let p = b.baseAddress!
+            p.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+            var i = putHex(Int64(mtime), p, 1)
+            p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: i, as: UInt8.self)
+            i = putHex(size, p, i &+ 1)
+            p.storeBytes(of: UInt8(ascii: "\""), toByteOffset: i, as: UInt8.self)
+            return LogBytes.ascii(UnsafeRawBufferPointer(start: p, count: i &+ 1))!
+        }
+    }
+
+    /// Writes `v` in lowercase hex (a '-' first when negative) at `p + at`; returns the end.
+    @inline(__always)
+    private static func putHex(_ v: Int64, _ p: UnsafeMutableRawPointer, _ at: Int) -> Int {
+        var at = at
+        if v < 0 {
+            p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: at, as: UInt8.self)
+            at &+= 1
+        }
+        var m = v.magnitude
+        let digits = m == 0 ? 1 : (64 &- m.leadingZeroBitCount &+ 3) >> 2
+        if digits <= 8 {
+            // Eight nibbles spread to eight bytes, made digits all at once, the most
+            // significant first; the leading zeros are not stored.
+            var x = m
+            x = ((x & 0xFFFF_0000) << 16) | (x & 0xFFFF)
+            x = ((x & 0x0000_FF00_0000_FF00) << 8) | (x & 0x0000_00FF_0000_00FF)
+            x = ((x & 0x00F0_00F0_00F0_00F0) << 4) | (x & 0x000F_000F_000F_000F)
+            let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+            x = x &+ 0x3030_3030_3030_3030 &+ letters &* 39
+            p.storeBytes(of: x.byteSwapped >> UInt64((8 &- digits) &* 8), toByteOffset: at, as: UInt64.self)
+            return at &+ digits
+        }
+        var k = at &+ digits
+        let end = k
+        repeat {
+            k &-= 1
+            let d = UInt8(truncatingIfNeeded: m & 15)
+            p.storeBytes(of: d < 10 ? 48 &+ d : 87 &+ d, toByteOffset: k, as: UInt8.self)
+            m >>= 4
+        } while m != 0
+        return end
+    }
+
+    /// Whether a request header could be one the not-modified or range filters read
+    /// (If-*, Range): one pass over the names instead of five lookups.
+    static func mayBeConditional(_ r: HTTPRequest) -> Bool {
+        @inline(__always) func candidate(_ c: UInt8, _ n: Int) -> Bool {
+            let l = c | 0x20
+            return (l == UInt8(ascii: "i") && n >= 8) || (l == UInt8(ascii: "r") && n == 5)
+        }
+        if let list = r.head.list {
+            for h in list where candidate(h.name.utf8.first ?? 0, h.name.utf8.count) { return true }
+            return false
+        }
+        return r.head.storage.withFields { b, n, f -> Bool in
+            for i in 0..<n {
+                let k = i &* 4
+                let ns = Int(f[k])
+                let len = Int(f[k &+ 1]) &- ns
+                if len > 0 && candidate(b[ns], len) { return true }
+            }
+            return false
+        }
+    }
+
+    /// Per-location data made on first use: the literal root as absolute bytes and the
+    /// content types of the last extensions seen.
+    final class LocCache {
+        /// The absolute root without a trailing slash, as bytes and as a String.
+        let root: [UInt8]
+        let rootString: String
+        /// `$document_root`: the absolute root as it is.
+        let documentRoot: String
+        /// Up to four extensions (lowercased, packed, with their length) and their types.
+        var extKeys: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var extLens: (Int, Int, Int, Int) = (-1, -1, -1, -1)
+        var extTypes: [String] = ["", "", "", ""]
+        var nextSlot = 0
+
+        init(root: [UInt8], rootString: String, documentRoot: String) {
+            self.root = root
+            self.rootString = rootString
+            self.documentRoot = documentRoot
+        }
+    }
+
+    /// The location's cache, nil when its root is not a literal one (alias, variables).
+    @inline(__always)
+    static func locCache(_ loc: LocationConfig) -> LocCache? {
+        if let c = loc.staticCache { return c }
+        return makeLocCache(loc)
+    }
+
+    private static func makeLocCache(_ loc: LocationConfig) -> LocCache? {
+        if loc.alias != nil { return nil }
+        let rv = loc.root ?? ComplexValue(literal: "html")
+        guard rv.isLiteral, rv.parts.count == 1, case .literal(let lit) = rv.parts[0] else { return nil }
+        let documentRoot = absolute(lit)
+        var root = documentRoot
+        if root.utf8.last == UInt8(ascii: "/") { root.removeLast() }
+        let bytes = LogBytes.bytes(root)
+        // A NUL in the root would end the C path there: the general path.
+        if bytes.contains(0) { return nil }
+        let c = LocCache(root: bytes, rootString: root, documentRoot: documentRoot)
+        loc.staticCache = c
+        return c
+    }
+
+    /// Content-Type for the path bytes, from the location's cache when it has the extension.
+    private static func contentType(_ path: UnsafeBufferPointer<UInt8>, _ r: HTTPRequest, _ cache: LocCache?) -> String {
+        var i = path.count - 1
+        while i >= 0 && path[i] != UInt8(ascii: ".") && path[i] != UInt8(ascii: "/") { i -= 1 }
+        guard i >= 0, path[i] == UInt8(ascii: ".") else { return r.loc.defaultType ?? "text/plain" }
+        let len = path.count - i - 1
+        guard let cache, len > 0, len <= 8 else { return contentType(for: pathString(path), r) }
+        // The extension's bytes as one word (the path's last 8 bytes shifted down).
+        var key: UInt64 = 0
+        if path.count >= 8 {
+            key = UnsafeRawPointer(path.baseAddress! + (path.count &- 8)).loadUnaligned(as: UInt64.self)
+                >> UInt64((8 &- len) &* 8)
+        } else {
+            for k in 0..<len { key |= UInt64(path[i &+ 1 &+ k]) << UInt64(k &* 8) }
+        }
+        // Not ASCII: lowercased() may change it, not a cache key.
+        if key & 0x8080_8080_8080_8080 != 0 { return contentType(for: pathString(path), r) }
+        // A-Z lowercased, eight at a time.
+        let geA = (key &+ 0x3F3F_3F3F_3F3F_3F3F) & 0x8080_8080_8080_8080
+        let gtZ = (key &+ 0x2525_2525_2525_2525) & 0x8080_8080_8080_8080
+        key |= (geA & ~gtZ) >> 2
+        if cache.extKeys.0 == key && cache.extLens.0 == len { return cache.extTypes[0] }
+        if cache.extKeys.1 == key && cache.extLens.1 == len { return cache.extTypes[1] }
+        if cache.extKeys.2 == key && cache.extLens.2 == len { return cache.extTypes[2] }
+        if cache.extKeys.3 == key && cache.extLens.3 == len { return cache.extTypes[3] }
+        let t = contentType(for: pathString(path), r)
+        let slot = cache.nextSlot
+        cache.nextSlot = (slot + 1) & 3
+        switch slot {
+        case 0: cache.extKeys.0 = key; cache.extLens.0 = len
+        case 1: cache.extKeys.1 = key; cache.extLens.1 = len
+        case 2: cache.extKeys.2 = key; cache.extLens.2 = len
+        default: cache.extKeys.3 = key; cache.extLens.3 = len
+        }
+        cache.extTypes[slot] = t
+        return t
     }
 
     /// Several ranges: a multipart/byteranges body read into memory.
@@ -267,6 +494,15 @@ public enum StaticModule {
             r.log(.error, "\"\(dir)\(first)\" is not found (\(e): \(String(cString: strerror(e))))")
         }
         return 404
+    }
+}
+
+extension HTTPRequest {
+    /// The end of a response whose whole body went out through outputDirect, with no
+    /// filter and no chunked framing: `emit` of the last, empty chunk.
+    fileprivate func endDirectBody() {
+        responseDone = true
+        connection.flush()
     }
 }
 
