@@ -66,7 +66,24 @@ int64_t mg_shm_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static inline int64_t now_of(int64_t now) { return now >= 0 ? now : mg_shm_now_ms(); }
+/* The system clock as the zones see it, read at most once per Lua run (nginx's
+ * shared dicts use the worker's cached time, which does not move while Lua runs).
+ * Per thread; a thread that never ticks reads the clock on every call. */
+static _Thread_local uint64_t clock_epoch;
+static _Thread_local uint64_t clock_read_epoch;
+static _Thread_local int64_t clock_read_ms;
+
+void mg_shm_clock_tick(void) { clock_epoch++; }
+
+static inline int64_t now_of(int64_t now) {
+    if (now >= 0) return now;
+    if (clock_epoch == 0) return mg_shm_now_ms();
+    if (clock_read_epoch != clock_epoch) {
+        clock_read_ms = mg_shm_now_ms();
+        clock_read_epoch = clock_epoch;
+    }
+    return clock_read_ms;
+}
 
 /* ngx_lua: an item is visible until its expiry time has passed. */
 static inline int expired(const rec_t *r, int64_t now) { return r->expires != 0 && r->expires < now; }

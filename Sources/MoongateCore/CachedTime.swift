@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CMoongate
 
 /// The process's cached clock, refreshed once per event-loop iteration as nginx does
 /// (`ngx_time_update`), with the formatted strings logs and headers need.
@@ -38,6 +39,8 @@ public enum CachedTime {
         var mono = timespec()
         clock_gettime(CLOCK_MONOTONIC, &mono)
         monotonicMsec = Int64(mono.tv_sec) * 1000 + Int64(mono.tv_nsec / 1_000_000)
+        // Shared dicts read the clock again at their next call (ngx.update_time()).
+        mg_shm_clock_tick()
         if sec != lastFormatted {
             lastFormatted = sec
             var t = time_t(sec)

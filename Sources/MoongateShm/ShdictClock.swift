@@ -18,4 +18,8 @@ public struct ShdictClock: Sendable {
 
     /// Current time in milliseconds on this clock.
     public var nowMs: Int64 { read?() ?? mg_shm_now_ms() }
+
+    /// Starts a new run on this thread: the system clock is read again at the next call,
+    /// then reused until the next run (`mg_shm_clock_tick`).
+    public static func newRun() { mg_shm_clock_tick() }
 }

@@ -37,6 +37,28 @@ import MoongateShm
         #expect(throws: ShdictError.notFound) { try z.expire("none", exptime: 1) }
     }
 
+    /// nginx's shared dicts use the worker's cached time, which stands still while Lua
+    /// runs: the system clock is read once per run, once a thread marks runs.
+    @Test func systemClockReadOncePerRun() throws {
+        // A thread of its own: the run marker is per-thread state.
+        final class Box: @unchecked Sendable { var seen: [Bool] = [] }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let t = Thread {
+            defer { done.signal() }
+            guard let z = try? ShdictZone(name: "runs", size: 64 << 10) else { return }
+            ShdictClock.newRun()
+            _ = try? z.set("k", "v", exptime: 0.02)
+            Thread.sleep(forTimeInterval: 0.04)
+            box.seen.append((try? z.string("k")) == "v")  // the same run: time stood still
+            ShdictClock.newRun()
+            box.seen.append((try? z.getStale("k").stale) == true)  // a new run: expired
+        }
+        t.start()
+        done.wait()
+        #expect(box.seen == [true, true])
+    }
+
     @Test func realClockExpiry() throws {
         let z = try ShdictZone(name: "real", size: 64 << 10)
         try z.set("k", "v", exptime: 0.02)

@@ -1,4 +1,5 @@
 import CLuaJIT
+import CMoongate
 import MoongateCore
 import MoongateHTTP
 #if canImport(Glibc)
@@ -140,6 +141,7 @@ public final class LuaRuntime {
         lua_insert(L, base + 1)
         lua_rawgeti(L, mg_lua_registryindex(), ref)
         lua_insert(L, base + 2)
+        mg_shm_clock_tick()
         let rc = lua_pcall(L, nargs, nresults, base + 1)
         if rc != 0 {
             let msg = vm.luaString(at: -1, convert: true) ?? "unknown error"

@@ -1,4 +1,5 @@
 import CLuaJIT
+import CMoongate
 import MoongateCore
 import MoongateHTTP
 
@@ -162,6 +163,7 @@ final class LuaThread {
             let savedThread = LuaThread.runningRef
             LuaRuntime.current = context
             LuaThread.runningRef = Unmanaged.passUnretained(self)
+            mg_shm_clock_tick()
             let rc = lua_resume(co, nargs)
             LuaRuntime.currentUnretained = saved
             LuaThread.runningRef = savedThread
