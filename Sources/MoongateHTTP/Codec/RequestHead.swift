@@ -54,7 +54,10 @@ public struct RequestHead {
     /// Whether the client asked to keep the connection.
     public var keepAliveRequested: Bool
     /// Header lines dropped by `ignore_invalid_headers` (logged at info).
-    public var ignoredHeaderLines: [String] = []
+    /// (No default value: every init sets it once. Assigning over a default `[]` released
+    /// the default between building a head and returning it, and that release kept the
+    /// optimizer from moving the built head out: it copied it instead.)
+    public var ignoredHeaderLines: [String]
     /// `Expect: 100-continue` was sent.
     public var expectContinue: Bool
 
