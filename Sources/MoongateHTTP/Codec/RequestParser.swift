@@ -396,9 +396,7 @@ public enum RequestParser {
         let hostIsSet = absoluteHost != nil || hostString != nil
         let hostValue = absoluteHost != nil ? absoluteHost.take() : hostString.take()
         let storage = HeadStorage.make(UnsafeRawBufferPointer(rebasing: bytes[headStart..<n]), fields)
-        // Nothing is let go of once the head is built (here the spans' overflow array):
-        // a release between building the head and storing it had the optimizer copy the
-        // head (every string and array retained, then released).
+        // The spans' overflow array is let go of before the head is built, not after.
         fields = .none
         return RequestHead(
             method: method, rawURI: uri, version: version, storage: storage,
