@@ -19,6 +19,9 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// nginx's connection number (`*N` in the error log, `$connection`).
     public let number: Int
     let listen: ListenGroup
+    /// The default server's header limits, which every head is parsed with (a copy: no
+    /// retain and release of the server per request).
+    private let headerLimits: HeaderLimits
     private var context: ChannelHandlerContext!
     /// `context.channel`, kept (its getter goes through the pipeline each time); let go
     /// with the context in `handlerRemoved`.
@@ -140,6 +143,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     init(number: Int, listen: ListenGroup) {
         self.number = number
         self.listen = listen
+        self.headerLimits = listen.defaultServer.headerLimits
         self.buffer = HTTPConnection.noBytes
     }
 
@@ -316,7 +320,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             guard let end = RequestParser.headEnd(bytes) else {
                 // Incomplete (or only blank lines so far, dropped): wait for more.
                 do {
-                    try RequestParser.checkIncomplete(bytes, limits: listen.defaultServer.headerLimits)
+                    try RequestParser.checkIncomplete(bytes, limits: headerLimits)
                 } catch let e as RequestParseError {
                     badRequest(e)
                 } catch {}
@@ -325,7 +329,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             let head: RequestHead
             do {
                 head = try RequestParser.parse(
-                    UnsafeRawBufferPointer(rebasing: bytes[0..<end]), limits: listen.defaultServer.headerLimits)
+                    UnsafeRawBufferPointer(rebasing: bytes[0..<end]), limits: headerLimits)
             } catch {
                 buffer.moveReaderIndex(forwardBy: end)
                 badRequest(error as? RequestParseError ?? RequestParseError(400, "client sent invalid request"))
