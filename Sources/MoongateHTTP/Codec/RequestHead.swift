@@ -290,15 +290,39 @@ final class HeadStorage: ManagedBuffer<HeadStorage.Info, UInt8> {
         var fieldCount: Int
         /// Where the offsets start (after the bytes, 4-aligned).
         var spansAt: Int
+        /// Bytes the storage was made for (ManagedBuffer's `capacity` asks malloc).
+        var capacity: Int
+    }
+
+    /// The storage of the last request that ended, for the next head (the worker's
+    /// requests run on its one thread): most requests then allocate and free none.
+    nonisolated(unsafe) private static var spare: HeadStorage?
+
+    /// Keeps `s` for a later head, once the head holding it is gone (see `make`); a
+    /// large one is let go of.
+    static func recycle(_ s: HeadStorage) {
+        if s.withUnsafeMutablePointerToHeader({ $0.pointee.capacity }) <= 4096 { spare = s }
     }
 
     static func make(_ bytes: UnsafeRawBufferPointer, _ spans: HeaderSpans) -> HeadStorage {
         let spansAt = (bytes.count &+ 3) & ~3
         let total = spansAt &+ spans.count &* 16
-        let b = HeadStorage.create(minimumCapacity: total) { _ in
-            Info(byteCount: bytes.count, fieldCount: spans.count, spansAt: spansAt)
+        let s: HeadStorage
+        // The spare is reused only when nothing else holds it any more (no head, e.g. a
+        // subrequest's copy, still reads it).
+        if var r = spare.take(), isKnownUniquelyReferenced(&r),
+            r.withUnsafeMutablePointerToHeader({ $0.pointee.capacity }) >= total
+        {
+            r.withUnsafeMutablePointerToHeader {
+                $0.pointee = Info(byteCount: bytes.count, fieldCount: spans.count, spansAt: spansAt, capacity: $0.pointee.capacity)
+            }
+            s = r
+        } else {
+            let b = HeadStorage.create(minimumCapacity: max(total, 256)) { _ in
+                Info(byteCount: bytes.count, fieldCount: spans.count, spansAt: spansAt, capacity: max(total, 256))
+            }
+            s = unsafeDowncast(b, to: HeadStorage.self)
         }
-        let s = unsafeDowncast(b, to: HeadStorage.self)
         s.withUnsafeMutablePointerToElements { p in
             if let src = bytes.baseAddress, bytes.count > 0 { p.update(from: src.assumingMemoryBound(to: UInt8.self), count: bytes.count) }
             UnsafeMutableRawPointer(p + spansAt).withMemoryRebound(to: UInt32.self, capacity: spans.count &* 4) {

@@ -157,6 +157,11 @@ public final class HTTPRequest {
         self.startMonotonic = CachedTime.monotonicMsec
     }
 
+    deinit {
+        // The head's bytes serve the next request's head once this one is gone.
+        HeadStorage.recycle(head.storage)
+    }
+
     /// A regex capture (`$1`), nil if unset.
     public func capture(_ n: Int) -> String? {
         n < captures.count ? captures[n] : nil
