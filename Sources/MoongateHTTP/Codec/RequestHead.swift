@@ -1,4 +1,21 @@
 import MoongateCore
+/// The fields of a request head few requests have (see `RequestHead.extras`).
+final class HeadExtras {
+    var list: [(name: String, value: String)]?
+    var hostValue: String?
+    var ignored: [String]
+    /// What heads without any of them share (never changed: a head copies it first).
+    nonisolated(unsafe) static let none = HeadExtras(list: nil, hostValue: nil, ignored: [])
+
+    init(list: [(name: String, value: String)]?, hostValue: String?, ignored: [String]) {
+        self.list = list
+        self.hostValue = hostValue
+        self.ignored = ignored
+    }
+
+    func copy() -> HeadExtras { HeadExtras(list: list, hostValue: hostValue, ignored: ignored) }
+}
+
 /// A parsed request line and header block, independent of any HTTP library.
 public struct RequestHead {
     /// `GET`, `POST`, ... as sent.
@@ -11,15 +28,29 @@ public struct RequestHead {
     /// parser found them: the header Strings are made only when someone asks (most
     /// requests read none). One allocation; a copy of the head shares it (immutable).
     let storage: HeadStorage
+    /// The fields few requests have (header Strings, a host not in the bytes, ignored
+    /// lines), shared with copies of the head until one changes them. Kept apart so the
+    /// head stays small enough for the optimizer to build it in place: with them inline,
+    /// building a head made a copy of it (each string and array retained and released).
+    private var extras: HeadExtras
+    /// `extras`, unshared (copied first if another head holds it too).
+    private mutating func ownExtras() -> HeadExtras {
+        if !isKnownUniquelyReferenced(&extras) { extras = extras.copy() }
+        return extras
+    }
     /// The header fields as Strings, once made (`materializeHeaders`) or changed.
-    var list: [(name: String, value: String)]? = nil
+    var list: [(name: String, value: String)]? {
+        get { extras.list }
+        set { ownExtras().list = newValue }
+    }
     /// Header fields in order, names as sent.
     public var headers: [(name: String, value: String)] {
         get { list ?? storage.makeList() }
         set { list = newValue }
         _modify {
-            if list == nil { list = storage.makeList() }
-            yield &list!
+            let e = ownExtras()
+            if e.list == nil { e.list = storage.makeList() }
+            yield &e.list!
         }
     }
     /// Bytes of the request line and headers, as received (for `ngx.req.raw_header`).
@@ -37,7 +68,10 @@ public struct RequestHead {
     var hostStart: Int32 = -1
     var hostLength: Int32 = 0
     var hostIsSet = false
-    var hostValue: String? = nil
+    var hostValue: String? {
+        get { extras.hostValue }
+        set { ownExtras().hostValue = newValue }
+    }
     /// Host from the absolute URI or the Host header (lowercased, port stripped).
     public var host: String? {
         get {
@@ -54,7 +88,10 @@ public struct RequestHead {
     /// Whether the client asked to keep the connection.
     public var keepAliveRequested: Bool
     /// Header lines dropped by `ignore_invalid_headers` (logged at info).
-    public var ignoredHeaderLines: [String] = []
+    public var ignoredHeaderLines: [String] {
+        get { extras.ignored }
+        set { ownExtras().ignored = newValue }
+    }
     /// `Expect: 100-continue` was sent.
     public var expectContinue: Bool
 
@@ -66,15 +103,13 @@ public struct RequestHead {
         self.method = method
         self.rawURI = rawURI
         self.version = version
-        self.list = headers
+        self.extras = HeadExtras(list: headers, hostValue: host, ignored: ignoredHeaderLines)
         self.storage = rawHeader.withUnsafeBytes { HeadStorage.make($0, .none) }
         self.requestLineLength = requestLineLength
         self.contentLength = contentLength
         self.chunked = chunked
         self.hostIsSet = true
-        self.hostValue = host
         self.keepAliveRequested = keepAliveRequested
-        self.ignoredHeaderLines = ignoredHeaderLines
         self.expectContinue = expectContinue
     }
 
@@ -94,9 +129,9 @@ public struct RequestHead {
         self.hostStart = hostStart
         self.hostLength = hostLength
         self.hostIsSet = hostIsSet
-        self.hostValue = hostValue
+        self.extras = hostValue == nil && ignoredHeaderLines.isEmpty
+            ? HeadExtras.none : HeadExtras(list: nil, hostValue: hostValue, ignored: ignoredHeaderLines)
         self.keepAliveRequested = keepAliveRequested
-        self.ignoredHeaderLines = ignoredHeaderLines
         self.expectContinue = expectContinue
     }
 
@@ -255,15 +290,39 @@ final class HeadStorage: ManagedBuffer<HeadStorage.Info, UInt8> {
         var fieldCount: Int
         /// Where the offsets start (after the bytes, 4-aligned).
         var spansAt: Int
+        /// Bytes the storage was made for (ManagedBuffer's `capacity` asks malloc).
+        var capacity: Int
+    }
+
+    /// The storage of the last request that ended, for the next head (the worker's
+    /// requests run on its one thread): most requests then allocate and free none.
+    nonisolated(unsafe) private static var spare: HeadStorage?
+
+    /// Keeps `s` for a later head, once the head holding it is gone (see `make`); a
+    /// large one is let go of.
+    static func recycle(_ s: HeadStorage) {
+        if s.withUnsafeMutablePointerToHeader({ $0.pointee.capacity }) <= 4096 { spare = s }
     }
 
     static func make(_ bytes: UnsafeRawBufferPointer, _ spans: HeaderSpans) -> HeadStorage {
         let spansAt = (bytes.count &+ 3) & ~3
         let total = spansAt &+ spans.count &* 16
-        let b = HeadStorage.create(minimumCapacity: total) { _ in
-            Info(byteCount: bytes.count, fieldCount: spans.count, spansAt: spansAt)
+        let s: HeadStorage
+        // The spare is reused only when nothing else holds it any more (no head, e.g. a
+        // subrequest's copy, still reads it).
+        if var r = spare.take(), isKnownUniquelyReferenced(&r),
+            r.withUnsafeMutablePointerToHeader({ $0.pointee.capacity }) >= total
+        {
+            r.withUnsafeMutablePointerToHeader {
+                $0.pointee = Info(byteCount: bytes.count, fieldCount: spans.count, spansAt: spansAt, capacity: $0.pointee.capacity)
+            }
+            s = r
+        } else {
+            let b = HeadStorage.create(minimumCapacity: max(total, 256)) { _ in
+                Info(byteCount: bytes.count, fieldCount: spans.count, spansAt: spansAt, capacity: max(total, 256))
+            }
+            s = unsafeDowncast(b, to: HeadStorage.self)
         }
-        let s = unsafeDowncast(b, to: HeadStorage.self)
         s.withUnsafeMutablePointerToElements { p in
             if let src = bytes.baseAddress, bytes.count > 0 { p.update(from: src.assumingMemoryBound(to: UInt8.self), count: bytes.count) }
             UnsafeMutableRawPointer(p + spansAt).withMemoryRebound(to: UInt32.self, capacity: spans.count &* 4) {

@@ -88,19 +88,18 @@ public enum RequestParser {
 
     /// Parses a complete head (`bytes` ends just after the blank line).
     public static func parse(_ bytes: UnsafeRawBufferPointer, limits: HeaderLimits) throws -> RequestHead {
-        // The offsets of the first header lines go to the stack (see HeaderSpans).
-        // The head is built in place in `head` (returned from the closure, it was copied).
-        var head: RequestHead? = nil
-        try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: HeaderSpans.inlineCount * 4) { spans in
-            try parse(bytes, limits: limits, spans: spans.baseAddress!, into: &head)
+        // The offsets of the first header lines go to the stack (see HeaderSpans), and the
+        // head is returned straight through: no Optional to build it in and take it out of
+        // (each of those copied or destroyed the head through generic value witnesses).
+        var inline = SIMD64<UInt32>()
+        return try withUnsafeMutablePointer(to: &inline) { p in
+            try parse(bytes, limits: limits, spans: UnsafeMutableRawPointer(p).assumingMemoryBound(to: UInt32.self))
         }
-        return head.take()!
     }
 
     private static func parse(
-        _ bytes: UnsafeRawBufferPointer, limits: HeaderLimits, spans: UnsafeMutablePointer<UInt32>,
-        into head: inout RequestHead?
-    ) throws {
+        _ bytes: UnsafeRawBufferPointer, limits: HeaderLimits, spans: UnsafeMutablePointer<UInt32>
+    ) throws -> RequestHead {
         var i = 0
         let n = bytes.count
         while i < n && (bytes[i] == 13 || bytes[i] == 10) { i += 1 }
@@ -395,12 +394,15 @@ public enum RequestParser {
             keepAlive = conn.map { asciiContainsLower($0, "keep-alive") } ?? false
         }
         let hostIsSet = absoluteHost != nil || hostString != nil
-        head = RequestHead(
-            method: method, rawURI: uri, version: version,
-            storage: HeadStorage.make(UnsafeRawBufferPointer(rebasing: bytes[headStart..<n]), fields),
+        let hostValue = absoluteHost != nil ? absoluteHost.take() : hostString.take()
+        let storage = HeadStorage.make(UnsafeRawBufferPointer(rebasing: bytes[headStart..<n]), fields)
+        // The spans' overflow array is let go of before the head is built, not after.
+        fields = .none
+        return RequestHead(
+            method: method, rawURI: uri, version: version, storage: storage,
             requestLineLength: lineStop - headStart, contentLength: contentLength, chunked: chunked,
             hostStart: !hostIsSet && hostStart >= 0 ? Int32(hostStart - headStart) : -1, hostLength: Int32(hostLength),
-            hostIsSet: hostIsSet, hostValue: absoluteHost ?? hostString,
+            hostIsSet: hostIsSet, hostValue: hostValue,
             keepAliveRequested: keepAlive, ignoredHeaderLines: ignored, expectContinue: expectContinue)
     }
 

@@ -11,10 +11,12 @@ extension HTTPRequest {
         if errStatus != 0 { status = errStatus }
         if status == 0 { status = 200 }
         headerSent = true
-        for f in loc.filters ?? [] {
-            if case .error = f.headerFilter(self) {
-                keepAlive = false
-                return false
+        if let filters = loc.filters {
+            for f in filters {
+                if case .error = f.headerFilter(self) {
+                    keepAlive = false
+                    return false
+                }
             }
         }
         loc.expires?.apply(self)
@@ -432,7 +434,8 @@ extension HTTPRequest {
     func runLogPhase() {
         if logged { return }
         logged = true
-        for h in loc.logHandlers ?? [] { h.log(self) }
-        for target in loc.accessLogs ?? [] { target.write(self) }
+        // (No `?? []`: an empty array made and iterated costs ~30 instructions each.)
+        if let hs = loc.logHandlers { for h in hs { h.log(self) } }
+        if let logs = loc.accessLogs { for target in logs { target.write(self) } }
     }
 }

@@ -53,7 +53,10 @@ extension HTTPRequest {
         while !finalized {
             switch phase {
             case .serverRewrite:
-                switch server.serverLevel.rewriteScript.run(self) {
+                // (An empty script, nearly always, is not called: the call retains it.)
+                switch server.serverLevel.rewriteScript.instructions.isEmpty
+                    ? (uriChanged ? .last : .next) : server.serverLevel.rewriteScript.run(self)
+                {
                 case .next, .breakAll: advancePhase()
                 case .last:
                     phase = .findConfig
@@ -109,7 +112,7 @@ extension HTTPRequest {
                     expectContinuePending = false
                     connection.sendContinue()
                 }
-                switch loc.rewriteScript.run(self) {
+                switch loc.rewriteScript.instructions.isEmpty ? (uriChanged ? .last : .next) : loc.rewriteScript.run(self) {
                 case .next, .breakAll:
                     advancePhase()
                 case .last:

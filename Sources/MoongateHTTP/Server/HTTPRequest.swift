@@ -22,7 +22,8 @@ public final class HTTPRequest {
     public var loc: LocationConfig
     /// Regex captures of the last successful match (location, rewrite, if).
     public var captures: [String?] = []
-    public var namedCaptures: [String: String] = [:]
+    // (Dictionary() rather than the [:] literal: no dictionaryLiteral call per request.)
+    public var namedCaptures = [String: String]()
     /// Where the values of `set` and other user variables live: a subrequest made with
     /// `share_all_vars` uses its parent's store (nginx shares `r->variables`).
     public var variableStore: VariableStore {
@@ -138,9 +139,12 @@ public final class HTTPRequest {
     @inline(__always)
     init(connection: HTTPConnection, head: consuming RequestHead, server: ServerConfig, path: String, args: String?) {
         self.connection = connection
-        self.method = head.method
+        let method = head.method
+        self.method = method
         self.keepAlive = head.keepAliveRequested
-        self.headerOnly = head.method == "HEAD"
+        // The length first: "GET" is then told apart without String comparison's call.
+        // (Not head.method on the right of &&: its autoclosure would copy the head.)
+        self.headerOnly = method.utf8.count == 4 && method == "HEAD"
         // Moved, not copied: a copy retains and releases every string and array in it.
         self.head = head
         self.uri = path
@@ -151,6 +155,11 @@ public final class HTTPRequest {
         self.loc = server.serverLevel
         self.startTime = CachedTime.now
         self.startMonotonic = CachedTime.monotonicMsec
+    }
+
+    deinit {
+        // The head's bytes serve the next request's head once this one is gone.
+        HeadStorage.recycle(head.storage)
     }
 
     /// A regex capture (`$1`), nil if unset.
