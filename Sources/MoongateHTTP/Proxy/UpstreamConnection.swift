@@ -139,8 +139,12 @@ final class UpstreamConnection {
     /// Stops or resumes reading the upstream (backpressure from a slow client).
     func setReading(_ on: Bool) {
         guard !closed else { return }
+        paused = !on
         channel.setOption(ChannelOptions.autoRead, value: on).whenComplete { _ in }
     }
+
+    /// Reading stopped by `setReading(false)`.
+    fileprivate(set) var paused = false
 
     func close() {
         guard !closed else { return }
@@ -169,9 +173,18 @@ final class UpstreamConnection {
 final class UpstreamChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     var connection: UpstreamConnection?
+    /// No handler but this one in the pipeline (no TLS added): the next read is asked of
+    /// the channel's core directly.
+    var plain = true
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buf = unwrapInboundIn(data)
+        // The next read, asked for now as NIO asks for it after the read cycle (autoRead):
+        // by the channel's core directly instead of a walk of the pipeline from its tail
+        // (~400 instructions less per upstream read). Asked before the bytes are handed on, so
+        // that a pause they cause (setReading(false)) stays in force, as it does when NIO
+        // asks at the end; with a read pending NIO's own request is skipped.
+        if plain, let c = connection, !c.paused { context.channel._channelCore.read0() }
         guard let c = connection else { return }
         if let d = c.delegate {
             d.upstreamRead(&buf)
