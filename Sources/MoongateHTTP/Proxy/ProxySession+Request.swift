@@ -82,7 +82,11 @@ extension ProxySession {
             w.client(target.uri)
             w.lit(conf.effHTTPVersion == 11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n")
             for (n, v) in setLines { w.line(n, v) }
-            if !host.isEmpty { w.line("Host", host) }
+            if !host.isEmpty {
+                w.lit("Host: ")
+                w.client(host)
+                w.lit("\r\n")
+            }
             if !userSet.connection { w.lit("Connection: close\r\n") }
             if !length.isEmpty { w.line("Content-Length", length) }
             if chunked { w.lit("Transfer-Encoding: chunked\r\n") }
