@@ -37,13 +37,15 @@ final class UpstreamConnection {
     unowned(unsafe) var idlePool: UpstreamKeepalivePool?
     /// The idle timeout's action, made once for the connection's life (not per request).
     /// Unowned: the timer holding it belongs to this connection (a weak reference would
-    /// give the connection a side table).
-    lazy var closeAction: () -> Void = { [unowned self] in self.close() }
+    /// give the connection a side table). A stored property set in init: read at every
+    /// put into the pool without a lazy getter's check.
+    private(set) var closeAction: () -> Void = {}
 
     init(channel: Channel, peerName: String) {
         self.channel = channel
         self.peerName = peerName
         self.timer = LazyTimer(loop: channel.eventLoop)
+        closeAction = { [unowned self] in self.close() }
     }
 
     /// Opens a connection with a connect timeout in milliseconds.
