@@ -100,3 +100,14 @@ struct HeaderNameSet {
         asciiEqualsLower(UnsafeRawBufferPointer(b), lower)
     }
 }
+
+/// A `HeaderNameSet` held by reference: a location's sets are read per request with one
+/// retain, not a copy of the set's arrays.
+final class SharedHeaderNameSet {
+    let set: HeaderNameSet
+
+    init<S: Sequence>(_ names: S) where S.Element == String { set = HeaderNameSet(names) }
+
+    @inline(__always)
+    func contains(_ name: UnsafeBufferPointer<UInt8>) -> Bool { set.contains(name) }
+}

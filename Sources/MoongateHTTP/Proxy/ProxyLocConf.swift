@@ -82,7 +82,7 @@ final class ProxyLocConf: MergeableModuleConf {
     lazy var requestSkip: Set<String> = ProxySession.managed.union(setHeaderNames)
     /// `requestSkip` as a list, for ASCII case-insensitive matching without a
     /// lowercased copy and a hash per client header.
-    lazy var requestSkipNames = HeaderNameSet(requestSkip)
+    lazy var requestSkipNames = SharedHeaderNameSet(requestSkip)
     /// The last `upstream: "..."` text of the error log context built here: the same
     /// peer and URI, request after request, share one string (one event loop per worker).
     private var logNameCache: (ssl: Bool, peer: String, uri: String, name: String)?
@@ -93,7 +93,7 @@ final class ProxyLocConf: MergeableModuleConf {
         return name
     }
     /// `responseDrop` as a list, matched the same way.
-    lazy var responseDropNames = HeaderNameSet(responseDrop)
+    lazy var responseDropNames = SharedHeaderNameSet(responseDrop)
     /// Which of the headers the proxy sets itself `proxy_set_header` overrides.
     lazy var userSets: (host: Bool, connection: Bool, contentLength: Bool, transferEncoding: Bool) = (
         setHeaderNames.contains("host"), setHeaderNames.contains("connection"),

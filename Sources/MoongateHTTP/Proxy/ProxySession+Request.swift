@@ -64,7 +64,12 @@ extension ProxySession {
         var bound = method.utf8.count + target.uri.utf8.count + 16
         for (n, v) in setLines { bound += n.utf8.count + v.utf8.count + 4 }
         bound += host.utf8.count + 10 + 19 + length.utf8.count + 20 + 28 + 2
-        if passHeaders {
+        // The client's header lines as they came (no Strings made): their bytes and 2 per
+        // line bound them (a line's ": " and CRLF replace at least its ':' and LF).
+        let rawHeaders = passHeaders && r.head.list == nil
+        if rawHeaders {
+            bound += r.head.storage.withFields { b, n, _ in b.count &+ 2 &* n }
+        } else if passHeaders {
             r.head.materializeHeaders()  // read twice below
             for h in r.head.headers { bound += h.name.utf8.count + h.value.utf8.count + 4 }
         }
@@ -77,11 +82,36 @@ extension ProxySession {
             w.client(target.uri)
             w.lit(conf.effHTTPVersion == 11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n")
             for (n, v) in setLines { w.line(n, v) }
-            if !host.isEmpty { w.line("Host", host) }
+            if !host.isEmpty {
+                w.lit("Host: ")
+                w.client(host)
+                w.lit("\r\n")
+            }
             if !userSet.connection { w.lit("Connection: close\r\n") }
             if !length.isEmpty { w.line("Content-Length", length) }
             if chunked { w.lit("Transfer-Encoding: chunked\r\n") }
-            if passHeaders {
+            if rawHeaders {
+                // The same lines as the Strings give (their bytes are the client's).
+                let skip = conf.requestSkipNames
+                r.head.storage.withFields { b, n, f in
+                    guard let base = b.baseAddress else { return }
+                    for i in 0..<n {
+                        let k = i &* 4
+                        let ns = Int(f[k])
+                        let ne = Int(f[k &+ 1])
+                        let vs = Int(f[k &+ 2])
+                        let ve = Int(f[k &+ 3])
+                        if ve <= vs { continue }  // an empty value sends nothing
+                        let name = UnsafeBufferPointer(
+                            start: (base + ns).assumingMemoryBound(to: UInt8.self), count: ne &- ns)
+                        if skip.contains(name) { continue }
+                        w.bytes(UnsafeRawBufferPointer(name))
+                        w.lit(": ")
+                        w.bytes(UnsafeRawBufferPointer(start: base + vs, count: ve &- vs))
+                        w.lit("\r\n")
+                    }
+                }
+            } else if passHeaders {
                 let skip = conf.requestSkipNames
                 for h in r.head.headers where !HeaderNameSet.withBytes(h.name, { skip.contains($0) }) {
                     w.line(h.name, h.value)

@@ -43,43 +43,53 @@ extension ProxySession {
         r.status = h.status
         var out = ResponseHeaders()
         let drop = conf.responseDropNames
-        for i in h.fields.indices {
-            // 0 relayed as is, 1 dropped, 2 Content-Type, 3 Location, 4 Refresh.
-            let kind = h.withName(i) { b -> Int in
-                if drop.contains(b) { return 1 }
-                guard let p = b.baseAddress else { return 0 }
-                switch b.count {
-                case 12: return LowerName.contentType.matches(UnsafeRawPointer(p)) ? 2 : 0
-                case 8: return LowerName.location.matches(UnsafeRawPointer(p)) ? 3 : 0
-                case 7: return LowerName.refresh.matches(UnsafeRawPointer(p)) ? 4 : 0
-                default: return 0
+        // One pass over the head's bytes: the names classified in place, Strings made only
+        // for the headers relayed.
+        h.raw.withUnsafeBytes { raw in
+            h.fields.withUnsafeBufferPointer { fields in
+                guard let base = raw.baseAddress else { return }
+                for i in 0..<fields.count {
+                    let f = fields[i]
+                    let p = base + Int(f.nameStart)
+                    let n = Int(f.nameEnd) &- Int(f.nameStart)
+                    if drop.contains(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)) {
+                        continue
+                    }
+                    // 0 relayed as is, 2 Content-Type, 3 Location, 4 Refresh.
+                    let kind: Int
+                    switch n {
+                    case 12: kind = LowerName.contentType.matches(p) ? 2 : 0
+                    case 8: kind = LowerName.location.matches(p) ? 3 : 0
+                    case 7: kind = LowerName.refresh.matches(p) ? 4 : 0
+                    default: kind = 0
+                    }
+                    let value = UnsafeRawBufferPointer(
+                        start: base + Int(f.valueStart), count: Int(f.valueEnd) &- Int(f.valueStart))
+                    // Room for the rest once one is relayed.
+                    if kind != 2 && out.list.isEmpty { out.list.reserveCapacity(fields.count &- i) }
+                    switch kind {
+                    case 2:
+                        let v = LogBytes.text(value)
+                        out.contentType = v
+                        // Without a ';' there is no charset parameter (no scan of a copy).
+                        r.contentTypeCharset = value.contains(UInt8(ascii: ";")) ? CharsetConf.charsetParameter(v) : nil
+                    case 3:
+                        let v = LogBytes.text(value)
+                        if let rewritten = rewriteRedirect(v) {
+                            out.location = rewritten
+                        } else {
+                            out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), v))
+                        }
+                    case 4:
+                        out.list.append(
+                            (LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), rewriteRefresh(LogBytes.text(value))))
+                    default:
+                        out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), LogBytes.text(value)))
+                    }
                 }
-            }
-            // Room for the rest once one is relayed (none when all are dropped).
-            if kind != 1 && kind != 2 && out.list.isEmpty { out.list.reserveCapacity(h.fields.count - i) }
-            switch kind {
-            case 1:
-                continue
-            case 2:
-                let value = h.value(i)
-                out.contentType = value
-                // Without a ';' there is no charset parameter (no scan of a copy).
-                let hasParameters = h.withValue(i) { $0.contains(UInt8(ascii: ";")) }
-                r.contentTypeCharset = hasParameters ? CharsetConf.charsetParameter(value) : nil
-            case 3:
-                let value = h.value(i)
-                if let rewritten = rewriteRedirect(value) {
-                    out.location = rewritten
-                } else {
-                    out.list.append((h.name(i), value))
-                }
-            case 4:
-                out.list.append((h.name(i), rewriteRefresh(h.value(i))))
-            default:
-                out.list.append((h.name(i), h.value(i)))
             }
         }
-        let noBody = r.method == "HEAD" || h.status == 204 || h.status == 304 || h.status < 200
+        let noBody = (r.method.utf8.count == 4 && r.method == "HEAD") || h.status == 204 || h.status == 304 || h.status < 200
         if let cl = h.contentLength, h.status != 204 { out.contentLength = cl }
         swap(&r.headersOut, &out)  // (no copy of `out`: the old headers go with it)
         if noBody {

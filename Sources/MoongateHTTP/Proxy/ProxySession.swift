@@ -152,15 +152,27 @@ final class ProxySession: UpstreamConnectionDelegate {
     private func connect(host: String, port: Int, fromBalancer: Bool = false) {
         stage = .connecting
         usedCached = false
+        // A plain upstream: no TLS settings looked at (nor an optional of them destroyed).
+        if !target.ssl {
+            if keepaliveCapacity > 0, let c = target.block.pool.take(peerName) {
+                lastTry.connectTime = 0
+                usedCached = true
+                conn = c
+                sendRequest()
+                return
+            }
+            open(host: host, port: port, poolKey: peerName, tls: nil)
+            return
+        }
         // TLS upstream connections are pooled apart from plain ones, by TLS name.
-        var tls = target.ssl ? ProxySSLConf.upstreamTLS(r, proxyHost: target.proxyHost) : nil
+        var tls = ProxySSLConf.upstreamTLS(r, proxyHost: target.proxyHost)
         // ngx_lua's balancer keeps no TLS session for a peer it set
         // (ngx_http_lua_balancer_set_session), nor does nginx for the peer of a
         // proxy_pass with variables that names no upstream block (its peers live
         // for the request: ngx_http_upstream_create_round_robin_peer).
-        if fromBalancer { tls?.sessionReuse = false }
-        if case .variable = conf.pass, !target.block.explicit { tls?.sessionReuse = false }
-        let poolKey = tls.map { peerName + $0.poolKey } ?? peerName
+        if fromBalancer { tls.sessionReuse = false }
+        if case .variable = conf.pass, !target.block.explicit { tls.sessionReuse = false }
+        let poolKey = peerName + tls.poolKey
         if keepaliveCapacity > 0, let c = target.block.pool.take(poolKey) {
             lastTry.connectTime = 0
             usedCached = true
@@ -168,6 +180,11 @@ final class ProxySession: UpstreamConnectionDelegate {
             sendRequest()
             return
         }
+        open(host: host, port: port, poolKey: poolKey, tls: tls)
+    }
+
+    /// Opens a new connection to the peer (nginx's ngx_event_connect_peer).
+    private func open(host: String, port: Int, poolKey: String, tls: UpstreamTLS?) {
         let timeout = balancerState.connectTimeout > 0 ? balancerState.connectTimeout : conf.effConnectTimeout
         let local = localAddress()
         UpstreamConnection.connect(

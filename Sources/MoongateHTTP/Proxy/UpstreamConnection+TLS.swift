@@ -19,6 +19,7 @@ extension UpstreamConnection {
             do {
                 let ops = conn.channel.pipeline.syncOperations
                 let upstream = try ops.handler(type: UpstreamChannelHandler.self)
+                upstream.plain = false
                 let waiter = UpstreamTLSWaiter(promise: promise)
                 try ops.addHandler(waiter, position: .before(upstream))
                 // nginx's proxy_ssl_session_reuse: the peer's last session is offered,

@@ -37,13 +37,15 @@ final class UpstreamConnection {
     unowned(unsafe) var idlePool: UpstreamKeepalivePool?
     /// The idle timeout's action, made once for the connection's life (not per request).
     /// Unowned: the timer holding it belongs to this connection (a weak reference would
-    /// give the connection a side table).
-    lazy var closeAction: () -> Void = { [unowned self] in self.close() }
+    /// give the connection a side table). A stored property set in init: read at every
+    /// put into the pool without a lazy getter's check.
+    private(set) var closeAction: () -> Void = {}
 
     init(channel: Channel, peerName: String) {
         self.channel = channel
         self.peerName = peerName
         self.timer = LazyTimer(loop: channel.eventLoop)
+        closeAction = { [unowned self] in self.close() }
     }
 
     /// Opens a connection with a connect timeout in milliseconds.
@@ -139,8 +141,12 @@ final class UpstreamConnection {
     /// Stops or resumes reading the upstream (backpressure from a slow client).
     func setReading(_ on: Bool) {
         guard !closed else { return }
+        paused = !on
         channel.setOption(ChannelOptions.autoRead, value: on).whenComplete { _ in }
     }
+
+    /// Reading stopped by `setReading(false)`.
+    fileprivate(set) var paused = false
 
     func close() {
         guard !closed else { return }
@@ -169,9 +175,18 @@ final class UpstreamConnection {
 final class UpstreamChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     var connection: UpstreamConnection?
+    /// No handler but this one in the pipeline (no TLS added): the next read is asked of
+    /// the channel's core directly.
+    var plain = true
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buf = unwrapInboundIn(data)
+        // The next read, asked for now as NIO asks for it after the read cycle (autoRead):
+        // by the channel's core directly instead of a walk of the pipeline from its tail
+        // (~400 instructions less per upstream read). Asked before the bytes are handed on, so
+        // that a pause they cause (setReading(false)) stays in force, as it does when NIO
+        // asks at the end; with a read pending NIO's own request is skipped.
+        if plain, let c = connection, !c.paused { context.channel._channelCore.read0() }
         guard let c = connection else { return }
         if let d = c.delegate {
             d.upstreamRead(&buf)

@@ -16,7 +16,8 @@ final class UpstreamKeepalivePool {
     /// A cached connection to `peerName`, if one is idle.
     func take(_ peerName: String) -> UpstreamConnection? {
         guard let i = idle.lastIndex(where: { $0.peerName == peerName && !$0.closed }) else { return nil }
-        let c = idle.remove(at: i)
+        // The most recently kept one, as a rule: the array's end, taken without a shift.
+        let c = i == idle.count - 1 ? idle.removeLast() : idle.remove(at: i)
         c.timer.disarm()
         c.idlePool = nil
         return c
