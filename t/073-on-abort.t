@@ -1,6 +1,8 @@
 # vim:set ft= ts=4 sw=4 et fdm=marker:
 # ngx.on_abort with lua_check_client_abort on: a client that closes while the
-# handler waits starts the abort function as a light thread.
+# handler waits starts the abort function as a light thread. The handlers sleep
+# well past the client's timeout: a client starved of CPU under `mgprove -j`
+# on a busy machine may close late.
 
 use Test::Nginx::Socket::Lua 'no_plan';
 
@@ -26,7 +28,7 @@ __DATA__
                 ngx.log(ngx.ERR, "failed to set on_abort: ", err)
                 return
             end
-            ngx.sleep(0.5)
+            ngx.sleep(1.5)
             ngx.log(ngx.WARN, "main handler done")
         }
     }
@@ -34,7 +36,7 @@ __DATA__
 GET /t
 --- timeout: 0.1
 --- abort
---- wait: 0.6
+--- wait: 1.6
 --- ignore_response
 --- error_log
 on abort called
@@ -52,7 +54,7 @@ main handler done
             assert(ngx.on_abort(function()
                 ngx.log(ngx.WARN, "on abort called")
             end))
-            ngx.sleep(0.6)
+            ngx.sleep(1.5)
             ngx.log(ngx.WARN, "main handler done")
         }
     }
@@ -60,7 +62,7 @@ main handler done
 GET /t
 --- timeout: 0.2
 --- abort
---- wait: 0.8
+--- wait: 2.5
 --- ignore_response
 --- error_log
 on abort called
@@ -75,7 +77,7 @@ main handler done
     lua_check_client_abort on;
     location = /t {
         content_by_lua_block {
-            ngx.sleep(0.6)
+            ngx.sleep(1.5)
             ngx.log(ngx.WARN, "main handler done")
         }
     }
@@ -83,7 +85,7 @@ main handler done
 GET /t
 --- timeout: 0.2
 --- abort
---- wait: 0.8
+--- wait: 1.8
 --- ignore_response
 --- no_error_log
 main handler done
