@@ -85,11 +85,18 @@ final class ProxyLocConf: MergeableModuleConf {
     lazy var requestSkipNames = SharedHeaderNameSet(requestSkip)
     /// The last `upstream: "..."` text of the error log context built here: the same
     /// peer and URI, request after request, share one string (one event loop per worker).
-    private var logNameCache: (ssl: Bool, peer: String, uri: String, name: String)?
+    /// (Fields of their own: compared in place, no copy of a cached tuple's strings.)
+    private var logNameSSL = false
+    private var logNamePeer = ""
+    private var logNameURI = ""
+    private var logName: String?
     func upstreamLogName(ssl: Bool, peer: String, uri: String) -> String {
-        if let c = logNameCache, c.ssl == ssl, c.peer == peer, c.uri == uri { return c.name }
+        if let name = logName, logNameSSL == ssl, logNamePeer == peer, logNameURI == uri { return name }
         let name = (ssl ? "https://" : "http://") + peer + uri
-        logNameCache = (ssl, peer, uri, name)
+        logNameSSL = ssl
+        logNamePeer = peer
+        logNameURI = uri
+        logName = name
         return name
     }
     /// `responseDrop` as a list, matched the same way.
