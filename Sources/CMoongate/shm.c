@@ -66,21 +66,24 @@ int64_t mg_shm_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The system clock as the zones see it, read at most once per Lua run (nginx's
- * shared dicts use the worker's cached time, which does not move while Lua runs).
- * Per thread; a thread that never ticks reads the clock on every call. */
-static _Thread_local uint64_t clock_epoch;
-static _Thread_local uint64_t clock_read_epoch;
+/* The system clock as the zones see it. While Lua runs on this thread, it is read at
+ * most once (and again after a refresh of the cached time: ngx.update_time), as
+ * nginx's shared dicts use the worker's cached time, which stands still while Lua
+ * runs. Outside Lua runs every call reads the clock. Per thread. */
+static _Thread_local int clock_runs;
+static _Thread_local int clock_valid;
 static _Thread_local int64_t clock_read_ms;
 
-void mg_shm_clock_tick(void) { clock_epoch++; }
+void mg_shm_clock_run_begin(void) { clock_runs++; clock_valid = 0; }
+void mg_shm_clock_run_end(void) { if (clock_runs > 0) clock_runs--; clock_valid = 0; }
+void mg_shm_clock_tick(void) { clock_valid = 0; }
 
 static inline int64_t now_of(int64_t now) {
     if (now >= 0) return now;
-    if (clock_epoch == 0) return mg_shm_now_ms();
-    if (clock_read_epoch != clock_epoch) {
+    if (clock_runs == 0) return mg_shm_now_ms();
+    if (!clock_valid) {
         clock_read_ms = mg_shm_now_ms();
-        clock_read_epoch = clock_epoch;
+        clock_valid = 1;
     }
     return clock_read_ms;
 }

@@ -19,7 +19,11 @@ public struct ShdictClock: Sendable {
     /// Current time in milliseconds on this clock.
     public var nowMs: Int64 { read?() ?? mg_shm_now_ms() }
 
-    /// Starts a new run on this thread: the system clock is read again at the next call,
-    /// then reused until the next run (`mg_shm_clock_tick`).
-    public static func newRun() { mg_shm_clock_tick() }
+    /// Runs `body` as a Lua run does: calls on the system clock read it once, then
+    /// reuse it, until the run ends (`mg_shm_clock_run_begin`/`end`).
+    public static func withRun<T>(_ body: () throws -> T) rethrows -> T {
+        mg_shm_clock_run_begin()
+        defer { mg_shm_clock_run_end() }
+        return try body()
+    }
 }

@@ -38,25 +38,19 @@ import MoongateShm
     }
 
     /// nginx's shared dicts use the worker's cached time, which stands still while Lua
-    /// runs: the system clock is read once per run, once a thread marks runs.
+    /// runs: during a run the system clock is read once; outside runs, at every call.
     @Test func systemClockReadOncePerRun() throws {
-        // A thread of its own: the run marker is per-thread state.
-        final class Box: @unchecked Sendable { var seen: [Bool] = [] }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        let t = Thread {
-            defer { done.signal() }
-            guard let z = try? ShdictZone(name: "runs", size: 64 << 10) else { return }
-            ShdictClock.newRun()
-            _ = try? z.set("k", "v", exptime: 0.02)
+        let z = try ShdictZone(name: "runs", size: 64 << 10)
+        let frozen = try ShdictClock.withRun { () throws -> Bool in
+            try z.set("k", "v", exptime: 0.02)
             Thread.sleep(forTimeInterval: 0.04)
-            box.seen.append((try? z.string("k")) == "v")  // the same run: time stood still
-            ShdictClock.newRun()
-            box.seen.append((try? z.getStale("k").stale) == true)  // a new run: expired
+            return try z.string("k") == "v"  // the same run: time stood still
         }
-        t.start()
-        done.wait()
-        #expect(box.seen == [true, true])
+        #expect(frozen)
+        #expect(try z.getStale("k").stale)  // after the run: the clock again
+        try z.set("j", "v", exptime: 0.02)
+        Thread.sleep(forTimeInterval: 0.04)
+        #expect(try z.getStale("j").stale)  // outside runs: read at every call
     }
 
     @Test func realClockExpiry() throws {

@@ -118,10 +118,13 @@ size_t mg_shm_entry_size(size_t key_len, size_t value_len);
 const char *mg_shm_strerror(int rc);
 /// Monotonic clock in milliseconds, the default time base of zones.
 int64_t mg_shm_now_ms(void);
-/// Starts a new run on this thread (a Lua handler runs or resumes, the cached time is
-/// refreshed): calls with MG_SHM_NOW_SYSTEM read the clock once per run, then reuse it,
-/// as nginx's shared dicts use the cached time. A thread that never calls this reads
-/// the clock on every call.
+/// A Lua run starts/ends on this thread (runs nest). During runs, calls with
+/// MG_SHM_NOW_SYSTEM read the clock once and reuse it, as nginx's shared dicts use the
+/// worker's cached time, which stands still while Lua runs; outside runs every call
+/// reads the clock.
+void mg_shm_clock_run_begin(void);
+void mg_shm_clock_run_end(void);
+/// The cached time was refreshed (ngx.update_time): the next call reads the clock.
 void mg_shm_clock_tick(void);
 
 /// Locks the zone; repairs it when the previous holder died. 0 or MG_SHM_ERR_LOCK.

@@ -141,8 +141,9 @@ public final class LuaRuntime {
         lua_insert(L, base + 1)
         lua_rawgeti(L, mg_lua_registryindex(), ref)
         lua_insert(L, base + 2)
-        mg_shm_clock_tick()
+        mg_shm_clock_run_begin()
         let rc = lua_pcall(L, nargs, nresults, base + 1)
+        mg_shm_clock_run_end()
         if rc != 0 {
             let msg = vm.luaString(at: -1, convert: true) ?? "unknown error"
             lua_settop(L, base)

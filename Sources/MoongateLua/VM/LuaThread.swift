@@ -163,8 +163,9 @@ final class LuaThread {
             let savedThread = LuaThread.runningRef
             LuaRuntime.current = context
             LuaThread.runningRef = Unmanaged.passUnretained(self)
-            mg_shm_clock_tick()
+            mg_shm_clock_run_begin()
             let rc = lua_resume(co, nargs)
+            mg_shm_clock_run_end()
             LuaRuntime.currentUnretained = saved
             LuaThread.runningRef = savedThread
             switch rc {
