@@ -52,7 +52,7 @@ final class ProxyHandler: PhaseHandler {
         }
     }
 
-    private func start(_ r: HTTPRequest, _ conf: ProxyLocConf, _ target: ProxyTarget) -> PhaseResult {
+    private func start(_ r: HTTPRequest, _ conf: ProxyLocConf, _ target: consuming ProxyTarget) -> PhaseResult {
         let session = ProxySession(request: r, conf: conf, target: target)
         r.moduleContexts["proxy"] = session
         // The session holds the request; dropping it here (after the log phase) breaks the

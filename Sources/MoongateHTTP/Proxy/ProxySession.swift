@@ -70,12 +70,12 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// What a slow client has not taken yet with `proxy_buffering on`.
     var outQueue: ProxyOutputQueue?
 
-    init(request: HTTPRequest, conf: ProxyLocConf, target: ProxyTarget) {
+    init(request: HTTPRequest, conf: ProxyLocConf, target: consuming ProxyTarget) {
         self.r = request
         self.conf = conf
-        self.target = target
         self.selector = PeerSelector(block: target.block)
         self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
+        self.target = target
         // A later upstream of the same request (after an internal redirect) is listed
         // after an empty state, which the variables print as " : ".
         if !request.upstreamStates.isEmpty { request.upstreamStates.append(ProxyTry.separator) }
