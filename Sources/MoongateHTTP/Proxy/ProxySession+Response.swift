@@ -312,9 +312,8 @@ extension ProxySession {
         }
         guard !r.finalized else { return }
         if endQueued(aborted: false) { return }
-        let rest = pendingOut
-        pendingOut = nil
-        r.output(BodyChunk(data: rest, last: true))
+        // The buffered rest moved into the chunk (no copy of it kept here).
+        r.output(BodyChunk(data: pendingOut.take(), last: true))
         r.finalize(0)
     }
 
