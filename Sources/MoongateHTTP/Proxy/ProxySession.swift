@@ -118,14 +118,17 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             if let c = balancerState.chosen {
-                if let last = target.block.balancerPeerName, last.port == c.port, last.host == c.host {
-                    peerName = last.name
+                let block = target.block
+                if block.balancerPeerPort == c.port, block.balancerPeerHost == c.host {
+                    peerName = block.balancerPeerName
                 } else {
                     // Byte search and concatenation: no Character walk, no interpolation.
                     peerName =
                         c.host.utf8.contains(UInt8(ascii: ":"))
                         ? "[" + c.host + "]:" + String(c.port) : c.host + ":" + String(c.port)
-                    target.block.balancerPeerName = (c.host, c.port, peerName)
+                    block.balancerPeerHost = c.host
+                    block.balancerPeerPort = c.port
+                    block.balancerPeerName = peerName
                 }
                 balancerState.triesLeft += balancerState.moreTries
                 t.addr = peerName
