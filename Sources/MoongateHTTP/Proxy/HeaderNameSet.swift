@@ -11,6 +11,11 @@ struct HeaderNameSet {
     /// differ in that bit alone), any other byte only by itself. A name with an ASCII
     /// capital (never met by a lowered byte) has no words and never matches.
     private var wordsByLength: [[[UInt64]]] = []
+    /// The same words in one array, the names of each length together (names with no
+    /// words left out): those of length n are `flat[starts[n]..<starts[n + 1]]`, each name's
+    /// `wordCount(n)` in a row. Read in `contains` with no array retained per name.
+    private var flat: [UInt64] = []
+    private var starts: [Int] = []
 
     init<S: Sequence>(_ names: S) where S.Element == String {
         for n in names {
@@ -22,7 +27,16 @@ struct HeaderNameSet {
             byLength[bytes.count].append(bytes)
             wordsByLength[bytes.count].append(Self.words(bytes))
         }
+        for group in wordsByLength {
+            starts.append(flat.count)
+            for w in group where !w.isEmpty { flat += w }
+        }
+        starts.append(flat.count)
     }
+
+    /// The words of one name of `n` (at least 4) bytes.
+    @inline(__always)
+    private static func wordCount(_ n: Int) -> Int { n < 8 ? 4 : 2 &* ((n &+ 7) >> 3) }
 
     private static func words(_ b: [UInt8]) -> [UInt64] {
         guard b.count >= 4, !b.contains(where: { asciiIsUpper($0) }) else { return [] }
@@ -55,32 +69,39 @@ struct HeaderNameSet {
             return false
         }
         let p = UnsafeRawPointer(name.baseAddress!)
-        if n < 8 {
-            let first = UInt64(p.loadUnaligned(as: UInt32.self))
-            let last = UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
-            for w in wordsByLength[n] where !w.isEmpty {
-                if first | w[1] == w[0] && last | w[3] == w[2] { return true }
+        return flat.withUnsafeBufferPointer { w in
+            var i = starts[n]
+            let end = starts[n &+ 1]
+            if n < 8 {
+                let first = UInt64(p.loadUnaligned(as: UInt32.self))
+                let last = UInt64(p.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self))
+                while i < end {
+                    if first | w[i &+ 1] == w[i] && last | w[i &+ 3] == w[i &+ 2] { return true }
+                    i &+= 4
+                }
+                return false
+            }
+            let per = Self.wordCount(n)
+            while i < end {
+                var k = i
+                var off = 0
+                var same = true
+                while off &+ 8 <= n {
+                    if p.loadUnaligned(fromByteOffset: off, as: UInt64.self) | w[k &+ 1] != w[k] {
+                        same = false
+                        break
+                    }
+                    off &+= 8
+                    k &+= 2
+                }
+                if same && off < n {
+                    same = p.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) | w[k &+ 1] == w[k]
+                }
+                if same { return true }
+                i &+= per
             }
             return false
         }
-        for w in wordsByLength[n] where !w.isEmpty {
-            var k = 0
-            var off = 0
-            var same = true
-            while off + 8 <= n {
-                if p.loadUnaligned(fromByteOffset: off, as: UInt64.self) | w[k + 1] != w[k] {
-                    same = false
-                    break
-                }
-                off += 8
-                k += 2
-            }
-            if same && off < n {
-                same = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) | w[k + 1] == w[k]
-            }
-            if same { return true }
-        }
-        return false
     }
 
     /// Runs `f` on the UTF-8 bytes of `s` (contiguous for native strings).

@@ -21,9 +21,12 @@ final class ProxyHandler: PhaseHandler {
         // A fixed proxy_pass (targetFor's first case, from the parts made once).
         if let f = conf.fixedTarget {
             guard let block = conf.upstream else { return .status(500) }
-            var t = ProxyTarget(block: block, uri: uri(r, conf, f.uriPart), proxyHost: f.proxyHost, proxyPort: f.port)
-            t.ssl = conf.passSSL
-            return start(r, conf, t)
+            // Made in the call (no copy of a local target).
+            return start(
+                r, conf,
+                ProxyTarget(
+                    block: block, uri: uri(r, conf, f.uriPart), proxyHost: f.proxyHost, proxyPort: f.port,
+                    ssl: conf.passSSL))
         }
         guard let pass = conf.pass else { return .status(500) }
         switch targetFor(r, conf, pass) {
@@ -52,7 +55,7 @@ final class ProxyHandler: PhaseHandler {
         }
     }
 
-    private func start(_ r: HTTPRequest, _ conf: ProxyLocConf, _ target: ProxyTarget) -> PhaseResult {
+    private func start(_ r: HTTPRequest, _ conf: ProxyLocConf, _ target: consuming ProxyTarget) -> PhaseResult {
         let session = ProxySession(request: r, conf: conf, target: target)
         r.moduleContexts["proxy"] = session
         // The session holds the request; dropping it here (after the log phase) breaks the

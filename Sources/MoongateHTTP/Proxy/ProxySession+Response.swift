@@ -10,16 +10,19 @@ extension ProxySession {
     static let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length"]
 
     /// The response head arrived: retry, intercept, or relay it.
-    func processHead(_ h: UpstreamResponseHead, rest: ByteBuffer) {
-        lastTry.status = h.status
-        if let ft = NextUpstream.forStatus(h.status), conf.effNextUpstream.contains(ft) {
+    func processHead(_ received: consuming UpstreamResponseHead, rest: ByteBuffer) {
+        let status = received.status
+        lastTry.status = status
+        if let ft = NextUpstream.forStatus(status), conf.effNextUpstream.contains(ft) {
             if canRetryStatus(ft) {
-                fail(ft, status: h.status)
+                fail(ft, status: status)
                 return
             }
         }
         timer?.disarm()
-        head = h
+        // Kept for $upstream_http_* (and its storage's reuse): moved in, not copied.
+        head = consume received
+        let h = head.unsafelyUnwrapped
         if (conf.interceptErrors ?? false) && h.status >= 300,
             (r.loc.errorPages ?? []).contains(where: { $0.codes.contains(h.status) })
         {
@@ -309,9 +312,8 @@ extension ProxySession {
         }
         guard !r.finalized else { return }
         if endQueued(aborted: false) { return }
-        let rest = pendingOut
-        pendingOut = nil
-        r.output(BodyChunk(data: rest, last: true))
+        // The buffered rest moved into the chunk (no copy of it kept here).
+        r.output(BodyChunk(data: pendingOut.take(), last: true))
         r.finalize(0)
     }
 

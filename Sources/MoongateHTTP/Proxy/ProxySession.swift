@@ -70,12 +70,12 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// What a slow client has not taken yet with `proxy_buffering on`.
     var outQueue: ProxyOutputQueue?
 
-    init(request: HTTPRequest, conf: ProxyLocConf, target: ProxyTarget) {
+    init(request: HTTPRequest, conf: ProxyLocConf, target: consuming ProxyTarget) {
         self.r = request
         self.conf = conf
-        self.target = target
         self.selector = PeerSelector(block: target.block)
         self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
+        self.target = target
         // A later upstream of the same request (after an internal redirect) is listed
         // after an empty state, which the variables print as " : ".
         if !request.upstreamStates.isEmpty { request.upstreamStates.append(ProxyTry.separator) }
@@ -118,14 +118,17 @@ final class ProxySession: UpstreamConnectionDelegate {
                 return
             }
             if let c = balancerState.chosen {
-                if let last = target.block.balancerPeerName, last.port == c.port, last.host == c.host {
-                    peerName = last.name
+                let block = target.block
+                if block.balancerPeerPort == c.port, block.balancerPeerHost == c.host {
+                    peerName = block.balancerPeerName
                 } else {
                     // Byte search and concatenation: no Character walk, no interpolation.
                     peerName =
                         c.host.utf8.contains(UInt8(ascii: ":"))
                         ? "[" + c.host + "]:" + String(c.port) : c.host + ":" + String(c.port)
-                    target.block.balancerPeerName = (c.host, c.port, peerName)
+                    block.balancerPeerHost = c.host
+                    block.balancerPeerPort = c.port
+                    block.balancerPeerName = peerName
                 }
                 balancerState.triesLeft += balancerState.moreTries
                 t.addr = peerName

@@ -34,7 +34,11 @@ public final class UpstreamBlock {
     public let explicit: Bool
     /// The `ip:port` name of the peer balancer_by_lua set last (per worker): the same
     /// peer, request after request, reuses one string.
-    var balancerPeerName: (host: String, port: Int, name: String)?
+    /// Kept in fields of their own and compared in place (no copy of a cached tuple's
+    /// strings per request); port -1 while none was set.
+    var balancerPeerHost = ""
+    var balancerPeerPort = -1
+    var balancerPeerName = ""
     /// Per-worker pool of idle connections.
     lazy var pool = UpstreamKeepalivePool(block: self)
     /// The points of `hash ... consistent`, built on first use in each worker.

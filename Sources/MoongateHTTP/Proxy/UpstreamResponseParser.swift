@@ -95,13 +95,16 @@ struct UpstreamResponseParser {
         // The common case: the whole head in the first read, parsed in place.
         if pending.isEmpty {
             let limit = self.limit
-            let result: (UpstreamResponseHead, Int)?? = try buf.withUnsafeReadableBytes {
-                bytes -> (UpstreamResponseHead, Int)? in
-                guard let end = Self.headEnd(bytes, from: 0) else { return nil }
+            // The head is built into a local, the closure returns a plain Int (no generic
+            // optional tuple copied out through withUnsafeReadableBytes).
+            var head: UpstreamResponseHead? = nil
+            let end: Int = try buf.withUnsafeReadableBytes { bytes -> Int in
+                guard let end = Self.headEnd(bytes, from: 0) else { return -1 }
                 if end > limit { throw UpstreamParseError.invalid("upstream sent too big header") }
-                return (try Self.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end])), end)
+                head = try Self.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
+                return end
             }
-            if let r = result, let (head, end) = r {
+            if end >= 0 {
                 buf.moveReaderIndex(forwardBy: end)
                 return head
             }
