@@ -427,8 +427,11 @@ extension HTTPRequest {
             return
         }
         runLogPhase()
-        for c in cleanups { c() }
-        cleanups.removeAll()
+        // (Most requests register none: no iterator made over the empty list.)
+        if !cleanups.isEmpty {
+            for c in cleanups { c() }
+            cleanups.removeAll()
+        }
         // Module contexts refer back to the request (ngx_lua's context holds it):
         // dropping them here breaks the cycle so the request is freed.
         moduleContexts.removeAll()
