@@ -141,7 +141,7 @@ public enum StaticModule {
         r.headersOut.contentType = contentType(path, r, cache)
         r.headersOut.lastModified = mtime
         let etag = etagString(mtime, size)
-        if r.headersOut.list.isEmpty { r.headersOut.list.reserveCapacity(4) }
+        if r.headersOut.list.capacity == 0 { r.headersOut.list = ResponseHeaders.emptyList() }
         if r.loc.etag ?? true { r.headersOut.list.append(("ETag", etag)) }
         // Conditional and range requests: only when a header could be one of theirs.
         let conditional = mayBeConditional(r)

@@ -81,10 +81,14 @@ extension HTTPRequest {
         for h in headersOut.list {
             let nl = h.name.utf8.count
             cap += nl + h.value.utf8.count + 4
-            if nl == 6 && asciiEqualsIgnoringCase(h.name, "server") {
-                hasServer = true
-            } else if nl == 4 && asciiEqualsIgnoringCase(h.name, "date") {
-                hasDate = true
+            // The first letter before the comparison's loop (ETag is 4 letters too).
+            if nl == 6 || nl == 4, let c = h.name.utf8.first {
+                let l = c | 0x20
+                if nl == 6 && l == UInt8(ascii: "s") && asciiEqualsIgnoringCase(h.name, "server") {
+                    hasServer = true
+                } else if nl == 4 && l == UInt8(ascii: "d") && asciiEqualsIgnoringCase(h.name, "date") {
+                    hasDate = true
+                }
             }
         }
         let statusLine: String? = status == 200 ? nil : HTTPStatus.statusLine(status == 494 ? 400 : status)
@@ -423,8 +427,11 @@ extension HTTPRequest {
             return
         }
         runLogPhase()
-        for c in cleanups { c() }
-        cleanups.removeAll()
+        // (Most requests register none: no iterator made over the empty list.)
+        if !cleanups.isEmpty {
+            for c in cleanups { c() }
+            cleanups.removeAll()
+        }
         // Module contexts refer back to the request (ngx_lua's context holds it):
         // dropping them here breaks the cycle so the request is freed.
         moduleContexts.removeAll()

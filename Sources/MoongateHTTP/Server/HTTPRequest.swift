@@ -160,6 +160,7 @@ public final class HTTPRequest {
     deinit {
         // The head's bytes serve the next request's head once this one is gone.
         HeadStorage.recycle(head.storage)
+        if headersOut.list.capacity != 0 { ResponseHeaders.recycle(&headersOut.list) }
     }
 
     /// A regex capture (`$1`), nil if unset.

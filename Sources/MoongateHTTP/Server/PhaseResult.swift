@@ -52,6 +52,27 @@ public struct ResponseHeaders {
 
     public init() {}
 
+    /// The list storage of the last request that ended, emptied, for the next response
+    /// that adds headers (the worker's requests run on its one thread).
+    nonisolated(unsafe) private static var spareList: [(name: String, value: String)] = []
+
+    /// An empty list with room for at least 4 headers: the spare storage when there is
+    /// one (no malloc and free per response).
+    static func emptyList() -> [(name: String, value: String)] {
+        var l: [(name: String, value: String)] = []
+        swap(&l, &spareList)
+        if l.capacity < 4 { l.reserveCapacity(4) }
+        return l
+    }
+
+    /// Empties `list` (the request is over) and keeps its storage as the spare. The
+    /// headers are popped one by one: specialized releases of the two strings, where the
+    /// array's own destruction walks its tuples through generic value witnesses.
+    static func recycle(_ list: inout [(name: String, value: String)]) {
+        while list.popLast() != nil {}
+        if list.capacity <= 16 && spareList.capacity == 0 { swap(&list, &spareList) }
+    }
+
     /// Removes every header named `name` (case-insensitive) from the list.
     public mutating func remove(_ name: String) {
         guard !list.isEmpty else { return }
