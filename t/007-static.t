@@ -1,5 +1,6 @@
 # vim:set ft= ts=4 sw=4 et fdm=marker:
-# Static files: root, alias, index, try_files, MIME types, conditional and range requests.
+# Static files: root, alias, index, try_files, MIME types, conditional and range
+# requests, files that give fewer bytes than fstat said.
 
 use Test::Nginx::Socket 'no_plan';
 
@@ -488,3 +489,19 @@ Range: bytes=2-4
 --- error_code: 206
 --- response_body chomp
 234
+
+
+
+=== TEST 36: a file shorter than fstat says (a sysfs file): an alert, and the connection closes without a response, as nginx
+--- config
+    location = /online {
+        root /sys/devices/system/cpu;
+    }
+--- request
+GET /online
+--- ignore_response
+--- error_log eval
+qr/\[alert\] .*pread\(\) read only [1-9]\d* of 4096 from "\/sys\/devices\/system\/cpu\/online"/
+--- no_error_log
+[error]
+

@@ -210,8 +210,8 @@ public enum StaticModule {
             }) {
                 close(fd)
                 if got < count {
-                    r.log(.crit, "read() \"\(pathString(path))\" returned only \(got) bytes instead of \(count)")
-                    r.keepAlive = false
+                    shortRead(r, path, got, count)
+                    return 0
                 }
                 // The end of the body: for a plain response (no filter, not chunked), what
                 // output(BodyChunk(data: nil, last: true)) does, without the chunk.
@@ -228,7 +228,8 @@ public enum StaticModule {
             }
             close(fd)
             if n < count {
-                r.log(.crit, "read() \"\(pathString(path))\" returned only \(n) bytes instead of \(count)")
+                shortRead(r, path, n, count)
+                return 0
             }
             r.output(BodyChunk(data: buf, last: true))
         } else {
@@ -239,6 +240,16 @@ public enum StaticModule {
             r.output(c)
         }
         return 0
+    }
+
+    /// The file gave fewer bytes than fstat said (it shrank, or a /proc or /sys file):
+    /// as nginx, an alert, and the connection closes with what is not sent yet (the
+    /// head and body wait in the connection's output), so the client never takes a
+    /// short or padded body for the file.
+    private static func shortRead(_ r: HTTPRequest, _ path: UnsafeBufferPointer<UInt8>, _ got: Int, _ count: Int) {
+        r.log(.alert, "pread() read only \(got) of \(count) from \"\(pathString(path))\"")
+        r.keepAlive = false
+        r.abortUnsent()
     }
 
     /// Reads up to `count` bytes at `offset`; returns how many it got.

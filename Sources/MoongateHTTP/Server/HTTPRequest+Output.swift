@@ -204,6 +204,15 @@ extension HTTPRequest {
         return (tls ? "https://" : "http://") + host + path
     }
 
+    /// Ends a response that cannot be completed, before any of it reached the client
+    /// when it is all still in the connection's output: the connection closes without
+    /// sending it (nginx's "Empty reply" after a failed file read).
+    public func abortUnsent() {
+        keepAlive = false
+        responseDone = true
+        if subrequestSink == nil { connection.close() }
+    }
+
     /// Sends body data through the body filters (nginx's `ngx_http_output_filter`).
     public func output(_ chunk: BodyChunk) {
         if responseDone { return }
