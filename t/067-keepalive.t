@@ -215,3 +215,73 @@ GET /t
 --- response_body
 b: niltimeout
 c: 1
+
+
+
+=== TEST 8: a pool that connect only looked up takes its size from the first setkeepalive
+--- http_config eval: "lua_socket_pool_size 5;\n" . $::HttpConfig
+--- config
+    location = /t {
+        content_by_lua_block {
+            local socks = {}
+            for i = 1, 10 do
+                local sock = ngx.socket.tcp()
+                assert(sock:connect("127.0.0.1", $TEST_NGINX_RAND_PORT_1))
+                assert(fetch(sock))
+                socks[i] = sock
+            end
+            for i = 1, 10 do
+                assert(socks[i]:setkeepalive(10000, 10))
+            end
+            local reused = 0
+            for i = 1, 12 do
+                local sock = ngx.socket.tcp()
+                assert(sock:connect("127.0.0.1", $TEST_NGINX_RAND_PORT_1))
+                if sock:getreusedtimes() > 0 then reused = reused + 1 end
+                socks[i] = sock
+            end
+            ngx.say("reused ", reused)
+        }
+    }
+--- request
+GET /t
+--- response_body
+reused 10
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: with pool_size at connect the pool's size is fixed there: setkeepalive's is ignored
+--- http_config eval: $::HttpConfig
+--- config
+    location = /t {
+        content_by_lua_block {
+            local socks = {}
+            for i = 1, 6 do
+                local sock = ngx.socket.tcp()
+                assert(sock:connect("127.0.0.1", $TEST_NGINX_RAND_PORT_1,
+                                    { pool = "fixed", pool_size = 3 }))
+                assert(fetch(sock))
+                socks[i] = sock
+            end
+            for i = 1, 6 do
+                assert(socks[i]:setkeepalive(10000, 10))
+            end
+            local reused = 0
+            for i = 1, 6 do
+                local sock = ngx.socket.tcp()
+                assert(sock:connect("127.0.0.1", $TEST_NGINX_RAND_PORT_1,
+                                    { pool = "fixed" }))
+                if sock:getreusedtimes() > 0 then reused = reused + 1 end
+                socks[i] = sock
+            end
+            ngx.say("reused ", reused)
+        }
+    }
+--- request
+GET /t
+--- response_body
+reused 3
+--- no_error_log
+[error]

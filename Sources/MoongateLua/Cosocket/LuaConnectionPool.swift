@@ -43,7 +43,11 @@ enum LuaConnectionPool {
 
     final class Pool {
         let key: String
-        let size: Int
+        /// The pool's size, fixed (`sized`) by the first connect with `pool_size` or
+        /// `backlog`, else by the first setkeepalive: ngx_lua makes the pool only then,
+        /// with that call's size (a pool a plain connect only looked up has none yet).
+        private(set) var size: Int
+        private(set) var sized: Bool
         var idle: [Idle] = []
         /// Open connections of the pool, in use or idle (what `backlog` limits).
         var connections = 0
@@ -53,9 +57,17 @@ enum LuaConnectionPool {
         /// of a timer per parked connection): armed for the earliest deadline.
         var sweep: LuaTimerEntry?
         var sweepDeadline = Int64.max
-        init(key: String, size: Int) {
+        init(key: String, size: Int, sized: Bool) {
             self.key = key
             self.size = size
+            self.sized = sized
+        }
+
+        /// Fixes the size unless it was fixed already (a pool's size never changes then).
+        func fix(size: Int) {
+            if sized { return }
+            self.size = size
+            sized = true
         }
     }
 
@@ -69,11 +81,15 @@ enum LuaConnectionPool {
     /// Pools are never removed: a `Pool` reference stays valid for the worker's life.
     nonisolated(unsafe) private static var pools: [String: Pool] = [:]
 
-    /// The pool `key`, created with `size` unless it exists (its size is fixed then).
+    /// The pool `key`, created unless it exists; `sized`: fix its size to `size` (when
+    /// not fixed yet), else the size is only a placeholder until `Pool.fix`.
     @discardableResult
-    static func ensure(_ key: String, size: Int) -> Pool {
-        if let p = pools[key] { return p }
-        let p = Pool(key: key, size: size)
+    static func ensure(_ key: String, size: Int, sized: Bool = true) -> Pool {
+        if let p = pools[key] {
+            if sized { p.fix(size: size) }
+            return p
+        }
+        let p = Pool(key: key, size: size, sized: sized)
         pools[key] = p
         return p
     }
@@ -88,16 +104,18 @@ enum LuaConnectionPool {
     /// The pool of a connect to `host` (raw bytes) and `port` (< 0: a unix socket), or of
     /// the `pool` option's name when given; `makeKey` builds the key on a miss.
     static func lookup(
-        host: UnsafeRawBufferPointer, port: Int, name: UnsafeRawBufferPointer?, size: Int, makeKey: () -> String
+        host: UnsafeRawBufferPointer, port: Int, name: UnsafeRawBufferPointer?, size: Int, sized: Bool,
+        makeKey: () -> String
     ) -> Pool {
         let bytes = name ?? host
         if let p = lastPool, lastNamed == (name != nil), name != nil || lastPort == port,
             lastName.count == bytes.count,
             bytes.count == 0 || lastName.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
         {
+            if sized { p.fix(size: size) }
             return p
         }
-        let p = ensure(makeKey(), size: size)
+        let p = ensure(makeKey(), size: size, sized: sized)
         lastPool = p
         lastName = Array(bytes)
         lastPort = port

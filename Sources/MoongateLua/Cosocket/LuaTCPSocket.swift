@@ -329,7 +329,12 @@ final class LuaTCPSocket: LuaTCPEvents {
             clearBuffer()
         }
         if let s = poolSize { self.poolSize = s }
-        let p = LuaConnectionPool.lookup(host: hostBytes, port: port, name: name, size: self.poolSize) {
+        // ngx_lua makes (and sizes) the pool at connect only with pool_size or backlog;
+        // otherwise the first setkeepalive does, with its own size.
+        let sized = poolSize != nil || backlog != nil
+        let p = LuaConnectionPool.lookup(
+            host: hostBytes, port: port, name: name, size: self.poolSize, sized: sized
+        ) {
             if let name { return LogBytes.text(name) }
             let host = LogBytes.text(hostBytes)
             return port < 0 ? host : "\(host):\(port)"
@@ -883,8 +888,10 @@ final class LuaTCPSocket: LuaTCPEvents {
             closeChannel()
             return "closed"
         }
-        // connect made the pool (with its own size: `size` would only size a new one).
-        let p = pool ?? LuaConnectionPool.ensure("", size: size ?? poolSize)
+        // A pool connect found but did not size takes this call's size (or
+        // lua_socket_pool_size, or connect's pool_size); a sized pool keeps its own.
+        let p = pool ?? LuaConnectionPool.ensure("", size: size ?? poolSize, sized: false)
+        p.fix(size: size ?? poolSize)
         // Moved out (no retain and release of each).
         let ch = channel.take()!
         let h = handler.take()!
