@@ -157,13 +157,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         usedCached = false
         // A plain upstream: no TLS settings looked at (nor an optional of them destroyed).
         if !target.ssl {
-            if keepaliveCapacity > 0, let c = target.block.pool.take(peerName) {
-                lastTry.connectTime = 0
-                usedCached = true
-                conn = c
-                sendRequest()
-                return
-            }
+            if reuseCached(peerName) { return }
             open(host: host, port: port, poolKey: peerName, tls: nil)
             return
         }
@@ -176,14 +170,18 @@ final class ProxySession: UpstreamConnectionDelegate {
         if fromBalancer { tls.sessionReuse = false }
         if case .variable = conf.pass, !target.block.explicit { tls.sessionReuse = false }
         let poolKey = peerName + tls.poolKey
-        if keepaliveCapacity > 0, let c = target.block.pool.take(poolKey) {
-            lastTry.connectTime = 0
-            usedCached = true
-            conn = c
-            sendRequest()
-            return
-        }
+        if reuseCached(poolKey) { return }
         open(host: host, port: port, poolKey: poolKey, tls: tls)
+    }
+
+    /// Sends the request on a kept-alive connection of the pool under `key`, if any.
+    private func reuseCached(_ key: String) -> Bool {
+        guard keepaliveCapacity > 0, let c = target.block.pool.take(key) else { return false }
+        lastTry.connectTime = 0
+        usedCached = true
+        conn = c
+        sendRequest()
+        return true
     }
 
     /// Opens a new connection to the peer (nginx's ngx_event_connect_peer).
