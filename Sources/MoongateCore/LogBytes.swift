@@ -94,8 +94,8 @@ public enum LogBytes {
     }
 
     /// Eight ASCII bytes with A-Z lowercased (SWAR: no byte above 0x7F).
-    @inline(__always)
-    private static func lowered(_ w: UInt64) -> UInt64 {
+    @inlinable @inline(__always)
+    public static func lowered(_ w: UInt64) -> UInt64 {
         // 0x80 set in each byte >= 'A', then cleared for bytes > 'Z'.
         let geA = (w &+ 0x3F3F_3F3F_3F3F_3F3F) & 0x8080_8080_8080_8080
         let gtZ = (w &+ 0x2525_2525_2525_2525) & 0x8080_8080_8080_8080

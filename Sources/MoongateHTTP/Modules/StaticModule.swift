@@ -205,8 +205,8 @@ public enum StaticModule {
             // it fits (no buffer of its own), else into a buffer.
             var got = 0
             if r.outputDirect(count: count, { p in
+                // Short: shortRead below drops the output unsent.
                 got = preadFully(fd, p, count, off_t(start))
-                if got < count { (p + got).initializeMemory(as: UInt8.self, repeating: 0, count: count - got) }
             }) {
                 close(fd)
                 if got < count {
@@ -248,7 +248,6 @@ public enum StaticModule {
     /// short or padded body for the file.
     private static func shortRead(_ r: HTTPRequest, _ path: UnsafeBufferPointer<UInt8>, _ got: Int, _ count: Int) {
         r.log(.alert, "pread() read only \(got) of \(count) from \"\(pathString(path))\"")
-        r.keepAlive = false
         r.abortUnsent()
     }
 
@@ -399,10 +398,7 @@ public enum StaticModule {
         }
         // Not ASCII: lowercased() may change it, not a cache key.
         if key & 0x8080_8080_8080_8080 != 0 { return contentType(for: pathString(path), r) }
-        // A-Z lowercased, eight at a time.
-        let geA = (key &+ 0x3F3F_3F3F_3F3F_3F3F) & 0x8080_8080_8080_8080
-        let gtZ = (key &+ 0x2525_2525_2525_2525) & 0x8080_8080_8080_8080
-        key |= (geA & ~gtZ) >> 2
+        key = LogBytes.lowered(key)
         if cache.extKeys.0 == key && cache.extLens.0 == len { return cache.extTypes[0] }
         if cache.extKeys.1 == key && cache.extLens.1 == len { return cache.extTypes[1] }
         if cache.extKeys.2 == key && cache.extLens.2 == len { return cache.extTypes[2] }
