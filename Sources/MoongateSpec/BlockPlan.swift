@@ -68,6 +68,8 @@ public struct BlockPlan: Sendable {
             }
             let reply = try block.section("tcp_reply").map { Array(try resolver.expandedValue($0).stringValue.utf8) }
             tcpMock = TCPMock.Spec(port: port, queryLength: len, reply: reply, noClose: block.has("tcp_no_close"))
+            tcpMock?.replyDelay = try BlockPlan.seconds(
+                block.section("tcp_reply_delay").map { try resolver.value($0).stringValue }) ?? 0
         }
     }
 

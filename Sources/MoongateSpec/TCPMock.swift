@@ -4,8 +4,9 @@ import Glibc
 #endif
 
 /// Test::Nginx's mock TCP server (`--- tcp_listen`, `--- tcp_query_len`, `--- tcp_reply`,
-/// `--- tcp_no_close`): on 127.0.0.1 it accepts connections, reads `tcp_query_len` bytes
-/// of each (none when not given), writes the reply, and closes unless `tcp_no_close`.
+/// `--- tcp_reply_delay`, `--- tcp_no_close`): on 127.0.0.1 it accepts connections, reads
+/// `tcp_query_len` bytes of each (none when not given), waits `tcp_reply_delay`, writes
+/// the reply, and closes unless `tcp_no_close`.
 /// An upstream that stops reading, or hangs up in the middle of a request, for specs.
 public final class TCPMock: @unchecked Sendable {
     /// What the block asked for.
@@ -14,6 +15,8 @@ public final class TCPMock: @unchecked Sendable {
         public var queryLength: Int?
         public var reply: [UInt8]?
         public var noClose: Bool
+        /// Seconds to wait before the reply.
+        public var replyDelay: Double = 0
     }
 
     let spec: Spec
@@ -79,6 +82,7 @@ public final class TCPMock: @unchecked Sendable {
         cond.lock()
         let done = stopped
         cond.unlock()
+        if !done, spec.replyDelay > 0 { usleep(useconds_t(spec.replyDelay * 1_000_000)) }
         if !done, let reply = spec.reply, !reply.isEmpty {
             _ = reply.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         }

@@ -101,3 +101,22 @@ private func timeVM() throws -> LuaState {
     #expect(try vm.run("return select(2, pcall(ngx.parse_http_time, 1))")
         == ["string argument only"])
 }
+
+/// refresh() (each read event) reads the monotonic clock only and moves the wall clock
+/// with it by the offset update() measured: the cached time is then the real time.
+@Test func refreshFollowsTheClock() throws {
+    CachedTime.update()
+    let nanos = CachedTime.monotonicNanos
+    usleep(30_000)
+    CachedTime.refresh()
+    #expect(CachedTime.monotonicNanos >= nanos + 30_000_000)
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    let real = Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec / 1_000_000)
+    // Derived, not read: within a few ms of the wall clock (2 for truncation, the rest
+    // for a busy machine between the two reads).
+    #expect(abs(real - CachedTime.milliseconds) <= 10)
+    var mono = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &mono)
+    #expect(abs(Int64(mono.tv_sec) * 1000 + Int64(mono.tv_nsec / 1_000_000) - CachedTime.monotonicMsec) <= 10)
+}

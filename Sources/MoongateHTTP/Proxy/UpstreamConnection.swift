@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import MoongateCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -180,6 +181,7 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
     var plain = true
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        CachedTime.refresh()
         var buf = unwrapInboundIn(data)
         // The next read, asked for now as NIO asks for it after the read cycle (autoRead):
         // by the channel's core directly instead of a walk of the pipeline from its tail

@@ -28,7 +28,7 @@ final class ConnectionTimers {
 
     /// Arms (or re-arms) `c` to time out in `ms` milliseconds.
     func arm(_ c: HTTPConnection, ms: Int) {
-        let deadline = NIODeadline.now() + .milliseconds(Int64(ms))
+        let deadline = NIODeadline.cached + .milliseconds(Int64(ms))
         if ms == lastMs, c.timerList != nil, c.timerList === lastList, c.timerNext == nil {
             // Last on its duration's list (re-armed with no connection armed after it, as
             // every keep-alive timeout of a busy connection): the list stays in deadline

@@ -230,6 +230,8 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // The time these bytes arrived: what the request, its timers and ngx.now() see.
+        CachedTime.refresh()
         var incoming = unwrapInboundIn(data)
         if let raw = rawReader {
             raw(&incoming)

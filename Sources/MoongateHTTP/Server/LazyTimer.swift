@@ -1,4 +1,11 @@
+import MoongateCore
 import NIOCore
+
+extension NIODeadline {
+    /// The cached monotonic time (`CachedTime.refresh()` at each read event), as nginx
+    /// arms its timers from `ngx_current_msec`: no clock read per timer.
+    static var cached: NIODeadline { .uptimeNanoseconds(CachedTime.monotonicNanos) }
+}
 
 /// A re-armable timeout that schedules as few event-loop tasks as it can: arming again
 /// with a later deadline keeps the task already scheduled, which re-checks the deadline
@@ -17,7 +24,7 @@ final class LazyTimer {
 
     /// Runs `f` in `ms` milliseconds unless re-armed, disarmed or cancelled first.
     func arm(ms: Int, _ f: @escaping () -> Void) {
-        let d = NIODeadline.now() + .milliseconds(Int64(max(1, ms)))
+        let d = NIODeadline.cached + .milliseconds(Int64(max(1, ms)))
         deadline = d
         action = f
         if let due, due <= d { return }

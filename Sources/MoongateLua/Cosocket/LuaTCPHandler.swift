@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import NIOTLS
+import MoongateCore
 import MoongateHTTP
 #if canImport(Glibc)
 import Glibc
@@ -57,6 +58,8 @@ final class LuaTCPHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // The time the reply arrived, as nginx's cached time after the event (ngx.now()).
+        CachedTime.refresh()
         readRequested = false
         let b = unwrapInboundIn(data)
         owner?.received(b)

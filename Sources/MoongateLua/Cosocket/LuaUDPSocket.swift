@@ -14,6 +14,7 @@ final class LuaUDPSocket {
         var readRequested = false
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            CachedTime.refresh()
             readRequested = false
             let env = unwrapInboundIn(data)
             owner?.received(Array(env.data.readableBytesView))
