@@ -9,6 +9,7 @@ import time
 
 from . import procs
 from .conf import make_prefix
+from .deps import NGINX_MODULES
 
 SERVER_CPU = 0
 CLIENT_CPU = 1
@@ -70,11 +71,35 @@ def clip(text, n=240):
     return text if len(text) <= n else text[:n - 3] + "..."
 
 
+def evict_page_cache(paths):
+    """Drops the page cache of files no process maps, as if read from disk.
+
+    A worker's RSS counts the code pages it maps, and how many pages one touch maps
+    depends on how the file came into the page cache: a binary the linker or `cp`
+    has just written sits in large folios, one of which is mapped whole, while one
+    read from disk comes in readahead-sized folios. A deployed binary is read from
+    disk, like Debian's nginx here, so both servers start from a cold cache.
+    Pages that a running process maps stay (the kernel skips them)."""
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
 def start(registry, side, argv_prefix, prefix, port, cpu=SERVER_CPU,
           timeout=20.0, want_workers=True):
     """Starts `side` on prefix; returns (Running, None) or (None, reason)."""
     argv = list(argv_prefix) + [side.binary, "-p", prefix,
                                 "-c", "conf/nginx.conf"]
+    evict_page_cache([side.binary] + (NGINX_MODULES if side.nginx else []))
     env = dict(os.environ, **(side.env or {}))
     out = open(prefix + "logs/stderr.log", "ab")
     try:
