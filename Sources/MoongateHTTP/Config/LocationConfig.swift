@@ -92,6 +92,8 @@ public final class LocationConfig {
     public var root: ComplexValue? = nil
     public var alias: ComplexValue? = nil
     public var index: [ComplexValue]? = nil
+    /// `error_log` at this level, else the enclosing level's (nil: the main log).
+    public var errorLog: ErrorLog? = nil
     public var errorPages: [ErrorPageRule]? = nil
     public var addHeaders: [AddHeader]? = nil
     public var defaultType: String? = nil
@@ -153,6 +155,7 @@ public final class LocationConfig {
         if root == nil && alias == nil {
             root = p.root
         }
+        errorLog = errorLog ?? p.errorLog
         index = index ?? p.index
         errorPages = errorPages ?? p.errorPages
         addHeaders = addHeaders ?? p.addHeaders

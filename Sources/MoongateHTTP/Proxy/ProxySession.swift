@@ -486,7 +486,7 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     /// Logs with nginx's upstream context: client, server, request, upstream, host.
     func logUpstream(_ level: LogLevel, _ message: String) {
-        let log = ErrorLog.shared
+        let log = r.errorLog
         guard log.enabled(level) else { return }
         var s = ", client: \(r.connection.remoteAddress), server: \(r.server.primaryName)"
         s += ", request: \"\(r.head.requestLineForLog)\""

@@ -13,7 +13,7 @@ extension HTTPConnection {
     /// nginx's ngx_ssl_connection_error for a client connection: an [info] line, with
     /// "while SSL handshaking" until the handshake completed.
     func logTLSError(_ error: Error) {
-        guard ErrorLog.shared.enabled(.info) else { return }
+        guard serverLog.enabled(.info) else { return }
         let handshaking = tls?.handshakeDone != true
         let host = listen.listen.host == "*" ? "0.0.0.0" : listen.listen.host
         let what: String
@@ -24,7 +24,7 @@ extension HTTPConnection {
         } else {
             what = (handshaking ? "SSL_do_handshake()" : "SSL_read()") + " failed (SSL: \(TLSClient.errorText(error)))"
         }
-        ErrorLog.shared.log(
+        serverLog.log(
             .info, what + (handshaking ? " while SSL handshaking" : ""), connection: number,
             context: ", client: \(remoteAddress), server: \(host):\(listen.listen.port)")
     }

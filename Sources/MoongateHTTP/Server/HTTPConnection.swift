@@ -188,17 +188,21 @@ public final class HTTPConnection: ChannelInboundHandler {
         ConnectionRegistry.shared.remove(self)
     }
 
+    /// The error log of the connection's default server, for lines about the connection
+    /// itself (nginx's connection log before a request finds its server).
+    var serverLog: ErrorLog { listen.defaultServer.serverLevel.errorLog ?? ErrorLog.shared }
+
     public func channelInactive(context: ChannelHandlerContext) {
         cancelTimer()
         outBuf = nil
-        if state == .idle && buffer.readableBytes == 0 && ErrorLog.shared.enabled(.info) {
+        if state == .idle && buffer.readableBytes == 0 && serverLog.enabled(.info) {
             // The client closed while we waited: nginx's info lines for the two cases.
             if requestCount > 0 {
-                ErrorLog.shared.log(
+                serverLog.log(
                     .info, "client \(remoteAddress) closed keepalive connection", connection: number, context: "")
             } else {
                 let host = listen.listen.host == "*" ? "0.0.0.0" : listen.listen.host
-                ErrorLog.shared.log(
+                serverLog.log(
                     .info, "client closed connection while waiting for request", connection: number,
                     context: ", client: \(remoteAddress), server: \(host):\(listen.listen.port)")
             }
@@ -622,12 +626,13 @@ public final class HTTPConnection: ChannelInboundHandler {
         current = r
         state = .active
         let level: LogLevel = .info
-        if ErrorLog.shared.enabled(level) {
+        let log = server.serverLevel.errorLog ?? ErrorLog.shared
+        if log.enabled(level) {
             var ctx = ", client: \(remoteAddress), server: \(server.primaryName)"
             if let rl = e.requestLine { ctx += ", request: \"\(rl)\"" }
             if let h = e.host { ctx += ", host: \"\(h)\"" }
             let stage = e.stage == .headers ? "headers" : "line"
-            ErrorLog.shared.log(level, e.message + " while reading client request " + stage, connection: number, context: ctx)
+            log.log(level, e.message + " while reading client request " + stage, connection: number, context: ctx)
         }
         r.loc = server.serverLevel
         r.finalize(e.status)
@@ -998,7 +1003,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     private func headerTimeout() {
         guard state == .idle else { return }
         if buffer.readableBytes > 0 && requestCount == 0 || buffer.readableBytes > 0 {
-            ErrorLog.shared.log(
+            serverLog.log(
                 .info, "client timed out (110: Connection timed out) while reading client request headers",
                 connection: number, context: ", client: \(remoteAddress), server: \(listen.defaultServer.primaryName)")
         }

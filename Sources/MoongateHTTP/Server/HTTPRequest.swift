@@ -199,9 +199,13 @@ public final class HTTPRequest {
         return s
     }
 
+    /// The error log of the request's location (its server's, its http block's, or the
+    /// main one when none of them has `error_log`).
+    public var errorLog: ErrorLog { loc.errorLog ?? ErrorLog.shared }
+
     /// Logs with the request's connection number and context.
     public func log(_ level: LogLevel, _ message: String) {
-        let log = ErrorLog.shared
+        let log = errorLog
         guard log.enabled(level) else { return }
         log.log(level, message, connection: connection.number, context: logContext)
     }

@@ -12,7 +12,7 @@ import Glibc
 @_cdecl("mg_log")
 public func mg_log(_ level: Int32, _ msg: UnsafePointer<UInt8>?, _ len: Int) -> Int32 {
     guard let l = LogLevel(rawValue: Int(level)) else { return FFI.error }
-    let log = ErrorLog.shared
+    let log = LuaRuntime.current?.request?.errorLog ?? ErrorLog.shared
     guard l == .stderr || log.enabled(l) else { return FFI.ok }
     let m = logString(msg, len)
     if let ctx = LuaRuntime.current {
@@ -35,9 +35,13 @@ private func logString(_ msg: UnsafePointer<UInt8>?, _ len: Int) -> String {
     return LogBytes.string(UnsafeBufferPointer(start: msg, count: len))
 }
 
-/// `int mg_log_level(void)`: the error log's level (`ngx.errlog.get_sys_filter_level`).
+/// `int mg_log_level(void)`: the error log's level (`ngx.errlog.get_sys_filter_level`):
+/// the most verbose of the request's log chain (its location's `error_log`s), as ngx_lua
+/// reads `r->connection->log->log_level`.
 @_cdecl("mg_log_level")
-public func mg_log_level() -> Int32 { Int32(ErrorLog.shared.level.rawValue) }
+public func mg_log_level() -> Int32 {
+    Int32((LuaRuntime.current?.request?.errorLog ?? ErrorLog.shared).chainLevel.rawValue)
+}
 
 /// `int mg_raw_log(int level, const unsigned char *msg, size_t len)`: no context, no prefix.
 @_cdecl("mg_raw_log")
@@ -45,7 +49,7 @@ public func mg_raw_log(_ level: Int32, _ msg: UnsafePointer<UInt8>?, _ len: Int)
     guard let l = LogLevel(rawValue: Int(level)) else { return FFI.error }
     if let r = LuaRuntime.current?.request {
         // The connection's log, as ngx_lua uses r->connection->log.
-        ErrorLog.shared.log(l, logString(msg, len), connection: r.connection.number, context: r.logContext)
+        r.errorLog.log(l, logString(msg, len), connection: r.connection.number, context: r.logContext)
     } else {
         ErrorLog.shared.log(l, logString(msg, len))
     }
