@@ -79,6 +79,10 @@ public final class Master {
         let fds = listeners.duplicated()
         let pid = mg_fork()
         if pid == 0 {
+            // The worker listens on its duplicates only: the master's descriptors, which
+            // fork copied, would keep the port listening after the worker closes its own
+            // on a graceful stop (connections queued that nobody accepts).
+            listeners.closeAll()
             WorkerProcess.run(cycle: cycle, listenFDs: fds, workerID: id, single: false, pidPath: nil)
         }
         for fd in fds.values { close(fd) }
@@ -124,6 +128,10 @@ public final class Master {
                 if !quitting {
                     quitting = true
                     signalWorkers(SIGQUIT)
+                    // nginx's ngx_close_listening_sockets: with the workers' copies closed
+                    // as they stop accepting, new connections are refused at once while the
+                    // requests in flight finish.
+                    listeners.closeAll()
                 }
             case SIGTERM, SIGINT:
                 received(sig == SIGTERM ? "SIGTERM" : "SIGINT", "exiting")

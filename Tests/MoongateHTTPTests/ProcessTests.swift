@@ -79,6 +79,55 @@ import Testing
         h.stop()
     }
 
+    /// nginx's master and workers close their listening sockets on QUIT
+    /// (ngx_close_listening_sockets): new connections are refused at once while the
+    /// requests in flight finish. A copy kept open by the master would go on completing
+    /// handshakes that nobody accepts, and clients would hang.
+    @Test func quitClosesTheListeningSocketWhileRequestsFinish() throws {
+        let h = try BinaryHarness()
+        let conf = h.config(workers: 1).replacingOccurrences(
+            of: "location = /t {",
+            with: "location = /slow { content_by_lua_block { ngx.sleep(3) ngx.print(\"done\") } }\n        location = /t {")
+        try h.writeConfig(conf)
+        try h.start()
+        defer { h.stop() }
+        #expect(h.eventually(5) { h.get("/t") == "v1" })
+        let busy = ProxyStreamingTests.connectTo(h.port)
+        defer { close(busy) }
+        let req = "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        _ = req.withCString { send(busy, $0, strlen($0), 0) }
+        usleep(200_000)
+        h.signal(SIGQUIT)
+        // Refused once the master and the worker have handled the signal, while the
+        // request in flight still sleeps.
+        #expect(h.eventually(1.5) {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            addr.sin_port = UInt16(h.port).bigEndian
+            let rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            return rc != 0 && errno == ECONNREFUSED
+        })
+        // The request in flight still gets its response.
+        var data = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(busy, &buf, buf.count, 0)
+            if n <= 0 { break }
+            data += buf[0..<n]
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200"))
+        #expect(text.contains("done"))
+        #expect(h.waitExit(seconds: 5))
+    }
+
     @Test func usr1ReopensLogs() throws {
         let h = try BinaryHarness()
         try h.writeConfig(h.config(workers: 1))
