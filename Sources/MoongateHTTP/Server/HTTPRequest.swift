@@ -287,7 +287,32 @@ public struct RequestBody {
     /// Body was replaced by a module (`ngx.req.set_body_data`).
     public var replaced = false
     /// Sizes of the chunks of a chunked body, in order.
-    public var chunkSizes: [Int] = []
+    public var chunkSizes: [Int] {
+        get { hooks?.chunkSizes ?? [] }
+        set {
+            if newValue.isEmpty && hooks == nil { return }
+            madeHooks().chunkSizes = newValue
+        }
+        _modify { yield &madeHooks().chunkSizes }
+    }
+
+    /// What only a body that is read, streamed or waited for needs (most requests have
+    /// no body): one reference to initialize and release instead of six.
+    final class Hooks {
+        var chunkSizes: [Int] = []
+        var waiters: [() -> Void] = []
+        var onProgress: (() -> Void)?
+        var sink: ((ByteBuffer) -> Void)?
+        var onClaim: (() -> Void)?
+        var raw: [UInt8] = []
+    }
+    private var hooks: Hooks?
+    private mutating func madeHooks() -> Hooks {
+        if let h = hooks { return h }
+        let h = Hooks()
+        hooks = h
+        return h
+    }
 
     /// nginx's "client intended to send too large chunked body: 8+8 bytes" text for the
     /// first chunk that crosses `max`, or nil.
@@ -300,18 +325,37 @@ public struct RequestBody {
         return nil
     }
     /// Callbacks waiting for the body (`ngx.req.read_body`).
-    var waiters: [() -> Void] = []
+    var waiters: [() -> Void] {
+        get { hooks?.waiters ?? [] }
+        set {
+            if newValue.isEmpty && hooks == nil { return }
+            madeHooks().waiters = newValue
+        }
+        _modify { yield &madeHooks().waiters }
+    }
     /// The client closed the connection before all of it arrived.
     public var aborted = false
     /// A streaming reader (`ngx.req.socket()`): called after bytes arrive, when the body
     /// completes and when the client aborts.
-    public var onProgress: (() -> Void)?
+    public var onProgress: (() -> Void)? {
+        get { hooks?.onProgress }
+        set {
+            if newValue == nil && hooks == nil { return }
+            madeHooks().onProgress = newValue
+        }
+    }
     /// nginx's `r->request_body_no_buffering` (`proxy_request_buffering off`): body
     /// bytes go to `sink` as they arrive and are not kept in `data`.
     public var streaming = false
     /// Takes the decoded body bytes of a streaming body. While it is nil (the reader is
     /// not ready or its destination is full) the connection stops reading the client.
-    public var sink: ((ByteBuffer) -> Void)?
+    public var sink: ((ByteBuffer) -> Void)? {
+        get { hooks?.sink }
+        set {
+            if newValue == nil && hooks == nil { return }
+            madeHooks().sink = newValue
+        }
+    }
     /// Decoded body bytes received, streamed ones included.
     public var received: Int64 = 0
     /// Sum of the chunk sizes of a streamed chunked body (its sizes are not kept).
@@ -319,10 +363,23 @@ public struct RequestBody {
 
     /// Set by the connection while it holds back a body nobody asked for yet; the first
     /// reader that waits for the body calls it (nginx reads a body only when asked).
-    var onClaim: (() -> Void)?
+    var onClaim: (() -> Void)? {
+        get { hooks?.onClaim }
+        set {
+            if newValue == nil && hooks == nil { return }
+            madeHooks().onClaim = newValue
+        }
+    }
     /// The raw (still chunk-framed) bytes of a chunked body nobody claimed yet: what a
     /// raw `ngx.req.socket(true)` reads first (bounded by the held-body limit).
-    public internal(set) var raw: [UInt8] = []
+    public internal(set) var raw: [UInt8] {
+        get { hooks?.raw ?? [] }
+        set {
+            if newValue.isEmpty && hooks == nil { return }
+            madeHooks().raw = newValue
+        }
+        _modify { yield &madeHooks().raw }
+    }
     /// Whether `raw` is still kept (until a reader claims the body).
     public internal(set) var keepRaw = true
 
