@@ -449,18 +449,14 @@ extension HTTPRequest {
         finalized = true
         if let sink = subrequestSink {
             // Subrequests are not logged (log_subrequest off) and own no connection.
-            for c in cleanups { c() }
-            cleanups.removeAll()
+            cleanups.runAll()
             sink.onDone(self)
             moduleContexts.removeAll()
             return
         }
         runLogPhase()
-        // (Most requests register none: no iterator made over the empty list.)
-        if !cleanups.isEmpty {
-            for c in cleanups { c() }
-            cleanups.removeAll()
-        }
+        // (Most requests register none: runAll returns at once.)
+        cleanups.runAll()
         // Module contexts refer back to the request (ngx_lua's context holds it):
         // dropping them here breaks the cycle so the request is freed.
         moduleContexts.removeAll()
