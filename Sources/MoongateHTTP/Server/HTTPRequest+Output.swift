@@ -31,9 +31,9 @@ extension HTTPRequest {
             return true
         }
         var buf = connection.outputBuffer(capacity: 256)
-        writeHead(into: &buf)
+        let (tail, room) = writeHead(into: &buf)
         bytesSent += Int64(buf.readableBytes)
-        connection.write(buf)
+        connection.writeHead(buf, tail: tail, room: room)
         return true
     }
 
@@ -47,7 +47,9 @@ extension HTTPRequest {
         }
     }
 
-    private func writeHead(into buf: inout ByteBuffer) {
+    /// Writes the head into `buf` (a buffer of the connection's own, see outputBuffer)
+    /// and returns where its free space starts and how many bytes it has.
+    private func writeHead(into buf: inout ByteBuffer) -> (UnsafeMutableRawPointer, Int) {
         let noBody = status == 204 || status == 304 || (status >= 100 && status < 200)
         if noBody {
             headerOnly = true
@@ -124,6 +126,7 @@ extension HTTPRequest {
         let list = headersOut.list
         // One capacity check and plain copies: ByteBuffer's per-call checks cost about
         // 100 instructions for each of the dozen pieces of a head.
+        var tail = (UnsafeMutableRawPointer(bitPattern: 1)!, 0)
         buf.writeWithUnsafeMutableBytes(minimumWritableBytes: cap) { out in
             var w = HeadWriter(base: out.baseAddress!)
             if let statusLine {
@@ -184,8 +187,10 @@ extension HTTPRequest {
                 w.put("\r\n")
             }
             w.put("\r\n")
+            tail = (out.baseAddress! + w.count, out.count - w.count)
             return w.count
         }
+        return tail
     }
 
     /// Makes `/path` absolute as nginx does for Location (`absolute_redirect on`).
