@@ -141,6 +141,9 @@ public final class HTTPConnection: ChannelInboundHandler {
     var timerDeadline = NIODeadline.uptimeNanoseconds(0)
     /// (Lists are never freed: no reference counting for this link.)
     unowned(unsafe) var timerList: ConnectionTimers.List?
+    /// The duration of `timerList` (-1 when on none): re-arming compares it, since reading
+    /// an unowned(unsafe) reference retains and releases it.
+    var timerListMs = -1
     unowned(unsafe) var timerPrev: HTTPConnection?
     var timerNext: HTTPConnection?
     /// Links of `ConnectionRegistry`'s list.
