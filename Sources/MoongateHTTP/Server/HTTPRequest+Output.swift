@@ -132,10 +132,12 @@ extension HTTPRequest {
             if let statusLine {
                 w.put(statusLine)
                 w.put("\r\n")
+                if !hasServer { w.put("Server: moongate\r\n") }
+            } else if !hasServer {
+                w.put("HTTP/1.1 200 OK\r\nServer: moongate\r\n")
             } else {
                 w.put("HTTP/1.1 200 OK\r\n")
             }
-            if !hasServer { w.put("Server: moongate\r\n") }
             if let date {
                 w.put("Date: ")
                 w.put(date)
