@@ -10,8 +10,13 @@ public final class HTTPRequest {
     public let connection: HTTPConnection
     /// The head as received.
     public var head: RequestHead
-    /// Current method (`ngx.req.set_method` may change it).
-    public var method: String
+    /// Current method (`ngx.req.set_method` may change it): the head's until changed
+    /// (no copy of it kept per request).
+    public var method: String {
+        get { methodChanged ?? head.method }
+        set { methodChanged = newValue }
+    }
+    private var methodChanged: String?
     /// Current decoded, normalized URI path (`$uri`).
     public var uri: String
     /// Current arguments without `?` (`$args`), nil if none.
@@ -207,7 +212,6 @@ public final class HTTPRequest {
     init(connection: HTTPConnection, head: consuming RequestHead, server: ServerConfig, path: String, args: String?) {
         self.connection = connection
         let method = head.method
-        self.method = method
         self.keepAlive = head.keepAliveRequested
         // The length first: "GET" is then told apart without String comparison's call.
         // (Not head.method on the right of &&: its autoclosure would copy the head.)
