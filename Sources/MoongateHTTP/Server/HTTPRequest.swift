@@ -301,7 +301,8 @@ public struct RequestBody {
     }
 
     /// What only a body that is read, streamed or waited for needs (most requests have
-    /// no body): one reference to initialize and release instead of six.
+    /// no body): one reference to initialize and release instead of six. (A copy of a
+    /// RequestBody shares them: the request's body is used in place, never copied whole.)
     final class Hooks {
         var chunkSizes: [Int] = []
         var waiters: [() -> Void] = []
