@@ -95,8 +95,11 @@ extension HTTPRequest {
         }
         let statusLine: String? = status == 200 ? nil : HTTPStatus.statusLine(status == 494 ? 400 : status)
         cap += statusLine?.utf8.count ?? 0
-        let date: String? = hasDate ? nil : CachedTime.httpTime
-        cap += date?.utf8.count ?? 0
+        // Our Date line as CachedTime keeps it in bytes (before the clock's first update
+        // there is none: the String then).
+        let dateLine = hasDate ? 0 : CachedTime.dateLineCount
+        let date: String? = !hasDate && dateLine == 0 ? CachedTime.httpTime : nil
+        cap += dateLine + (date?.utf8.count ?? 0)
         // The charset filter's `; charset=` goes after a Content-Type without parameters.
         var ct = headersOut.contentType
         if let cs = responseCharset, let t = ct, !t.utf8.contains(UInt8(ascii: ";")) { ct = t + "; charset=" + cs }
@@ -138,7 +141,9 @@ extension HTTPRequest {
             } else {
                 w.put("HTTP/1.1 200 OK\r\n")
             }
-            if let date {
+            if dateLine > 0 {
+                w.put(CachedTime.dateLineBytes, dateLine)
+            } else if let date {
                 w.put("Date: ")
                 w.put(date)
                 w.put("\r\n")
