@@ -27,6 +27,10 @@ public enum CachedTime {
     public private(set) static var errorLogTime: String = ""
     /// `Mon, 23 Nov 2026 14:20:47 GMT`.
     public private(set) static var httpTime: String = ""
+    /// `Date: Mon, 23 Nov 2026 14:20:47 GMT\r\n` as bytes at `dateLineBytes` (0 before
+    /// the first update): a response head copies it with no String retained and released.
+    public private(set) static var dateLineCount = 0
+    public static let dateLineBytes = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
     /// `23/Nov/2026:14:20:47 +0000`.
     public private(set) static var logTime: String = ""
     /// `2026-11-23T14:20:47+00:00`.
@@ -86,6 +90,12 @@ public enum CachedTime {
             var lt = tm()
             localtime_r(&t, &lt)
             httpTime = formatHTTPTime(gm)
+            var line = "Date: " + httpTime + "\r\n"
+            dateLineCount = line.withUTF8 { u in
+                let n = min(u.count, 64)
+                if n > 0 { dateLineBytes.copyMemory(from: u.baseAddress!, byteCount: n) }
+                return n
+            }
             errorLogTime =
                 "\(lt.tm_year + 1900)/\(pad2(lt.tm_mon + 1))/\(pad2(lt.tm_mday)) "
                 + "\(pad2(lt.tm_hour)):\(pad2(lt.tm_min)):\(pad2(lt.tm_sec))"

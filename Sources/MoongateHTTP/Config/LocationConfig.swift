@@ -66,7 +66,11 @@ public protocol LogHandler: AnyObject {
 public final class LocationConfig {
     public var match: LocationMatch
     public var location: SourceLocation?
-    public weak var parent: LocationConfig?
+    /// The enclosing level. Not weak: a weak reference gives the parent a side table, and
+    /// every retain and release of it (the server level, as each request starts and finds
+    /// its location) then takes the runtime's slow path. The configuration tree lives as
+    /// long as its cycle, and a parent holds its children.
+    public unowned(unsafe) var parent: LocationConfig?
     public var server: ServerConfig?
     /// Nested locations in declaration order.
     public var children: [LocationConfig] = [] {

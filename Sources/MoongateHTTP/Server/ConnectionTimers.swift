@@ -29,7 +29,8 @@ final class ConnectionTimers {
     /// Arms (or re-arms) `c` to time out in `ms` milliseconds.
     func arm(_ c: HTTPConnection, ms: Int) {
         let deadline = NIODeadline.cached + .milliseconds(Int64(ms))
-        if ms == lastMs, c.timerList != nil, c.timerList === lastList, c.timerNext == nil {
+        // (On the list of `ms` when its duration is `ms`: each duration has one list.)
+        if ms == lastMs, c.timerListMs == ms, c.timerNext == nil {
             // Last on its duration's list (re-armed with no connection armed after it, as
             // every keep-alive timeout of a busy connection): the list stays in deadline
             // order with only the deadline moved.
@@ -54,6 +55,7 @@ final class ConnectionTimers {
         }
         c.timerDeadline = deadline
         c.timerList = list
+        c.timerListMs = ms
         c.timerPrev = list.tail
         c.timerNext = nil
         if let t = list.tail { t.timerNext = c } else { list.head = c }
@@ -73,6 +75,7 @@ final class ConnectionTimers {
         c.timerPrev = nil
         c.timerNext = nil
         c.timerList = nil
+        c.timerListMs = -1
         count -= 1
     }
 

@@ -117,6 +117,14 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// Small writes not yet handed to NIO: a response head and a short body go out as one
     /// write (each NIO write costs a few thousand instructions).
     private var outBuf: ByteBuffer? = nil
+    /// The free space after `outBuf`'s bytes, written directly by the small appends of a
+    /// response (a `return` body, ngx.say, the last chunk) with only the writer index
+    /// moved after (ByteBuffer.writeWithUnsafeMutableBytes costs ~100 instructions a
+    /// call: capacity, uniqueness, slices). Taken by `outSpaceSlow`, which makes the
+    /// storage unique; `outRoom` is set to 0 (the space unknown) wherever `outBuf` is
+    /// assigned or changed otherwise, so the pointer is only used while it is valid.
+    private var outFree: UnsafeMutableRawPointer? = nil
+    private var outRoom = 0
     /// The socket of a plain (not TLS) connection, written directly when NIO holds none
     /// of our bytes: one send(2) instead of NIO's write and flush path (about 3.5k
     /// instructions per response). -1: always through NIO.
@@ -133,6 +141,9 @@ public final class HTTPConnection: ChannelInboundHandler {
     var timerDeadline = NIODeadline.uptimeNanoseconds(0)
     /// (Lists are never freed: no reference counting for this link.)
     unowned(unsafe) var timerList: ConnectionTimers.List?
+    /// The duration of `timerList` (-1 when on none): re-arming compares it, since reading
+    /// an unowned(unsafe) reference retains and releases it.
+    var timerListMs = -1
     unowned(unsafe) var timerPrev: HTTPConnection?
     var timerNext: HTTPConnection?
     /// Links of `ConnectionRegistry`'s list.
@@ -184,6 +195,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         current = nil
         hooks = nil
         outBuf = nil
+        outRoom = 0
         buffer = HTTPConnection.noBytes
         ConnectionRegistry.shared.remove(self)
     }
@@ -195,6 +207,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     public func channelInactive(context: ChannelHandlerContext) {
         cancelTimer()
         outBuf = nil
+        outRoom = 0
         if state == .idle && buffer.readableBytes == 0 && serverLog.enabled(.info) {
             // The client closed while we waited: nginx's info lines for the two cases.
             if requestCount > 0 {
@@ -670,9 +683,25 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     // MARK: Output used by HTTPRequest
 
+    /// Writes a response head made in a buffer of `outputBuffer`, whose free space starts
+    /// at `tail` (`room` bytes): when it starts the coalesced output, the body appended
+    /// after it is written there directly (the buffer is ours alone once the caller's copy
+    /// is gone, before any append).
+    func writeHead(_ b: ByteBuffer, tail: UnsafeMutableRawPointer, room: Int) {
+        guard state != .closed else { return }
+        if outBuf == nil && b.readableBytes < 16384 {
+            outBuf = b
+            outFree = tail
+            outRoom = room
+            return
+        }
+        write(b)
+    }
+
     func write(_ b: ByteBuffer) {
         guard state != .closed else { return }
         let limit = 16384  // a head and a body of up to ~16 KB go out in one send
+        outRoom = 0
         if outBuf == nil {
             if b.readableBytes < limit {
                 outBuf = b
@@ -703,6 +732,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             b.writeStaticString("\r\n")
         }
         if outBuf != nil, outBuf!.readableBytes + total <= 16384 {
+            outRoom = 0
             frame(&outBuf!)
             return total
         }
@@ -731,17 +761,45 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// or it would pass the coalescing limit.
     func append(_ s: String) -> Bool {
         let n = s.utf8.count
-        guard state != .closed, outBuf != nil, outBuf!.readableBytes + n <= 16384 else { return false }
+        guard state != .closed, let out = outSpace(n) else { return false }
         // Copied straight from the string's UTF-8 (ByteBuffer.writeString costs ~150).
         let done: Bool? = s.utf8.withContiguousStorageIfAvailable { u in
-            outBuf!.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
-                if n > 0 { out.baseAddress!.copyMemory(from: u.baseAddress!, byteCount: n) }
-                return n
-            }
+            if n > 0 { out.copyMemory(from: u.baseAddress!, byteCount: n) }
             return true
         }
-        if done == nil { outBuf!.writeString(s) }
+        if done == nil {
+            outRoom = 0
+            outBuf!.writeString(s)
+            return true
+        }
+        outWritten(n)
         return true
+    }
+
+    /// Where `n` more bytes go at the end of the coalesced output, or nil when there is
+    /// none or it would pass the coalescing limit. The caller writes exactly `n` bytes
+    /// there and then calls `outWritten(n)`.
+    @inline(__always) private func outSpace(_ n: Int) -> UnsafeMutableRawPointer? {
+        guard outBuf != nil, outBuf!.readableBytes + n <= 16384 else { return nil }
+        if n <= outRoom, let p = outFree { return p }
+        return outSpaceSlow(n)
+    }
+
+    private func outSpaceSlow(_ n: Int) -> UnsafeMutableRawPointer {
+        outBuf!.reserveCapacity(minimumWritableBytes: n)
+        // The storage is unique from here on (copied if shared): the pointer stays valid
+        // until `outBuf` is assigned or changed by another path (which zero `outRoom`).
+        let (p, room) = outBuf!.withUnsafeMutableWritableBytes { ($0.baseAddress!, $0.count) }
+        outFree = p
+        outRoom = room
+        return p
+    }
+
+    /// Counts `n` bytes written at `outSpace`'s pointer.
+    @inline(__always) private func outWritten(_ n: Int) {
+        outBuf!.moveWriterIndex(forwardBy: n)
+        outFree = outFree! + n
+        outRoom -= n
     }
 
     /// Appends a body piece of `n` bytes that `fill` writes (framed as one chunk of a
@@ -752,19 +810,16 @@ public final class HTTPConnection: ChannelInboundHandler {
         guard state != .closed, outBuf != nil else { return -1 }
         let hexLen = chunked ? max(1, (Int.bitWidth - n.leadingZeroBitCount + 3) / 4) : 0
         let total = chunked ? hexLen + 2 + n + 2 : n
-        guard outBuf!.readableBytes + total <= 16384 else { return -1 }
-        outBuf!.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { p in
-            let base = p.baseAddress!
-            if !chunked {
-                fill(base)
-                return n
-            }
+        guard let base = outSpace(total) else { return -1 }
+        if !chunked {
+            fill(base)
+        } else {
             HTTPConnection.storeChunkSize(n, hexLen, base)
             fill(base + hexLen + 2)
             base.storeBytes(of: 13, toByteOffset: hexLen + 2 + n, as: UInt8.self)
             base.storeBytes(of: 10, toByteOffset: hexLen + 3 + n, as: UInt8.self)
-            return total
         }
+        outWritten(total)
         return total
     }
 
@@ -786,12 +841,10 @@ public final class HTTPConnection: ChannelInboundHandler {
     func writeStatic(_ s: StaticString) {
         guard state != .closed else { return }
         let n = s.utf8CodeUnitCount
-        if outBuf != nil, outBuf!.readableBytes + n <= 16384 {
+        if let out = outSpace(n) {
             // Copied in place (ByteBuffer.writeStaticString costs ~150).
-            outBuf!.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
-                out.baseAddress!.copyMemory(from: s.utf8Start, byteCount: n)
-                return n
-            }
+            out.copyMemory(from: s.utf8Start, byteCount: n)
+            outWritten(n)
             return
         }
         var b = allocator.buffer(capacity: s.utf8CodeUnitCount)
@@ -803,6 +856,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     private func emitPending() {
         guard let b = outBuf else { return }
         outBuf = nil
+        outRoom = 0
         nioBusy = true
         context.write(NIOAny(IOData.byteBuffer(b)), promise: nil)
     }
@@ -835,6 +889,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             // Moved out, so that clear() finds the storage unique and keeps it.
             var spare = outBuf!
             outBuf = nil
+            outRoom = 0
             // The whole storage, not the slice: a small slice of a big buffer (a proxied
             // body in its read buffer) would make clear() allocate a big one.
             if spare.withVeryUnsafeBytes({ $0.count }) <= 32768 {
@@ -866,6 +921,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             var rest = b
             rest.moveReaderIndex(forwardBy: n)
             outBuf = rest
+            outRoom = 0
         }
         return false
     }
@@ -950,6 +1006,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         guard state != .closed else { return }
         state = .closed
         outBuf = nil
+        outRoom = 0
         context.close(promise: nil)
     }
 

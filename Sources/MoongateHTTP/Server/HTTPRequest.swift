@@ -10,8 +10,13 @@ public final class HTTPRequest {
     public let connection: HTTPConnection
     /// The head as received.
     public var head: RequestHead
-    /// Current method (`ngx.req.set_method` may change it).
-    public var method: String
+    /// Current method (`ngx.req.set_method` may change it): the head's until changed
+    /// (no copy of it kept per request).
+    public var method: String {
+        get { methodChanged ?? head.method }
+        set { methodChanged = newValue }
+    }
+    private var methodChanged: String?
     /// Current decoded, normalized URI path (`$uri`).
     public var uri: String
     /// Current arguments without `?` (`$args`), nil if none.
@@ -20,10 +25,42 @@ public final class HTTPRequest {
     public var server: ServerConfig
     /// The location chosen (or the server level before find-config).
     public var loc: LocationConfig
+    /// State most requests never set (captures, user variables, subrequests, gzip,
+    /// charsets, `$request_id`): one object made when first needed, so that a plain
+    /// request initializes and releases one reference for all of it instead of nine.
+    final class Rare {
+        var captures: [String?] = []
+        var namedCaptures = [String: String]()
+        var variableStore: VariableStore?
+        var requestID: String?
+        var gzip: GzipStream?
+        var contentTypeCharset: String?
+        var responseCharset: String?
+        var subrequestSink: SubrequestSink?
+        var parent: HTTPRequest?
+    }
+    private var rareIfMade: Rare?
+    private var rare: Rare {
+        if let r = rareIfMade { return r }
+        let r = Rare()
+        rareIfMade = r
+        return r
+    }
     /// Regex captures of the last successful match (location, rewrite, if).
-    public var captures: [String?] = []
-    // (Dictionary() rather than the [:] literal: no dictionaryLiteral call per request.)
-    public var namedCaptures = [String: String]()
+    public var captures: [String?] {
+        get { rareIfMade?.captures ?? [] }
+        set {
+            if newValue.isEmpty && rareIfMade == nil { return }
+            rare.captures = newValue
+        }
+    }
+    public var namedCaptures: [String: String] {
+        get { rareIfMade?.namedCaptures ?? [:] }
+        set {
+            if newValue.isEmpty && rareIfMade == nil { return }
+            rare.namedCaptures = newValue
+        }
+    }
     /// Where the values of `set` and other user variables live: a subrequest made with
     /// `share_all_vars` uses its parent's store (nginx shares `r->variables`).
     public var variableStore: VariableStore {
@@ -33,10 +70,13 @@ public final class HTTPRequest {
             variableStoreIfCreated = s
             return s
         }
-        set { variableStoreIfCreated = newValue }
+        set { rare.variableStore = newValue }
     }
     /// The store once something was set (most requests set no variable: no object made).
-    public private(set) var variableStoreIfCreated: VariableStore?
+    public private(set) var variableStoreIfCreated: VariableStore? {
+        get { rareIfMade?.variableStore }
+        set { rare.variableStore = newValue }
+    }
     /// Values of `set` and other user variables.
     public var userVars: [String: String] {
         get { variableStoreIfCreated?.values ?? [:] }
@@ -63,7 +103,13 @@ public final class HTTPRequest {
     /// `Expect: 100-continue` still to be answered (after the location's size check).
     var expectContinuePending = false
     /// Set when a subrequest (`ngx.location.capture`).
-    public var parent: HTTPRequest? = nil
+    public var parent: HTTPRequest? {
+        get { rareIfMade?.parent }
+        set {
+            if newValue == nil && rareIfMade == nil { return }
+            rare.parent = newValue
+        }
+    }
     /// Remaining URI changes before 500 (nginx allows 10 redirects/rewrites).
     var uriChanges = 11
     var uriChanged = false
@@ -99,14 +145,16 @@ public final class HTTPRequest {
     /// Response finished and the request is over.
     public internal(set) var finalized = false
     /// `$request_id`.
-    public lazy var requestID: String = {
+    public var requestID: String {
+        if let id = rareIfMade?.requestID { return id }
         var s = ""
         for _ in 0..<16 {
             let b = UInt8.random(in: 0...255)
             s += String(b, radix: 16).count == 1 ? "0" + String(b, radix: 16) : String(b, radix: 16)
         }
+        rare.requestID = s
         return s
-    }()
+    }
     /// Callbacks run when the request is finalized (for modules that hold resources).
     public var cleanups = RequestCleanups()
     /// Set when the client went away.
@@ -117,17 +165,41 @@ public final class HTTPRequest {
     /// header so nginx's header filter leaves it alone).
     public var locationVerbatim = false
     /// The response's gzip compression, when the gzip filter chose to compress.
-    public internal(set) var gzip: GzipStream? = nil
+    public internal(set) var gzip: GzipStream? {
+        get { rareIfMade?.gzip }
+        set {
+            if newValue == nil && rareIfMade == nil { return }
+            rare.gzip = newValue
+        }
+    }
     /// nginx's `r->gzip_vary`: the response could have been compressed (`gzip_vary`).
     var gzipVary = false
     /// nginx's `r->headers_out.charset` as the proxy module sets it: the `charset=`
     /// parameter of the upstream's Content-Type.
-    public var contentTypeCharset: String? = nil
+    public var contentTypeCharset: String? {
+        get { rareIfMade?.contentTypeCharset }
+        set {
+            if newValue == nil && rareIfMade == nil { return }
+            rare.contentTypeCharset = newValue
+        }
+    }
     /// nginx's `r->headers_out.charset` as the charset filter leaves it: written as
     /// `; charset=NAME` after a Content-Type that has no parameters.
-    var responseCharset: String? = nil
+    var responseCharset: String? {
+        get { rareIfMade?.responseCharset }
+        set {
+            if newValue == nil && rareIfMade == nil { return }
+            rare.responseCharset = newValue
+        }
+    }
     /// Set for subrequests made by `makeSubrequest`: the response goes there.
-    public internal(set) var subrequestSink: SubrequestSink? = nil
+    public internal(set) var subrequestSink: SubrequestSink? {
+        get { rareIfMade?.subrequestSink }
+        set {
+            if newValue == nil && rareIfMade == nil { return }
+            rare.subrequestSink = newValue
+        }
+    }
 
     /// `$uri` and `$args` as the request line gave them (nginx's valid_unparsed_uri test:
     /// the proxy sends the client's URI as is while these are unchanged).
@@ -140,7 +212,6 @@ public final class HTTPRequest {
     init(connection: HTTPConnection, head: consuming RequestHead, server: ServerConfig, path: String, args: String?) {
         self.connection = connection
         let method = head.method
-        self.method = method
         self.keepAlive = head.keepAliveRequested
         // The length first: "GET" is then told apart without String comparison's call.
         // (Not head.method on the right of &&: its autoclosure would copy the head.)
@@ -165,16 +236,18 @@ public final class HTTPRequest {
 
     /// A regex capture (`$1`), nil if unset.
     public func capture(_ n: Int) -> String? {
-        n < captures.count ? captures[n] : nil
+        guard let c = rareIfMade?.captures, n < c.count else { return nil }
+        return c[n]
     }
 
     /// Stores the captures of a match of `regex` on `subject`.
     func setCaptures(_ ranges: [Range<Int>?], subject: String, regex: Regex) {
         let u = Array(subject.utf8)
-        captures = ranges.map { r in r.map { String(decoding: u[$0], as: UTF8.self) } }
-        for (name, idx) in regex.names where idx < captures.count {
-            if let v = captures[idx] {
-                namedCaptures[name] = v
+        let rare = self.rare
+        rare.captures = ranges.map { r in r.map { String(decoding: u[$0], as: UTF8.self) } }
+        for (name, idx) in regex.names where idx < rare.captures.count {
+            if let v = rare.captures[idx] {
+                rare.namedCaptures[name] = v
                 // nginx stores named captures as variables that outlive the match.
                 userVars[name.lowercased()] = v
             }
@@ -222,7 +295,33 @@ public struct RequestBody {
     /// Body was replaced by a module (`ngx.req.set_body_data`).
     public var replaced = false
     /// Sizes of the chunks of a chunked body, in order.
-    public var chunkSizes: [Int] = []
+    public var chunkSizes: [Int] {
+        get { hooks?.chunkSizes ?? [] }
+        set {
+            if newValue.isEmpty && hooks == nil { return }
+            madeHooks().chunkSizes = newValue
+        }
+        _modify { yield &madeHooks().chunkSizes }
+    }
+
+    /// What only a body that is read, streamed or waited for needs (most requests have
+    /// no body): one reference to initialize and release instead of six. (A copy of a
+    /// RequestBody shares them: the request's body is used in place, never copied whole.)
+    final class Hooks {
+        var chunkSizes: [Int] = []
+        var waiters: [() -> Void] = []
+        var onProgress: (() -> Void)?
+        var sink: ((ByteBuffer) -> Void)?
+        var onClaim: (() -> Void)?
+        var raw: [UInt8] = []
+    }
+    private var hooks: Hooks?
+    private mutating func madeHooks() -> Hooks {
+        if let h = hooks { return h }
+        let h = Hooks()
+        hooks = h
+        return h
+    }
 
     /// nginx's "client intended to send too large chunked body: 8+8 bytes" text for the
     /// first chunk that crosses `max`, or nil.
@@ -235,18 +334,37 @@ public struct RequestBody {
         return nil
     }
     /// Callbacks waiting for the body (`ngx.req.read_body`).
-    var waiters: [() -> Void] = []
+    var waiters: [() -> Void] {
+        get { hooks?.waiters ?? [] }
+        set {
+            if newValue.isEmpty && hooks == nil { return }
+            madeHooks().waiters = newValue
+        }
+        _modify { yield &madeHooks().waiters }
+    }
     /// The client closed the connection before all of it arrived.
     public var aborted = false
     /// A streaming reader (`ngx.req.socket()`): called after bytes arrive, when the body
     /// completes and when the client aborts.
-    public var onProgress: (() -> Void)?
+    public var onProgress: (() -> Void)? {
+        get { hooks?.onProgress }
+        set {
+            if newValue == nil && hooks == nil { return }
+            madeHooks().onProgress = newValue
+        }
+    }
     /// nginx's `r->request_body_no_buffering` (`proxy_request_buffering off`): body
     /// bytes go to `sink` as they arrive and are not kept in `data`.
     public var streaming = false
     /// Takes the decoded body bytes of a streaming body. While it is nil (the reader is
     /// not ready or its destination is full) the connection stops reading the client.
-    public var sink: ((ByteBuffer) -> Void)?
+    public var sink: ((ByteBuffer) -> Void)? {
+        get { hooks?.sink }
+        set {
+            if newValue == nil && hooks == nil { return }
+            madeHooks().sink = newValue
+        }
+    }
     /// Decoded body bytes received, streamed ones included.
     public var received: Int64 = 0
     /// Sum of the chunk sizes of a streamed chunked body (its sizes are not kept).
@@ -254,10 +372,23 @@ public struct RequestBody {
 
     /// Set by the connection while it holds back a body nobody asked for yet; the first
     /// reader that waits for the body calls it (nginx reads a body only when asked).
-    var onClaim: (() -> Void)?
+    var onClaim: (() -> Void)? {
+        get { hooks?.onClaim }
+        set {
+            if newValue == nil && hooks == nil { return }
+            madeHooks().onClaim = newValue
+        }
+    }
     /// The raw (still chunk-framed) bytes of a chunked body nobody claimed yet: what a
     /// raw `ngx.req.socket(true)` reads first (bounded by the held-body limit).
-    public internal(set) var raw: [UInt8] = []
+    public internal(set) var raw: [UInt8] {
+        get { hooks?.raw ?? [] }
+        set {
+            if newValue.isEmpty && hooks == nil { return }
+            madeHooks().raw = newValue
+        }
+        _modify { yield &madeHooks().raw }
+    }
     /// Whether `raw` is still kept (until a reader claims the body).
     public internal(set) var keepRaw = true
 

@@ -35,6 +35,13 @@ struct HeadWriter {
         }
     }
 
+    /// `n` bytes at `p`.
+    @inline(__always)
+    mutating func put(_ p: UnsafeRawPointer, _ n: Int) {
+        (base + count).copyMemory(from: p, byteCount: n)
+        count += n
+    }
+
     /// A decimal number.
     mutating func put(_ v: Int64) {
         count += DecimalDigits.write(v, to: base + count)

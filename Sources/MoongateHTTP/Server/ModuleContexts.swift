@@ -82,6 +82,19 @@ public struct RequestCleanups: Sequence {
 
     public var isEmpty: Bool { first == nil }
 
+    /// Runs the callbacks in order, then drops them all (any registered while they run
+    /// included, as iterating a copy and then `removeAll()` did). The first is moved out,
+    /// not copied: the copy and destroy of an optional closure cost ~55 instructions.
+    public mutating func runAll() {
+        guard let f = first.take() else { return }
+        let later = rest
+        if !rest.isEmpty { rest = [] }
+        f()
+        for c in later { c() }
+        first = nil
+        if !rest.isEmpty { rest.removeAll() }
+    }
+
     public func makeIterator() -> Iterator { Iterator(first: first, rest: rest) }
 
     public struct Iterator: IteratorProtocol {
