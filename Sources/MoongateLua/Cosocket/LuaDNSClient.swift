@@ -19,6 +19,35 @@ enum LuaDNSClient {
         func errorCaught(context: ChannelHandlerContext, error: Error) {}
     }
 
+    /// DNS over TCP (RFC 1035 4.2.2): each message behind its two-byte length.
+    final class TCPHandler: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        let onReply: ([UInt8]) -> Void
+        private var pending: [UInt8] = []
+        init(_ f: @escaping ([UInt8]) -> Void) { onReply = f }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            pending += unwrapInboundIn(data).readableBytesView
+            while pending.count >= 2 {
+                let n = Int(pending[0]) << 8 | Int(pending[1])
+                guard pending.count >= 2 + n else { break }
+                let message = Array(pending[2..<(2 + n)])
+                pending.removeFirst(2 + n)
+                onReply(message)
+            }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: Error) {
+            context.close(promise: nil)
+        }
+    }
+
+    /// Whether a reply to query `id` came truncated (the TC bit): nginx then asks the
+    /// same server again over TCP (ngx_resolver_send_tcp_query).
+    static func truncated(_ p: [UInt8], id: UInt16) -> Bool {
+        p.count >= 4 && UInt16(p[0]) << 8 | UInt16(p[1]) == id && p[2] & 0x80 != 0 && p[2] & 0x02 != 0
+    }
+
     static func encode(_ name: String, id: UInt16, type: UInt16) -> [UInt8] {
         var p: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xff), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
         for label in name.split(separator: ".") {

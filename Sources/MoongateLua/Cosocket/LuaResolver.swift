@@ -8,7 +8,8 @@ import Glibc
 /// One `resolver` directive (nginx's ngx_resolver_t): its name servers, `valid=` and
 /// `ipv6=`, and its own answer cache. Each new name goes to the next server in turn; a
 /// server that does not answer within 5 s (nginx's resend_timeout) gets the query
-/// resent to the next one, until `resolver_timeout` ends the wait.
+/// resent to the next one, until `resolver_timeout` ends the wait. A truncated answer
+/// (more records than a datagram holds) is asked again of the same server over TCP.
 final class LuaResolver {
     /// Name servers as address and port.
     let servers: [(host: String, port: Int)]
@@ -80,6 +81,8 @@ final class LuaDNSQuery {
     private var server: Int
     let timeoutMs: Int
     private var ids: [UInt16: UInt16] = [:]
+    /// Record types already asked over TCP after a truncated answer.
+    private var overTCP: Set<UInt16> = []
     private var answers: [UInt16: Result<(addrs: [String], ttl: Int), LuaUDPError>] = [:]
     private var channels: [Channel] = []
     private var timers: [LuaTimerEntry] = []
@@ -131,6 +134,7 @@ final class LuaDNSQuery {
                     return
                 }
                 self.channels.append(ch)
+                self.sentTo = (address, s)
                 for t in pending {
                     guard let id = self.ids[t] else { continue }
                     let packet = LuaDNSClient.encode(self.name, id: id, type: t)
@@ -141,10 +145,24 @@ final class LuaDNSQuery {
             }
     }
 
-    private func received(_ bytes: [UInt8]) {
+    /// Where the datagrams went last (a truncated answer is asked again there over TCP).
+    private var sentTo: (SocketAddress, (host: String, port: Int))?
+
+    private func received(_ bytes: [UInt8], tcp: Bool = false) {
         guard done != nil else { return }
         for t in types where answers[t] == nil {
-            guard let id = ids[t], let r = LuaDNSClient.decode(bytes, id: id, type: t) else { continue }
+            guard let id = ids[t] else { continue }
+            if LuaDNSClient.truncated(bytes, id: id) {
+                // Over UDP: ask again over TCP, once; a truncated TCP answer is used as is.
+                if !tcp {
+                    if !overTCP.contains(t) {
+                        overTCP.insert(t)
+                        sendTCP(type: t, id: id)
+                    }
+                    continue
+                }
+            }
+            guard let r = LuaDNSClient.decode(bytes, id: id, type: t) else { continue }
             answers[t] = r
         }
         guard answers.count == types.count else { return }
@@ -161,6 +179,29 @@ final class LuaDNSQuery {
         } else {
             end(.success((addrs, ttl == Int.max ? 0 : ttl)))
         }
+    }
+
+    private func sendTCP(type t: UInt16, id: UInt16) {
+        guard let loop = LuaScheduler.loop, let (address, _) = sentTo else { return }
+        let packet = LuaDNSClient.encode(name, id: id, type: t)
+        let handler = LuaDNSClient.TCPHandler { [weak self] bytes in self?.received(bytes, tcp: true) }
+        ClientBootstrap(group: loop)
+            .channelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(handler) }
+            }
+            .connect(to: address)
+            .whenComplete { [weak self] r in
+                guard case .success(let ch) = r else { return }
+                guard let self, self.done != nil else {
+                    ch.close(promise: nil)
+                    return
+                }
+                self.channels.append(ch)
+                var b = ch.allocator.buffer(capacity: packet.count + 2)
+                b.writeInteger(UInt16(packet.count))
+                b.writeBytes(packet)
+                ch.writeAndFlush(b, promise: nil)
+            }
     }
 
     private func end(_ r: Result<(addrs: [String], ttl: Int), LuaUDPError>) {
