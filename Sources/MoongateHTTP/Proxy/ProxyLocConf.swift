@@ -72,9 +72,12 @@ final class ProxyLocConf: MergeableModuleConf {
     // Per-request lookups precomputed once per location (after merging).
     /// What a request takes from a fixed `proxy_pass` (its `$proxy_host` made once, the
     /// enum's strings not copied per request); nil for one with variables.
-    lazy var fixedTarget: (proxyHost: String, port: Int, uriPart: String?)? = {
+    /// A class: read per request with one retain (a tuple of strings was copied out of
+    /// the lazy property, its strings retained and released).
+    lazy var fixedTarget: FixedProxyTarget? = {
         guard case .fixed(let name, let host, let port, let uriPart) = pass else { return nil }
-        return (name ?? (port == (passSSL ? 443 : 80) ? host : "\(host):\(port)"), port, uriPart)
+        return FixedProxyTarget(
+            proxyHost: name ?? (port == (passSSL ? 443 : 80) ? host : "\(host):\(port)"), port: port, uriPart: uriPart)
     }()
     /// Lowercased names of `proxy_set_header`.
     lazy var setHeaderNames: Set<String> = Set((setHeaders ?? []).map { $0.0.lowercased() })
@@ -177,4 +180,17 @@ final class ProxyLocConf: MergeableModuleConf {
     var effBusyBuffersSize: Int { busyBuffersSize ?? 2 * effUnitSize }
     var effTempFileWriteSize: Int { tempFileWriteSize ?? 2 * effUnitSize }
     var effMaxTempFileSize: Int { maxTempFileSize ?? 1024 * 1024 * 1024 }
+}
+
+/// The parts of a fixed `proxy_pass` a request takes (`ProxyLocConf.fixedTarget`).
+final class FixedProxyTarget {
+    let proxyHost: String
+    let port: Int
+    let uriPart: String?
+
+    init(proxyHost: String, port: Int, uriPart: String?) {
+        self.proxyHost = proxyHost
+        self.port = port
+        self.uriPart = uriPart
+    }
 }

@@ -20,23 +20,30 @@ extension ProxySession {
             }
         }
         timer?.disarm()
-        // Kept for $upstream_http_* (and its storage's reuse): moved in, not copied.
-        head = consume received
-        let h = head.unsafelyUnwrapped
-        if (conf.interceptErrors ?? false) && h.status >= 300,
-            (r.loc.errorPages ?? []).contains(where: { $0.codes.contains(h.status) })
+        if (conf.interceptErrors ?? false) && status >= 300,
+            (r.loc.errorPages ?? []).contains(where: { $0.codes.contains(status) })
         {
+            // Kept for $upstream_http_* (and its storage's reuse): moved in, not copied.
+            head = consume received
             releasePeer(failed: false)
             lastTry.responseTime = elapsed()
-            finish(h.status)
+            finish(status)
             return
         }
-        if h.status == 101 {
-            startTunnel(h, rest: rest)
+        if status == 101 {
+            head = consume received
+            startTunnel(head.unsafelyUnwrapped, rest: rest)
             return
         }
+        // The head is read below as the local it came in, and moved into `head` (for
+        // $upstream_http_* and its storage's reuse) before anything can evaluate those
+        // variables: no copy of it (a `proxy_redirect` with variables may read them while
+        // the headers are relayed: then it is stored first, as a copy).
+        let h = received
+        if redirectsEvaluate { head = h }
         let ignored = conf.ignoreHeaders ?? []
         if h.accel, !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
+            head = h
             accelRedirect(target)
             return
         }
@@ -105,6 +112,7 @@ extension ProxySession {
             bodyMode = .close
         }
         let reusable = h.version >= 11 ? !h.connectionClose : h.connectionKeepAlive
+        if !redirectsEvaluate { head = consume h }
         if case .close = bodyMode {
             keepaliveEligible = false
         } else {
@@ -138,6 +146,12 @@ extension ProxySession {
             return
         }
         if rest.readableBytes > 0 { feedBody(rest) }
+    }
+
+    /// A `proxy_redirect` rule with variables (evaluated while the headers are relayed).
+    var redirectsEvaluate: Bool {
+        guard let rules = conf.redirects else { return false }
+        return rules.contains { if case .rule = $0 { return true } else { return false } }
     }
 
     var keepaliveCapacity: Int {

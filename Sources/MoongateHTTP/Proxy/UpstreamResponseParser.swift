@@ -97,8 +97,13 @@ struct UpstreamResponseParser {
             let limit = self.limit
             // The head is built into a local, the closure returns a plain Int (no generic
             // optional tuple copied out through withUnsafeReadableBytes).
-            var head: UpstreamResponseHead? = nil
+            var head = UpstreamResponseHead()
             let end: Int = try buf.withUnsafeReadableBytes { bytes -> Int in
+                // One pass: the lines are parsed as they are found, the blank line ends
+                // the head (no search for it first). A head that is not complete or not
+                // valid takes the way below, which finds its end first and gives the
+                // same errors as always.
+                if let end = try? Self.parse(bytes, into: &head), end >= 0, end <= limit { return end }
                 guard let end = Self.headEnd(bytes, from: 0) else { return -1 }
                 if end > limit { throw UpstreamParseError.invalid("upstream sent too big header") }
                 head = try Self.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
@@ -218,8 +223,19 @@ struct UpstreamResponseParser {
         return false
     }
 
+    /// Parses a head that ends in `b` with its blank line.
     static func parse(_ b: UnsafeRawBufferPointer) throws -> UpstreamResponseHead {
+        var head = UpstreamResponseHead()
+        _ = try parse(b, into: &head)
+        return head
+    }
+
+    /// Parses the head at the start of `b` into `head`: the offset just past its blank
+    /// line, or -1 when `b` ends before one (the head is then incomplete).
+    static func parse(_ b: UnsafeRawBufferPointer, into result: inout UpstreamResponseHead) throws -> Int {
         let n = b.count
+        // Built in a local (its arrays known unique: no runtime uniqueness checks through
+        // the caller's storage), moved out at the end.
         var head = UpstreamResponseHead()
         // The status line: "HTTP/x.y SP 3DIGIT [SP reason]".
         let eol = lineFeed(b, from: 0)
@@ -258,17 +274,26 @@ struct UpstreamResponseParser {
             swap(&head.fields, &UpstreamResponseHead.spareFields)
             head.fields.removeAll(keepingCapacity: true)
         }
-        head.raw.append(contentsOf: UnsafeBufferPointer(start: b.baseAddress?.assumingMemoryBound(to: UInt8.self), count: b.count))
         head.fields.reserveCapacity(8)
-        guard let base = b.baseAddress else { return head }
+        guard let base = b.baseAddress else {
+            head.recycle()
+            return -1
+        }
         var start = eol + 1
+        var end = -1
         while start < n {
             let e = lineFeed(b, from: start)
+            // A line with no LF yet: the head is incomplete.
+            if e == n { break }
             var le = e
             if le > start && base.load(fromByteOffset: le &- 1, as: UInt8.self) == 13 { le &-= 1 }
             let ls = start
             start = e &+ 1
-            if le == ls { continue }  // the blank line that ends the head
+            if le == ls {
+                // The blank line that ends the head.
+                end = start
+                break
+            }
             let colon = nameEnd(base, ls, le)
             guard colon > ls else {
                 throw UpstreamParseError.invalid("upstream sent invalid header")
@@ -319,8 +344,15 @@ struct UpstreamResponseParser {
             head.fields.append(
                 UpstreamHeaderField(nameStart: Int32(ls), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le)))
         }
+        if end < 0 {
+            // Incomplete: the storage goes back to the spare.
+            head.recycle()
+            return -1
+        }
         if head.chunked { head.contentLength = nil }
-        return head
+        head.raw.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
+        result = consume head
+        return end
     }
 }
 
