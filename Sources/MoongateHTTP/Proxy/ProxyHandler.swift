@@ -13,11 +13,27 @@ struct ProxyTarget {
 /// The content handler `proxy_pass` installs (nginx's `ngx_http_proxy_handler`).
 final class ProxyHandler: PhaseHandler {
     static let shared = ProxyHandler()
+    /// The location whose `proxy_pass` made this handler and its conf: a request there
+    /// (nearly always) takes the conf without a keyed look-up and cast. Locations that
+    /// inherit the handler (`if` blocks) have confs of their own, looked up.
+    private let ownerID: ObjectIdentifier?
+    private let ownerConf: ProxyLocConf?
+
+    init() {
+        ownerID = nil
+        ownerConf = nil
+    }
+
+    init(location: LocationConfig, conf: ProxyLocConf) {
+        ownerID = ObjectIdentifier(location)
+        ownerConf = conf
+    }
     /// The upstreams of the running configuration (for `proxy_pass` with variables).
     nonisolated(unsafe) static var registry: UpstreamRegistry?
 
     func handle(_ r: HTTPRequest) -> PhaseResult {
-        guard let conf = ProxyLocConf.of(r.loc) else { return .status(500) }
+        let found = ownerID == ObjectIdentifier(r.loc) ? ownerConf : ProxyLocConf.of(r.loc)
+        guard let conf = found else { return .status(500) }
         // A fixed proxy_pass (targetFor's first case, from the parts made once).
         if let f = conf.fixedTarget {
             guard let block = conf.upstream else { return .status(500) }

@@ -79,6 +79,24 @@ final class ProxyLocConf: MergeableModuleConf {
         return FixedProxyTarget(
             proxyHost: name ?? (port == (passSSL ? 443 : 80) ? host : "\(host):\(port)"), port: port, uriPart: uriPart)
     }()
+    /// The `proxy_set_header` lines (`name: value CRLF`, none for an empty value) made
+    /// once when no value has variables (nearly always); nil when one has. Their bytes are
+    /// what the writer gives for the Strings (LogBytes).
+    lazy var constantSetLines: [UInt8]? = {
+        guard let sets = setHeaders else { return [] }
+        var out: [UInt8] = []
+        for (name, value) in sets {
+            guard value.isLiteral else { return nil }
+            var v = ""
+            for p in value.parts { if case .literal(let s) = p { v += s } }
+            if v.isEmpty { continue }
+            LogBytes.withBytes(name) { out.append(contentsOf: $0) }
+            out.append(contentsOf: ": ".utf8)
+            LogBytes.withBytes(v) { out.append(contentsOf: $0) }
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        return out
+    }()
     /// Lowercased names of `proxy_set_header`.
     lazy var setHeaderNames: Set<String> = Set((setHeaders ?? []).map { $0.0.lowercased() })
     /// Client header names not passed upstream: the managed ones and those set explicitly.
@@ -187,10 +205,16 @@ final class FixedProxyTarget {
     let proxyHost: String
     let port: Int
     let uriPart: String?
+    /// `Host: $proxy_host CRLF` as the request writer gives it, made once.
+    let hostLine: [UInt8]
 
     init(proxyHost: String, port: Int, uriPart: String?) {
         self.proxyHost = proxyHost
         self.port = port
         self.uriPart = uriPart
+        var line = Array("Host: ".utf8)
+        LogBytes.withBytes(proxyHost) { line.append(contentsOf: $0) }
+        line.append(contentsOf: "\r\n".utf8)
+        hostLine = line
     }
 }

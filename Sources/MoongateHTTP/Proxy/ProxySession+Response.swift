@@ -39,7 +39,7 @@ extension ProxySession {
         // $upstream_http_* and its storage's reuse) before anything can evaluate those
         // variables: no copy of it (a `proxy_redirect` with variables may read them while
         // the headers are relayed: then it is stored first, as a copy).
-        let h = received
+        let h = consume received
         if redirectsEvaluate { head = h }
         let ignored = conf.ignoreHeaders ?? []
         if h.accel, !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
@@ -55,47 +55,49 @@ extension ProxySession {
         let drop = conf.responseDropNames
         // One pass over the head's bytes: the names classified in place, Strings made only
         // for the headers relayed.
-        h.raw.withUnsafeBytes { raw in
-            h.fields.withUnsafeBufferPointer { fields in
-                guard let base = raw.baseAddress else { return }
-                for i in 0..<fields.count {
-                    let f = fields[i]
-                    let p = base + Int(f.nameStart)
-                    let n = Int(f.nameEnd) &- Int(f.nameStart)
-                    if drop.contains(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)) {
-                        continue
+        // (Through a method of the head: the closure does not capture it, which made a
+        // copy of it.)
+        h.withBytes { raw, fields in
+            guard let base = raw.baseAddress else { return }
+            for i in 0..<fields.count {
+                let f = fields[i]
+                // Hop-by-hop names the parser knew (always in the dropped set).
+                if f.hop { continue }
+                let p = base + Int(f.nameStart)
+                let n = Int(f.nameEnd) &- Int(f.nameStart)
+                if drop.contains(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)) {
+                    continue
+                }
+                // 0 relayed as is, 2 Content-Type, 3 Location, 4 Refresh.
+                let kind: Int
+                switch n {
+                case 12: kind = LowerName.contentType.matches(p) ? 2 : 0
+                case 8: kind = LowerName.location.matches(p) ? 3 : 0
+                case 7: kind = LowerName.refresh.matches(p) ? 4 : 0
+                default: kind = 0
+                }
+                let value = UnsafeRawBufferPointer(
+                    start: base + Int(f.valueStart), count: Int(f.valueEnd) &- Int(f.valueStart))
+                // Room for the rest once one is relayed.
+                if kind != 2 && out.list.isEmpty { out.list.reserveCapacity(fields.count &- i) }
+                switch kind {
+                case 2:
+                    let v = LogBytes.text(value)
+                    out.contentType = v
+                    // Without a ';' there is no charset parameter (no scan of a copy).
+                    r.contentTypeCharset = value.contains(UInt8(ascii: ";")) ? CharsetConf.charsetParameter(v) : nil
+                case 3:
+                    let v = LogBytes.text(value)
+                    if let rewritten = rewriteRedirect(v) {
+                        out.location = rewritten
+                    } else {
+                        out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), v))
                     }
-                    // 0 relayed as is, 2 Content-Type, 3 Location, 4 Refresh.
-                    let kind: Int
-                    switch n {
-                    case 12: kind = LowerName.contentType.matches(p) ? 2 : 0
-                    case 8: kind = LowerName.location.matches(p) ? 3 : 0
-                    case 7: kind = LowerName.refresh.matches(p) ? 4 : 0
-                    default: kind = 0
-                    }
-                    let value = UnsafeRawBufferPointer(
-                        start: base + Int(f.valueStart), count: Int(f.valueEnd) &- Int(f.valueStart))
-                    // Room for the rest once one is relayed.
-                    if kind != 2 && out.list.isEmpty { out.list.reserveCapacity(fields.count &- i) }
-                    switch kind {
-                    case 2:
-                        let v = LogBytes.text(value)
-                        out.contentType = v
-                        // Without a ';' there is no charset parameter (no scan of a copy).
-                        r.contentTypeCharset = value.contains(UInt8(ascii: ";")) ? CharsetConf.charsetParameter(v) : nil
-                    case 3:
-                        let v = LogBytes.text(value)
-                        if let rewritten = rewriteRedirect(v) {
-                            out.location = rewritten
-                        } else {
-                            out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), v))
-                        }
-                    case 4:
-                        out.list.append(
-                            (LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), rewriteRefresh(LogBytes.text(value))))
-                    default:
-                        out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), LogBytes.text(value)))
-                    }
+                case 4:
+                    out.list.append(
+                        (LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), rewriteRefresh(LogBytes.text(value))))
+                default:
+                    out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), LogBytes.text(value)))
                 }
             }
         }
@@ -326,8 +328,12 @@ extension ProxySession {
         }
         guard !r.finalized else { return }
         if endQueued(aborted: false) { return }
-        // The buffered rest moved into the chunk (no copy of it kept here).
-        r.output(BodyChunk(data: pendingOut.take(), last: true))
+        // The buffered rest moved into the chunk (no copy of it kept here). Built in a
+        // variable: the chunk made in the call was built twice and copied through its
+        // value witness.
+        var chunk = BodyChunk(data: nil, last: true)
+        swap(&chunk.data, &pendingOut)
+        r.output(chunk)
         r.finalize(0)
     }
 

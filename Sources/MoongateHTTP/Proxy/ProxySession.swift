@@ -39,8 +39,12 @@ final class ProxySession: UpstreamConnectionDelegate {
             swap(&r.upstreamStates, &ProxySession.spareStates)
         }
         r.upstreamStates.append(t)
+        tryStart = t.start
         tryCount += 1
     }
+    /// When the current try started (its `start`, read by `elapsed` without a copy of the
+    /// try and its address string).
+    var tryStart: Int64 = 0
     /// Where this session's tries start in `r.upstreamStates`.
     let stateBase: Int
     var conn: UpstreamConnection?
@@ -105,10 +109,8 @@ final class ProxySession: UpstreamConnectionDelegate {
             while !states.isEmpty { states.removeLast() }
             ProxySession.spareStates = states
         }
-        if let h = head {
-            head = nil
-            h.recycle()
-        }
+        // (In place: no copy of the head.)
+        if head != nil { head!.giveStorage() }
     }
 
     var loop: EventLoop { r.connection.eventLoop }
@@ -337,7 +339,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         timer?.arm(ms: ms, f)
     }
 
-    func elapsed() -> Int { Int(CachedTime.monotonicMsec - lastTry.start) }
+    func elapsed() -> Int { Int(CachedTime.monotonicMsec - tryStart) }
 
     /// A try failed: record it, mark the peer, and try the next one or give up
     /// (nginx's `ngx_http_upstream_next`).

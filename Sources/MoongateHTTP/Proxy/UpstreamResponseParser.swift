@@ -33,6 +33,19 @@ struct UpstreamResponseHead {
         if fields.capacity <= 128 { Self.spareFields = fields }
     }
 
+    /// `recycle` for a head about to go: its arrays are swapped with the spare ones (no
+    /// retain of them, nor release of the head's).
+    mutating func giveStorage() {
+        if raw.capacity <= 8192 { swap(&raw, &Self.spareRaw) }
+        if fields.capacity <= 128 { swap(&fields, &Self.spareFields) }
+    }
+
+    /// Runs `body` on the head's bytes and its fields.
+    @inline(__always)
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer, UnsafeBufferPointer<UpstreamHeaderField>) -> T) -> T {
+        raw.withUnsafeBytes { r in fields.withUnsafeBufferPointer { f in body(r, f) } }
+    }
+
     /// Runs `f` on the name bytes of header `i`.
     @inline(__always)
     func withName<T>(_ i: Int, _ f: (UnsafeBufferPointer<UInt8>) -> T) -> T {
@@ -71,6 +84,9 @@ struct UpstreamHeaderField {
     var nameEnd: Int32
     var valueStart: Int32
     var valueEnd: Int32
+    /// Content-Length, Transfer-Encoding or Connection (found by the parser): hop-by-hop,
+    /// never relayed.
+    var hop = false
 }
 
 /// Why a head could not be parsed.
@@ -274,7 +290,7 @@ struct UpstreamResponseParser {
             swap(&head.fields, &UpstreamResponseHead.spareFields)
             head.fields.removeAll(keepingCapacity: true)
         }
-        head.fields.reserveCapacity(8)
+        if head.fields.capacity < 8 { head.fields.reserveCapacity(8) }
         guard let base = b.baseAddress else {
             head.recycle()
             return -1
@@ -305,6 +321,7 @@ struct UpstreamResponseParser {
                 vs &+= 1
             }
             // The names looked at, told apart by their length first.
+            var hop = true
             switch colon &- ls {
             case 14 where LowerName.contentLength.matches(base + ls):
                 var ve = le
@@ -335,6 +352,7 @@ struct UpstreamResponseParser {
                     if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
                 }
             default:
+                hop = false
                 if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
                     && nameIs(b, ls, ls &+ 8, "x-accel-")
                 {
@@ -342,7 +360,8 @@ struct UpstreamResponseParser {
                 }
             }
             head.fields.append(
-                UpstreamHeaderField(nameStart: Int32(ls), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le)))
+                UpstreamHeaderField(
+                    nameStart: Int32(ls), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le), hop: hop))
         }
         if end < 0 {
             // Incomplete: the storage goes back to the spare.
