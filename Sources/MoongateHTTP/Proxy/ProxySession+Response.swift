@@ -61,20 +61,32 @@ extension ProxySession {
             guard let base = raw.baseAddress else { return }
             for i in 0..<fields.count {
                 let f = fields[i]
-                // Hop-by-hop names the parser knew (always in the dropped set).
-                if f.hop { continue }
                 let p = base + Int(f.nameStart)
                 let n = Int(f.nameEnd) &- Int(f.nameStart)
-                if drop.contains(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)) {
-                    continue
-                }
                 // 0 relayed as is, 2 Content-Type, 3 Location, 4 Refresh.
                 let kind: Int
-                switch n {
-                case 12: kind = LowerName.contentType.matches(p) ? 2 : 0
-                case 8: kind = LowerName.location.matches(p) ? 3 : 0
-                case 7: kind = LowerName.refresh.matches(p) ? 4 : 0
-                default: kind = 0
+                // The names the parser knew are dropped or not by the location's
+                // answers for them (hop-by-hop ones always are); others are looked up.
+                switch f.kind {
+                case UpstreamHeaderField.Kind.hop: continue
+                case UpstreamHeaderField.Kind.date:
+                    if drop.hasDate { continue }
+                    kind = 0
+                case UpstreamHeaderField.Kind.server:
+                    if drop.hasServer { continue }
+                    kind = 0
+                case UpstreamHeaderField.Kind.contentType:
+                    if drop.hasContentType { continue }
+                    kind = 2
+                default:
+                    if drop.contains(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)) {
+                        continue
+                    }
+                    switch n {
+                    case 8: kind = LowerName.location.matches(p) ? 3 : 0
+                    case 7: kind = LowerName.refresh.matches(p) ? 4 : 0
+                    default: kind = 0
+                    }
                 }
                 let value = UnsafeRawBufferPointer(
                     start: base + Int(f.valueStart), count: Int(f.valueEnd) &- Int(f.valueStart))

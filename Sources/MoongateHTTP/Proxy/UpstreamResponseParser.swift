@@ -84,9 +84,18 @@ struct UpstreamHeaderField {
     var nameEnd: Int32
     var valueStart: Int32
     var valueEnd: Int32
-    /// Content-Length, Transfer-Encoding or Connection (found by the parser): hop-by-hop,
-    /// never relayed.
-    var hop = false
+    /// What the parser knew the name to be (`Kind`): hop-by-hop names are never relayed;
+    /// Date, Server and Content-Type are told apart without a name look-up.
+    var kind: UInt8 = Kind.other
+
+    enum Kind {
+        static let other: UInt8 = 0
+        /// Content-Length, Transfer-Encoding or Connection.
+        static let hop: UInt8 = 1
+        static let date: UInt8 = 2
+        static let server: UInt8 = 3
+        static let contentType: UInt8 = 4
+    }
 }
 
 /// Why a head could not be parsed.
@@ -321,7 +330,7 @@ struct UpstreamResponseParser {
                 vs &+= 1
             }
             // The names looked at, told apart by their length first.
-            var hop = true
+            var kind = UpstreamHeaderField.Kind.hop
             switch colon &- ls {
             case 14 where LowerName.contentLength.matches(base + ls):
                 var ve = le
@@ -351,8 +360,14 @@ struct UpstreamResponseParser {
                     if contains(b, vs, le, "close") { head.connectionClose = true }
                     if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
                 }
+            case 4 where LowerName.date.matches(base + ls):
+                kind = UpstreamHeaderField.Kind.date
+            case 6 where LowerName.server.matches(base + ls):
+                kind = UpstreamHeaderField.Kind.server
+            case 12 where LowerName.contentType.matches(base + ls):
+                kind = UpstreamHeaderField.Kind.contentType
             default:
-                hop = false
+                kind = UpstreamHeaderField.Kind.other
                 if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
                     && nameIs(b, ls, ls &+ 8, "x-accel-")
                 {
@@ -361,7 +376,7 @@ struct UpstreamResponseParser {
             }
             head.fields.append(
                 UpstreamHeaderField(
-                    nameStart: Int32(ls), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le), hop: hop))
+                    nameStart: Int32(ls), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le), kind: kind))
         }
         if end < 0 {
             // Incomplete: the storage goes back to the spare.
@@ -424,4 +439,6 @@ struct LowerName {
     static let contentType = LowerName("content-type")
     static let location = LowerName("location")
     static let refresh = LowerName("refresh")
+    static let date = LowerName("date")
+    static let server = LowerName("server")
 }
