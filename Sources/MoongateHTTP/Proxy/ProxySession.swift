@@ -30,7 +30,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         get { r.upstreamStates[stateBase + tryCount - 1] }
         _modify { yield &r.upstreamStates[stateBase + tryCount - 1] }
     }
-    func addTry(_ t: ProxyTry) {
+    func addTry(_ t: consuming ProxyTry) {
         let end = stateBase + tryCount
         if r.upstreamStates.count > end {
             r.upstreamStates.removeSubrange(end...)
@@ -38,8 +38,9 @@ final class ProxySession: UpstreamConnectionDelegate {
             // The list of the worker's previous proxied request (emptied): no allocation.
             swap(&r.upstreamStates, &ProxySession.spareStates)
         }
-        r.upstreamStates.append(t)
         tryStart = t.start
+        // Moved in (no copy of the try and its address string).
+        r.upstreamStates.append(consume t)
         tryCount += 1
     }
     /// When the current try started (its `start`, read by `elapsed` without a copy of the
