@@ -207,6 +207,8 @@ final class FixedProxyTarget {
     let uriPart: String?
     /// `Host: $proxy_host CRLF` as the request writer gives it, made once.
     let hostLine: [UInt8]
+    /// The URI part's bytes as the request writer gives them.
+    let uriPartBytes: [UInt8]?
 
     init(proxyHost: String, port: Int, uriPart: String?) {
         self.proxyHost = proxyHost
@@ -216,5 +218,6 @@ final class FixedProxyTarget {
         LogBytes.withBytes(proxyHost) { line.append(contentsOf: $0) }
         line.append(contentsOf: "\r\n".utf8)
         hostLine = line
+        uriPartBytes = uriPart.map { u in LogBytes.withBytes(u) { Array($0) } }
     }
 }

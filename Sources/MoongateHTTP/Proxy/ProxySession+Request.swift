@@ -56,7 +56,12 @@ extension ProxySession {
         let host = userSet.host ? "" : target.proxyHost
         // The Host line of a fixed proxy_pass, made once (the target's host is its).
         var hostLine: [UInt8]? = nil
-        if !host.isEmpty, let f = conf.fixedTarget, f.proxyHost == host { hostLine = f.hostLine }
+        var uriBytes: [UInt8]? = nil
+        if let f = conf.fixedTarget {
+            if !host.isEmpty, f.proxyHost == host { hostLine = f.hostLine }
+            // The URI is the URI part itself (a request for the location's whole prefix).
+            if let part = f.uriPart, part == target.uri { uriBytes = f.uriPartBytes }
+        }
         var length = ""
         if hasBody && !userSet.contentLength {
             length = String(r.body.data.count)
@@ -83,9 +88,18 @@ extension ProxySession {
         var buf = ProxySession.requestBuffer(r, capacity: bound)
         buf.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { out -> Int in
             var w = RequestWriter(base: out.baseAddress!, capacity: out.count)
-            w.plain(method)
+            // The usual method and a fixed target's URI part go from bytes at hand.
+            if method == "GET" {
+                w.lit("GET")
+            } else {
+                w.plain(method)
+            }
             w.lit(" ")
-            w.client(target.uri)
+            if let uriLine = uriBytes {
+                uriLine.withUnsafeBytes { w.bytes($0) }
+            } else {
+                w.client(target.uri)
+            }
             w.lit(conf.effHTTPVersion == 11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n")
             if let c = constantLines {
                 c.withUnsafeBytes { w.bytes($0) }
