@@ -56,6 +56,6 @@ public final class BalancerState {
 
     /// The state of a request that is proxying, if any.
     public static func of(_ r: HTTPRequest) -> BalancerState? {
-        (r.moduleContexts["proxy"] as? ProxySession)?.balancerState
+        r.moduleContexts.proxy?.balancerState
     }
 }

@@ -126,8 +126,19 @@ struct HeaderNameSet {
 /// retain, not a copy of the set's arrays.
 final class SharedHeaderNameSet {
     let set: HeaderNameSet
+    /// Whether the set has `date`, `server` and `content-type` (the names the upstream
+    /// parser tells apart: no look-up for them).
+    let hasDate: Bool
+    let hasServer: Bool
+    let hasContentType: Bool
 
-    init<S: Sequence>(_ names: S) where S.Element == String { set = HeaderNameSet(names) }
+    init<S: Sequence>(_ names: S) where S.Element == String {
+        set = HeaderNameSet(names)
+        let lowered = Set(names.map { $0.lowercased() })
+        hasDate = lowered.contains("date")
+        hasServer = lowered.contains("server")
+        hasContentType = lowered.contains("content-type")
+    }
 
     @inline(__always)
     func contains(_ name: UnsafeBufferPointer<UInt8>) -> Bool { set.contains(name) }

@@ -58,7 +58,7 @@ enum ProxyDirectives {
                 pc.pass = .fixed(upstreamName: u.portGiven ? nil : u.host, host: u.host, port: u.port, uri: u.uri)
                 pc.passSSL = u.ssl
             }
-            l.contentHandler = ProxyHandler.shared
+            l.contentHandler = ProxyHandler(location: l, conf: pc)
             UpstreamRegistry.of(c.http!).pendingPasses.append((pc, d.location))
         }
         R(DirectiveSpec("proxy_set_header", all, .exactly(2))) { d, c in

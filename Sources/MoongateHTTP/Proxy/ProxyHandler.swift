@@ -13,11 +13,27 @@ struct ProxyTarget {
 /// The content handler `proxy_pass` installs (nginx's `ngx_http_proxy_handler`).
 final class ProxyHandler: PhaseHandler {
     static let shared = ProxyHandler()
+    /// The location whose `proxy_pass` made this handler and its conf: a request there
+    /// (nearly always) takes the conf without a keyed look-up and cast. Locations that
+    /// inherit the handler (`if` blocks) have confs of their own, looked up.
+    private let ownerID: ObjectIdentifier?
+    private let ownerConf: ProxyLocConf?
+
+    init() {
+        ownerID = nil
+        ownerConf = nil
+    }
+
+    init(location: LocationConfig, conf: ProxyLocConf) {
+        ownerID = ObjectIdentifier(location)
+        ownerConf = conf
+    }
     /// The upstreams of the running configuration (for `proxy_pass` with variables).
     nonisolated(unsafe) static var registry: UpstreamRegistry?
 
     func handle(_ r: HTTPRequest) -> PhaseResult {
-        guard let conf = ProxyLocConf.of(r.loc) else { return .status(500) }
+        let found = ownerID == ObjectIdentifier(r.loc) ? ownerConf : ProxyLocConf.of(r.loc)
+        guard let conf = found else { return .status(500) }
         // A fixed proxy_pass (targetFor's first case, from the parts made once).
         if let f = conf.fixedTarget {
             guard let block = conf.upstream else { return .status(500) }
@@ -57,14 +73,14 @@ final class ProxyHandler: PhaseHandler {
 
     private func start(_ r: HTTPRequest, _ conf: ProxyLocConf, _ target: consuming ProxyTarget) -> PhaseResult {
         let session = ProxySession(request: r, conf: conf, target: target)
-        r.moduleContexts["proxy"] = session
+        r.moduleContexts.proxy = session
         // The session holds the request; dropping it here (after the log phase) breaks the
         // cycle. Strong on purpose, as the module context is: finalize runs and drops the
         // cleanups; a weak reference would give the session and the request side tables,
         // which make every retain and release of them the slow kind.
         r.cleanups.append {
             session.abort()
-            session.r.moduleContexts["proxy"] = nil
+            session.r.moduleContexts.proxy = nil
         }
         session.watchClientAbort()
         if session.startStreaming() {
@@ -132,6 +148,11 @@ final class ProxyHandler: PhaseHandler {
     /// nginx's URI rules: with a URI part the matched location prefix is replaced; without,
     /// the client's URI goes as sent unless it was changed, then the normalized one.
     func uri(_ r: HTTPRequest, _ conf: ProxyLocConf, _ uriPart: String?) -> String {
+        if let part = uriPart, r.validLocation, r.args == nil, let prefix = conf.locationPrefix, r.uri == prefix {
+            // The whole URI is the location's (an exact one, as a rule) and there are no
+            // arguments: the URI part alone (the general case below gives the same).
+            return part
+        }
         let argsSuffix = r.args.map { $0.isEmpty ? "" : "?" + $0 } ?? ""
         if let part = uriPart {
             let rewritten = !r.validLocation

@@ -72,9 +72,30 @@ final class ProxyLocConf: MergeableModuleConf {
     // Per-request lookups precomputed once per location (after merging).
     /// What a request takes from a fixed `proxy_pass` (its `$proxy_host` made once, the
     /// enum's strings not copied per request); nil for one with variables.
-    lazy var fixedTarget: (proxyHost: String, port: Int, uriPart: String?)? = {
+    /// A class: read per request with one retain (a tuple of strings was copied out of
+    /// the lazy property, its strings retained and released).
+    lazy var fixedTarget: FixedProxyTarget? = {
         guard case .fixed(let name, let host, let port, let uriPart) = pass else { return nil }
-        return (name ?? (port == (passSSL ? 443 : 80) ? host : "\(host):\(port)"), port, uriPart)
+        return FixedProxyTarget(
+            proxyHost: name ?? (port == (passSSL ? 443 : 80) ? host : "\(host):\(port)"), port: port, uriPart: uriPart)
+    }()
+    /// The `proxy_set_header` lines (`name: value CRLF`, none for an empty value) made
+    /// once when no value has variables (nearly always); nil when one has. Their bytes are
+    /// what the writer gives for the Strings (LogBytes).
+    lazy var constantSetLines: [UInt8]? = {
+        guard let sets = setHeaders else { return [] }
+        var out: [UInt8] = []
+        for (name, value) in sets {
+            guard value.isLiteral else { return nil }
+            var v = ""
+            for p in value.parts { if case .literal(let s) = p { v += s } }
+            if v.isEmpty { continue }
+            LogBytes.withBytes(name) { out.append(contentsOf: $0) }
+            out.append(contentsOf: ": ".utf8)
+            LogBytes.withBytes(v) { out.append(contentsOf: $0) }
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        return out
     }()
     /// Lowercased names of `proxy_set_header`.
     lazy var setHeaderNames: Set<String> = Set((setHeaders ?? []).map { $0.0.lowercased() })
@@ -177,4 +198,26 @@ final class ProxyLocConf: MergeableModuleConf {
     var effBusyBuffersSize: Int { busyBuffersSize ?? 2 * effUnitSize }
     var effTempFileWriteSize: Int { tempFileWriteSize ?? 2 * effUnitSize }
     var effMaxTempFileSize: Int { maxTempFileSize ?? 1024 * 1024 * 1024 }
+}
+
+/// The parts of a fixed `proxy_pass` a request takes (`ProxyLocConf.fixedTarget`).
+final class FixedProxyTarget {
+    let proxyHost: String
+    let port: Int
+    let uriPart: String?
+    /// `Host: $proxy_host CRLF` as the request writer gives it, made once.
+    let hostLine: [UInt8]
+    /// The URI part's bytes as the request writer gives them.
+    let uriPartBytes: [UInt8]?
+
+    init(proxyHost: String, port: Int, uriPart: String?) {
+        self.proxyHost = proxyHost
+        self.port = port
+        self.uriPart = uriPart
+        var line = Array("Host: ".utf8)
+        LogBytes.withBytes(proxyHost) { line.append(contentsOf: $0) }
+        line.append(contentsOf: "\r\n".utf8)
+        hostLine = line
+        uriPartBytes = uriPart.map { u in LogBytes.withBytes(u) { Array($0) } }
+    }
 }

@@ -43,15 +43,25 @@ extension ProxySession {
         let passBody = conf.passRequestBody ?? true
         let hasBody = passBody && (r.head.contentLength != nil || r.head.chunked || r.body.replaced) && !streaming
         let userSet = conf.userSets
-        // proxy_set_header values, evaluated once; empty ones send nothing.
+        // proxy_set_header values, evaluated once; empty ones send nothing. Constant ones
+        // (nearly always) are written from the bytes made once per location.
         var setLines: [(String, String)] = []
-        if let sets = conf.setHeaders {
+        let constantLines = conf.constantSetLines
+        if constantLines == nil, let sets = conf.setHeaders {
             for (name, value) in sets {
                 let v = value.evaluate(r)
                 if !v.isEmpty { setLines.append((name, v)) }
             }
         }
         let host = userSet.host ? "" : target.proxyHost
+        // The Host line of a fixed proxy_pass, made once (the target's host is its).
+        var hostLine: [UInt8]? = nil
+        var uriBytes: [UInt8]? = nil
+        if let f = conf.fixedTarget {
+            if !host.isEmpty, f.proxyHost == host { hostLine = f.hostLine }
+            // The URI is the URI part itself (a request for the location's whole prefix).
+            if let part = f.uriPart, part == target.uri { uriBytes = f.uriPartBytes }
+        }
         var length = ""
         if hasBody && !userSet.contentLength {
             length = String(r.body.data.count)
@@ -63,6 +73,7 @@ extension ProxySession {
         // An upper bound: client strings give back at most their UTF-8 length (LogBytes).
         var bound = method.utf8.count + target.uri.utf8.count + 16
         for (n, v) in setLines { bound += n.utf8.count + v.utf8.count + 4 }
+        if let c = constantLines { bound += c.count }
         bound += host.utf8.count + 10 + 19 + length.utf8.count + 20 + 28 + 2
         // The client's header lines as they came (no Strings made): their bytes and 2 per
         // line bound them (a line's ": " and CRLF replace at least its ':' and LF).
@@ -77,12 +88,27 @@ extension ProxySession {
         var buf = ProxySession.requestBuffer(r, capacity: bound)
         buf.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { out -> Int in
             var w = RequestWriter(base: out.baseAddress!, capacity: out.count)
-            w.plain(method)
+            // The usual method and a fixed target's URI part go from bytes at hand.
+            if method == "GET" {
+                w.lit("GET")
+            } else {
+                w.plain(method)
+            }
             w.lit(" ")
-            w.client(target.uri)
+            if let uriLine = uriBytes {
+                uriLine.withUnsafeBytes { w.bytes($0) }
+            } else {
+                w.client(target.uri)
+            }
             w.lit(conf.effHTTPVersion == 11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n")
-            for (n, v) in setLines { w.line(n, v) }
-            if !host.isEmpty {
+            if let c = constantLines {
+                c.withUnsafeBytes { w.bytes($0) }
+            } else {
+                for (n, v) in setLines { w.line(n, v) }
+            }
+            if let line = hostLine {
+                line.withUnsafeBytes { w.bytes($0) }
+            } else if !host.isEmpty {
                 w.lit("Host: ")
                 w.client(host)
                 w.lit("\r\n")

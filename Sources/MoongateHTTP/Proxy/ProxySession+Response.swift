@@ -20,23 +20,30 @@ extension ProxySession {
             }
         }
         timer?.disarm()
-        // Kept for $upstream_http_* (and its storage's reuse): moved in, not copied.
-        head = consume received
-        let h = head.unsafelyUnwrapped
-        if (conf.interceptErrors ?? false) && h.status >= 300,
-            (r.loc.errorPages ?? []).contains(where: { $0.codes.contains(h.status) })
+        if (conf.interceptErrors ?? false) && status >= 300,
+            (r.loc.errorPages ?? []).contains(where: { $0.codes.contains(status) })
         {
+            // Kept for $upstream_http_* (and its storage's reuse): moved in, not copied.
+            head = consume received
             releasePeer(failed: false)
             lastTry.responseTime = elapsed()
-            finish(h.status)
+            finish(status)
             return
         }
-        if h.status == 101 {
-            startTunnel(h, rest: rest)
+        if status == 101 {
+            head = consume received
+            startTunnel(head.unsafelyUnwrapped, rest: rest)
             return
         }
+        // The head is read below as the local it came in, and moved into `head` (for
+        // $upstream_http_* and its storage's reuse) before anything can evaluate those
+        // variables: no copy of it (a `proxy_redirect` with variables may read them while
+        // the headers are relayed: then it is stored first, as a copy).
+        let h = consume received
+        if redirectsEvaluate { head = h }
         let ignored = conf.ignoreHeaders ?? []
         if h.accel, !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
+            head = h
             accelRedirect(target)
             return
         }
@@ -48,47 +55,61 @@ extension ProxySession {
         let drop = conf.responseDropNames
         // One pass over the head's bytes: the names classified in place, Strings made only
         // for the headers relayed.
-        h.raw.withUnsafeBytes { raw in
-            h.fields.withUnsafeBufferPointer { fields in
-                guard let base = raw.baseAddress else { return }
-                for i in 0..<fields.count {
-                    let f = fields[i]
-                    let p = base + Int(f.nameStart)
-                    let n = Int(f.nameEnd) &- Int(f.nameStart)
+        // (Through a method of the head: the closure does not capture it, which made a
+        // copy of it.)
+        h.withBytes { raw, fields in
+            guard let base = raw.baseAddress else { return }
+            for i in 0..<fields.count {
+                let f = fields[i]
+                let p = base + Int(f.nameStart)
+                let n = Int(f.nameEnd) &- Int(f.nameStart)
+                // 0 relayed as is, 2 Content-Type, 3 Location, 4 Refresh.
+                let kind: Int
+                // The names the parser knew are dropped or not by the location's
+                // answers for them (hop-by-hop ones always are); others are looked up.
+                switch f.kind {
+                case UpstreamHeaderField.Kind.hop: continue
+                case UpstreamHeaderField.Kind.date:
+                    if drop.hasDate { continue }
+                    kind = 0
+                case UpstreamHeaderField.Kind.server:
+                    if drop.hasServer { continue }
+                    kind = 0
+                case UpstreamHeaderField.Kind.contentType:
+                    if drop.hasContentType { continue }
+                    kind = 2
+                default:
                     if drop.contains(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)) {
                         continue
                     }
-                    // 0 relayed as is, 2 Content-Type, 3 Location, 4 Refresh.
-                    let kind: Int
                     switch n {
-                    case 12: kind = LowerName.contentType.matches(p) ? 2 : 0
                     case 8: kind = LowerName.location.matches(p) ? 3 : 0
                     case 7: kind = LowerName.refresh.matches(p) ? 4 : 0
                     default: kind = 0
                     }
-                    let value = UnsafeRawBufferPointer(
-                        start: base + Int(f.valueStart), count: Int(f.valueEnd) &- Int(f.valueStart))
-                    // Room for the rest once one is relayed.
-                    if kind != 2 && out.list.isEmpty { out.list.reserveCapacity(fields.count &- i) }
-                    switch kind {
-                    case 2:
-                        let v = LogBytes.text(value)
-                        out.contentType = v
-                        // Without a ';' there is no charset parameter (no scan of a copy).
-                        r.contentTypeCharset = value.contains(UInt8(ascii: ";")) ? CharsetConf.charsetParameter(v) : nil
-                    case 3:
-                        let v = LogBytes.text(value)
-                        if let rewritten = rewriteRedirect(v) {
-                            out.location = rewritten
-                        } else {
-                            out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), v))
-                        }
-                    case 4:
-                        out.list.append(
-                            (LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), rewriteRefresh(LogBytes.text(value))))
-                    default:
-                        out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), LogBytes.text(value)))
+                }
+                let value = UnsafeRawBufferPointer(
+                    start: base + Int(f.valueStart), count: Int(f.valueEnd) &- Int(f.valueStart))
+                // Room for the rest once one is relayed.
+                if kind != 2 && out.list.isEmpty { out.list.reserveCapacity(fields.count &- i) }
+                switch kind {
+                case 2:
+                    let v = LogBytes.text(value)
+                    out.contentType = v
+                    // Without a ';' there is no charset parameter (no scan of a copy).
+                    r.contentTypeCharset = value.contains(UInt8(ascii: ";")) ? CharsetConf.charsetParameter(v) : nil
+                case 3:
+                    let v = LogBytes.text(value)
+                    if let rewritten = rewriteRedirect(v) {
+                        out.location = rewritten
+                    } else {
+                        out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), v))
                     }
+                case 4:
+                    out.list.append(
+                        (LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), rewriteRefresh(LogBytes.text(value))))
+                default:
+                    out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), LogBytes.text(value)))
                 }
             }
         }
@@ -105,6 +126,7 @@ extension ProxySession {
             bodyMode = .close
         }
         let reusable = h.version >= 11 ? !h.connectionClose : h.connectionKeepAlive
+        if !redirectsEvaluate { head = consume h }
         if case .close = bodyMode {
             keepaliveEligible = false
         } else {
@@ -138,6 +160,12 @@ extension ProxySession {
             return
         }
         if rest.readableBytes > 0 { feedBody(rest) }
+    }
+
+    /// A `proxy_redirect` rule with variables (evaluated while the headers are relayed).
+    var redirectsEvaluate: Bool {
+        guard let rules = conf.redirects else { return false }
+        return rules.contains { if case .rule = $0 { return true } else { return false } }
     }
 
     var keepaliveCapacity: Int {
@@ -312,8 +340,12 @@ extension ProxySession {
         }
         guard !r.finalized else { return }
         if endQueued(aborted: false) { return }
-        // The buffered rest moved into the chunk (no copy of it kept here).
-        r.output(BodyChunk(data: pendingOut.take(), last: true))
+        // The buffered rest moved into the chunk (no copy of it kept here). Built in a
+        // variable: the chunk made in the call was built twice and copied through its
+        // value witness.
+        var chunk = BodyChunk(data: nil, last: true)
+        swap(&chunk.data, &pendingOut)
+        r.output(chunk)
         r.finalize(0)
     }
 

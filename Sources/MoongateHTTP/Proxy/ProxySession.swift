@@ -30,12 +30,22 @@ final class ProxySession: UpstreamConnectionDelegate {
         get { r.upstreamStates[stateBase + tryCount - 1] }
         _modify { yield &r.upstreamStates[stateBase + tryCount - 1] }
     }
-    func addTry(_ t: ProxyTry) {
+    func addTry(_ t: consuming ProxyTry) {
         let end = stateBase + tryCount
-        if r.upstreamStates.count > end { r.upstreamStates.removeSubrange(end...) }
-        r.upstreamStates.append(t)
+        if r.upstreamStates.count > end {
+            r.upstreamStates.removeSubrange(end...)
+        } else if end == 0 && r.upstreamStates.capacity == 0 && ProxySession.spareStates.capacity > 0 {
+            // The list of the worker's previous proxied request (emptied): no allocation.
+            swap(&r.upstreamStates, &ProxySession.spareStates)
+        }
+        tryStart = t.start
+        // Moved in (no copy of the try and its address string).
+        r.upstreamStates.append(consume t)
         tryCount += 1
     }
+    /// When the current try started (its `start`, read by `elapsed` without a copy of the
+    /// try and its address string).
+    var tryStart: Int64 = 0
     /// Where this session's tries start in `r.upstreamStates`.
     let stateBase: Int
     var conn: UpstreamConnection?
@@ -82,14 +92,26 @@ final class ProxySession: UpstreamConnectionDelegate {
         self.stateBase = request.upstreamStates.count
     }
 
+    /// The emptied try list of a finished request, kept for the worker's next one (all of
+    /// a worker's requests run on its one thread).
+    nonisolated(unsafe) static var spareStates: [ProxyTry] = []
+
     deinit {
         // The buffers of this request serve the worker's next one.
         recycleRequestBuffer()
         if isKnownUniquelyReferenced(&balancerState) { BalancerState.recycle(balancerState) }
-        if let h = head {
-            head = nil
-            h.recycle()
+        // Once the request was logged nothing reads its tries any more (the sessions end
+        // in the request's cleanups, after the log phase): the list serves the next one.
+        if r.logged && r.upstreamStates.capacity > 0 && r.upstreamStates.capacity <= 16 {
+            var states: [ProxyTry] = []
+            swap(&states, &r.upstreamStates)
+            // (One by one from the end: removeAll(keepingCapacity:) goes through the
+            // generic replaceSubrange.)
+            while !states.isEmpty { states.removeLast() }
+            ProxySession.spareStates = states
         }
+        // (In place: no copy of the head.)
+        if head != nil { head!.giveStorage() }
     }
 
     var loop: EventLoop { r.connection.eventLoop }
@@ -108,7 +130,7 @@ final class ProxySession: UpstreamConnectionDelegate {
     private func connectNext() {
         guard !r.finalized else { return }
         balancerState.totalTries += 1
-        var t = ProxyTry(addr: target.block.name, start: CachedTime.monotonicMsec)
+        let start = CachedTime.monotonicMsec
         peer = nil
         if let hook = target.block.balancer {
             balancerState.chosen = nil
@@ -131,13 +153,13 @@ final class ProxySession: UpstreamConnectionDelegate {
                     block.balancerPeerName = peerName
                 }
                 balancerState.triesLeft += balancerState.moreTries
-                t.addr = peerName
-                addTry(t)
+                addTry(ProxyTry(addr: peerName, start: start))
                 connect(host: c.host, port: c.port, fromBalancer: true)
                 return
             }
         }
         guard let p = selector.next(r) else {
+            var t = ProxyTry(addr: target.block.name, start: start)
             t.status = 502
             addTry(t)
             peerName = target.block.name
@@ -147,8 +169,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         }
         peer = p
         peerName = p.name
-        t.addr = p.name
-        addTry(t)
+        addTry(ProxyTry(addr: p.name, start: start))
         connect(host: p.host, port: p.port)
     }
 
@@ -319,7 +340,7 @@ final class ProxySession: UpstreamConnectionDelegate {
         timer?.arm(ms: ms, f)
     }
 
-    func elapsed() -> Int { Int(CachedTime.monotonicMsec - lastTry.start) }
+    func elapsed() -> Int { Int(CachedTime.monotonicMsec - tryStart) }
 
     /// A try failed: record it, mark the peer, and try the next one or give up
     /// (nginx's `ngx_http_upstream_next`).

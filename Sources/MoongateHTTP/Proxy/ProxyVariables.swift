@@ -3,7 +3,7 @@ import MoongateCore
 /// The upstream and proxy modules' variables: `$upstream_*` lists over tries and
 /// `$proxy_host`, `$proxy_port`, `$proxy_add_x_forwarded_for`.
 enum ProxyVariables {
-    static func session(_ r: HTTPRequest) -> ProxySession? { r.moduleContexts["proxy"] as? ProxySession }
+    static func session(_ r: HTTPRequest) -> ProxySession? { r.moduleContexts.proxy }
 
     /// nginx's `$upstream_*` list: tries of one upstream joined by ", ", upstreams of
     /// one request (before and after an internal redirect) by " : ".

@@ -40,7 +40,8 @@ public final class UpstreamBlock {
     var balancerPeerPort = -1
     var balancerPeerName = ""
     /// Per-worker pool of idle connections.
-    lazy var pool = UpstreamKeepalivePool(block: self)
+    /// (Not lazy: read twice per proxied request without a lazy getter's check.)
+    let pool = UpstreamKeepalivePool()
     /// The points of `hash ... consistent`, built on first use in each worker.
     lazy var hashRing = UpstreamHashRing(peers: primary)
 

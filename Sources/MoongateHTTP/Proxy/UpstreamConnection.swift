@@ -179,6 +179,13 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
     /// No handler but this one in the pipeline (no TLS added): the next read is asked of
     /// the channel's core directly.
     var plain = true
+    /// The channel's core, kept when the handler is added (no channel and core getters
+    /// per read). Unowned: the channel holds this handler; cleared when it goes inactive.
+    unowned(unsafe) var core: ChannelCore?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        core = context.channel._channelCore
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         CachedTime.refresh()
@@ -188,7 +195,9 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
         // (~400 instructions less per upstream read). Asked before the bytes are handed on, so
         // that a pause they cause (setReading(false)) stays in force, as it does when NIO
         // asks at the end; with a read pending NIO's own request is skipped.
-        if plain, let c = connection, !c.paused { context.channel._channelCore.read0() }
+        if plain, let c = connection, !c.paused {
+            if let core { core.read0() } else { context.channel._channelCore.read0() }
+        }
         guard let c = connection else { return }
         if let d = c.delegate {
             d.upstreamRead(&buf)
@@ -207,6 +216,7 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        core = nil
         connection?.inactive()
         connection?.delegate = nil
         connection = nil

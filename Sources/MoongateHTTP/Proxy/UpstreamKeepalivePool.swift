@@ -3,10 +3,9 @@ import NIOCore
 /// Idle connections of one upstream kept for reuse (nginx's upstream keepalive module):
 /// at most `keepalive` per worker, least recently used dropped first.
 final class UpstreamKeepalivePool {
-    unowned let block: UpstreamBlock
     private var idle: [UpstreamConnection] = []
 
-    init(block: UpstreamBlock) { self.block = block }
+    init() {}
 
     deinit {
         // The idle connections outlive the pool until they close: they must not call it.
@@ -15,6 +14,17 @@ final class UpstreamKeepalivePool {
 
     /// A cached connection to `peerName`, if one is idle.
     func take(_ peerName: String) -> UpstreamConnection? {
+        // The most recently kept one is looked at first (the usual pick), then the rest.
+        let last = idle.count &- 1
+        if last >= 0 {
+            let c = idle[last]
+            if c.peerName == peerName && !c.closed {
+                idle.removeLast()
+                c.timer.disarm()
+                c.idlePool = nil
+                return c
+            }
+        }
         guard let i = idle.lastIndex(where: { $0.peerName == peerName && !$0.closed }) else { return nil }
         // The most recently kept one, as a rule: the array's end, taken without a shift.
         let c = i == idle.count - 1 ? idle.removeLast() : idle.remove(at: i)

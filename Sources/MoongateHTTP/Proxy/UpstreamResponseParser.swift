@@ -33,6 +33,19 @@ struct UpstreamResponseHead {
         if fields.capacity <= 128 { Self.spareFields = fields }
     }
 
+    /// `recycle` for a head about to go: its arrays are swapped with the spare ones (no
+    /// retain of them, nor release of the head's).
+    mutating func giveStorage() {
+        if raw.capacity <= 8192 { swap(&raw, &Self.spareRaw) }
+        if fields.capacity <= 128 { swap(&fields, &Self.spareFields) }
+    }
+
+    /// Runs `body` on the head's bytes and its fields.
+    @inline(__always)
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer, UnsafeBufferPointer<UpstreamHeaderField>) -> T) -> T {
+        raw.withUnsafeBytes { r in fields.withUnsafeBufferPointer { f in body(r, f) } }
+    }
+
     /// Runs `f` on the name bytes of header `i`.
     @inline(__always)
     func withName<T>(_ i: Int, _ f: (UnsafeBufferPointer<UInt8>) -> T) -> T {
@@ -71,6 +84,18 @@ struct UpstreamHeaderField {
     var nameEnd: Int32
     var valueStart: Int32
     var valueEnd: Int32
+    /// What the parser knew the name to be (`Kind`): hop-by-hop names are never relayed;
+    /// Date, Server and Content-Type are told apart without a name look-up.
+    var kind: UInt8 = Kind.other
+
+    enum Kind {
+        static let other: UInt8 = 0
+        /// Content-Length, Transfer-Encoding or Connection.
+        static let hop: UInt8 = 1
+        static let date: UInt8 = 2
+        static let server: UInt8 = 3
+        static let contentType: UInt8 = 4
+    }
 }
 
 /// Why a head could not be parsed.
@@ -97,8 +122,13 @@ struct UpstreamResponseParser {
             let limit = self.limit
             // The head is built into a local, the closure returns a plain Int (no generic
             // optional tuple copied out through withUnsafeReadableBytes).
-            var head: UpstreamResponseHead? = nil
+            var head = UpstreamResponseHead()
             let end: Int = try buf.withUnsafeReadableBytes { bytes -> Int in
+                // One pass: the lines are parsed as they are found, the blank line ends
+                // the head (no search for it first). A head that is not complete or not
+                // valid takes the way below, which finds its end first and gives the
+                // same errors as always.
+                if let end = try? Self.parse(bytes, into: &head), end >= 0, end <= limit { return end }
                 guard let end = Self.headEnd(bytes, from: 0) else { return -1 }
                 if end > limit { throw UpstreamParseError.invalid("upstream sent too big header") }
                 head = try Self.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
@@ -218,8 +248,19 @@ struct UpstreamResponseParser {
         return false
     }
 
+    /// Parses a head that ends in `b` with its blank line.
     static func parse(_ b: UnsafeRawBufferPointer) throws -> UpstreamResponseHead {
+        var head = UpstreamResponseHead()
+        _ = try parse(b, into: &head)
+        return head
+    }
+
+    /// Parses the head at the start of `b` into `head`: the offset just past its blank
+    /// line, or -1 when `b` ends before one (the head is then incomplete).
+    static func parse(_ b: UnsafeRawBufferPointer, into result: inout UpstreamResponseHead) throws -> Int {
         let n = b.count
+        // Built in a local (its arrays known unique: no runtime uniqueness checks through
+        // the caller's storage), moved out at the end.
         var head = UpstreamResponseHead()
         // The status line: "HTTP/x.y SP 3DIGIT [SP reason]".
         let eol = lineFeed(b, from: 0)
@@ -258,17 +299,26 @@ struct UpstreamResponseParser {
             swap(&head.fields, &UpstreamResponseHead.spareFields)
             head.fields.removeAll(keepingCapacity: true)
         }
-        head.raw.append(contentsOf: UnsafeBufferPointer(start: b.baseAddress?.assumingMemoryBound(to: UInt8.self), count: b.count))
-        head.fields.reserveCapacity(8)
-        guard let base = b.baseAddress else { return head }
+        if head.fields.capacity < 8 { head.fields.reserveCapacity(8) }
+        guard let base = b.baseAddress else {
+            head.recycle()
+            return -1
+        }
         var start = eol + 1
+        var end = -1
         while start < n {
             let e = lineFeed(b, from: start)
+            // A line with no LF yet: the head is incomplete.
+            if e == n { break }
             var le = e
             if le > start && base.load(fromByteOffset: le &- 1, as: UInt8.self) == 13 { le &-= 1 }
             let ls = start
             start = e &+ 1
-            if le == ls { continue }  // the blank line that ends the head
+            if le == ls {
+                // The blank line that ends the head.
+                end = start
+                break
+            }
             let colon = nameEnd(base, ls, le)
             guard colon > ls else {
                 throw UpstreamParseError.invalid("upstream sent invalid header")
@@ -280,6 +330,7 @@ struct UpstreamResponseParser {
                 vs &+= 1
             }
             // The names looked at, told apart by their length first.
+            var kind = UpstreamHeaderField.Kind.hop
             switch colon &- ls {
             case 14 where LowerName.contentLength.matches(base + ls):
                 var ve = le
@@ -309,7 +360,14 @@ struct UpstreamResponseParser {
                     if contains(b, vs, le, "close") { head.connectionClose = true }
                     if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
                 }
+            case 4 where LowerName.date.matches(base + ls):
+                kind = UpstreamHeaderField.Kind.date
+            case 6 where LowerName.server.matches(base + ls):
+                kind = UpstreamHeaderField.Kind.server
+            case 12 where LowerName.contentType.matches(base + ls):
+                kind = UpstreamHeaderField.Kind.contentType
             default:
+                kind = UpstreamHeaderField.Kind.other
                 if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
                     && nameIs(b, ls, ls &+ 8, "x-accel-")
                 {
@@ -317,10 +375,18 @@ struct UpstreamResponseParser {
                 }
             }
             head.fields.append(
-                UpstreamHeaderField(nameStart: Int32(ls), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le)))
+                UpstreamHeaderField(
+                    nameStart: Int32(ls), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le), kind: kind))
+        }
+        if end < 0 {
+            // Incomplete: the storage goes back to the spare.
+            head.recycle()
+            return -1
         }
         if head.chunked { head.contentLength = nil }
-        return head
+        head.raw.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
+        result = consume head
+        return end
     }
 }
 
@@ -373,4 +439,6 @@ struct LowerName {
     static let contentType = LowerName("content-type")
     static let location = LowerName("location")
     static let refresh = LowerName("refresh")
+    static let date = LowerName("date")
+    static let server = LowerName("server")
 }

@@ -14,6 +14,10 @@ public struct ModuleContexts: Sequence {
     /// request) without a keyed lookup and dynamic cast. Not in `self["..."]` and not
     /// iterated; cleared by `removeAll` like the keyed entries.
     public var lua: AnyObject?
+    /// The proxy module's session, in a typed slot of its own (read by the balancer and
+    /// the $upstream_* / $proxy_* variables, set per proxied request): no keyed lookup nor
+    /// dynamic cast. Cleared by `removeAll` like the keyed entries.
+    var proxy: ProxySession?
 
     public init() {}
 
@@ -26,6 +30,7 @@ public struct ModuleContexts: Sequence {
     public mutating func removeAll() {
         first = nil
         lua = nil
+        proxy = nil
         if !rest.isEmpty { rest.removeAll() }
     }
 

@@ -15,6 +15,21 @@ final class LuaBalancer: UpstreamBalancerHook {
 
     init(code: LuaCode) { self.code = code }
 
+    /// The `lua_code_cache` of the location the last run was for (this balancer belongs
+    /// to one configuration, whose locations live as long as it): no keyed look-up of the
+    /// location's Lua conf per request.
+    private var codeCacheLoc: ObjectIdentifier?
+    private var codeCacheOfLoc: Bool?
+
+    private func locCodeCache(_ loc: LocationConfig) -> Bool? {
+        let id = ObjectIdentifier(loc)
+        if id == codeCacheLoc { return codeCacheOfLoc }
+        let v = LuaLocConf.of(loc)?.codeCache
+        codeCacheLoc = id
+        codeCacheOfLoc = v
+        return v
+    }
+
     /// Registers the directives (called from `LuaModule.register()`).
     static func register() {
         let R = DirectiveRegistry.register
@@ -45,7 +60,7 @@ final class LuaBalancer: UpstreamBalancerHook {
         if let c = LuaRequestContext.attached(r) {
             ctx = c
         } else if r.parent == nil, let shared = LuaRuntime.shared,
-            LuaLocConf.of(r.loc)?.codeCache ?? shared.mainConf.codeCache
+            locCodeCache(r.loc) ?? shared.mainConf.codeCache
         {
             // (A spare of another VM, should the worker's be replaced, is dropped.)
             let c =
