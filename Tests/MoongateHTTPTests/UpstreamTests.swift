@@ -155,6 +155,22 @@ import Testing
         #expect(p.available(now: 12_001))
     }
 
+    /// max_conns: a peer with that many requests on it is not available until one is
+    /// released; max_conns=0 is no limit.
+    @Test func maxConnsMakesABusyPeerUnavailable() {
+        let b = block([10, 1])
+        let first = b.peers[0]
+        first.maxConns = 1
+        first.conns = 1
+        #expect(!first.available(now: 0))
+        #expect(b.peers[1].available(now: 0))
+        #expect(first.release(failed: false, now: 0) == false)
+        #expect(first.conns == 0)
+        #expect(first.available(now: 0))
+        b.peers[1].conns = 1000
+        #expect(b.peers[1].available(now: 0))
+    }
+
     @Test func crc32MatchesZlib() {
         #expect(CRC32.of(Array("123456789".utf8)) == 0xCBF4_3926)
         var c = CRC32()

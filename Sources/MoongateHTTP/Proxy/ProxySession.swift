@@ -97,6 +97,9 @@ final class ProxySession: UpstreamConnectionDelegate {
     nonisolated(unsafe) static var spareStates: [ProxyTry] = []
 
     deinit {
+        // A try still holding its peer counts no more against max_conns / least_conn
+        // (every path releases it first; this one only guards against a missed path).
+        if let p = peer, p.conns > 0 { p.conns -= 1 }
         // The buffers of this request serve the worker's next one.
         recycleRequestBuffer()
         if isKnownUniquelyReferenced(&balancerState) { BalancerState.recycle(balancerState) }

@@ -47,6 +47,7 @@ extension ProxyDirectives {
             var failTimeout = 10_000
             var backup = false
             var down = false
+            var maxConns = 0
             for a in d.values.dropFirst() {
                 if a.hasPrefix("weight=") {
                     guard let w = Int(a.dropFirst(7)), w > 0 else {
@@ -72,7 +73,12 @@ extension ProxyDirectives {
                     }
                 } else if a == "down" {
                     down = true
-                } else if a.hasPrefix("max_conns=") || a == "resolve" {
+                } else if a.hasPrefix("max_conns=") {
+                    guard let n = Int(a.dropFirst(10)), n >= 0 else {
+                        throw ConfigError("invalid parameter \"\(a)\"", at: d.location)
+                    }
+                    maxConns = n
+                } else if a == "resolve" {
                     continue
                 } else {
                     throw ConfigError("invalid parameter \"\(a)\"", at: d.location)
@@ -86,6 +92,7 @@ extension ProxyDirectives {
                 let peer = UpstreamPeer(
                     host: ip, port: hp.port, weight: weight, maxFails: maxFails, failTimeout: failTimeout,
                     backup: backup, down: down)
+                peer.maxConns = maxConns
                 peer.server = d.args[0].value
                 block(c).peers.append(peer)
             }

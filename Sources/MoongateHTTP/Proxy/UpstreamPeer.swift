@@ -17,6 +17,9 @@ public final class UpstreamPeer {
     public let failTimeout: Int
     public let backup: Bool
     public var down: Bool
+    /// `max_conns=`: at most this many requests of this worker on the peer at once
+    /// (0: no limit). Without a shared `zone`, as in nginx, each worker counts its own.
+    public var maxConns = 0
 
     // Smooth weighted round robin state.
     var currentWeight = 0
@@ -27,7 +30,7 @@ public final class UpstreamPeer {
     var accessed: Int64 = 0
     /// When the peer was last chosen after failures (monotonic msec).
     var checked: Int64 = 0
-    /// Requests in flight (least_conn).
+    /// Requests in flight (least_conn, max_conns).
     var conns = 0
 
     public init(host: String, port: Int, weight: Int, maxFails: Int, failTimeout: Int, backup: Bool, down: Bool) {
@@ -43,10 +46,12 @@ public final class UpstreamPeer {
         self.down = down
     }
 
-    /// Whether the peer may be tried now (nginx: down, or max_fails reached within fail_timeout).
+    /// Whether the peer may be tried now (nginx: down, max_fails reached within
+    /// fail_timeout, or max_conns requests on it already).
     func available(now: Int64) -> Bool {
         if down { return false }
         if maxFails > 0 && fails >= maxFails && now - checked <= Int64(failTimeout) { return false }
+        if maxConns > 0 && conns >= maxConns { return false }
         return true
     }
 
