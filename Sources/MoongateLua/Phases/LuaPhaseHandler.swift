@@ -11,6 +11,11 @@ import MoongateHTTP
 final class LuaPhaseHandler: PhaseHandler {
     let code: LuaCode
     let phase: LuaPhase
+    /// The Lua settings of the last location this handler ran in (looked up by name and
+    /// cast once per location, not per request). Not retained: locations keep their
+    /// settings and live as long as the configuration holding this handler.
+    unowned(unsafe) private var confLoc: LocationConfig? = nil
+    unowned(unsafe) private var confCached: LuaLocConf? = nil
 
     init(code: LuaCode, phase: LuaPhase) {
         self.code = code
@@ -18,7 +23,24 @@ final class LuaPhaseHandler: PhaseHandler {
     }
 
     func handle(_ r: HTTPRequest) -> PhaseResult {
-        let ctx = LuaRequestContext.of(r, phase: phase)
+        let loc = r.loc
+        let lc: LuaLocConf?
+        if confLoc === loc {
+            lc = confCached
+        } else {
+            lc = LuaLocConf.of(loc)
+            confLoc = loc
+            confCached = lc
+        }
+        var ctx = LuaRequestContext.of(r, phase: phase, locConf: lc)
+        let result = handle(r, ctx)
+        // The request may be over (its content handler ran to the end): the context is
+        // then nobody else's and is kept for the next request.
+        LuaRequestContext.recycle(&ctx)
+        return result
+    }
+
+    @inline(__always) private func handle(_ r: HTTPRequest, _ ctx: LuaRequestContext) -> PhaseResult {
         guard let rt = ctx.runtime else { return .status(500) }
         let fn: (ref: Int32, temporary: Bool)
         if code.isInline && !rt.isPerRequest {

@@ -72,12 +72,23 @@ final class LuaThread {
         (co, ref) = LuaThread.coroutine(runtime, pooled: pooled)
     }
 
+    /// Ended phase-handler thread objects of the worker VM, reused by `make`: a list
+    /// linked through `nextSpare` (owned by the list), and its length. No array to grow
+    /// or check for uniqueness, no runtime reference taken per request.
+    nonisolated(unsafe) private static var spareHead: Unmanaged<LuaThread>? = nil
+    nonisolated(unsafe) private static var spareCount = 0
+    private var nextSpare: Unmanaged<LuaThread>? = nil
+
     /// A thread for a phase handler: a spare object of the runtime when there is one
     /// (see `recycleObject`), else a new one.
     static func make(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaPhaseHandler) -> LuaThread {
-        guard let t = runtime.spareThreads.popLast() else {
+        guard let s = spareHead, s._withUnsafeGuaranteedRef({ $0.runtime === runtime }) else {
             return LuaThread(runtime: runtime, context: context, owner: owner)
         }
+        let t = s.takeRetainedValue()
+        spareHead = t.nextSpare
+        spareCount &-= 1
+        t.nextSpare = nil
         t.context = context
         t.owner = owner
         (t.co, t.ref) = LuaThread.coroutine(runtime, pooled: true)
@@ -90,11 +101,16 @@ final class LuaThread {
     /// Keeps a thread made by `make` for reuse once it ended and nothing else refers to it
     /// (no API still holds it to resume it): saves its allocation per phase handler.
     static func recycleObject(_ t: inout LuaThread) {
-        guard t.state == .dead, t.owner != nil, t.pendingPush == nil, !t.runtime.isPerRequest,
-            t.runtime.spareThreads.count < 64, isKnownUniquelyReferenced(&t)
+        guard t.state == .dead, t.owner != nil, t.pendingPush == nil, spareCount < 64,
+            isKnownUniquelyReferenced(&t)
         else { return }
+        recycleUnique(t)
+    }
+
+    @inline(never)
+    private static func recycleUnique(_ t: LuaThread) {
         // The coroutine went back to the pool (or was dropped) when the thread ended.
-        if t.ref != LUA_NOREF { return }
+        guard t.ref == LUA_NOREF, !t.runtime.isPerRequest else { return }
         t.context = LuaThread.idleContext
         t.owner = nil
         t.state = .idle
@@ -102,7 +118,9 @@ final class LuaThread {
         t.fnTemporary = false
         t.isAsync = false
         t.syncResult = nil
-        t.runtime.spareThreads.append(t)
+        t.nextSpare = spareHead
+        spareHead = Unmanaged.passRetained(t)
+        spareCount &+= 1
     }
 
     private static func coroutine(_ runtime: LuaRuntime, pooled: Bool) -> (OpaquePointer, Int32) {
