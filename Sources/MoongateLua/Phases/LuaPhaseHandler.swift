@@ -14,8 +14,9 @@ final class LuaPhaseHandler: PhaseHandler {
     /// The Lua settings of the last location this handler ran in (looked up by name and
     /// cast once per location, not per request). Not retained: locations keep their
     /// settings and live as long as the configuration holding this handler.
-    unowned(unsafe) private var confLoc: LocationConfig? = nil
-    unowned(unsafe) private var confCached: LuaLocConf? = nil
+    /// (Plain pointers: unowned(unsafe) optionals are retained and released when read.)
+    private var confLoc: UnsafeMutableRawPointer? = nil
+    private var confCached: Unmanaged<LuaLocConf>? = nil
 
     init(code: LuaCode, phase: LuaPhase) {
         self.code = code
@@ -23,14 +24,14 @@ final class LuaPhaseHandler: PhaseHandler {
     }
 
     func handle(_ r: HTTPRequest) -> PhaseResult {
-        let loc = r.loc
+        let loc = Unmanaged.passUnretained(r.loc).toOpaque()
         let lc: LuaLocConf?
-        if confLoc === loc {
-            lc = confCached
+        if confLoc == loc {
+            lc = confCached?.takeUnretainedValue()
         } else {
-            lc = LuaLocConf.of(loc)
+            lc = LuaLocConf.of(r.loc)
             confLoc = loc
-            confCached = lc
+            confCached = lc.map { Unmanaged.passUnretained($0) }
         }
         var ctx = LuaRequestContext.of(r, phase: phase, locConf: lc)
         let result = handle(r, ctx)

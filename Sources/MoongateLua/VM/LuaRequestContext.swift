@@ -81,8 +81,9 @@ public final class LuaRequestContext: RequestCleanupObject {
     /// The Lua settings of the request's location, looked up once per location rather than
     /// by name on every call that needs one (`locConf`). Not retained: the location
     /// keeps its settings, and the request keeps its location.
-    unowned(unsafe) private var confLoc: LocationConfig? = nil
-    unowned(unsafe) private var confCached: LuaLocConf? = nil
+    /// (Plain pointers: unowned(unsafe) optionals are retained and released when read.)
+    private var confLoc: UnsafeMutableRawPointer? = nil
+    private var confCached: Unmanaged<LuaLocConf>? = nil
     /// Tells this context from any other (an address may be reused once it is freed, and
     /// a recycled context takes a new one).
     private(set) var serial: UInt64
@@ -120,11 +121,11 @@ public final class LuaRequestContext: RequestCleanupObject {
 
     /// `LuaLocConf.of(r.loc)` for this context's request `r`, remembered for its location.
     @inline(__always) func locConf(_ r: HTTPRequest) -> LuaLocConf? {
-        let loc = r.loc
-        if confLoc === loc { return confCached }
-        let c = LuaLocConf.of(loc)
+        let loc = Unmanaged.passUnretained(r.loc).toOpaque()
+        if confLoc == loc { return confCached?.takeUnretainedValue() }
+        let c = LuaLocConf.of(r.loc)
         confLoc = loc
-        confCached = c
+        confCached = c.map { Unmanaged.passUnretained($0) }
         return c
     }
 
@@ -179,8 +180,8 @@ public final class LuaRequestContext: RequestCleanupObject {
         } else {
             c = LuaRequestContext(request: r, phase: phase, runtime: rt)
         }
-        c.confLoc = loc
-        c.confCached = lc
+        c.confLoc = Unmanaged.passUnretained(loc).toOpaque()
+        c.confCached = lc.map { Unmanaged.passUnretained($0) }
         r.moduleContexts.lua = c
         // Strong on purpose: finalize runs and drops the cleanups, which ends the cycle; a weak
         // reference would cost a side-table allocation per request. An object cleanup: no

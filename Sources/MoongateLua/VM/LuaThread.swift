@@ -30,7 +30,8 @@ final class LuaThread {
     private let onDone: ((Outcome) -> Void)?
     /// Not retained: a phase handler lives in its location's configuration, which the
     /// request (kept by the thread's context) holds.
-    unowned(unsafe) private var owner: LuaPhaseHandler?
+    /// (Unmanaged: an unowned(unsafe) optional is retained and released when read.)
+    private var owner: Unmanaged<LuaPhaseHandler>?
     /// State of a phase handler's run, kept here instead of in captured variables.
     var fnRef: Int32 = LUA_NOREF
     var fnTemporary = false
@@ -67,7 +68,7 @@ final class LuaThread {
         self.runtime = runtime
         self.context = context
         self.onDone = onDone
-        self.owner = owner
+        self.owner = owner.map { Unmanaged.passUnretained($0) }
         self.pooled = pooled
         (co, ref) = LuaThread.coroutine(runtime, pooled: pooled)
     }
@@ -90,7 +91,7 @@ final class LuaThread {
         spareCount &-= 1
         t.nextSpare = nil
         t.context = context
-        t.owner = owner
+        t.owner = Unmanaged.passUnretained(owner)
         (t.co, t.ref) = LuaThread.coroutine(runtime, pooled: true)
         return t
     }
@@ -136,7 +137,7 @@ final class LuaThread {
     /// Tells the owner or the closure how the thread ended.
     func report(_ outcome: Outcome) {
         if let owner {
-            owner.threadEnded(self, outcome)
+            owner._withUnsafeGuaranteedRef { $0.threadEnded(self, outcome) }
         } else {
             onDone?(outcome)
         }
