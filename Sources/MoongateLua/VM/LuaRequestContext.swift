@@ -165,10 +165,13 @@ public final class LuaRequestContext: RequestCleanupObject {
 
     @inline(never)
     private static func make(_ r: HTTPRequest, phase: LuaPhase, loc: LocationConfig, locConf lc: LuaLocConf?) -> LuaRequestContext {
-        let rt = LuaRuntime.forNewContext(r, locConf: lc)
         let c: LuaRequestContext
-        if let spare = spareHead, let rt, spare._withUnsafeGuaranteedRef({ $0.runtime === rt }) {
-            // A recycled context (only the worker VM's are kept): as a new one.
+        // A recycled context (only the worker VM's are kept) when `forNewContext` would
+        // give the worker VM: the code cache is on and the request is no subrequest.
+        if let spare = spareHead, spare._withUnsafeGuaranteedRef({ s in
+            guard let rt = s.runtime, rt === LuaRuntime.shared else { return false }
+            return lc?.codeCache ?? rt.mainConf.codeCache
+        }), r.parent == nil {
             c = spare.takeRetainedValue()
             spareHead = c.nextSpare
             spareCount &-= 1
@@ -178,7 +181,7 @@ public final class LuaRequestContext: RequestCleanupObject {
             LuaRequestContext.serials &+= 1
             c.serial = LuaRequestContext.serials
         } else {
-            c = LuaRequestContext(request: r, phase: phase, runtime: rt)
+            c = LuaRequestContext(request: r, phase: phase, runtime: LuaRuntime.forNewContext(r, locConf: lc))
         }
         c.confLoc = Unmanaged.passUnretained(loc).toOpaque()
         c.confCached = lc.map { Unmanaged.passUnretained($0) }
