@@ -21,7 +21,13 @@ final class LuaThread {
     private(set) var co: OpaquePointer
     private var ref: Int32
     let runtime: LuaRuntime
-    private(set) var context: LuaRequestContext
+    /// The context, retained by hand: a spare thread (see `recycleObject`) lets it go
+    /// without holding a placeholder in its place (a retain and a lazy global less).
+    private var contextRef: Unmanaged<LuaRequestContext>
+    private var holdsContext = true
+    var context: LuaRequestContext {
+        @inline(__always) get { contextRef.takeUnretainedValue() }
+    }
     var state = State.idle
     /// Set when a wait completes while the thread has not yielded yet.
     private var pendingPush: ((OpaquePointer) -> Int32)?
@@ -66,7 +72,7 @@ final class LuaThread {
         owner: LuaPhaseHandler?
     ) {
         self.runtime = runtime
-        self.context = context
+        self.contextRef = Unmanaged.passRetained(context)
         self.onDone = onDone
         self.owner = owner.map { Unmanaged.passUnretained($0) }
         self.pooled = pooled
@@ -90,14 +96,12 @@ final class LuaThread {
         spareHead = t.nextSpare
         spareCount &-= 1
         t.nextSpare = nil
-        t.context = context
+        t.contextRef = Unmanaged.passRetained(context)
+        t.holdsContext = true
         t.owner = Unmanaged.passUnretained(owner)
         (t.co, t.ref) = LuaThread.coroutine(runtime, pooled: true)
         return t
     }
-
-    /// A placeholder context for spare threads (they must not keep a request alive).
-    private static let idleContext = LuaRequestContext(request: nil, phase: .content, runtime: nil)
 
     /// Keeps a thread made by `make` for reuse once it ended and nothing else refers to it
     /// (no API still holds it to resume it): saves its allocation per phase handler.
@@ -112,7 +116,9 @@ final class LuaThread {
     private static func recycleUnique(_ t: LuaThread) {
         // The coroutine went back to the pool (or was dropped) when the thread ended.
         guard t.ref == LUA_NOREF, !t.runtime.isPerRequest else { return }
-        t.context = LuaThread.idleContext
+        // Spare threads must not keep a request alive; the context is set again by `make`.
+        t.holdsContext = false
+        t.contextRef.release()
         t.owner = nil
         t.state = .idle
         t.fnRef = LUA_NOREF
@@ -122,6 +128,10 @@ final class LuaThread {
         t.nextSpare = spareHead
         spareHead = Unmanaged.passRetained(t)
         spareCount &+= 1
+    }
+
+    deinit {
+        if holdsContext { contextRef.release() }
     }
 
     private static func coroutine(_ runtime: LuaRuntime, pooled: Bool) -> (OpaquePointer, Int32) {
