@@ -80,6 +80,8 @@ final class LuaPhaseHandler: PhaseHandler {
             LuaThread.recycleObject(&thread)
             return s
         }
+        // (Light threads keep the request: the entry thread may have ended all the same.)
+        thread.giveBackKeptCoroutine()
         thread.isAsync = true
         return .again
     }
@@ -100,6 +102,13 @@ final class LuaPhaseHandler: PhaseHandler {
         } else {
             thread.syncResult = result
         }
+    }
+
+    /// `code.function(rt, r, log:)`, with the worker VM's compiled inline chunk taken
+    /// at once (the filters and log handlers' usual case).
+    @inline(__always) static func function(_ code: LuaCode, _ rt: LuaRuntime, _ r: HTTPRequest) -> (ref: Int32, temporary: Bool)? {
+        if code.isInline && !rt.isPerRequest { return (code.ref, false) }
+        return code.function(rt, r, log: { r.log(.error, $0) })
     }
 
     /// Turns how the thread ended into what the phase engine expects.
@@ -169,7 +178,7 @@ final class LuaFilter: ResponseFilter {
         guard let rt = ctx.runtime else { return .ok }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }
-        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return .error }
+        guard let fn = LuaPhaseHandler.function(code, rt, r) else { return .error }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let err = rt.callSync(ref: fn.ref, context: ctx) {
             r.log(.error, "failed to run header_filter_by_lua*: \(err)")
@@ -184,7 +193,7 @@ final class LuaFilter: ResponseFilter {
         guard let rt = ctx.runtime else { return .ok }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }
-        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return .error }
+        guard let fn = LuaPhaseHandler.function(code, rt, r) else { return .error }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let d = chunk.data {
             ctx.bodyChunk = Array(d.readableBytesView)
@@ -220,7 +229,7 @@ final class LuaLogHandler: LogHandler {
         guard let rt = ctx.runtime else { return }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }
-        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return }
+        guard let fn = LuaPhaseHandler.function(code, rt, r) else { return }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let err = rt.callSync(ref: fn.ref, context: ctx) {
             r.log(.error, "failed to run log_by_lua*: \(err) while logging request")

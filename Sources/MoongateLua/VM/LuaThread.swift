@@ -85,6 +85,10 @@ final class LuaThread {
     nonisolated(unsafe) private static var spareHead: Unmanaged<LuaThread>? = nil
     nonisolated(unsafe) private static var spareCount = 0
     private var nextSpare: Unmanaged<LuaThread>? = nil
+    /// The coroutine ended cleanly in a phase handler's synchronous run and stays with
+    /// this object (not put back in the runtime's pool and taken out again by the next
+    /// `make`) when `recycleObject` keeps it; given back to the pool otherwise.
+    private var keptCoroutine = false
 
     /// A thread for a phase handler: a spare object of the runtime when there is one
     /// (see `recycleObject`), else a new one.
@@ -99,7 +103,11 @@ final class LuaThread {
         t.contextRef = Unmanaged.passRetained(context)
         t.holdsContext = true
         t.owner = Unmanaged.passUnretained(owner)
-        (t.co, t.ref) = LuaThread.coroutine(runtime, pooled: true)
+        if t.keptCoroutine {
+            t.keptCoroutine = false
+        } else {
+            (t.co, t.ref) = LuaThread.coroutine(runtime, pooled: true)
+        }
         return t
     }
 
@@ -108,14 +116,28 @@ final class LuaThread {
     static func recycleObject(_ t: inout LuaThread) {
         guard t.state == .dead, t.owner != nil, t.pendingPush == nil, spareCount < 64,
             isKnownUniquelyReferenced(&t)
-        else { return }
+        else {
+            t.giveBackKeptCoroutine()
+            return
+        }
         recycleUnique(t)
+    }
+
+    /// Puts a coroutine this object kept (see `keptCoroutine`) back in the runtime's pool.
+    func giveBackKeptCoroutine() {
+        guard keptCoroutine else { return }
+        keptCoroutine = false
+        returnCoroutine()
     }
 
     @inline(never)
     private static func recycleUnique(_ t: LuaThread) {
-        // The coroutine went back to the pool (or was dropped) when the thread ended.
-        guard t.ref == LUA_NOREF, !t.runtime.isPerRequest else { return }
+        // The coroutine went back to the pool (or was dropped) when the thread ended, or
+        // it stays with the object.
+        guard t.ref == LUA_NOREF || t.keptCoroutine, !t.runtime.isPerRequest else {
+            t.giveBackKeptCoroutine()
+            return
+        }
         // Spare threads must not keep a request alive; the context is set again by `make`.
         t.holdsContext = false
         t.contextRef.release()
@@ -132,6 +154,7 @@ final class LuaThread {
 
     deinit {
         if holdsContext { contextRef.release() }
+        giveBackKeptCoroutine()
     }
 
     private static func coroutine(_ runtime: LuaRuntime, pooled: Bool) -> (OpaquePointer, Int32) {
@@ -276,6 +299,16 @@ final class LuaThread {
             return
         }
         lua_settop(co, 0)
+        // A phase handler's thread ending before `start` returned: `recycleObject` comes
+        // next (or the phase handler gives the coroutine back).
+        if owner != nil && !isAsync && !runtime.isPerRequest {
+            keptCoroutine = true
+            return
+        }
+        returnCoroutine()
+    }
+
+    private func returnCoroutine() {
         if runtime.threadPool.count < 512 {
             runtime.threadPool.append((co, ref))
         } else {
