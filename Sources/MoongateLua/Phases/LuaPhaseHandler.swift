@@ -87,8 +87,18 @@ final class LuaPhaseHandler: PhaseHandler {
     }
 
     func threadEnded(_ thread: LuaThread, _ outcome: LuaThread.Outcome) {
-        let ctx = thread.context
-        guard let r = ctx.request else { return }
+        // Neither retained: the thread holds its context until it is recycled (after its
+        // run returned), and the context holds its request.
+        thread.contextUnretained._withUnsafeGuaranteedRef { ctx in
+            guard let r = ctx.request else { return }
+            Unmanaged.passUnretained(r)._withUnsafeGuaranteedRef { r in
+                threadEnded(thread, outcome, ctx, r)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func threadEnded(_ thread: LuaThread, _ outcome: LuaThread.Outcome, _ ctx: LuaRequestContext, _ r: HTTPRequest) {
         if thread.fnTemporary { thread.runtime.release(thread.fnRef) }
         ctx.entry = nil
         let result = LuaPhaseHandler.map(outcome, phase: phase, r, ctx)

@@ -28,6 +28,10 @@ final class LuaThread {
     var context: LuaRequestContext {
         @inline(__always) get { contextRef.takeUnretainedValue() }
     }
+    /// `context` without a reference taken (valid while the thread holds it).
+    var contextUnretained: Unmanaged<LuaRequestContext> {
+        @inline(__always) get { contextRef }
+    }
     var state = State.idle
     /// Set when a wait completes while the thread has not yielded yet.
     private var pendingPush: ((OpaquePointer) -> Int32)?
