@@ -64,19 +64,46 @@ public struct ModuleContexts: Sequence {
     }
 }
 
+/// A request cleanup that is an object (see `RequestCleanups.append(object:)`).
+public protocol RequestCleanupObject: AnyObject {
+    func requestCleanup()
+}
+
 /// `HTTPRequest.cleanups`: callbacks in the order added, the first held inline (most
 /// requests register one, ngx_lua's context release) so that no array is allocated.
-public struct RequestCleanups: Sequence {
-    private var first: (() -> Void)?
-    private var rest: [() -> Void] = []
+/// An object's cleanup (`append(object:)`) costs no closure context allocated per request.
+public struct RequestCleanups {
+    enum Entry {
+        case call(() -> Void)
+        case object(any RequestCleanupObject)
+
+        @inline(__always) func run() {
+            switch self {
+            case .call(let f): f()
+            case .object(let o): o.requestCleanup()
+            }
+        }
+    }
+
+    private var first: Entry?
+    private var rest: [Entry] = []
 
     public init() {}
 
     public mutating func append(_ c: @escaping () -> Void) {
         if first == nil {
-            first = c
+            first = .call(c)
         } else {
-            rest.append(c)
+            rest.append(.call(c))
+        }
+    }
+
+    /// Runs `o.requestCleanup()` with the other cleanups, in the order added.
+    public mutating func append(object o: any RequestCleanupObject) {
+        if first == nil {
+            first = .object(o)
+        } else {
+            rest.append(.object(o))
         }
     }
 
@@ -94,27 +121,9 @@ public struct RequestCleanups: Sequence {
         guard let f = first.take() else { return }
         let later = rest
         if !rest.isEmpty { rest = [] }
-        f()
-        for c in later { c() }
+        f.run()
+        for c in later { c.run() }
         first = nil
         if !rest.isEmpty { rest.removeAll() }
-    }
-
-    public func makeIterator() -> Iterator { Iterator(first: first, rest: rest) }
-
-    public struct Iterator: IteratorProtocol {
-        fileprivate var first: (() -> Void)?
-        fileprivate let rest: [() -> Void]
-        fileprivate var i = 0
-
-        public mutating func next() -> (() -> Void)? {
-            if let f = first {
-                first = nil
-                return f
-            }
-            guard i < rest.count else { return nil }
-            i += 1
-            return rest[i - 1]
-        }
     }
 }

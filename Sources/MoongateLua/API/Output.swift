@@ -26,10 +26,24 @@ func httpOutput(
     _ rp: UnsafeMutableRawPointer?, _ len: Int, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
     _ fill: (UnsafeMutableRawPointer) -> Void
 ) -> Int32 {
-    guard let ctx = luaContext(rp), let r = ctx.request else {
+    guard let rp else {
         FFIError.set(err, "no request found")
         return FFI.noRequest
     }
+    // Neither retained: the running thread holds its context, which holds its request.
+    return Unmanaged<LuaRequestContext>.fromOpaque(rp)._withUnsafeGuaranteedRef { ctx in
+        guard let r = ctx.request else {
+            FFIError.set(err, "no request found")
+            return FFI.noRequest
+        }
+        return Unmanaged.passUnretained(r)._withUnsafeGuaranteedRef { r in httpOutput(ctx, r, len, err, fill) }
+    }
+}
+
+@inline(__always) private func httpOutput(
+    _ ctx: LuaRequestContext, _ r: HTTPRequest, _ len: Int, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+    _ fill: (UnsafeMutableRawPointer) -> Void
+) -> Int32 {
     guard outputPhases.contains(ctx.phase) else {
         FFIError.set(err, "API disabled in the context of \(ctx.phase.contextName)")
         return FFI.badContext

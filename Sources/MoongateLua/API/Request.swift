@@ -169,8 +169,11 @@ public func mg_http_req_discard_body(_ rp: UnsafeMutableRawPointer?) -> Int32 {
 /// `int mg_http_ctx_ref(void *r)`: the registry ref of `ngx.ctx` (-2 = none yet).
 @_cdecl("mg_http_ctx_ref")
 public func mg_http_ctx_ref(_ rp: UnsafeMutableRawPointer?) -> Int32 {
-    guard let ctx = luaContextOrCurrent(rp) else { return FFI.noRequest }
-    return ctx.ctxRef
+    // (luaContextOrCurrent's answer read in place: no context and request retained and
+    // released per `ngx.ctx` use.)
+    if let rp { return Unmanaged<LuaRequestContext>.fromOpaque(rp)._withUnsafeGuaranteedRef { $0.ctxRef } }
+    guard let c = LuaRuntime.currentUnretained else { return FFI.noRequest }
+    return c._withUnsafeGuaranteedRef { $0.request == nil ? FFI.noRequest : $0.ctxRef }
 }
 
 /// `int mg_http_set_ctx_ref(void *r, int ref)`.

@@ -11,6 +11,12 @@ import MoongateHTTP
 final class LuaPhaseHandler: PhaseHandler {
     let code: LuaCode
     let phase: LuaPhase
+    /// The Lua settings of the last location this handler ran in (looked up by name and
+    /// cast once per location, not per request). Not retained: locations keep their
+    /// settings and live as long as the configuration holding this handler.
+    /// (Plain pointers: unowned(unsafe) optionals are retained and released when read.)
+    private var confLoc: UnsafeMutableRawPointer? = nil
+    private var confCached: Unmanaged<LuaLocConf>? = nil
 
     init(code: LuaCode, phase: LuaPhase) {
         self.code = code
@@ -18,7 +24,24 @@ final class LuaPhaseHandler: PhaseHandler {
     }
 
     func handle(_ r: HTTPRequest) -> PhaseResult {
-        let ctx = LuaRequestContext.of(r, phase: phase)
+        let loc = Unmanaged.passUnretained(r.loc).toOpaque()
+        let lc: LuaLocConf?
+        if confLoc == loc {
+            lc = confCached?.takeUnretainedValue()
+        } else {
+            lc = LuaLocConf.of(r.loc)
+            confLoc = loc
+            confCached = lc.map { Unmanaged.passUnretained($0) }
+        }
+        var ctx = LuaRequestContext.of(r, phase: phase, locConf: lc)
+        let result = handle(r, ctx)
+        // The request may be over (its content handler ran to the end): the context is
+        // then nobody else's and is kept for the next request.
+        LuaRequestContext.recycle(&ctx)
+        return result
+    }
+
+    @inline(__always) private func handle(_ r: HTTPRequest, _ ctx: LuaRequestContext) -> PhaseResult {
         guard let rt = ctx.runtime else { return .status(500) }
         let fn: (ref: Int32, temporary: Bool)
         if code.isInline && !rt.isPerRequest {
@@ -57,13 +80,25 @@ final class LuaPhaseHandler: PhaseHandler {
             LuaThread.recycleObject(&thread)
             return s
         }
+        // (Light threads keep the request: the entry thread may have ended all the same.)
+        thread.giveBackKeptCoroutine()
         thread.isAsync = true
         return .again
     }
 
     func threadEnded(_ thread: LuaThread, _ outcome: LuaThread.Outcome) {
-        let ctx = thread.context
-        guard let r = ctx.request else { return }
+        // Neither retained: the thread holds its context until it is recycled (after its
+        // run returned), and the context holds its request.
+        thread.contextUnretained._withUnsafeGuaranteedRef { ctx in
+            guard let r = ctx.request else { return }
+            Unmanaged.passUnretained(r)._withUnsafeGuaranteedRef { r in
+                threadEnded(thread, outcome, ctx, r)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func threadEnded(_ thread: LuaThread, _ outcome: LuaThread.Outcome, _ ctx: LuaRequestContext, _ r: HTTPRequest) {
         if thread.fnTemporary { thread.runtime.release(thread.fnRef) }
         ctx.entry = nil
         let result = LuaPhaseHandler.map(outcome, phase: phase, r, ctx)
@@ -77,6 +112,13 @@ final class LuaPhaseHandler: PhaseHandler {
         } else {
             thread.syncResult = result
         }
+    }
+
+    /// `code.function(rt, r, log:)`, with the worker VM's compiled inline chunk taken
+    /// at once (the filters and log handlers' usual case).
+    @inline(__always) static func function(_ code: LuaCode, _ rt: LuaRuntime, _ r: HTTPRequest) -> (ref: Int32, temporary: Bool)? {
+        if code.isInline && !rt.isPerRequest { return (code.ref, false) }
+        return code.function(rt, r, log: { r.log(.error, $0) })
     }
 
     /// Turns how the thread ended into what the phase engine expects.
@@ -146,7 +188,7 @@ final class LuaFilter: ResponseFilter {
         guard let rt = ctx.runtime else { return .ok }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }
-        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return .error }
+        guard let fn = LuaPhaseHandler.function(code, rt, r) else { return .error }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let err = rt.callSync(ref: fn.ref, context: ctx) {
             r.log(.error, "failed to run header_filter_by_lua*: \(err)")
@@ -161,7 +203,7 @@ final class LuaFilter: ResponseFilter {
         guard let rt = ctx.runtime else { return .ok }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }
-        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return .error }
+        guard let fn = LuaPhaseHandler.function(code, rt, r) else { return .error }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let d = chunk.data {
             ctx.bodyChunk = Array(d.readableBytesView)
@@ -197,7 +239,7 @@ final class LuaLogHandler: LogHandler {
         guard let rt = ctx.runtime else { return }
         // Filters run inside another phase's output call: give that phase back.
         defer { ctx.phase = savedPhase }
-        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return }
+        guard let fn = LuaPhaseHandler.function(code, rt, r) else { return }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let err = rt.callSync(ref: fn.ref, context: ctx) {
             r.log(.error, "failed to run log_by_lua*: \(err) while logging request")

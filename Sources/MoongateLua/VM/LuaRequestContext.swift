@@ -4,7 +4,7 @@ import MoongateHTTP
 
 /// Per-request Lua state (ngx_lua's `ngx_http_lua_ctx_t`): the phase running, `ngx.ctx`,
 /// the entry thread and what it waits for.
-public final class LuaRequestContext {
+public final class LuaRequestContext: RequestCleanupObject {
     /// The request; nil for timers and init phases. Set again only for the balancer's
     /// spare context (LuaBalancer), which serves one request at a time.
     public internal(set) var request: HTTPRequest?
@@ -81,19 +81,31 @@ public final class LuaRequestContext {
     /// The Lua settings of the request's location, looked up once per location rather than
     /// by name on every call that needs one (`locConf`). Not retained: the location
     /// keeps its settings, and the request keeps its location.
-    unowned(unsafe) private var confLoc: LocationConfig? = nil
-    unowned(unsafe) private var confCached: LuaLocConf? = nil
-    /// Tells this context from any other (an address may be reused once it is freed).
-    let serial: UInt64
+    /// (Plain pointers: unowned(unsafe) optionals are retained and released when read.)
+    private var confLoc: UnsafeMutableRawPointer? = nil
+    private var confCached: Unmanaged<LuaLocConf>? = nil
+    /// Tells this context from any other (an address may be reused once it is freed, and
+    /// a recycled context takes a new one).
+    private(set) var serial: UInt64
+    /// The next spare context (see `recycle`), owned by the list.
+    private var nextSpare: Unmanaged<LuaRequestContext>? = nil
+    /// Request contexts of the worker VM no request uses any more, reused by the next
+    /// requests (`recycle`): a list linked through `nextSpare`, and its length.
+    nonisolated(unsafe) private static var spareHead: Unmanaged<LuaRequestContext>? = nil
+    nonisolated(unsafe) private static var spareCount = 0
     nonisolated(unsafe) private static var serials: UInt64 = 0
     /// The VM the code runs in: the worker's, or a request's own with
     /// `lua_code_cache off` (kept alive by the contexts that use it, closed after).
     let runtime: LuaRuntime?
 
+    /// Whether `runtime` is the worker VM (a request context of it may be recycled).
+    private let sharedVM: Bool
+
     init(request: HTTPRequest?, phase: LuaPhase, runtime: LuaRuntime? = LuaRuntime.shared) {
         self.request = request
         self.phase = phase
         self.runtime = runtime
+        sharedVM = runtime != nil && runtime === LuaRuntime.shared
         LuaRequestContext.serials &+= 1
         serial = LuaRequestContext.serials
     }
@@ -109,11 +121,11 @@ public final class LuaRequestContext {
 
     /// `LuaLocConf.of(r.loc)` for this context's request `r`, remembered for its location.
     @inline(__always) func locConf(_ r: HTTPRequest) -> LuaLocConf? {
-        let loc = r.loc
-        if confLoc === loc { return confCached }
-        let c = LuaLocConf.of(loc)
+        let loc = Unmanaged.passUnretained(r.loc).toOpaque()
+        if confLoc == loc { return confCached?.takeUnretainedValue() }
+        let c = LuaLocConf.of(r.loc)
         confLoc = loc
-        confCached = c
+        confCached = c.map { Unmanaged.passUnretained($0) }
         return c
     }
 
@@ -132,21 +144,85 @@ public final class LuaRequestContext {
     }
 
     /// The context attached to a request, created on first use.
-    static func of(_ r: HTTPRequest, phase: LuaPhase) -> LuaRequestContext {
+    @inline(__always) static func of(_ r: HTTPRequest, phase: LuaPhase) -> LuaRequestContext {
         if let c = LuaRequestContext.attached(r) {
             c.phase = phase
             return c
         }
         let loc = r.loc
-        let lc = LuaLocConf.of(loc)
-        let c = LuaRequestContext(request: r, phase: phase, runtime: LuaRuntime.forNewContext(r, locConf: lc))
-        c.confLoc = loc
-        c.confCached = lc
+        return make(r, phase: phase, loc: loc, locConf: LuaLocConf.of(loc))
+    }
+
+    /// `of(r, phase:)` with the Lua settings of `r.loc` already known (a phase handler
+    /// remembers them for its location).
+    @inline(__always) static func of(_ r: HTTPRequest, phase: LuaPhase, locConf lc: LuaLocConf?) -> LuaRequestContext {
+        if let c = LuaRequestContext.attached(r) {
+            c.phase = phase
+            return c
+        }
+        return make(r, phase: phase, loc: r.loc, locConf: lc)
+    }
+
+    @inline(never)
+    private static func make(_ r: HTTPRequest, phase: LuaPhase, loc: LocationConfig, locConf lc: LuaLocConf?) -> LuaRequestContext {
+        let c: LuaRequestContext
+        // A recycled context (only the worker VM's are kept) when `forNewContext` would
+        // give the worker VM: the code cache is on and the request is no subrequest.
+        if let spare = spareHead, spare._withUnsafeGuaranteedRef({ s in
+            guard let rt = s.runtime, rt === LuaRuntime.shared else { return false }
+            return lc?.codeCache ?? rt.mainConf.codeCache
+        }), r.parent == nil {
+            c = spare.takeRetainedValue()
+            spareHead = c.nextSpare
+            spareCount &-= 1
+            c.nextSpare = nil
+            c.request = r
+            c.phase = phase
+            LuaRequestContext.serials &+= 1
+            c.serial = LuaRequestContext.serials
+        } else {
+            c = LuaRequestContext(request: r, phase: phase, runtime: LuaRuntime.forNewContext(r, locConf: lc))
+        }
+        c.confLoc = Unmanaged.passUnretained(loc).toOpaque()
+        c.confCached = lc.map { Unmanaged.passUnretained($0) }
         r.moduleContexts.lua = c
         // Strong on purpose: finalize runs and drops the cleanups, which ends the cycle; a weak
-        // capture would cost a side-table allocation per request.
-        r.cleanups.append { c.release() }
+        // reference would cost a side-table allocation per request. An object cleanup: no
+        // closure context allocated per request.
+        r.cleanups.append(object: c)
         return c
+    }
+
+    public func requestCleanup() { release() }
+
+    /// Keeps a request's context that nothing refers to any more (its request finished:
+    /// the request dropped it and its cleanup ran) for the next request of the worker VM,
+    /// when it holds nothing a new context would not: saves its allocation and free.
+    @inline(never)
+    static func recycle(_ c: inout LuaRequestContext) {
+        guard isKnownUniquelyReferenced(&c) else { return }
+        recycleUnique(c)
+    }
+
+    @inline(never)
+    private static func recycleUnique(_ c: LuaRequestContext) {
+        guard spareCount < 64, c.ctxRef == LUA_NOREF, c.entry == nil, c.pendingJump == nil,
+            c.lightThreads == nil, c.cosocket == nil, c.extras == nil, c.bodyChunk == nil,
+            c.http10Buffer == nil, c.sharedVM
+        else { return }
+        c.request = nil
+        c.exitCode = nil
+        c.bodyEOF = false
+        c.mimeSet = false
+        c.bodyRead = false
+        c.bodyChunkChanged = false
+        c.rawSocketAcquired = false
+        c.cleanupRegistered = false
+        c.confLoc = nil
+        c.confCached = nil
+        c.nextSpare = spareHead
+        spareHead = Unmanaged.passRetained(c)
+        spareCount &+= 1
     }
 
     /// The context for a filter or log handler running `phase`, with the phase to give

@@ -45,9 +45,6 @@ public final class LuaRuntime {
     public var mainConf: LuaMainConf
     /// Finished coroutines of this VM, reused by the next entry threads.
     var threadPool: [(OpaquePointer, Int32)] = []
-    /// Ended phase-handler thread objects, reused by `LuaThread.make` (not for
-    /// per-request VMs, which they would keep alive).
-    var spareThreads: [LuaThread] = []
     /// Refs of module functions Swift starts threads with (`LuaModuleRef`).
     var moduleRefs: [String: Int32] = [:]
 

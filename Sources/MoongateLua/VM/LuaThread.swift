@@ -21,7 +21,17 @@ final class LuaThread {
     private(set) var co: OpaquePointer
     private var ref: Int32
     let runtime: LuaRuntime
-    private(set) var context: LuaRequestContext
+    /// The context, retained by hand: a spare thread (see `recycleObject`) lets it go
+    /// without holding a placeholder in its place (a retain and a lazy global less).
+    private var contextRef: Unmanaged<LuaRequestContext>
+    private var holdsContext = true
+    var context: LuaRequestContext {
+        @inline(__always) get { contextRef.takeUnretainedValue() }
+    }
+    /// `context` without a reference taken (valid while the thread holds it).
+    var contextUnretained: Unmanaged<LuaRequestContext> {
+        @inline(__always) get { contextRef }
+    }
     var state = State.idle
     /// Set when a wait completes while the thread has not yielded yet.
     private var pendingPush: ((OpaquePointer) -> Int32)?
@@ -30,7 +40,8 @@ final class LuaThread {
     private let onDone: ((Outcome) -> Void)?
     /// Not retained: a phase handler lives in its location's configuration, which the
     /// request (kept by the thread's context) holds.
-    unowned(unsafe) private var owner: LuaPhaseHandler?
+    /// (Unmanaged: an unowned(unsafe) optional is retained and released when read.)
+    private var owner: Unmanaged<LuaPhaseHandler>?
     /// State of a phase handler's run, kept here instead of in captured variables.
     var fnRef: Int32 = LUA_NOREF
     var fnTemporary = false
@@ -65,44 +76,89 @@ final class LuaThread {
         owner: LuaPhaseHandler?
     ) {
         self.runtime = runtime
-        self.context = context
+        self.contextRef = Unmanaged.passRetained(context)
         self.onDone = onDone
-        self.owner = owner
+        self.owner = owner.map { Unmanaged.passUnretained($0) }
         self.pooled = pooled
         (co, ref) = LuaThread.coroutine(runtime, pooled: pooled)
     }
 
+    /// Ended phase-handler thread objects of the worker VM, reused by `make`: a list
+    /// linked through `nextSpare` (owned by the list), and its length. No array to grow
+    /// or check for uniqueness, no runtime reference taken per request.
+    nonisolated(unsafe) private static var spareHead: Unmanaged<LuaThread>? = nil
+    nonisolated(unsafe) private static var spareCount = 0
+    private var nextSpare: Unmanaged<LuaThread>? = nil
+    /// The coroutine ended cleanly in a phase handler's synchronous run and stays with
+    /// this object (not put back in the runtime's pool and taken out again by the next
+    /// `make`) when `recycleObject` keeps it; given back to the pool otherwise.
+    private var keptCoroutine = false
+
     /// A thread for a phase handler: a spare object of the runtime when there is one
     /// (see `recycleObject`), else a new one.
     static func make(runtime: LuaRuntime, context: LuaRequestContext, owner: LuaPhaseHandler) -> LuaThread {
-        guard let t = runtime.spareThreads.popLast() else {
+        guard let s = spareHead, s._withUnsafeGuaranteedRef({ $0.runtime === runtime }) else {
             return LuaThread(runtime: runtime, context: context, owner: owner)
         }
-        t.context = context
-        t.owner = owner
-        (t.co, t.ref) = LuaThread.coroutine(runtime, pooled: true)
+        let t = s.takeRetainedValue()
+        spareHead = t.nextSpare
+        spareCount &-= 1
+        t.nextSpare = nil
+        t.contextRef = Unmanaged.passRetained(context)
+        t.holdsContext = true
+        t.owner = Unmanaged.passUnretained(owner)
+        if t.keptCoroutine {
+            t.keptCoroutine = false
+        } else {
+            (t.co, t.ref) = LuaThread.coroutine(runtime, pooled: true)
+        }
         return t
     }
-
-    /// A placeholder context for spare threads (they must not keep a request alive).
-    private static let idleContext = LuaRequestContext(request: nil, phase: .content, runtime: nil)
 
     /// Keeps a thread made by `make` for reuse once it ended and nothing else refers to it
     /// (no API still holds it to resume it): saves its allocation per phase handler.
     static func recycleObject(_ t: inout LuaThread) {
-        guard t.state == .dead, t.owner != nil, t.pendingPush == nil, !t.runtime.isPerRequest,
-            t.runtime.spareThreads.count < 64, isKnownUniquelyReferenced(&t)
-        else { return }
-        // The coroutine went back to the pool (or was dropped) when the thread ended.
-        if t.ref != LUA_NOREF { return }
-        t.context = LuaThread.idleContext
+        guard t.state == .dead, t.owner != nil, t.pendingPush == nil, spareCount < 64,
+            isKnownUniquelyReferenced(&t)
+        else {
+            t.giveBackKeptCoroutine()
+            return
+        }
+        recycleUnique(t)
+    }
+
+    /// Puts a coroutine this object kept (see `keptCoroutine`) back in the runtime's pool.
+    func giveBackKeptCoroutine() {
+        guard keptCoroutine else { return }
+        keptCoroutine = false
+        returnCoroutine()
+    }
+
+    @inline(never)
+    private static func recycleUnique(_ t: LuaThread) {
+        // The coroutine went back to the pool (or was dropped) when the thread ended, or
+        // it stays with the object.
+        guard t.ref == LUA_NOREF || t.keptCoroutine, !t.runtime.isPerRequest else {
+            t.giveBackKeptCoroutine()
+            return
+        }
+        // Spare threads must not keep a request alive; the context is set again by `make`.
+        t.holdsContext = false
+        t.contextRef.release()
         t.owner = nil
         t.state = .idle
         t.fnRef = LUA_NOREF
         t.fnTemporary = false
         t.isAsync = false
         t.syncResult = nil
-        t.runtime.spareThreads.append(t)
+        t.nextSpare = spareHead
+        spareHead = Unmanaged.passRetained(t)
+        spareCount &+= 1
+    }
+
+    deinit {
+        if holdsContext { contextRef.release() }
+        giveBackKeptCoroutine()
     }
 
     private static func coroutine(_ runtime: LuaRuntime, pooled: Bool) -> (OpaquePointer, Int32) {
@@ -118,7 +174,7 @@ final class LuaThread {
     /// Tells the owner or the closure how the thread ended.
     func report(_ outcome: Outcome) {
         if let owner {
-            owner.threadEnded(self, outcome)
+            owner._withUnsafeGuaranteedRef { $0.threadEnded(self, outcome) }
         } else {
             onDone?(outcome)
         }
@@ -247,6 +303,16 @@ final class LuaThread {
             return
         }
         lua_settop(co, 0)
+        // A phase handler's thread ending before `start` returned: `recycleObject` comes
+        // next (or the phase handler gives the coroutine back).
+        if owner != nil && !isAsync && !runtime.isPerRequest {
+            keptCoroutine = true
+            return
+        }
+        returnCoroutine()
+    }
+
+    private func returnCoroutine() {
         if runtime.threadPool.count < 512 {
             runtime.threadPool.append((co, ref))
         } else {
