@@ -34,9 +34,9 @@ final class ProxySession: UpstreamConnectionDelegate {
         let end = stateBase + tryCount
         if r.upstreamStates.count > end {
             r.upstreamStates.removeSubrange(end...)
-        } else if end == 0 && r.upstreamStates.capacity == 0 && ProxySession.spareStates.capacity > 0 {
+        } else if end == 0 && r.upstreamStates.capacity == 0, let spare = ProxySession.spareStates.take() {
             // The list of the worker's previous proxied request (emptied): no allocation.
-            swap(&r.upstreamStates, &ProxySession.spareStates)
+            r.upstreamStates = spare
         }
         tryStart = t.start
         // Moved in (no copy of the try and its address string).
@@ -94,7 +94,8 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     /// The emptied try list of a finished request, kept for the worker's next one (all of
     /// a worker's requests run on its one thread).
-    nonisolated(unsafe) static var spareStates: [ProxyTry] = []
+    /// (An optional: a nil global is laid out at build time, no lazy initializer per use.)
+    nonisolated(unsafe) static var spareStates: [ProxyTry]? = nil
 
     deinit {
         // A try still holding its peer counts no more against max_conns / least_conn
