@@ -52,7 +52,7 @@ extension ProxySession {
         }
         r.status = h.status
         var out = ResponseHeaders()
-        let drop = conf.responseDropNames
+        let drop = hot.responseDropNames
         // One pass over the head's bytes: the names classified in place, Strings made only
         // for the headers relayed.
         // (Through a method of the head: the closure does not capture it, which made a

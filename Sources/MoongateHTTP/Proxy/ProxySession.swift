@@ -18,6 +18,8 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     let r: HTTPRequest
     let conf: ProxyLocConf
+    /// The conf's per-request constants (one read of them per request).
+    let hot: ProxyLocHot
     let target: ProxyTarget
     private(set) var balancerState = BalancerState.make()
     var selector: PeerSelector
@@ -80,9 +82,10 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// What a slow client has not taken yet with `proxy_buffering on`.
     var outQueue: ProxyOutputQueue?
 
-    init(request: HTTPRequest, conf: ProxyLocConf, target: consuming ProxyTarget) {
+    init(request: HTTPRequest, conf: ProxyLocConf, hot: ProxyLocHot, target: consuming ProxyTarget) {
         self.r = request
         self.conf = conf
+        self.hot = hot
         self.selector = PeerSelector(block: target.block)
         self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
         self.target = target

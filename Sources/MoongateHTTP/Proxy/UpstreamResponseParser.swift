@@ -49,15 +49,17 @@ struct UpstreamResponseHead {
         }
     }
 
-    /// The spare storage moved in (unique once taken: emptied in place).
+    /// The spare storage moved in (unique once taken). The bytes are left as they are:
+    /// the parse replaces them at its end in one call (no generic removeAll first).
     mutating func takeSpareRaw() {
         raw = Self.spareRaw.take().unsafelyUnwrapped
-        raw.removeAll(keepingCapacity: true)
     }
 
+    /// (Emptied one by one from the end: a head has a few fields, and removeAll goes
+    /// through the generic replaceSubrange.)
     mutating func takeSpareFields() {
         fields = Self.spareFields.take().unsafelyUnwrapped
-        fields.removeAll(keepingCapacity: true)
+        while !fields.isEmpty { fields.removeLast() }
     }
 
     /// Runs `body` on the head's bytes and its fields.
@@ -402,7 +404,9 @@ struct UpstreamResponseParser {
             return -1
         }
         if head.chunked { head.contentLength = nil }
-        head.raw.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
+        // (The spare's old bytes, if any, replaced by these in the same call.)
+        head.raw.replaceSubrange(
+            0..<head.raw.count, with: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
         result = consume head
         return end
     }
