@@ -41,14 +41,18 @@ extension ProxySession {
         // the headers are relayed: then it is stored first, as a copy).
         let h = consume received
         if redirectsEvaluate { head = h }
-        let ignored = conf.ignoreHeaders ?? []
-        if h.accel, !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
-            head = h
-            accelRedirect(target)
-            return
-        }
-        if h.accel, !ignored.contains("x-accel-buffering"), let v = h.header("x-accel-buffering")?.lowercased() {
-            if v == "no" { bufferingOverride = false } else if v == "yes" { bufferingOverride = true }
+        // (proxy_ignore_headers read only for a head with X-Accel- names: no copy of the
+        // list per request.)
+        if h.accel {
+            let ignored = conf.ignoreHeaders ?? []
+            if !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
+                head = h
+                accelRedirect(target)
+                return
+            }
+            if !ignored.contains("x-accel-buffering"), let v = h.header("x-accel-buffering")?.lowercased() {
+                if v == "no" { bufferingOverride = false } else if v == "yes" { bufferingOverride = true }
+            }
         }
         r.status = h.status
         var out = ResponseHeaders()

@@ -284,7 +284,7 @@ final class ProxySession: UpstreamConnectionDelegate {
             requestBytes = buildRequest()
         }
         head = nil
-        parser = UpstreamResponseParser(limit: headLimit)
+        parser.reset()  // (its limit is the conf's, as the session's init made it)
         // The send timeout runs while the write is pending. A write that completes at
         // once (the usual case) has armed the read timer already: the send timer is then
         // not armed for nothing (a streamed body keeps it, as before).

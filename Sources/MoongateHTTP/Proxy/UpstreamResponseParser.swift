@@ -136,6 +136,13 @@ struct UpstreamResponseParser {
 
     init(limit: Int) { self.limit = limit }
 
+    /// As a new parser with the same limit (no release of an empty buffer, no limit
+    /// looked up again).
+    mutating func reset() {
+        if !pending.isEmpty { pending = [] }
+        scanned = 0
+    }
+
     /// Feeds bytes; returns the head once complete, leaving `buf` at the bytes after it
     /// (the head always ends in the latest bytes: those before it had no blank line).
     mutating func feed(_ buf: inout ByteBuffer) throws -> UpstreamResponseHead? {
