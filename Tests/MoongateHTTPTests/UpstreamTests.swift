@@ -11,6 +11,22 @@ import Testing
         return (h, Array(b.readableBytesView))
     }
 
+    @Test func lowerNameConstantsAreTheirNames() {
+        func same(_ a: LowerName, _ b: LowerName) -> Bool {
+            a.count == b.count && a.first == b.first && a.firstMask == b.firstMask && a.last == b.last
+                && a.lastMask == b.lastMask
+        }
+        #expect(same(LowerName.contentLength, LowerName("content-length")))
+        #expect(same(LowerName.connection, LowerName("connection")))
+        #expect(same(LowerName.keepAlive, LowerName("keep-alive")))
+        #expect(same(LowerName.close, LowerName("close")))
+        #expect(same(LowerName.contentType, LowerName("content-type")))
+        #expect(same(LowerName.location, LowerName("location")))
+        #expect(same(LowerName.refresh, LowerName("refresh")))
+        #expect(same(LowerName.date, LowerName("date")))
+        #expect(same(LowerName.server, LowerName("server")))
+    }
+
     @Test func parsesStatusHeadersAndRest() throws {
         let r = try #require(try feed("HTTP/1.1 201 Created\r\nContent-Length: 3\r\nX-A: b\r\n\r\nabc"))
         #expect(r.0.status == 201)

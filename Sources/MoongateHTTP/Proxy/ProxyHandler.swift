@@ -35,11 +35,12 @@ final class ProxyHandler: PhaseHandler {
         let found = ownerID == ObjectIdentifier(r.loc) ? ownerConf : ProxyLocConf.of(r.loc)
         guard let conf = found else { return .status(500) }
         // A fixed proxy_pass (targetFor's first case, from the parts made once).
-        if let f = conf.fixedTarget {
+        let hot = conf.hot
+        if let f = hot.fixedTarget {
             guard let block = conf.upstream else { return .status(500) }
             // Made in the call (no copy of a local target).
             return start(
-                r, conf,
+                r, conf, hot,
                 ProxyTarget(
                     block: block, uri: uri(r, conf, f.uriPart), proxyHost: f.proxyHost, proxyPort: f.port,
                     ssl: conf.passSSL))
@@ -47,7 +48,7 @@ final class ProxyHandler: PhaseHandler {
         guard let pass = conf.pass else { return .status(500) }
         switch targetFor(r, conf, pass) {
         case .success(let t):
-            return start(r, conf, t)
+            return start(r, conf, hot, t)
         case .failure(let f):
             guard let pending = f.resolve else { return .status(f.code) }
             // A host name in a variable: resolve it on the event loop first.
@@ -61,7 +62,7 @@ final class ProxyHandler: PhaseHandler {
                 let reg = ProxyHandler.registry ?? UpstreamRegistry()
                 var t = pending.target
                 t.block = reg.implicitBlock(host: ip, port: t.proxyPort)
-                _ = self.start(r, conf, t)
+                _ = self.start(r, conf, hot, t)
             }
             if !started {
                 r.log(.error, "no resolver defined to resolve \(pending.host)")
@@ -71,8 +72,10 @@ final class ProxyHandler: PhaseHandler {
         }
     }
 
-    private func start(_ r: HTTPRequest, _ conf: ProxyLocConf, _ target: consuming ProxyTarget) -> PhaseResult {
-        let session = ProxySession(request: r, conf: conf, target: target)
+    private func start(
+        _ r: HTTPRequest, _ conf: ProxyLocConf, _ hot: ProxyLocHot, _ target: consuming ProxyTarget
+    ) -> PhaseResult {
+        let session = ProxySession(request: r, conf: conf, hot: hot, target: target)
         r.moduleContexts.proxy = session
         // The session holds the request; dropping it here (after the log phase) breaks the
         // cycle. Strong on purpose, as the module context is: finalize runs and drops the

@@ -42,11 +42,11 @@ extension ProxySession {
         let method = conf.method?.evaluate(r) ?? r.method
         let passBody = conf.passRequestBody ?? true
         let hasBody = passBody && (r.head.contentLength != nil || r.head.chunked || r.body.replaced) && !streaming
-        let userSet = conf.userSets
+        let userSet = hot.userSets
         // proxy_set_header values, evaluated once; empty ones send nothing. Constant ones
         // (nearly always) are written from the bytes made once per location.
         var setLines: [(String, String)] = []
-        let constantLines = conf.constantSetLines
+        let constantLines = hot.constantSetLines
         if constantLines == nil, let sets = conf.setHeaders {
             for (name, value) in sets {
                 let v = value.evaluate(r)
@@ -57,7 +57,7 @@ extension ProxySession {
         // The Host line of a fixed proxy_pass, made once (the target's host is its).
         var hostLine: [UInt8]? = nil
         var uriBytes: [UInt8]? = nil
-        if let f = conf.fixedTarget {
+        if let f = hot.fixedTarget {
             if !host.isEmpty, f.proxyHost == host { hostLine = f.hostLine }
             // The URI is the URI part itself (a request for the location's whole prefix).
             if let part = f.uriPart, part == target.uri { uriBytes = f.uriPartBytes }
@@ -118,7 +118,7 @@ extension ProxySession {
             if chunked { w.lit("Transfer-Encoding: chunked\r\n") }
             if rawHeaders {
                 // The same lines as the Strings give (their bytes are the client's).
-                let skip = conf.requestSkipNames
+                let skip = hot.requestSkipNames
                 r.head.storage.withFields { b, n, f in
                     guard let base = b.baseAddress else { return }
                     for i in 0..<n {
@@ -138,7 +138,7 @@ extension ProxySession {
                     }
                 }
             } else if passHeaders {
-                let skip = conf.requestSkipNames
+                let skip = hot.requestSkipNames
                 for h in r.head.headers where !HeaderNameSet.withBytes(h.name, { skip.contains($0) }) {
                     w.line(h.name, h.value)
                 }

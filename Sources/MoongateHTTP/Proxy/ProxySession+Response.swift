@@ -41,18 +41,22 @@ extension ProxySession {
         // the headers are relayed: then it is stored first, as a copy).
         let h = consume received
         if redirectsEvaluate { head = h }
-        let ignored = conf.ignoreHeaders ?? []
-        if h.accel, !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
-            head = h
-            accelRedirect(target)
-            return
-        }
-        if h.accel, !ignored.contains("x-accel-buffering"), let v = h.header("x-accel-buffering")?.lowercased() {
-            if v == "no" { bufferingOverride = false } else if v == "yes" { bufferingOverride = true }
+        // (proxy_ignore_headers read only for a head with X-Accel- names: no copy of the
+        // list per request.)
+        if h.accel {
+            let ignored = conf.ignoreHeaders ?? []
+            if !ignored.contains("x-accel-redirect"), let target = h.header("x-accel-redirect") {
+                head = h
+                accelRedirect(target)
+                return
+            }
+            if !ignored.contains("x-accel-buffering"), let v = h.header("x-accel-buffering")?.lowercased() {
+                if v == "no" { bufferingOverride = false } else if v == "yes" { bufferingOverride = true }
+            }
         }
         r.status = h.status
         var out = ResponseHeaders()
-        let drop = conf.responseDropNames
+        let drop = hot.responseDropNames
         // One pass over the head's bytes: the names classified in place, Strings made only
         // for the headers relayed.
         // (Through a method of the head: the closure does not capture it, which made a

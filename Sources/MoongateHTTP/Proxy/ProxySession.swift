@@ -18,6 +18,8 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     let r: HTTPRequest
     let conf: ProxyLocConf
+    /// The conf's per-request constants (one read of them per request).
+    let hot: ProxyLocHot
     let target: ProxyTarget
     private(set) var balancerState = BalancerState.make()
     var selector: PeerSelector
@@ -34,9 +36,9 @@ final class ProxySession: UpstreamConnectionDelegate {
         let end = stateBase + tryCount
         if r.upstreamStates.count > end {
             r.upstreamStates.removeSubrange(end...)
-        } else if end == 0 && r.upstreamStates.capacity == 0 && ProxySession.spareStates.capacity > 0 {
+        } else if end == 0 && r.upstreamStates.capacity == 0, let spare = ProxySession.spareStates.take() {
             // The list of the worker's previous proxied request (emptied): no allocation.
-            swap(&r.upstreamStates, &ProxySession.spareStates)
+            r.upstreamStates = spare
         }
         tryStart = t.start
         // Moved in (no copy of the try and its address string).
@@ -80,9 +82,10 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// What a slow client has not taken yet with `proxy_buffering on`.
     var outQueue: ProxyOutputQueue?
 
-    init(request: HTTPRequest, conf: ProxyLocConf, target: consuming ProxyTarget) {
+    init(request: HTTPRequest, conf: ProxyLocConf, hot: ProxyLocHot, target: consuming ProxyTarget) {
         self.r = request
         self.conf = conf
+        self.hot = hot
         self.selector = PeerSelector(block: target.block)
         self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
         self.target = target
@@ -94,7 +97,8 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     /// The emptied try list of a finished request, kept for the worker's next one (all of
     /// a worker's requests run on its one thread).
-    nonisolated(unsafe) static var spareStates: [ProxyTry] = []
+    /// (An optional: a nil global is laid out at build time, no lazy initializer per use.)
+    nonisolated(unsafe) static var spareStates: [ProxyTry]? = nil
 
     deinit {
         // A try still holding its peer counts no more against max_conns / least_conn
@@ -280,7 +284,7 @@ final class ProxySession: UpstreamConnectionDelegate {
             requestBytes = buildRequest()
         }
         head = nil
-        parser = UpstreamResponseParser(limit: headLimit)
+        parser.reset()  // (its limit is the conf's, as the session's init made it)
         // The send timeout runs while the write is pending. A write that completes at
         // once (the usual case) has armed the read timer already: the send timer is then
         // not armed for nothing (a streamed body keeps it, as before).

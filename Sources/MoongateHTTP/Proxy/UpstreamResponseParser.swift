@@ -23,8 +23,9 @@ struct UpstreamResponseHead {
 
     /// The storage of a finished head, kept for the worker's next one (all of a worker's
     /// requests run on its one thread): a head then allocates nothing.
-    nonisolated(unsafe) static var spareRaw: [UInt8] = []
-    nonisolated(unsafe) static var spareFields: [UpstreamHeaderField] = []
+    /// (Optionals: a nil global is laid out at build time, no lazy initializer per use.)
+    nonisolated(unsafe) static var spareRaw: [UInt8]? = nil
+    nonisolated(unsafe) static var spareFields: [UpstreamHeaderField]? = nil
 
     /// Gives this head's storage to the next head (when small). Its arrays are copied on
     /// write should anything still share them.
@@ -36,8 +37,29 @@ struct UpstreamResponseHead {
     /// `recycle` for a head about to go: its arrays are swapped with the spare ones (no
     /// retain of them, nor release of the head's).
     mutating func giveStorage() {
-        if raw.capacity <= 8192 { swap(&raw, &Self.spareRaw) }
-        if fields.capacity <= 128 { swap(&fields, &Self.spareFields) }
+        if raw.capacity <= 8192 {
+            var r: [UInt8] = []
+            swap(&r, &raw)
+            Self.spareRaw = consume r
+        }
+        if fields.capacity <= 128 {
+            var f: [UpstreamHeaderField] = []
+            swap(&f, &fields)
+            Self.spareFields = consume f
+        }
+    }
+
+    /// The spare storage moved in (unique once taken). The bytes are left as they are:
+    /// the parse replaces them at its end in one call (no generic removeAll first).
+    mutating func takeSpareRaw() {
+        raw = Self.spareRaw.take().unsafelyUnwrapped
+    }
+
+    /// (Emptied one by one from the end: a head has a few fields, and removeAll goes
+    /// through the generic replaceSubrange.)
+    mutating func takeSpareFields() {
+        fields = Self.spareFields.take().unsafelyUnwrapped
+        while !fields.isEmpty { fields.removeLast() }
     }
 
     /// Runs `body` on the head's bytes and its fields.
@@ -113,6 +135,13 @@ struct UpstreamResponseParser {
     let limit: Int
 
     init(limit: Int) { self.limit = limit }
+
+    /// As a new parser with the same limit (no release of an empty buffer, no limit
+    /// looked up again).
+    mutating func reset() {
+        if !pending.isEmpty { pending = [] }
+        scanned = 0
+    }
 
     /// Feeds bytes; returns the head once complete, leaving `buf` at the bytes after it
     /// (the head always ends in the latest bytes: those before it had no blank line).
@@ -291,13 +320,11 @@ struct UpstreamResponseParser {
         head.status = code
         // The spare storage when there is some (unique once taken: emptied in place).
         // There is some only in a worker, whose sessions give it back on its one thread.
-        if UpstreamResponseHead.spareRaw.capacity > 0 {
-            swap(&head.raw, &UpstreamResponseHead.spareRaw)
-            head.raw.removeAll(keepingCapacity: true)
+        if UpstreamResponseHead.spareRaw != nil {
+            head.takeSpareRaw()
         }
-        if UpstreamResponseHead.spareFields.capacity > 0 {
-            swap(&head.fields, &UpstreamResponseHead.spareFields)
-            head.fields.removeAll(keepingCapacity: true)
+        if UpstreamResponseHead.spareFields != nil {
+            head.takeSpareFields()
         }
         if head.fields.capacity < 8 { head.fields.reserveCapacity(8) }
         guard let base = b.baseAddress else {
@@ -384,7 +411,9 @@ struct UpstreamResponseParser {
             return -1
         }
         if head.chunked { head.contentLength = nil }
-        head.raw.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
+        // (The spare's old bytes, if any, replaced by these in the same call.)
+        head.raw.replaceSubrange(
+            0..<head.raw.count, with: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
         result = consume head
         return end
     }
@@ -401,6 +430,46 @@ struct LowerName {
     let last: UInt64
     let lastMask: UInt64
 
+    /// Whether the `count` bytes at `p` are this name, ignoring ASCII case.
+    @inline(__always)
+    func matches(_ p: UnsafeRawPointer) -> Bool {
+        if count >= 8 {
+            return p.loadUnaligned(as: UInt64.self) | firstMask == first
+                && p.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) | lastMask == last
+        }
+        return UInt64(p.loadUnaligned(as: UInt32.self)) | firstMask == first
+            && UInt64(p.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)) | lastMask == last
+    }
+
+    // The names as words (what `init(_:)` makes of them, checked by a unit test): made of
+    // literals, the globals are laid out at build time (no lazy initializer run, i.e. no
+    // swift_once, at each use).
+    static let contentLength = LowerName(
+        count: 14, first: 0x2d74_6e65_746e_6f63, firstMask: 0x0020_2020_2020_2020,
+        last: 0x6874_676e_656c_2d74, lastMask: 0x2020_2020_2020_0020)
+    static let connection = LowerName(
+        count: 10, first: 0x6974_6365_6e6e_6f63, firstMask: 0x2020_2020_2020_2020,
+        last: 0x6e6f_6974_6365_6e6e, lastMask: 0x2020_2020_2020_2020)
+    static let keepAlive = LowerName(
+        count: 10, first: 0x696c_612d_7065_656b, firstMask: 0x2020_2000_2020_2020,
+        last: 0x6576_696c_612d_7065, lastMask: 0x2020_2020_2000_2020)
+    static let close = LowerName(
+        count: 5, first: 0x736f_6c63, firstMask: 0x2020_2020, last: 0x6573_6f6c, lastMask: 0x2020_2020)
+    static let contentType = LowerName(
+        count: 12, first: 0x2d74_6e65_746e_6f63, firstMask: 0x0020_2020_2020_2020,
+        last: 0x6570_7974_2d74_6e65, lastMask: 0x2020_2020_0020_2020)
+    static let location = LowerName(
+        count: 8, first: 0x6e6f_6974_6163_6f6c, firstMask: 0x2020_2020_2020_2020,
+        last: 0x6e6f_6974_6163_6f6c, lastMask: 0x2020_2020_2020_2020)
+    static let refresh = LowerName(
+        count: 7, first: 0x7266_6572, firstMask: 0x2020_2020, last: 0x6873_6572, lastMask: 0x2020_2020)
+    static let date = LowerName(
+        count: 4, first: 0x6574_6164, firstMask: 0x2020_2020, last: 0x6574_6164, lastMask: 0x2020_2020)
+    static let server = LowerName(
+        count: 6, first: 0x7672_6573, firstMask: 0x2020_2020, last: 0x7265_7672, lastMask: 0x2020_2020)
+}
+
+extension LowerName {
     init(_ s: StaticString) {
         let b = UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)
         precondition(b.count >= 4 && b.count <= 16 && !b.contains(where: { asciiIsUpper($0) }))
@@ -420,25 +489,4 @@ struct LowerName {
         last = word(bytes, count - size)
         lastMask = word(mask, count - size)
     }
-
-    /// Whether the `count` bytes at `p` are this name, ignoring ASCII case.
-    @inline(__always)
-    func matches(_ p: UnsafeRawPointer) -> Bool {
-        if count >= 8 {
-            return p.loadUnaligned(as: UInt64.self) | firstMask == first
-                && p.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) | lastMask == last
-        }
-        return UInt64(p.loadUnaligned(as: UInt32.self)) | firstMask == first
-            && UInt64(p.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)) | lastMask == last
-    }
-
-    static let contentLength = LowerName("content-length")
-    static let connection = LowerName("connection")
-    static let keepAlive = LowerName("keep-alive")
-    static let close = LowerName("close")
-    static let contentType = LowerName("content-type")
-    static let location = LowerName("location")
-    static let refresh = LowerName("refresh")
-    static let date = LowerName("date")
-    static let server = LowerName("server")
 }
