@@ -30,6 +30,23 @@ final class BinaryHarness {
         try? FileManager.default.removeItem(atPath: prefix)
     }
 
+    /// A TCP socket connected to 127.0.0.1:`port` (blocking): the descriptor, and 0 or
+    /// connect's errno. The caller closes the descriptor either way.
+    static func connectLoopback(_ port: Int) -> (fd: Int32, error: Int32) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return (fd, errno) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return (fd, rc == 0 ? 0 : errno)
+    }
+
     /// A port the kernel just gave us (bound to port 0, then released).
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

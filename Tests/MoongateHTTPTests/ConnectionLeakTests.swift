@@ -40,19 +40,10 @@ final class ConnectionLeakTests: XCTestCase {
 
     /// Connects, sends a request and closes at once, without reading.
     private func abortedRequest(_ h: BinaryHarness, path: String) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, error) = BinaryHarness.connectLoopback(h.port)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(h.port).bigEndian
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard rc == 0 else { return }
+        guard error == 0 else { return }
         let req = "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n"
         _ = req.withCString { send(fd, $0, strlen($0), 0) }
     }

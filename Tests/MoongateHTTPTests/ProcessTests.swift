@@ -101,18 +101,9 @@ import Testing
         // Refused once the master and the worker have handled the signal, while the
         // request in flight still sleeps.
         #expect(h.eventually(1.5) {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = UInt16(h.port).bigEndian
-            let rc = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            return rc != 0 && errno == ECONNREFUSED
+            let c = BinaryHarness.connectLoopback(h.port)
+            if c.fd >= 0 { close(c.fd) }
+            return c.error == ECONNREFUSED
         })
         // The request in flight still gets its response.
         var data = [UInt8]()

@@ -128,12 +128,7 @@ final class LuaDNSQuery {
             }
             .connect(to: address)
             .whenComplete { [weak self] r in
-                guard case .success(let ch) = r else { return }
-                guard let self, self.done != nil else {
-                    ch.close(promise: nil)
-                    return
-                }
-                self.channels.append(ch)
+                guard let ch = LuaDNSQuery.adopt(self, r), let self else { return }
                 self.sentTo = (address, s)
                 for t in pending {
                     guard let id = self.ids[t] else { continue }
@@ -191,17 +186,24 @@ final class LuaDNSQuery {
             }
             .connect(to: address)
             .whenComplete { [weak self] r in
-                guard case .success(let ch) = r else { return }
-                guard let self, self.done != nil else {
-                    ch.close(promise: nil)
-                    return
-                }
-                self.channels.append(ch)
+                guard let ch = LuaDNSQuery.adopt(self, r) else { return }
                 var b = ch.allocator.buffer(capacity: packet.count + 2)
                 b.writeInteger(UInt16(packet.count))
                 b.writeBytes(packet)
                 ch.writeAndFlush(b, promise: nil)
             }
+    }
+
+    /// A channel that connected for `query`: kept (closed when the query ends) while the
+    /// query still waits, else closed; nil when there is nothing to send on.
+    private static func adopt(_ query: LuaDNSQuery?, _ r: Result<Channel, Error>) -> Channel? {
+        guard case .success(let ch) = r else { return nil }
+        guard let query, query.done != nil else {
+            ch.close(promise: nil)
+            return nil
+        }
+        query.channels.append(ch)
+        return ch
     }
 
     private func end(_ r: Result<(addrs: [String], ttl: Int), LuaUDPError>) {
