@@ -147,10 +147,17 @@ public final class ErrorLog {
             ErrorLog.intercepting = false
         }
         line += "\n"
-        var log: ErrorLog? = self
-        while let l = log {
-            if level <= l.level { l.writeRaw(line) }
-            log = l.next
+        line.withUTF8 { utf8 in
+            // Client bytes carried through a String go out as the client sent them; the
+            // bytes are made once for every log of the chain.
+            let restored = LogBytes.restore(utf8)
+            var log: ErrorLog? = self
+            while let l = log {
+                if level <= l.level {
+                    if let r = restored { r.withUnsafeBufferPointer { l.write(all: $0) } } else { l.write(all: utf8) }
+                }
+                log = l.next
+            }
         }
     }
 

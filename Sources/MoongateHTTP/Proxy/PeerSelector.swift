@@ -22,7 +22,7 @@ struct PeerSelector {
             let p = block.peers[0]
             // nginx's single peer is never marked failed; tries alone bound it.
             // `tried` is only read when choosing among several peers: no set per request here.
-            if p.down || (p.maxConns > 0 && p.conns >= p.maxConns) { return nil }
+            if p.down || p.full { return nil }
             p.conns += 1
             return p
         }

@@ -51,9 +51,11 @@ public final class UpstreamPeer {
     func available(now: Int64) -> Bool {
         if down { return false }
         if maxFails > 0 && fails >= maxFails && now - checked <= Int64(failTimeout) { return false }
-        if maxConns > 0 && conns >= maxConns { return false }
-        return true
+        return !full
     }
+
+    /// `max_conns` requests of this worker on the peer already.
+    var full: Bool { maxConns > 0 && conns >= maxConns }
 
     /// Records the outcome of a try (nginx's `ngx_http_upstream_free_round_robin_peer`).
     /// Returns true if the peer just became unavailable (nginx logs a warning).
