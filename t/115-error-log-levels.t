@@ -176,3 +176,16 @@ in both main logs
 --- must_die
 --- error_log eval
 qr{\[emerg\] (?:\d+#\d+: )?open\(\) "/nonexistent-moongate-dir/t\.log" failed \(2: No such file or directory\)}
+
+
+
+=== TEST 7: a second main-level error_log file that cannot be opened refuses the configuration too
+--- main_config
+    error_log /nonexistent-moongate-dir/main.log;
+--- config
+    location = /t {
+        return 200;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] (?:\d+#\d+: )?open\(\) "/nonexistent-moongate-dir/main\.log" failed \(2: No such file or directory\)}

@@ -202,9 +202,7 @@ public final class Master {
         }
         // The main level's further error_log directives, as the new configuration has them.
         ErrorLog.shared.removeChained()
-        for (p, l) in newCycle.moreErrorLogs {
-            if let log = try? ErrorLog.opening(path: p, level: l) { ErrorLog.shared.append(log) }
-        }
+        for log in newCycle.moreErrorLogs { ErrorLog.shared.append(log) }
         let oldGeneration = generation + 1
         cycle = newCycle
         spawnWorkers()

@@ -92,7 +92,7 @@ public enum Startup {
         do {
             let path = cycle.errorLogPath == "stderr" ? nil : cycle.errorLogPath
             ErrorLog.shared = try ErrorLog(path: path, level: cycle.errorLogLevel)
-            for (p, l) in cycle.moreErrorLogs { ErrorLog.shared.append(try ErrorLog.opening(path: p, level: l)) }
+            for log in cycle.moreErrorLogs { ErrorLog.shared.append(log) }
         } catch {
             emerg("\(error)")
             return 1

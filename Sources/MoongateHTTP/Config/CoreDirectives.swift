@@ -61,26 +61,29 @@ enum CoreDirectives {
             }
             let p = d.args[0].value
             let path = p == "stderr" ? "stderr" : c.cycle.absolute(p)
-            if c.context == .main {
-                // The first is the process's log (opened at startup); more go to its chain.
-                if !c.cycle.errorLogSet {
-                    c.cycle.errorLogSet = true
-                    c.cycle.errorLogPath = path
-                    c.cycle.errorLogLevel = level
-                } else {
-                    c.cycle.moreErrorLogs.append((path, level))
-                }
+            // The first at the main level is the process's log (opened at startup).
+            if c.context == .main && !c.cycle.errorLogSet {
+                c.cycle.errorLogSet = true
+                c.cycle.errorLogPath = path
+                c.cycle.errorLogLevel = level
                 return
             }
-            // http, server, location: the chain of this level, which the levels below
-            // inherit unless they have error_log of their own (nginx's clcf->error_log).
+            // Any other: opened now (a file that cannot be opened refuses the
+            // configuration), chained to the main log or to this level's, which the levels
+            // below inherit unless they have error_log of their own (nginx's clcf->error_log).
             let log: ErrorLog
             do {
                 log = try ErrorLog.opening(path: path, level: level)
             } catch {
                 throw ConfigError("\(error)", at: d.location)
             }
-            if let head = c.loc!.errorLog { head.append(log) } else { c.loc!.errorLog = log }
+            if c.context == .main {
+                c.cycle.moreErrorLogs.append(log)
+            } else if let head = c.loc!.errorLog {
+                head.append(log)
+            } else {
+                c.loc!.errorLog = log
+            }
         }
         R(DirectiveSpec("events", .main, .exactly(0), block: .block)) { d, c in
             let saved = c.context

@@ -13,8 +13,8 @@ public final class CycleConfig {
     public var errorLogPath: String
     public var errorLogLevel: LogLevel = .error
     public var errorLogSet = false
-    /// The main level's further `error_log` directives (path or "stderr", level).
-    public var moreErrorLogs: [(String, LogLevel)] = []
+    /// The main level's further `error_log` directives, opened as they were read.
+    public var moreErrorLogs: [ErrorLog] = []
     public var env: [String] = []
     public var workerConnections = 512
     public var workerShutdownTimeout: Int? = nil
