@@ -73,7 +73,8 @@ RELEASE_FLAGS := -Xswiftc -enforce-exclusivity=unchecked \
 # can be placed by Sources/moongate/link-order.txt (see Package.swift).
 build: deps
 	@# SwiftPM does not relink when only the link order changed.
-	@if [ Sources/moongate/link-order.txt -nt .build/release/moongate ]; then rm -f .build/release/moongate; fi
+	@if [ Sources/moongate/link-order.txt -nt .build/release/moongate ] || \
+		[ Sources/moongate/link-order.ld -nt .build/release/moongate ]; then rm -f .build/release/moongate; fi
 	@# Nor does swiftc recompile when only code generation flags changed (it skips LLVM
 	@# for files whose IR is unchanged): drop the objects when RELEASE_FLAGS change.
 	@if [ -d .build ] && [ "$$(cat .build/release-flags 2>/dev/null)" != "$(RELEASE_FLAGS)" ]; then \

@@ -12,7 +12,10 @@ let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .wh
 // the order of Sources/moongate/link-order.txt (bench/tools/link-order writes it from
 // callgrind profiles): the functions a worker runs sit together, so fault-around maps
 // far fewer code pages (worker RSS 14.0 -> 9.5 MB on the hello conf with the static
-// Swift runtime the Makefile builds with).
+// Swift runtime the Makefile builds with). Sources/moongate/link-order.ld, written by
+// the same tool, adds the code a worker runs that no symbol names (closure context
+// destructors, thunks) at the start of .text, just before it; the link map it is found
+// in is written to .build/moongate-release.map.
 let root = String(#filePath.dropLast("Package.swift".count))
 let serverLink: [LinkerSetting] = [
     .unsafeFlags(["-Xlinker", "--dynamic-list=\(root)Sources/moongate/exports.list", "-Xlinker", "--no-export-dynamic"]),
@@ -20,6 +23,8 @@ let serverLink: [LinkerSetting] = [
         [
             "-use-ld=lld", "-Xlinker", "--symbol-ordering-file=\(root)Sources/moongate/link-order.txt",
             "-Xlinker", "--no-warn-symbol-ordering",
+            "-Xlinker", "-T", "-Xlinker", "\(root)Sources/moongate/link-order.ld",
+            "-Xlinker", "-Map=\(root).build/moongate-release.map",
         ], .when(configuration: .release)),
 ]
 
@@ -94,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "moongate",
             dependencies: ["CMoongate", "MoongateProcess", "MoongateCore", "MoongateConfig", "MoongateLua"],
-            exclude: ["exports.list", "link-order.txt"],
+            exclude: ["exports.list", "link-order.txt", "link-order.ld"],
             linkerSettings: serverLink
         ),
         .target(name: "MoongateSpec", dependencies: []),

@@ -49,7 +49,8 @@ def count_run(ctx, scenario, side, port, n):
     text = text.replace("daemon            on;", "daemon            off;")
     prefix = make_prefix(ctx.tmp, f"cg-{scenario.name}-{side.name}-{n}",
                          text, nginx=side.nginx)
-    argv = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file",
+    # --dump-instr: bench/tools/link-order also reads which instructions ran per request.
+    argv = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file", "--dump-instr=yes",
             f"--callgrind-out-file={prefix}callgrind.out.%p"]
     srv, err = servers.start(ctx.registry, side, argv, prefix, port,
                              timeout=180.0, want_workers=False)
