@@ -93,8 +93,7 @@ final class UpstreamConnection {
     func sendNow(_ buf: inout ByteBuffer) -> Bool {
         guard directFD != -1, buf.readableBytes > 0, channel.isActive else { return false }
         if directFD == -2 {
-            directFD = HTTPConnection.socketDescriptor(
-                channel, channel.localAddress?.port ?? -1, channel.remoteAddress?.port ?? -1)
+            directFD = HTTPConnection.socketDescriptor(channel)
         }
         guard directFD >= 0 && nioIdle() else { return false }
         let n = buf.withUnsafeReadableBytes { Glibc.send(directFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

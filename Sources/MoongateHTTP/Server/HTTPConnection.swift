@@ -175,7 +175,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             localPort = l.port ?? 80
         }
         if !listen.listen.ssl {
-            fd = HTTPConnection.socketDescriptor(context.channel, localPort, remotePort)
+            fd = HTTPConnection.socketDescriptor(context.channel)
             core = context.channel._channelCore
         }
         armTimer(ms: listen.defaultServer.clientHeaderTimeout, .header)
@@ -926,47 +926,13 @@ public final class HTTPConnection: ChannelInboundHandler {
         return false
     }
 
-    /// The descriptor under a plain socket channel, or -1. NIO does not hand it out; its
-    /// description names it ("BaseSocket { fd=N }"), checked against the channel's
-    /// addresses with getsockname/getpeername before it is used.
-    public static func socketDescriptor(_ channel: Channel, _ localPort: Int, _ remotePort: Int) -> CInt {
-        let d = Array(String(describing: channel).utf8)
-        let key = Array("BaseSocket { fd=".utf8)
-        guard d.count > key.count,
-            let at = (0...(d.count - key.count)).first(where: { d[$0..<($0 + key.count)].elementsEqual(key) })
-        else { return -1 }
-        var v: CInt = 0
-        var digits = 0
-        for c in d[(at + key.count)...] {
-            guard c >= 48 && c <= 57, digits < 9 else { break }
-            v = v * 10 + CInt(c - 48)
-            digits += 1
-        }
-        guard digits > 0 else { return -1 }
-        func port(_ f: (CInt, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> CInt) -> Int? {
-            var ss = sockaddr_storage()
-            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let rc = withUnsafeMutablePointer(to: &ss) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { f(v, $0, &len) }
-            }
-            guard rc == 0 else { return nil }
-            switch Int32(ss.ss_family) {
-            case AF_INET:
-                return withUnsafePointer(to: &ss) {
-                    $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
-                }
-            case AF_INET6:
-                return withUnsafePointer(to: &ss) {
-                    $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
-                }
-            default:
-                return nil
-            }
-        }
-        guard port({ getsockname($0, $1, $2) }) == localPort, port({ getpeername($0, $1, $2) }) == remotePort else {
-            return -1
-        }
-        return v
+    /// The descriptor under a plain socket channel, or -1 (another kind of channel, or
+    /// one already closed). NIO lends it through its transport API; the caller must not
+    /// close it, and uses it only while the channel is open, on the channel's loop.
+    public static func socketDescriptor(_ channel: Channel) -> CInt {
+        let fd = try? channel.pipeline.syncOperations.withUnsafeTransportIfAvailable(
+            of: NIOBSDSocket.Handle.self) { $0 }
+        return (fd ?? nil) ?? -1
     }
 
     /// Hands all output to the kernel and returns how many bytes it did not take yet

@@ -815,7 +815,7 @@ final class LuaTCPSocket: LuaTCPEvents {
         guard !rawStream, !bodyStream, !busyWriting, bytes.count > 0, let ch = channel, let h = handler, h.tls == nil
         else { return 0 }
         if h.fd == -2 {
-            h.fd = HTTPConnection.socketDescriptor(ch, ch.localAddress?.port ?? -1, ch.remoteAddress?.port ?? -1)
+            h.fd = HTTPConnection.socketDescriptor(ch)
         }
         // NIO closes the descriptor and marks the channel inactive in one step.
         guard h.fd >= 0, ch.isActive else { return 0 }
