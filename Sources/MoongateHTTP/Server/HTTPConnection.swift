@@ -928,10 +928,19 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     /// The descriptor under a plain socket channel, or -1 (another kind of channel, or
     /// one already closed). NIO lends it through its transport API; the caller must not
-    /// close it, and uses it only while the channel is open, on the channel's loop.
+    /// close it, and uses it only while the channel is open, on the channel's loop. The
+    /// core is cast to the unconstrained protocol and opened generically: the cast
+    /// `withUnsafeTransportIfAvailable(of:)` makes, to `any
+    /// NIOTransportAccessibleChannelCore<Handle>`, instantiates the constrained
+    /// existential's metadata on every call (~14k instructions a connection).
     public static func socketDescriptor(_ channel: Channel) -> CInt {
-        let fd = try? channel.pipeline.syncOperations.withUnsafeTransportIfAvailable(
-            of: NIOBSDSocket.Handle.self) { $0 }
+        channel.eventLoop.assertInEventLoop()
+        guard let core = channel._channelCore as? any NIOTransportAccessibleChannelCore else { return -1 }
+        return descriptor(of: core)
+    }
+
+    private static func descriptor<Core: NIOTransportAccessibleChannelCore>(of core: Core) -> CInt {
+        let fd = try? core.withUnsafeTransport { $0 as? NIOBSDSocket.Handle }
         return (fd ?? nil) ?? -1
     }
 
@@ -977,6 +986,20 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
 
     /// Called when a request's response is complete.
+    /// True when a connection that is not kept alive can be closed at once, as nginx
+    /// closes it (ngx_http_finalize_connection): all of the response is with the kernel
+    /// (sent directly, nothing queued in NIO) and nothing of the client's is left unread
+    /// (no buffered bytes, no body still to come, none waiting in the socket). Otherwise
+    /// the output is shut down first and the close waits a moment (lingering close), so
+    /// that unread input does not make the kernel reset the connection under the response.
+    private func closesAtOnce() -> Bool {
+        guard fd >= 0, tls == nil, !nioBusy, outBuf == nil, buffer.readableBytes == 0, bodyRemaining == 0,
+            chunkedDecoder == nil
+        else { return false }
+        var unread: CInt = 0
+        return ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread == 0
+    }
+
     func requestFinished(_ r: HTTPRequest, closeNow: Bool) {
         guard state != .closed, r === current else { return }
         current = nil
@@ -994,7 +1017,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             emitPending()
             state = .closed
             let ctx = context!
-            if closeNow {
+            if closeNow || closesAtOnce() {
                 ctx.close(promise: nil)
             } else {
                 ctx.writeAndFlush(NIOAny(IOData.byteBuffer(ctx.channel.allocator.buffer(capacity: 0)))).whenComplete { _ in

@@ -12,6 +12,8 @@ public final class HTTPWorker {
     let loop: EventLoop
     private var channels: [Channel] = []
 
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+
     public init(cycle: CycleConfig, loop: EventLoop) {
         self.cycle = cycle
         self.loop = loop
@@ -23,23 +25,36 @@ public final class HTTPWorker {
         for group in http.listenGroups {
             guard let fd = listenFDs[group.listen.key] else { continue }
             let g = group
+            // The child channel's options are set in its initializer through its
+            // synchronous options, not with childChannelOption: the bootstrap applies
+            // those through a list of existentials and a chain of futures, ~30k
+            // instructions for each new connection.
             let bootstrap = ServerBootstrap(group: loop)
                 .serverChannelOption(.backlog, value: Int32(group.listen.backlog))
-                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .childChannelOption(.allowRemoteHalfClosure, value: false)
-                // NIO keeps one receive buffer per connection for its whole life, sized by
-                // the largest read so far: start small (2 KB by default), since most
-                // request heads fit in 512 bytes and idle keep-alive connections then
-                // hold a quarter of the memory. Larger reads double it as they come.
-                .childChannelOption(
-                    .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
                 .childChannelInitializer { channel in
                     CachedTime.update()
                     let conn = HTTPConnection(number: ConnectionRegistry.shared.nextConnectionNumber(), listen: g)
-                    if g.listen.ssl {
-                        return channel.pipeline.addHandlers([TLSServerSniffer(group: g, connection: conn), conn])
+                    do {
+                        if let options = channel.syncOptions {
+                            try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
+                            // NIO keeps one receive buffer per connection for its whole life,
+                            // sized by the largest read so far: start small (2 KB by default),
+                            // since most request heads fit in 512 bytes and idle keep-alive
+                            // connections then hold a quarter of the memory. Larger reads
+                            // double it as they come. (Remote half-closure stays off, NIO's
+                            // default.)
+                            try options.setOption(.recvAllocator, value: HTTPWorker.receiveAllocator)
+                        }
+                        let pipeline = channel.pipeline.syncOperations
+                        if g.listen.ssl {
+                            try pipeline.addHandlers([TLSServerSniffer(group: g, connection: conn), conn])
+                        } else {
+                            try pipeline.addHandler(conn)
+                        }
+                        return channel.eventLoop.makeSucceededVoidFuture()
+                    } catch {
+                        return channel.eventLoop.makeFailedFuture(error)
                     }
-                    return channel.pipeline.addHandler(conn)
                 }
             bootstrap.withBoundSocket(fd).whenComplete { [weak self] result in
                 switch result {
