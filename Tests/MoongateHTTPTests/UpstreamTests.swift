@@ -133,6 +133,44 @@ import Testing
         #expect(throws: UpstreamParseError.self) { try q.feed(&c) }
     }
 
+    @Test func manyFieldsKeepTheirOrderAcrossBatches() throws {
+        // More fields than the parser's stack batch (32), and fewer. (The spare storage a
+        // worker's heads give back is not used here: tests run in parallel threads.)
+        for count in [1, 31, 32, 33, 64, 70, 3, 100, 0, 5] {
+            let lines = (0..<count).map { "X-H\($0): v\($0)\r\n" }.joined()
+            let r = try #require(try feed("HTTP/1.1 200 OK\r\n" + lines + "Content-Length: 1\r\n\r\nz"))
+            let h = r.0
+            #expect(h.fields.count == count + 1, "\(count)")
+            #expect(h.headers.map(\.name) == (0..<count).map { "X-H\($0)" } + ["Content-Length"], "\(count)")
+            #expect(h.headers.map(\.value) == (0..<count).map { "v\($0)" } + ["1"], "\(count)")
+            #expect(h.contentLength == 1)
+            #expect(r.1 == Array("z".utf8))
+        }
+    }
+
+    @Test func statusLinesTheUsualWayAndTheGeneralWayAgree() throws {
+        for (line, version, status) in [
+            ("HTTP/1.1 200 OK", 11, 200), ("HTTP/1.0 200 OK", 10, 200), ("HTTP/1.1 404 ", 11, 404),
+            ("HTTP/1.1 200", 11, 200), ("HTTP/1.0 301", 10, 301), ("http/1.0 200 OK", 10, 200),
+            ("HTTP/1.0  200 OK", 10, 200), ("HTTP/2.0 200 OK", 11, 200), (" HTTP/1.0 599 X", 10, 599),
+            ("HTTP/1.1 100 Continue", 11, 100), ("HTTP/1.1 999 OK", 11, 999),
+        ] {
+            guard line.hasPrefix("HTTP") || line.hasPrefix(" HTTP") else {
+                #expect(throws: UpstreamParseError.self, "\(line)") { try feed(line + "\r\n\r\n") }
+                continue
+            }
+            for eol in ["\r\n", "\n"] {
+                let r = try #require(try feed(line + eol + "A: b" + eol + eol), "\(line)")
+                #expect(r.0.version == version, "\(line)")
+                #expect(r.0.status == status, "\(line)")
+                #expect(r.0.header("a") == "b", "\(line)")
+            }
+        }
+        for bad in ["HTTP/1.1 0200 OK", "HTTP/1.1 20a OK", "HTTP/1.1 020 OK", "HTTP/1.1 200OK"] {
+            #expect(throws: UpstreamParseError.self, "\(bad)") { try feed(bad + "\r\n\r\n") }
+        }
+    }
+
     @Test func rejectsGarbage() {
         #expect(throws: UpstreamParseError.self) { try feed("garbage\r\n\r\n") }
     }

@@ -190,15 +190,17 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         CachedTime.refresh()
         var buf = unwrapInboundIn(data)
+        // (One reference to the connection for the whole read: asking for the next read
+        // neither delivers reads nor closes, so it is the connection of this read.)
+        guard let c = connection else { return }
         // The next read, asked for now as NIO asks for it after the read cycle (autoRead):
         // by the channel's core directly instead of a walk of the pipeline from its tail
         // (~400 instructions less per upstream read). Asked before the bytes are handed on, so
         // that a pause they cause (setReading(false)) stays in force, as it does when NIO
         // asks at the end; with a read pending NIO's own request is skipped.
-        if plain, let c = connection, !c.paused {
+        if plain, !c.paused {
             if let core { core.read0() } else { context.channel._channelCore.read0() }
         }
-        guard let c = connection else { return }
         if let d = c.delegate {
             d.upstreamRead(&buf)
         } else {

@@ -55,13 +55,6 @@ struct UpstreamResponseHead {
         raw = Self.spareRaw.take().unsafelyUnwrapped
     }
 
-    /// (Emptied one by one from the end: a head has a few fields, and removeAll goes
-    /// through the generic replaceSubrange.)
-    mutating func takeSpareFields() {
-        fields = Self.spareFields.take().unsafelyUnwrapped
-        while !fields.isEmpty { fields.removeLast() }
-    }
-
     /// Runs `body` on the head's bytes and its fields.
     @inline(__always)
     func withBytes<T>(_ body: (UnsafeRawBufferPointer, UnsafeBufferPointer<UpstreamHeaderField>) -> T) -> T {
@@ -287,12 +280,136 @@ struct UpstreamResponseParser {
     /// Parses the head at the start of `b` into `head`: the offset just past its blank
     /// line, or -1 when `b` ends before one (the head is then incomplete).
     static func parse(_ b: UnsafeRawBufferPointer, into result: inout UpstreamResponseHead) throws -> Int {
-        let n = b.count
+        // (Offsets are kept as Int32: a head is bounded by proxy_buffer_size long before
+        // this, so bytes past Int32.max are never looked at.)
+        let n = min(b.count, Int(Int32.max))
         // Built in a local (its arrays known unique: no runtime uniqueness checks through
         // the caller's storage), moved out at the end.
         var head = UpstreamResponseHead()
         // The status line: "HTTP/x.y SP 3DIGIT [SP reason]".
         let eol = lineFeed(b, from: 0)
+        if let sb = b.baseAddress, eol > 12, let (version, code) = usualStatus(sb) {
+            // The usual line ("HTTP/1.1 200 OK") told by one word and three digits: the
+            // same version and status the general walk below finds for it.
+            head.version = version
+            head.status = code
+        } else {
+            try parseStatusLine(b, eol, into: &head)
+        }
+        // The spare storage when there is some (unique once taken: its old bytes are
+        // replaced at the end in one call). There is some only in a worker, whose
+        // sessions give it back on its one thread.
+        if UpstreamResponseHead.spareRaw != nil {
+            head.takeSpareRaw()
+        }
+        if UpstreamResponseHead.spareFields != nil {
+            head.fields = UpstreamResponseHead.spareFields.take().unsafelyUnwrapped
+        }
+        guard let base = b.baseAddress else {
+            head.recycle()
+            return -1
+        }
+        // The fields are gathered on the stack and put into the head's array in one call
+        // at the end (no uniqueness check and capacity test per field, no emptying of
+        // the spare array first); a head with more than `room` fields moves each full
+        // batch into the array as it goes.
+        let room = 32
+        let end = try withUnsafeTemporaryAllocation(of: UpstreamHeaderField.self, capacity: room) { tmp -> Int in
+            let slots = tmp.baseAddress.unsafelyUnwrapped
+            var count = 0
+            var flushed = false
+            var start = eol + 1
+            var end = -1
+            while start < n {
+                let e = lineFeed(b, from: start)
+                // A line with no LF yet: the head is incomplete.
+                if e >= n { break }
+                var le = e
+                if le > start && base.load(fromByteOffset: le &- 1, as: UInt8.self) == 13 { le &-= 1 }
+                let ls = start
+                start = e &+ 1
+                if le == ls {
+                    // The blank line that ends the head.
+                    end = start
+                    break
+                }
+                let colon = nameEnd(base, ls, le)
+                guard colon > ls else {
+                    throw UpstreamParseError.invalid("upstream sent invalid header")
+                }
+                var vs = colon &+ 1
+                while vs < le {
+                    let c = base.load(fromByteOffset: vs, as: UInt8.self)
+                    if c != 32 && c != 9 { break }
+                    vs &+= 1
+                }
+                let kind = try classify(base, b, ls, colon, vs, le, &head)
+                if count == room {
+                    if !flushed {
+                        head.fields.removeAll(keepingCapacity: true)
+                        flushed = true
+                    }
+                    head.fields.append(contentsOf: UnsafeBufferPointer(start: slots, count: count))
+                    count = 0
+                }
+                (slots + count).initialize(
+                    to: UpstreamHeaderField(
+                        nameStart: Int32(truncatingIfNeeded: ls), nameEnd: Int32(truncatingIfNeeded: colon),
+                        valueStart: Int32(truncatingIfNeeded: vs), valueEnd: Int32(truncatingIfNeeded: le),
+                        kind: kind))
+                count &+= 1
+            }
+            if end < 0 { return -1 }
+            let batch = UnsafeBufferPointer(start: slots, count: count)
+            if flushed {
+                head.fields.append(contentsOf: batch)
+            } else {
+                // (The spare's old fields, if any, replaced by these in the same call.)
+                head.fields.replaceSubrange(0..<head.fields.count, with: batch)
+            }
+            return end
+        }
+        if end < 0 {
+            // Incomplete: the storage goes back to the spare.
+            head.recycle()
+            return -1
+        }
+        if head.chunked { head.contentLength = nil }
+        // (The spare's old bytes, if any, replaced by these in the same call.)
+        head.raw.replaceSubrange(
+            0..<head.raw.count, with: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
+        // (Swapped out: the closure above captured `head`, which cannot be consumed.)
+        swap(&result, &head)
+        return end
+    }
+
+    /// "HTTP/1.1 ddd " or "HTTP/1.0 ddd " at `p` (13 bytes known to be there, none a
+    /// LF): the version and the status, or nil for any other line (the general walk).
+    @inline(__always)
+    private static func usualStatus(_ p: UnsafeRawPointer) -> (Int, Int)? {
+        let w = p.loadUnaligned(as: UInt64.self)
+        let version: Int
+        if w == 0x312e_312f_5054_5448 {  // "HTTP/1.1"
+            version = 11
+        } else if w == 0x302e_312f_5054_5448 {  // "HTTP/1.0"
+            version = 10
+        } else {
+            return nil
+        }
+        guard p.load(fromByteOffset: 8, as: UInt8.self) == 32, p.load(fromByteOffset: 12, as: UInt8.self) == 32
+        else { return nil }
+        let d0 = p.load(fromByteOffset: 9, as: UInt8.self) &- 48
+        let d1 = p.load(fromByteOffset: 10, as: UInt8.self) &- 48
+        let d2 = p.load(fromByteOffset: 11, as: UInt8.self) &- 48
+        guard d0 < 10, d1 < 10, d2 < 10, d0 > 0 else { return nil }
+        return (version, Int(d0) &* 100 &+ Int(d1) &* 10 &+ Int(d2))
+    }
+
+    /// The status line ending at `eol` in general (nginx's
+    /// ngx_http_proxy_process_status_line rules as this parser has them).
+    private static func parseStatusLine(_ b: UnsafeRawBufferPointer, _ eol: Int, into head: inout UpstreamResponseHead)
+        throws
+    {
         var lineEnd = eol
         if lineEnd > 0 && b[lineEnd - 1] == 13 { lineEnd -= 1 }
         var p = 0
@@ -318,104 +435,61 @@ struct UpstreamResponseParser {
         guard code >= 100 else { throw UpstreamParseError.invalid("upstream sent no valid HTTP/1.0 header") }
         head.version = nameIs(b, protoStart, protoEnd, "http/1.0") ? 10 : 11
         head.status = code
-        // The spare storage when there is some (unique once taken: emptied in place).
-        // There is some only in a worker, whose sessions give it back on its one thread.
-        if UpstreamResponseHead.spareRaw != nil {
-            head.takeSpareRaw()
-        }
-        if UpstreamResponseHead.spareFields != nil {
-            head.takeSpareFields()
-        }
-        if head.fields.capacity < 8 { head.fields.reserveCapacity(8) }
-        guard let base = b.baseAddress else {
-            head.recycle()
-            return -1
-        }
-        var start = eol + 1
-        var end = -1
-        while start < n {
-            let e = lineFeed(b, from: start)
-            // A line with no LF yet: the head is incomplete.
-            if e == n { break }
-            var le = e
-            if le > start && base.load(fromByteOffset: le &- 1, as: UInt8.self) == 13 { le &-= 1 }
-            let ls = start
-            start = e &+ 1
-            if le == ls {
-                // The blank line that ends the head.
-                end = start
-                break
+    }
+
+    /// The kind of the header line whose name is `ls..<colon` and value `vs..<le`; the
+    /// names looked at set their flags in `head`.
+    @inline(__always)
+    private static func classify(
+        _ base: UnsafeRawPointer, _ b: UnsafeRawBufferPointer, _ ls: Int, _ colon: Int, _ vs: Int, _ le: Int,
+        _ head: inout UpstreamResponseHead
+    ) throws -> UInt8 {
+        // The names looked at, told apart by their length first.
+        var kind = UpstreamHeaderField.Kind.hop
+        switch colon &- ls {
+        case 14 where LowerName.contentLength.matches(base + ls):
+            var ve = le
+            while ve > vs && base.load(fromByteOffset: ve &- 1, as: UInt8.self) == 32 { ve &-= 1 }
+            var v: Int64 = 0
+            var ok = ve > vs
+            var k = vs
+            while k < ve {
+                let d = base.load(fromByteOffset: k, as: UInt8.self) &- 48
+                if d >= 10 || v > (Int64.max - 9) / 10 { ok = false; break }
+                v = v &* 10 &+ Int64(d)
+                k &+= 1
             }
-            let colon = nameEnd(base, ls, le)
-            guard colon > ls else {
-                throw UpstreamParseError.invalid("upstream sent invalid header")
+            guard ok else {
+                throw UpstreamParseError.invalid("upstream sent invalid \"Content-Length\" header")
             }
-            var vs = colon &+ 1
-            while vs < le {
-                let c = base.load(fromByteOffset: vs, as: UInt8.self)
-                if c != 32 && c != 9 { break }
-                vs &+= 1
+            head.contentLength = v
+        case 17 where nameIs(b, ls, colon, "transfer-encoding"):
+            if contains(b, vs, le, "chunked") { head.chunked = true }
+        case 10 where LowerName.connection.matches(base + ls):
+            // The usual values alone first (one look), else the word search.
+            if le &- vs == 10 && LowerName.keepAlive.matches(base + vs) {
+                head.connectionKeepAlive = true
+            } else if le &- vs == 5 && LowerName.close.matches(base + vs) {
+                head.connectionClose = true
+            } else {
+                if contains(b, vs, le, "close") { head.connectionClose = true }
+                if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
             }
-            // The names looked at, told apart by their length first.
-            var kind = UpstreamHeaderField.Kind.hop
-            switch colon &- ls {
-            case 14 where LowerName.contentLength.matches(base + ls):
-                var ve = le
-                while ve > vs && base.load(fromByteOffset: ve &- 1, as: UInt8.self) == 32 { ve &-= 1 }
-                var v: Int64 = 0
-                var ok = ve > vs
-                var k = vs
-                while k < ve {
-                    let d = base.load(fromByteOffset: k, as: UInt8.self) &- 48
-                    if d >= 10 || v > (Int64.max - 9) / 10 { ok = false; break }
-                    v = v &* 10 &+ Int64(d)
-                    k &+= 1
-                }
-                guard ok else {
-                    throw UpstreamParseError.invalid("upstream sent invalid \"Content-Length\" header")
-                }
-                head.contentLength = v
-            case 17 where nameIs(b, ls, colon, "transfer-encoding"):
-                if contains(b, vs, le, "chunked") { head.chunked = true }
-            case 10 where LowerName.connection.matches(base + ls):
-                // The usual values alone first (one look), else the word search.
-                if le &- vs == 10 && LowerName.keepAlive.matches(base + vs) {
-                    head.connectionKeepAlive = true
-                } else if le &- vs == 5 && LowerName.close.matches(base + vs) {
-                    head.connectionClose = true
-                } else {
-                    if contains(b, vs, le, "close") { head.connectionClose = true }
-                    if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
-                }
-            case 4 where LowerName.date.matches(base + ls):
-                kind = UpstreamHeaderField.Kind.date
-            case 6 where LowerName.server.matches(base + ls):
-                kind = UpstreamHeaderField.Kind.server
-            case 12 where LowerName.contentType.matches(base + ls):
-                kind = UpstreamHeaderField.Kind.contentType
-            default:
-                kind = UpstreamHeaderField.Kind.other
-                if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
-                    && nameIs(b, ls, ls &+ 8, "x-accel-")
-                {
-                    head.accel = true
-                }
+        case 4 where LowerName.date.matches(base + ls):
+            kind = UpstreamHeaderField.Kind.date
+        case 6 where LowerName.server.matches(base + ls):
+            kind = UpstreamHeaderField.Kind.server
+        case 12 where LowerName.contentType.matches(base + ls):
+            kind = UpstreamHeaderField.Kind.contentType
+        default:
+            kind = UpstreamHeaderField.Kind.other
+            if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
+                && nameIs(b, ls, ls &+ 8, "x-accel-")
+            {
+                head.accel = true
             }
-            head.fields.append(
-                UpstreamHeaderField(
-                    nameStart: Int32(ls), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le), kind: kind))
         }
-        if end < 0 {
-            // Incomplete: the storage goes back to the spare.
-            head.recycle()
-            return -1
-        }
-        if head.chunked { head.contentLength = nil }
-        // (The spare's old bytes, if any, replaced by these in the same call.)
-        head.raw.replaceSubrange(
-            0..<head.raw.count, with: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
-        result = consume head
-        return end
+        return kind
     }
 }
 
