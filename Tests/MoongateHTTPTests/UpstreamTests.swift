@@ -148,6 +148,25 @@ import Testing
         }
     }
 
+    @Test func valuesOfEveryLengthEndAtTheirLineFeed() throws {
+        for n in 0...20 {
+            let v = String(repeating: "v", count: n)
+            for eol in ["\r\n", "\n"] {
+                let r = try #require(try feed("HTTP/1.1 200 OK" + eol + "A:" + v + eol + "Bb: \t" + v + "x" + eol + eol + "!"))
+                #expect(r.0.headers.map(\.value) == [v, v + "x"], "\(n)")
+                #expect(r.1 == Array("!".utf8))
+            }
+        }
+        for bad in ["NoColonAtAll", "NoColonAtAllInThisLongName", "x", ":v"] {
+            #expect(throws: UpstreamParseError.self, "\(bad)") { try feed("HTTP/1.1 200 OK\r\n\(bad)\r\n\r\n") }
+            #expect(throws: UpstreamParseError.self, "\(bad)") { try feed("HTTP/1.1 200 OK\n\(bad)\n\n") }
+        }
+        // A CR inside a name or a value is theirs; a CR alone at a line's start is a name's.
+        let r = try #require(try feed("HTTP/1.1 200 OK\r\nA\rB: c\rd\r\n\rE: f\n\r\n"))
+        #expect(r.0.headers.map(\.name) == ["A\rB", "\rE"])
+        #expect(r.0.headers.map(\.value) == ["c\rd", "f"])
+    }
+
     @Test func statusLinesTheUsualWayAndTheGeneralWayAgree() throws {
         for (line, version, status) in [
             ("HTTP/1.1 200 OK", 11, 200), ("HTTP/1.0 200 OK", 10, 200), ("HTTP/1.1 404 ", 11, 404),

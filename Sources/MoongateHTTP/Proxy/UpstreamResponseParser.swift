@@ -216,34 +216,49 @@ struct UpstreamResponseParser {
         return base.distance(to: UnsafeRawPointer(p))
     }
 
-    /// Where the name of the header line `from..<to` ends (its colon), or -1 when the
-    /// line has no colon or a space before it (a small loop of its own: few registers).
-    @inline(never)
-    private static func nameEnd(_ base: UnsafeRawPointer, _ from: Int, _ to: Int) -> Int {
+    /// The offset of the first ':', ' ' or LF in `from..<n`, or `n`: 8 bytes at a time
+    /// while there are 8 (a zero byte of w ^ 0x3a.., w ^ 0x20.. or w ^ 0x0a..; the lowest
+    /// flag of the bit trick is exact, higher ones may be false).
+    @inline(__always)
+    private static func nameStop(_ base: UnsafeRawPointer, _ from: Int, _ n: Int) -> Int {
         var i = from
-        // 8 bytes at a time while the line has them: the lowest byte that is ':' or ' '
-        // (a zero byte of w ^ 0x3a.. or w ^ 0x20..; the lowest flag of the bit trick is
-        // exact, higher ones may be false).
-        while i &+ 8 <= to {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i &+ 8 <= n {
             let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             let c = w ^ 0x3a3a_3a3a_3a3a_3a3a
             let s = w ^ 0x2020_2020_2020_2020
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            let found = ((c &- ones) & ~c & highs) | ((s &- ones) & ~s & highs)
-            if found != 0 {
-                let at = i &+ found.trailingZeroBitCount >> 3
-                return base.load(fromByteOffset: at, as: UInt8.self) == 58 ? at : -1
-            }
+            let l = w ^ 0x0a0a_0a0a_0a0a_0a0a
+            let found = ((c &- ones) & ~c | (s &- ones) & ~s | (l &- ones) & ~l) & highs
+            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
             i &+= 8
         }
-        while i < to {
+        while i < n {
             let c = base.load(fromByteOffset: i, as: UInt8.self)
-            if c == 58 { return i }
-            if c == 32 { return -1 }
+            if c == 58 || c == 32 || c == 10 { return i }
             i &+= 1
         }
-        return -1
+        return n
+    }
+
+    /// The offset of the first LF in `from..<n`, or `n`, 8 bytes at a time (as nameStop:
+    /// a value is short, a call of memchr costs more than the words it would save).
+    @inline(__always)
+    private static func lineFeed(_ base: UnsafeRawPointer, _ from: Int, _ n: Int) -> Int {
+        var i = from
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i &+ 8 <= n {
+            let l = base.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ 0x0a0a_0a0a_0a0a_0a0a
+            let found = (l &- ones) & ~l & highs
+            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
+            i &+= 8
+        }
+        while i < n {
+            if base.load(fromByteOffset: i, as: UInt8.self) == 10 { return i }
+            i &+= 1
+        }
+        return n
     }
 
     /// Case-insensitive comparison of `b[from..<to]` with a lowercase ASCII name.
@@ -321,28 +336,36 @@ struct UpstreamResponseParser {
             var start = eol + 1
             var end = -1
             while start < n {
-                let e = lineFeed(b, from: start)
-                // A line with no LF yet: the head is incomplete.
-                if e >= n { break }
-                var le = e
-                if le > start && base.load(fromByteOffset: le &- 1, as: UInt8.self) == 13 { le &-= 1 }
                 let ls = start
-                start = e &+ 1
-                if le == ls {
-                    // The blank line that ends the head.
-                    end = start
+                // The blank line that ends the head.
+                let c0 = base.load(fromByteOffset: ls, as: UInt8.self)
+                if c0 == 10 {
+                    end = ls &+ 1
                     break
                 }
-                let colon = nameEnd(base, ls, le)
-                guard colon > ls else {
+                if c0 == 13 && ls &+ 1 < n && base.load(fromByteOffset: ls &+ 1, as: UInt8.self) == 10 {
+                    end = ls &+ 2
+                    break
+                }
+                // The name ends at its colon; a space or the line's end before it is an
+                // invalid line (as is an empty name). Found with the line's end, one
+                // pass (a line with no LF yet: the head is incomplete).
+                let colon = nameStop(base, ls, n)
+                if colon >= n { break }
+                guard colon > ls, base.load(fromByteOffset: colon, as: UInt8.self) == 58 else {
                     throw UpstreamParseError.invalid("upstream sent invalid header")
                 }
                 var vs = colon &+ 1
-                while vs < le {
+                while vs < n {
                     let c = base.load(fromByteOffset: vs, as: UInt8.self)
                     if c != 32 && c != 9 { break }
                     vs &+= 1
                 }
+                let e = lineFeed(base, vs, n)
+                if e >= n { break }
+                // (e - 1 is the colon or after it: the CR before the LF is not the name's.)
+                let le = base.load(fromByteOffset: e &- 1, as: UInt8.self) == 13 ? e &- 1 : e
+                start = e &+ 1
                 let kind = try classify(base, b, ls, colon, vs, le, &head)
                 if count == room {
                     if !flushed {
