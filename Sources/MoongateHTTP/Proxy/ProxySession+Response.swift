@@ -1,5 +1,8 @@
 import MoongateCore
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension ProxySession {
     /// Headers nginx never passes from a proxied response unless `proxy_pass_header`.
@@ -98,7 +101,7 @@ extension ProxySession {
                 if kind != 2 && out.list.isEmpty { out.list.reserveCapacity(fields.count &- i) }
                 switch kind {
                 case 2:
-                    let v = LogBytes.text(value)
+                    let v = ProxySession.contentTypeText(value)
                     out.contentType = v
                     // Without a ';' there is no charset parameter (no scan of a copy).
                     r.contentTypeCharset = value.contains(UInt8(ascii: ";")) ? CharsetConf.charsetParameter(v) : nil
@@ -164,6 +167,28 @@ extension ProxySession {
             return
         }
         if rest.readableBytes > 0 { feedBody(rest) }
+    }
+
+    /// The last upstream Content-Type value made a String, and its bytes (all of a
+    /// worker's requests run on its one thread): the same bytes again (the usual case)
+    /// take that String without a UTF-8 check and a new String. (Optionals: nil globals
+    /// are laid out at build time, no lazy initializer per use.)
+    nonisolated(unsafe) static var lastContentTypeBytes: [UInt8]? = nil
+    nonisolated(unsafe) static var lastContentType: String? = nil
+
+    /// `LogBytes.text(value)` for a Content-Type value, through the cache above.
+    static func contentTypeText(_ value: UnsafeRawBufferPointer) -> String {
+        if let v = lastContentType, let bytes = lastContentTypeBytes, bytes.count == value.count, let vb = value.baseAddress,
+            bytes.withUnsafeBytes({ memcmp($0.baseAddress!, vb, value.count) == 0 })
+        {
+            return v
+        }
+        let v = LogBytes.text(value)
+        if value.count > 0 && value.count <= 256 {
+            lastContentTypeBytes = Array(value)
+            lastContentType = v
+        }
+        return v
     }
 
     /// A `proxy_redirect` rule with variables (evaluated while the headers are relayed).

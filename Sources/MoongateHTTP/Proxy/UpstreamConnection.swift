@@ -91,7 +91,13 @@ final class UpstreamConnection {
     /// instructions). A part written leaves the rest in `buf` for `sendQueued`; a full
     /// socket or an error leaves it whole.
     func sendNow(_ buf: inout ByteBuffer) -> Bool {
-        guard directFD != -1, buf.readableBytes > 0, channel.isActive else { return false }
+        // `closed` stands for !channel.isActive (an existential call and NIO's lifecycle
+        // state, ~90 instructions): the socket is never written once closed (its number
+        // may be another socket's by then). NIO closes the descriptor and fires
+        // channelInactive, which sets `closed` (inactive()), in one call on this loop with
+        // none of our code between; our own close() sets it first. Before the connection
+        // exists the channel is not ours to write (it is made once connected).
+        guard directFD != -1, buf.readableBytes > 0, !closed else { return false }
         if directFD == -2 {
             directFD = HTTPConnection.socketDescriptor(
                 channel, channel.localAddress?.port ?? -1, channel.remoteAddress?.port ?? -1)
