@@ -298,30 +298,30 @@ struct UpstreamResponseParser {
         // (Offsets are kept as Int32: a head is bounded by proxy_buffer_size long before
         // this, so bytes past Int32.max are never looked at.)
         let n = min(b.count, Int(Int32.max))
-        // Built in a local (its arrays known unique: no runtime uniqueness checks through
-        // the caller's storage), moved out at the end.
-        var head = UpstreamResponseHead()
+        // Parsed into `result` itself, a new head (no local moved out and the new one
+        // destroyed).
+        assert(result.raw.isEmpty && result.fields.isEmpty && result.status == 0, "parse(into:) takes a new head")
         // The status line: "HTTP/x.y SP 3DIGIT [SP reason]".
         let eol = lineFeed(b, from: 0)
         if let sb = b.baseAddress, eol > 12, let (version, code) = usualStatus(sb) {
             // The usual line ("HTTP/1.1 200 OK") told by one word and three digits: the
             // same version and status the general walk below finds for it.
-            head.version = version
-            head.status = code
+            result.version = version
+            result.status = code
         } else {
-            try parseStatusLine(b, eol, into: &head)
+            try parseStatusLine(b, eol, into: &result)
         }
         // The spare storage when there is some (unique once taken: its old bytes are
         // replaced at the end in one call). There is some only in a worker, whose
         // sessions give it back on its one thread.
         if UpstreamResponseHead.spareRaw != nil {
-            head.takeSpareRaw()
+            result.takeSpareRaw()
         }
         if UpstreamResponseHead.spareFields != nil {
-            head.fields = UpstreamResponseHead.spareFields.take().unsafelyUnwrapped
+            result.fields = UpstreamResponseHead.spareFields.take().unsafelyUnwrapped
         }
         guard let base = b.baseAddress else {
-            head.recycle()
+            result.recycle()
             return -1
         }
         // The fields are gathered on the stack and put into the head's array in one call
@@ -366,13 +366,13 @@ struct UpstreamResponseParser {
                 // (e - 1 is the colon or after it: the CR before the LF is not the name's.)
                 let le = base.load(fromByteOffset: e &- 1, as: UInt8.self) == 13 ? e &- 1 : e
                 start = e &+ 1
-                let kind = try classify(base, b, ls, colon, vs, le, &head)
+                let kind = try classify(base, b, ls, colon, vs, le, &result)
                 if count == room {
                     if !flushed {
-                        head.fields.removeAll(keepingCapacity: true)
+                        result.fields.removeAll(keepingCapacity: true)
                         flushed = true
                     }
-                    head.fields.append(contentsOf: UnsafeBufferPointer(start: slots, count: count))
+                    result.fields.append(contentsOf: UnsafeBufferPointer(start: slots, count: count))
                     count = 0
                 }
                 (slots + count).initialize(
@@ -385,24 +385,31 @@ struct UpstreamResponseParser {
             if end < 0 { return -1 }
             let batch = UnsafeBufferPointer(start: slots, count: count)
             if flushed {
-                head.fields.append(contentsOf: batch)
+                result.fields.append(contentsOf: batch)
+            } else if count > 0 && result.fields.count == count {
+                // The spare's fields as many as these (the same upstream's next head, as
+                // a rule): written over in place.
+                result.fields.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: slots, count: count) }
             } else {
                 // (The spare's old fields, if any, replaced by these in the same call.)
-                head.fields.replaceSubrange(0..<head.fields.count, with: batch)
+                result.fields.replaceSubrange(0..<result.fields.count, with: batch)
             }
             return end
         }
         if end < 0 {
             // Incomplete: the storage goes back to the spare.
-            head.recycle()
+            result.recycle()
             return -1
         }
-        if head.chunked { head.contentLength = nil }
-        // (The spare's old bytes, if any, replaced by these in the same call.)
-        head.raw.replaceSubrange(
-            0..<head.raw.count, with: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
-        // (Swapped out: the closure above captured `head`, which cannot be consumed.)
-        swap(&result, &head)
+        if result.chunked { result.contentLength = nil }
+        if result.raw.count == end {
+            // The spare's bytes as many as these (as a rule): written over in place.
+            result.raw.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: base, byteCount: end) }
+        } else {
+            // (The spare's old bytes, if any, replaced by these in the same call.)
+            result.raw.replaceSubrange(
+                0..<result.raw.count, with: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
+        }
         return end
     }
 
