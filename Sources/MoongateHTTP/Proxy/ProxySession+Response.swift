@@ -369,12 +369,10 @@ extension ProxySession {
         }
         guard !r.finalized else { return }
         if endQueued(aborted: false) { return }
-        // The buffered rest moved into the chunk (no copy of it kept here). Built in a
-        // variable: the chunk made in the call was built twice and copied through its
-        // value witness.
-        var chunk = BodyChunk(data: nil, last: true)
-        swap(&chunk.data, &pendingOut)
-        r.output(chunk)
+        // The buffered rest moved into the chunk (no copy of it kept here), taken first
+        // (a chunk swapped with it was built twice, copied and destroyed).
+        let rest = pendingOut.take()
+        r.output(BodyChunk(data: consume rest, last: true))
         r.finalize(0)
     }
 
