@@ -3,7 +3,10 @@ import Testing
 
 @testable import MoongateHTTP
 
-@Suite struct UpstreamResponseParserTests {
+/// Serialized: the parser keeps a finished (or incomplete) head's storage in per-process
+/// spares for the next head, as a worker's one thread does; tests of this suite running
+/// in parallel threads would take them concurrently.
+@Suite(.serialized) struct UpstreamResponseParserTests {
     func feed(_ s: String) throws -> (UpstreamResponseHead, [UInt8])? {
         var p = UpstreamResponseParser(limit: 4096)
         var b = ByteBuffer(string: s)
@@ -134,18 +137,31 @@ import Testing
     }
 
     @Test func manyFieldsKeepTheirOrderAcrossBatches() throws {
-        // More fields than the parser's stack batch (32), and fewer. (The spare storage a
-        // worker's heads give back is not used here: tests run in parallel threads.)
+        // More fields than the parser's stack batch (32), and fewer; each head gives its
+        // storage back as a worker's session does, so that the next one is written over
+        // it (in place when as long, else replaced), with no stale field or byte left.
         for count in [1, 31, 32, 33, 64, 70, 3, 100, 0, 5] {
             let lines = (0..<count).map { "X-H\($0): v\($0)\r\n" }.joined()
             let r = try #require(try feed("HTTP/1.1 200 OK\r\n" + lines + "Content-Length: 1\r\n\r\nz"))
-            let h = r.0
+            var h = r.0
             #expect(h.fields.count == count + 1, "\(count)")
             #expect(h.headers.map(\.name) == (0..<count).map { "X-H\($0)" } + ["Content-Length"], "\(count)")
             #expect(h.headers.map(\.value) == (0..<count).map { "v\($0)" } + ["1"], "\(count)")
             #expect(h.contentLength == 1)
             #expect(r.1 == Array("z".utf8))
+            h.giveStorage()
         }
+        // The same head again and again (the usual case), then one as long with other bytes.
+        for v in ["a", "b", "c"] {
+            var h = try #require(try feed("HTTP/1.1 200 OK\r\nX-A: \(v)\r\nX-B: 1\r\n\r\n")).0
+            #expect(h.headers.map(\.value) == [v, "1"])
+            #expect(String(decoding: h.raw, as: UTF8.self) == "HTTP/1.1 200 OK\r\nX-A: \(v)\r\nX-B: 1\r\n\r\n")
+            h.giveStorage()
+        }
+        var h = try #require(try feed("HTTP/1.1 200 OK\r\nX-AB: 1\r\nX-B:1\r\n\r\n")).0
+        #expect(h.headers.map(\.name) == ["X-AB", "X-B"])
+        #expect(h.headers.map(\.value) == ["1", "1"])
+        h.giveStorage()
     }
 
     @Test func valuesOfEveryLengthEndAtTheirLineFeed() throws {

@@ -366,7 +366,52 @@ struct UpstreamResponseParser {
                 // (e - 1 is the colon or after it: the CR before the LF is not the name's.)
                 let le = base.load(fromByteOffset: e &- 1, as: UInt8.self) == 13 ? e &- 1 : e
                 start = e &+ 1
-                let kind = try classify(base, b, ls, colon, vs, le, &result)
+                // (In the loop itself: a function for it was not inlined, a call per line.)
+                // The names looked at, told apart by their length first.
+                var kind = UpstreamHeaderField.Kind.hop
+                switch colon &- ls {
+                case 14 where LowerName.contentLength.matches(base + ls):
+                    var ve = le
+                    while ve > vs && base.load(fromByteOffset: ve &- 1, as: UInt8.self) == 32 { ve &-= 1 }
+                    var v: Int64 = 0
+                    var ok = ve > vs
+                    var k = vs
+                    while k < ve {
+                        let d = base.load(fromByteOffset: k, as: UInt8.self) &- 48
+                        if d >= 10 || v > (Int64.max - 9) / 10 { ok = false; break }
+                        v = v &* 10 &+ Int64(d)
+                        k &+= 1
+                    }
+                    guard ok else {
+                        throw UpstreamParseError.invalid("upstream sent invalid \"Content-Length\" header")
+                    }
+                    result.contentLength = v
+                case 17 where nameIs(b, ls, colon, "transfer-encoding"):
+                    if contains(b, vs, le, "chunked") { result.chunked = true }
+                case 10 where LowerName.connection.matches(base + ls):
+                    // The usual values alone first (one look), else the word search.
+                    if le &- vs == 10 && LowerName.keepAlive.matches(base + vs) {
+                        result.connectionKeepAlive = true
+                    } else if le &- vs == 5 && LowerName.close.matches(base + vs) {
+                        result.connectionClose = true
+                    } else {
+                        if contains(b, vs, le, "close") { result.connectionClose = true }
+                        if contains(b, vs, le, "keep-alive") { result.connectionKeepAlive = true }
+                    }
+                case 4 where LowerName.date.matches(base + ls):
+                    kind = UpstreamHeaderField.Kind.date
+                case 6 where LowerName.server.matches(base + ls):
+                    kind = UpstreamHeaderField.Kind.server
+                case 12 where LowerName.contentType.matches(base + ls):
+                    kind = UpstreamHeaderField.Kind.contentType
+                default:
+                    kind = UpstreamHeaderField.Kind.other
+                    if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
+                        && nameIs(b, ls, ls &+ 8, "x-accel-")
+                    {
+                        result.accel = true
+                    }
+                }
                 if count == room {
                     if !flushed {
                         result.fields.removeAll(keepingCapacity: true)
@@ -467,60 +512,6 @@ struct UpstreamResponseParser {
         head.status = code
     }
 
-    /// The kind of the header line whose name is `ls..<colon` and value `vs..<le`; the
-    /// names looked at set their flags in `head`.
-    @inline(__always)
-    private static func classify(
-        _ base: UnsafeRawPointer, _ b: UnsafeRawBufferPointer, _ ls: Int, _ colon: Int, _ vs: Int, _ le: Int,
-        _ head: inout UpstreamResponseHead
-    ) throws -> UInt8 {
-        // The names looked at, told apart by their length first.
-        var kind = UpstreamHeaderField.Kind.hop
-        switch colon &- ls {
-        case 14 where LowerName.contentLength.matches(base + ls):
-            var ve = le
-            while ve > vs && base.load(fromByteOffset: ve &- 1, as: UInt8.self) == 32 { ve &-= 1 }
-            var v: Int64 = 0
-            var ok = ve > vs
-            var k = vs
-            while k < ve {
-                let d = base.load(fromByteOffset: k, as: UInt8.self) &- 48
-                if d >= 10 || v > (Int64.max - 9) / 10 { ok = false; break }
-                v = v &* 10 &+ Int64(d)
-                k &+= 1
-            }
-            guard ok else {
-                throw UpstreamParseError.invalid("upstream sent invalid \"Content-Length\" header")
-            }
-            head.contentLength = v
-        case 17 where nameIs(b, ls, colon, "transfer-encoding"):
-            if contains(b, vs, le, "chunked") { head.chunked = true }
-        case 10 where LowerName.connection.matches(base + ls):
-            // The usual values alone first (one look), else the word search.
-            if le &- vs == 10 && LowerName.keepAlive.matches(base + vs) {
-                head.connectionKeepAlive = true
-            } else if le &- vs == 5 && LowerName.close.matches(base + vs) {
-                head.connectionClose = true
-            } else {
-                if contains(b, vs, le, "close") { head.connectionClose = true }
-                if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
-            }
-        case 4 where LowerName.date.matches(base + ls):
-            kind = UpstreamHeaderField.Kind.date
-        case 6 where LowerName.server.matches(base + ls):
-            kind = UpstreamHeaderField.Kind.server
-        case 12 where LowerName.contentType.matches(base + ls):
-            kind = UpstreamHeaderField.Kind.contentType
-        default:
-            kind = UpstreamHeaderField.Kind.other
-            if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
-                && nameIs(b, ls, ls &+ 8, "x-accel-")
-            {
-                head.accel = true
-            }
-        }
-        return kind
-    }
 }
 
 /// A lowercase ASCII name of 4 to 16 bytes matched case-insensitively a word at a time
