@@ -58,7 +58,67 @@ extension ProxySession {
             }
         }
         r.status = h.status
-        var out = ResponseHeaders()
+        // The headers are built in the request's own when nothing set any before (the
+        // usual case: no new headers swapped in and the empty ones destroyed) and no
+        // proxy_redirect evaluates variables (which may read them meanwhile); else in new
+        // ones that then replace them.
+        if !redirectsEvaluate && r.headersOut.noneSet {
+            relayHeaders(h, into: &r.headersOut)
+        } else {
+            var out = ResponseHeaders()
+            relayHeaders(h, into: &out)
+            swap(&r.headersOut, &out)  // (no copy of `out`: the old headers go with it)
+        }
+        let noBody = (r.method.utf8.count == 4 && r.method == "HEAD") || h.status == 204 || h.status == 304 || h.status < 200
+        if noBody {
+            bodyMode = .none
+        } else if h.chunked {
+            bodyMode = .chunked(ChunkedDecoder())
+        } else if let cl = h.contentLength {
+            bodyMode = .length(cl)
+        } else {
+            bodyMode = .close
+        }
+        let reusable = h.version >= 11 ? !h.connectionClose : h.connectionKeepAlive
+        if !redirectsEvaluate { head = consume h }
+        if case .close = bodyMode {
+            keepaliveEligible = false
+        } else {
+            keepaliveEligible = reusable && keepaliveCapacity > 0
+        }
+        stage = .body
+        // A body that ends in these bytes is finished below, which stops the timer: it is
+        // not armed for nothing then.
+        let endsHere: Bool
+        switch bodyMode {
+        case .none: endsHere = true
+        case .length(let n): endsHere = Int64(rest.readableBytes) >= n
+        default: endsHere = false
+        }
+        if !endsHere { armReadTimer() }
+        if !r.sendHeader() {
+            abortBody()
+            return
+        }
+        if r.finalized {
+            // The upstream part goes on without the client: its timer runs, as always.
+            if endsHere { armReadTimer() }
+            return
+        }
+        if case .none = bodyMode {
+            finishBody()
+            return
+        }
+        if case .length(0) = bodyMode {
+            finishBody()
+            return
+        }
+        if rest.readableBytes > 0 { feedBody(rest) }
+    }
+
+    /// The response headers relayed from the upstream head `h` into `out` (empty), and
+    /// its Content-Length.
+    private func relayHeaders(_ h: borrowing UpstreamResponseHead, into out: inout ResponseHeaders) {
         let drop = hot.responseDropNames
         // One pass over the head's bytes: the names classified in place, Strings made only
         // for the headers relayed.
@@ -120,53 +180,7 @@ extension ProxySession {
                 }
             }
         }
-        let noBody = (r.method.utf8.count == 4 && r.method == "HEAD") || h.status == 204 || h.status == 304 || h.status < 200
         if let cl = h.contentLength, h.status != 204 { out.contentLength = cl }
-        swap(&r.headersOut, &out)  // (no copy of `out`: the old headers go with it)
-        if noBody {
-            bodyMode = .none
-        } else if h.chunked {
-            bodyMode = .chunked(ChunkedDecoder())
-        } else if let cl = h.contentLength {
-            bodyMode = .length(cl)
-        } else {
-            bodyMode = .close
-        }
-        let reusable = h.version >= 11 ? !h.connectionClose : h.connectionKeepAlive
-        if !redirectsEvaluate { head = consume h }
-        if case .close = bodyMode {
-            keepaliveEligible = false
-        } else {
-            keepaliveEligible = reusable && keepaliveCapacity > 0
-        }
-        stage = .body
-        // A body that ends in these bytes is finished below, which stops the timer: it is
-        // not armed for nothing then.
-        let endsHere: Bool
-        switch bodyMode {
-        case .none: endsHere = true
-        case .length(let n): endsHere = Int64(rest.readableBytes) >= n
-        default: endsHere = false
-        }
-        if !endsHere { armReadTimer() }
-        if !r.sendHeader() {
-            abortBody()
-            return
-        }
-        if r.finalized {
-            // The upstream part goes on without the client: its timer runs, as always.
-            if endsHere { armReadTimer() }
-            return
-        }
-        if case .none = bodyMode {
-            finishBody()
-            return
-        }
-        if case .length(0) = bodyMode {
-            finishBody()
-            return
-        }
-        if rest.readableBytes > 0 { feedBody(rest) }
     }
 
     /// The last upstream Content-Type value made a String, and its bytes (all of a
@@ -395,6 +409,13 @@ extension ProxySession {
         r.keepAlive = false
         r.connection.flush()
         r.finalizeAborted()
+    }
+}
+
+extension ResponseHeaders {
+    /// No header set (what `ResponseHeaders()` is).
+    var noneSet: Bool {
+        contentType == nil && contentLength == nil && lastModified == nil && location == nil && list.isEmpty
     }
 }
 
