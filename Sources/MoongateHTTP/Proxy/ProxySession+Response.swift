@@ -192,8 +192,8 @@ extension ProxySession {
 
     /// `LogBytes.text(value)` for a Content-Type value, through the cache above.
     static func contentTypeText(_ value: UnsafeRawBufferPointer) -> String {
-        if let v = lastContentType, let bytes = lastContentTypeBytes, bytes.count == value.count, let vb = value.baseAddress,
-            bytes.withUnsafeBytes({ memcmp($0.baseAddress!, vb, value.count) == 0 })
+        if let v = lastContentType, let bytes = lastContentTypeBytes, bytes.count == value.count,
+            let vb = value.baseAddress, bytes.withUnsafeBytes({ memcmp($0.baseAddress!, vb, value.count) == 0 })
         {
             return v
         }

@@ -453,7 +453,8 @@ struct UpstreamResponseParser {
         } else {
             // (The spare's old bytes, if any, replaced by these in the same call.)
             result.raw.replaceSubrange(
-                0..<result.raw.count, with: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
+                0..<result.raw.count,
+                with: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
         }
         return end
     }
@@ -511,7 +512,6 @@ struct UpstreamResponseParser {
         head.version = nameIs(b, protoStart, protoEnd, "http/1.0") ? 10 : 11
         head.status = code
     }
-
 }
 
 /// A lowercase ASCII name of 4 to 16 bytes matched case-insensitively a word at a time
