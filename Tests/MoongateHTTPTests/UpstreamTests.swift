@@ -3,7 +3,10 @@ import Testing
 
 @testable import MoongateHTTP
 
-@Suite struct UpstreamResponseParserTests {
+/// Serialized: the parser keeps a finished (or incomplete) head's storage in per-process
+/// spares for the next head, as a worker's one thread does; tests of this suite running
+/// in parallel threads would take them concurrently.
+@Suite(.serialized) struct UpstreamResponseParserTests {
     func feed(_ s: String) throws -> (UpstreamResponseHead, [UInt8])? {
         var p = UpstreamResponseParser(limit: 4096)
         var b = ByteBuffer(string: s)
@@ -131,6 +134,77 @@ import Testing
         var q = UpstreamResponseParser(limit: 4096)
         var c = ByteBuffer(string: "SSH-2.0-OpenSSH")
         #expect(throws: UpstreamParseError.self) { try q.feed(&c) }
+    }
+
+    @Test func manyFieldsKeepTheirOrderAcrossBatches() throws {
+        // More fields than the parser's stack batch (32), and fewer; each head gives its
+        // storage back as a worker's session does, so that the next one is written over
+        // it (in place when as long, else replaced), with no stale field or byte left.
+        for count in [1, 31, 32, 33, 64, 70, 3, 100, 0, 5] {
+            let lines = (0..<count).map { "X-H\($0): v\($0)\r\n" }.joined()
+            let r = try #require(try feed("HTTP/1.1 200 OK\r\n" + lines + "Content-Length: 1\r\n\r\nz"))
+            var h = r.0
+            #expect(h.fields.count == count + 1, "\(count)")
+            #expect(h.headers.map(\.name) == (0..<count).map { "X-H\($0)" } + ["Content-Length"], "\(count)")
+            #expect(h.headers.map(\.value) == (0..<count).map { "v\($0)" } + ["1"], "\(count)")
+            #expect(h.contentLength == 1)
+            #expect(r.1 == Array("z".utf8))
+            h.giveStorage()
+        }
+        // The same head again and again (the usual case), then one as long with other bytes.
+        for v in ["a", "b", "c"] {
+            var h = try #require(try feed("HTTP/1.1 200 OK\r\nX-A: \(v)\r\nX-B: 1\r\n\r\n")).0
+            #expect(h.headers.map(\.value) == [v, "1"])
+            #expect(String(decoding: h.raw, as: UTF8.self) == "HTTP/1.1 200 OK\r\nX-A: \(v)\r\nX-B: 1\r\n\r\n")
+            h.giveStorage()
+        }
+        var h = try #require(try feed("HTTP/1.1 200 OK\r\nX-AB: 1\r\nX-B:1\r\n\r\n")).0
+        #expect(h.headers.map(\.name) == ["X-AB", "X-B"])
+        #expect(h.headers.map(\.value) == ["1", "1"])
+        h.giveStorage()
+    }
+
+    @Test func valuesOfEveryLengthEndAtTheirLineFeed() throws {
+        for n in 0...20 {
+            let v = String(repeating: "v", count: n)
+            for eol in ["\r\n", "\n"] {
+                let head = "HTTP/1.1 200 OK" + eol + "A:" + v + eol + "Bb: \t" + v + "x" + eol + eol
+                let r = try #require(try feed(head + "!"))
+                #expect(r.0.headers.map(\.value) == [v, v + "x"], "\(n)")
+                #expect(r.1 == Array("!".utf8))
+            }
+        }
+        for bad in ["NoColonAtAll", "NoColonAtAllInThisLongName", "x", ":v"] {
+            #expect(throws: UpstreamParseError.self, "\(bad)") { try feed("HTTP/1.1 200 OK\r\n\(bad)\r\n\r\n") }
+            #expect(throws: UpstreamParseError.self, "\(bad)") { try feed("HTTP/1.1 200 OK\n\(bad)\n\n") }
+        }
+        // A CR inside a name or a value is theirs; a CR alone at a line's start is a name's.
+        let r = try #require(try feed("HTTP/1.1 200 OK\r\nA\rB: c\rd\r\n\rE: f\n\r\n"))
+        #expect(r.0.headers.map(\.name) == ["A\rB", "\rE"])
+        #expect(r.0.headers.map(\.value) == ["c\rd", "f"])
+    }
+
+    @Test func statusLinesTheUsualWayAndTheGeneralWayAgree() throws {
+        for (line, version, status) in [
+            ("HTTP/1.1 200 OK", 11, 200), ("HTTP/1.0 200 OK", 10, 200), ("HTTP/1.1 404 ", 11, 404),
+            ("HTTP/1.1 200", 11, 200), ("HTTP/1.0 301", 10, 301), ("http/1.0 200 OK", 10, 200),
+            ("HTTP/1.0  200 OK", 10, 200), ("HTTP/2.0 200 OK", 11, 200), (" HTTP/1.0 599 X", 10, 599),
+            ("HTTP/1.1 100 Continue", 11, 100), ("HTTP/1.1 999 OK", 11, 999),
+        ] {
+            guard line.hasPrefix("HTTP") || line.hasPrefix(" HTTP") else {
+                #expect(throws: UpstreamParseError.self, "\(line)") { try feed(line + "\r\n\r\n") }
+                continue
+            }
+            for eol in ["\r\n", "\n"] {
+                let r = try #require(try feed(line + eol + "A: b" + eol + eol), "\(line)")
+                #expect(r.0.version == version, "\(line)")
+                #expect(r.0.status == status, "\(line)")
+                #expect(r.0.header("a") == "b", "\(line)")
+            }
+        }
+        for bad in ["HTTP/1.1 0200 OK", "HTTP/1.1 20a OK", "HTTP/1.1 020 OK", "HTTP/1.1 200OK"] {
+            #expect(throws: UpstreamParseError.self, "\(bad)") { try feed(bad + "\r\n\r\n") }
+        }
     }
 
     @Test func rejectsGarbage() {

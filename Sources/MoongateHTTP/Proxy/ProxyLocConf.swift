@@ -210,6 +210,13 @@ final class ProxyLocHot {
     let requestSkipNames: SharedHeaderNameSet
     let responseDropNames: SharedHeaderNameSet
     let userSets: (host: Bool, connection: Bool, contentLength: Bool, transferEncoding: Bool)
+    /// The upstream request's lines before the client's headers for a GET of the fixed
+    /// target's URI part that has no body (nearly every request of such a location), as
+    /// `buildRequest` writes them: its request line, the constant proxy_set_header lines,
+    /// the Host line and `Connection: close` unless set. Nil when a part of them is not
+    /// constant (proxy_method, a proxy_set_header with variables, no URI part, the
+    /// client's headers not passed) or the target is not fixed.
+    let getPrefix: [UInt8]?
 
     init(_ c: ProxyLocConf) {
         fixedTarget = c.fixedTarget
@@ -217,6 +224,19 @@ final class ProxyLocHot {
         requestSkipNames = c.requestSkipNames
         responseDropNames = c.responseDropNames
         userSets = c.userSets
+        if let f = fixedTarget, let uri = f.uriPartBytes, let lines = constantSetLines, c.method == nil,
+            c.passRequestHeaders ?? true
+        {
+            var b = Array("GET ".utf8)
+            b.append(contentsOf: uri)
+            b.append(contentsOf: (c.effHTTPVersion == 11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n").utf8)
+            b.append(contentsOf: lines)
+            if !userSets.host && !f.proxyHost.isEmpty { b.append(contentsOf: f.hostLine) }
+            if !userSets.connection { b.append(contentsOf: "Connection: close\r\n".utf8) }
+            getPrefix = b
+        } else {
+            getPrefix = nil
+        }
     }
 }
 

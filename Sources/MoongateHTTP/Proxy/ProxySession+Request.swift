@@ -39,9 +39,16 @@ extension ProxySession {
     /// bounded first, then written in one pass into one buffer (no per-piece ByteBuffer
     /// calls).
     func buildRequest() -> ByteBuffer {
-        let method = conf.method?.evaluate(r) ?? r.method
         let passBody = conf.passRequestBody ?? true
         let hasBody = passBody && (r.head.contentLength != nil || r.head.chunked || r.body.replaced) && !streaming
+        // The usual request: a GET without a body for the fixed target's URI part, the
+        // client's headers unchanged: the lines before them made once per location.
+        if !hasBody, !streaming, let prefix = hot.getPrefix, r.head.list == nil, let f = hot.fixedTarget,
+            let part = f.uriPart, part == target.uri, target.proxyHost == f.proxyHost, r.method == "GET"
+        {
+            return buildGet(prefix)
+        }
+        let method = conf.method?.evaluate(r) ?? r.method
         let userSet = hot.userSets
         // proxy_set_header values, evaluated once; empty ones send nothing. Constant ones
         // (nearly always) are written from the bytes made once per location.
@@ -145,6 +152,43 @@ extension ProxySession {
             }
             w.lit("\r\n")
             if hasBody { r.body.data.withUnsafeBytes { w.bytes($0) } }
+            return w.count
+        }
+        return buf
+    }
+}
+
+extension ProxySession {
+    /// `buildRequest` for its usual request: `prefix` (ProxyLocHot.getPrefix), the
+    /// client's header lines as they came but those skipped, the blank line. The same
+    /// bytes as the general way writes.
+    private func buildGet(_ prefix: [UInt8]) -> ByteBuffer {
+        // The client's header lines: their bytes and 2 per line bound them (see buildRequest).
+        let bound = prefix.count &+ r.head.storage.withFields { b, n, _ in b.count &+ 2 &* n } &+ 2
+        var buf = ProxySession.requestBuffer(r, capacity: bound)
+        let skip = hot.requestSkipNames
+        buf.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { out -> Int in
+            var w = RequestWriter(base: out.baseAddress!, capacity: out.count)
+            prefix.withUnsafeBytes { w.bytes($0) }
+            r.head.storage.withFields { b, n, f in
+                guard let base = b.baseAddress else { return }
+                for i in 0..<n {
+                    let k = i &* 4
+                    let ns = Int(f[k])
+                    let ne = Int(f[k &+ 1])
+                    let vs = Int(f[k &+ 2])
+                    let ve = Int(f[k &+ 3])
+                    if ve <= vs { continue }  // an empty value sends nothing
+                    let name = UnsafeBufferPointer(
+                        start: (base + ns).assumingMemoryBound(to: UInt8.self), count: ne &- ns)
+                    if skip.contains(name) { continue }
+                    w.bytes(UnsafeRawBufferPointer(name))
+                    w.lit(": ")
+                    w.bytes(UnsafeRawBufferPointer(start: base + vs, count: ve &- vs))
+                    w.lit("\r\n")
+                }
+            }
+            w.lit("\r\n")
             return w.count
         }
         return buf

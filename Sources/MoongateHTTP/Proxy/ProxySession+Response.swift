@@ -1,5 +1,8 @@
 import MoongateCore
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension ProxySession {
     /// Headers nginx never passes from a proxied response unless `proxy_pass_header`.
@@ -55,71 +58,18 @@ extension ProxySession {
             }
         }
         r.status = h.status
-        var out = ResponseHeaders()
-        let drop = hot.responseDropNames
-        // One pass over the head's bytes: the names classified in place, Strings made only
-        // for the headers relayed.
-        // (Through a method of the head: the closure does not capture it, which made a
-        // copy of it.)
-        h.withBytes { raw, fields in
-            guard let base = raw.baseAddress else { return }
-            for i in 0..<fields.count {
-                let f = fields[i]
-                let p = base + Int(f.nameStart)
-                let n = Int(f.nameEnd) &- Int(f.nameStart)
-                // 0 relayed as is, 2 Content-Type, 3 Location, 4 Refresh.
-                let kind: Int
-                // The names the parser knew are dropped or not by the location's
-                // answers for them (hop-by-hop ones always are); others are looked up.
-                switch f.kind {
-                case UpstreamHeaderField.Kind.hop: continue
-                case UpstreamHeaderField.Kind.date:
-                    if drop.hasDate { continue }
-                    kind = 0
-                case UpstreamHeaderField.Kind.server:
-                    if drop.hasServer { continue }
-                    kind = 0
-                case UpstreamHeaderField.Kind.contentType:
-                    if drop.hasContentType { continue }
-                    kind = 2
-                default:
-                    if drop.contains(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)) {
-                        continue
-                    }
-                    switch n {
-                    case 8: kind = LowerName.location.matches(p) ? 3 : 0
-                    case 7: kind = LowerName.refresh.matches(p) ? 4 : 0
-                    default: kind = 0
-                    }
-                }
-                let value = UnsafeRawBufferPointer(
-                    start: base + Int(f.valueStart), count: Int(f.valueEnd) &- Int(f.valueStart))
-                // Room for the rest once one is relayed.
-                if kind != 2 && out.list.isEmpty { out.list.reserveCapacity(fields.count &- i) }
-                switch kind {
-                case 2:
-                    let v = LogBytes.text(value)
-                    out.contentType = v
-                    // Without a ';' there is no charset parameter (no scan of a copy).
-                    r.contentTypeCharset = value.contains(UInt8(ascii: ";")) ? CharsetConf.charsetParameter(v) : nil
-                case 3:
-                    let v = LogBytes.text(value)
-                    if let rewritten = rewriteRedirect(v) {
-                        out.location = rewritten
-                    } else {
-                        out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), v))
-                    }
-                case 4:
-                    out.list.append(
-                        (LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), rewriteRefresh(LogBytes.text(value))))
-                default:
-                    out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), LogBytes.text(value)))
-                }
-            }
+        // The headers are built in the request's own when nothing set any before (the
+        // usual case: no new headers swapped in and the empty ones destroyed) and no
+        // proxy_redirect evaluates variables (which may read them meanwhile); else in new
+        // ones that then replace them.
+        if !redirectsEvaluate && r.headersOut.noneSet {
+            relayHeaders(h, into: &r.headersOut)
+        } else {
+            var out = ResponseHeaders()
+            relayHeaders(h, into: &out)
+            swap(&r.headersOut, &out)  // (no copy of `out`: the old headers go with it)
         }
         let noBody = (r.method.utf8.count == 4 && r.method == "HEAD") || h.status == 204 || h.status == 304 || h.status < 200
-        if let cl = h.contentLength, h.status != 204 { out.contentLength = cl }
-        swap(&r.headersOut, &out)  // (no copy of `out`: the old headers go with it)
         if noBody {
             bodyMode = .none
         } else if h.chunked {
@@ -164,6 +114,95 @@ extension ProxySession {
             return
         }
         if rest.readableBytes > 0 { feedBody(rest) }
+    }
+
+    /// The response headers relayed from the upstream head `h` into `out` (empty), and
+    /// its Content-Length.
+    private func relayHeaders(_ h: borrowing UpstreamResponseHead, into out: inout ResponseHeaders) {
+        let drop = hot.responseDropNames
+        // One pass over the head's bytes: the names classified in place, Strings made only
+        // for the headers relayed.
+        // (Through a method of the head: the closure does not capture it, which made a
+        // copy of it.)
+        h.withBytes { raw, fields in
+            guard let base = raw.baseAddress else { return }
+            for i in 0..<fields.count {
+                let f = fields[i]
+                let p = base + Int(f.nameStart)
+                let n = Int(f.nameEnd) &- Int(f.nameStart)
+                // 0 relayed as is, 2 Content-Type, 3 Location, 4 Refresh.
+                let kind: Int
+                // The names the parser knew are dropped or not by the location's
+                // answers for them (hop-by-hop ones always are); others are looked up.
+                switch f.kind {
+                case UpstreamHeaderField.Kind.hop: continue
+                case UpstreamHeaderField.Kind.date:
+                    if drop.hasDate { continue }
+                    kind = 0
+                case UpstreamHeaderField.Kind.server:
+                    if drop.hasServer { continue }
+                    kind = 0
+                case UpstreamHeaderField.Kind.contentType:
+                    if drop.hasContentType { continue }
+                    kind = 2
+                default:
+                    if drop.contains(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)) {
+                        continue
+                    }
+                    switch n {
+                    case 8: kind = LowerName.location.matches(p) ? 3 : 0
+                    case 7: kind = LowerName.refresh.matches(p) ? 4 : 0
+                    default: kind = 0
+                    }
+                }
+                let value = UnsafeRawBufferPointer(
+                    start: base + Int(f.valueStart), count: Int(f.valueEnd) &- Int(f.valueStart))
+                // Room for the rest once one is relayed.
+                if kind != 2 && out.list.isEmpty { out.list.reserveCapacity(fields.count &- i) }
+                switch kind {
+                case 2:
+                    let v = ProxySession.contentTypeText(value)
+                    out.contentType = v
+                    // Without a ';' there is no charset parameter (no scan of a copy).
+                    r.contentTypeCharset = value.contains(UInt8(ascii: ";")) ? CharsetConf.charsetParameter(v) : nil
+                case 3:
+                    let v = LogBytes.text(value)
+                    if let rewritten = rewriteRedirect(v) {
+                        out.location = rewritten
+                    } else {
+                        out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), v))
+                    }
+                case 4:
+                    out.list.append(
+                        (LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), rewriteRefresh(LogBytes.text(value))))
+                default:
+                    out.list.append((LogBytes.text(UnsafeRawBufferPointer(start: p, count: n)), LogBytes.text(value)))
+                }
+            }
+        }
+        if let cl = h.contentLength, h.status != 204 { out.contentLength = cl }
+    }
+
+    /// The last upstream Content-Type value made a String, and its bytes (all of a
+    /// worker's requests run on its one thread): the same bytes again (the usual case)
+    /// take that String without a UTF-8 check and a new String. (Optionals: nil globals
+    /// are laid out at build time, no lazy initializer per use.)
+    nonisolated(unsafe) static var lastContentTypeBytes: [UInt8]? = nil
+    nonisolated(unsafe) static var lastContentType: String? = nil
+
+    /// `LogBytes.text(value)` for a Content-Type value, through the cache above.
+    static func contentTypeText(_ value: UnsafeRawBufferPointer) -> String {
+        if let v = lastContentType, let bytes = lastContentTypeBytes, bytes.count == value.count,
+            let vb = value.baseAddress, bytes.withUnsafeBytes({ memcmp($0.baseAddress!, vb, value.count) == 0 })
+        {
+            return v
+        }
+        let v = LogBytes.text(value)
+        if value.count > 0 && value.count <= 256 {
+            lastContentTypeBytes = Array(value)
+            lastContentType = v
+        }
+        return v
     }
 
     /// A `proxy_redirect` rule with variables (evaluated while the headers are relayed).
@@ -344,12 +383,10 @@ extension ProxySession {
         }
         guard !r.finalized else { return }
         if endQueued(aborted: false) { return }
-        // The buffered rest moved into the chunk (no copy of it kept here). Built in a
-        // variable: the chunk made in the call was built twice and copied through its
-        // value witness.
-        var chunk = BodyChunk(data: nil, last: true)
-        swap(&chunk.data, &pendingOut)
-        r.output(chunk)
+        // The buffered rest moved into the chunk (no copy of it kept here), taken first
+        // (a chunk swapped with it was built twice, copied and destroyed).
+        let rest = pendingOut.take()
+        r.output(BodyChunk(data: consume rest, last: true))
         r.finalize(0)
     }
 
@@ -372,6 +409,13 @@ extension ProxySession {
         r.keepAlive = false
         r.connection.flush()
         r.finalizeAborted()
+    }
+}
+
+extension ResponseHeaders {
+    /// No header set (what `ResponseHeaders()` is).
+    var noneSet: Bool {
+        contentType == nil && contentLength == nil && lastModified == nil && location == nil && list.isEmpty
     }
 }
 

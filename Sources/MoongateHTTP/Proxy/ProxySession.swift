@@ -289,7 +289,6 @@ final class ProxySession: UpstreamConnectionDelegate {
         // once (the usual case) has armed the read timer already: the send timer is then
         // not armed for nothing (a streamed body keeps it, as before).
         if streaming { armSendTimer() }
-        let sentOn = c
         bodyDone = false
         var out = requestBytes!
         if streaming { streamPrefix(into: &out) }
@@ -298,9 +297,9 @@ final class ProxySession: UpstreamConnectionDelegate {
         if c.sendNow(&out) {
             requestWritten(.success(()), on: c, bytes: sentBytes)
         } else {
-            c.sendQueued(out) { [self] result in requestWritten(result, on: sentOn, bytes: sentBytes) }
+            c.sendQueued(out) { [self] result in requestWritten(result, on: c, bytes: sentBytes) }
         }
-        if !streaming, conn === sentOn, stage == .sending, !requestSent { armSendTimer() }
+        if !streaming, conn === c, stage == .sending, !requestSent { armSendTimer() }
         // A response may arrive before the write completion runs.
         if stage == .sending && requestSent { stage = .header }
     }

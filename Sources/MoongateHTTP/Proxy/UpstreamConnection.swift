@@ -91,7 +91,13 @@ final class UpstreamConnection {
     /// instructions). A part written leaves the rest in `buf` for `sendQueued`; a full
     /// socket or an error leaves it whole.
     func sendNow(_ buf: inout ByteBuffer) -> Bool {
-        guard directFD != -1, buf.readableBytes > 0, channel.isActive else { return false }
+        // `closed` stands for !channel.isActive (an existential call and NIO's lifecycle
+        // state, ~90 instructions): the socket is never written once closed (its number
+        // may be another socket's by then). NIO closes the descriptor and fires
+        // channelInactive, which sets `closed` (inactive()), in one call on this loop with
+        // none of our code between; our own close() sets it first. Before the connection
+        // exists the channel is not ours to write (it is made once connected).
+        guard directFD != -1, buf.readableBytes > 0, !closed else { return false }
         if directFD == -2 {
             directFD = HTTPConnection.socketDescriptor(channel)
         }
@@ -189,15 +195,17 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         CachedTime.refresh()
         var buf = unwrapInboundIn(data)
+        // (One reference to the connection for the whole read: asking for the next read
+        // neither delivers reads nor closes, so it is the connection of this read.)
+        guard let c = connection else { return }
         // The next read, asked for now as NIO asks for it after the read cycle (autoRead):
         // by the channel's core directly instead of a walk of the pipeline from its tail
         // (~400 instructions less per upstream read). Asked before the bytes are handed on, so
         // that a pause they cause (setReading(false)) stays in force, as it does when NIO
         // asks at the end; with a read pending NIO's own request is skipped.
-        if plain, let c = connection, !c.paused {
+        if plain, !c.paused {
             if let core { core.read0() } else { context.channel._channelCore.read0() }
         }
-        guard let c = connection else { return }
         if let d = c.delegate {
             d.upstreamRead(&buf)
         } else {

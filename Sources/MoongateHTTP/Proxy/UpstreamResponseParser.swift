@@ -55,13 +55,6 @@ struct UpstreamResponseHead {
         raw = Self.spareRaw.take().unsafelyUnwrapped
     }
 
-    /// (Emptied one by one from the end: a head has a few fields, and removeAll goes
-    /// through the generic replaceSubrange.)
-    mutating func takeSpareFields() {
-        fields = Self.spareFields.take().unsafelyUnwrapped
-        while !fields.isEmpty { fields.removeLast() }
-    }
-
     /// Runs `body` on the head's bytes and its fields.
     @inline(__always)
     func withBytes<T>(_ body: (UnsafeRawBufferPointer, UnsafeBufferPointer<UpstreamHeaderField>) -> T) -> T {
@@ -223,34 +216,49 @@ struct UpstreamResponseParser {
         return base.distance(to: UnsafeRawPointer(p))
     }
 
-    /// Where the name of the header line `from..<to` ends (its colon), or -1 when the
-    /// line has no colon or a space before it (a small loop of its own: few registers).
-    @inline(never)
-    private static func nameEnd(_ base: UnsafeRawPointer, _ from: Int, _ to: Int) -> Int {
+    /// The offset of the first ':', ' ' or LF in `from..<n`, or `n`: 8 bytes at a time
+    /// while there are 8 (a zero byte of w ^ 0x3a.., w ^ 0x20.. or w ^ 0x0a..; the lowest
+    /// flag of the bit trick is exact, higher ones may be false).
+    @inline(__always)
+    private static func nameStop(_ base: UnsafeRawPointer, _ from: Int, _ n: Int) -> Int {
         var i = from
-        // 8 bytes at a time while the line has them: the lowest byte that is ':' or ' '
-        // (a zero byte of w ^ 0x3a.. or w ^ 0x20..; the lowest flag of the bit trick is
-        // exact, higher ones may be false).
-        while i &+ 8 <= to {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i &+ 8 <= n {
             let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             let c = w ^ 0x3a3a_3a3a_3a3a_3a3a
             let s = w ^ 0x2020_2020_2020_2020
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            let found = ((c &- ones) & ~c & highs) | ((s &- ones) & ~s & highs)
-            if found != 0 {
-                let at = i &+ found.trailingZeroBitCount >> 3
-                return base.load(fromByteOffset: at, as: UInt8.self) == 58 ? at : -1
-            }
+            let l = w ^ 0x0a0a_0a0a_0a0a_0a0a
+            let found = ((c &- ones) & ~c | (s &- ones) & ~s | (l &- ones) & ~l) & highs
+            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
             i &+= 8
         }
-        while i < to {
+        while i < n {
             let c = base.load(fromByteOffset: i, as: UInt8.self)
-            if c == 58 { return i }
-            if c == 32 { return -1 }
+            if c == 58 || c == 32 || c == 10 { return i }
             i &+= 1
         }
-        return -1
+        return n
+    }
+
+    /// The offset of the first LF in `from..<n`, or `n`, 8 bytes at a time (as nameStop:
+    /// a value is short, a call of memchr costs more than the words it would save).
+    @inline(__always)
+    private static func lineFeed(_ base: UnsafeRawPointer, _ from: Int, _ n: Int) -> Int {
+        var i = from
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i &+ 8 <= n {
+            let l = base.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ 0x0a0a_0a0a_0a0a_0a0a
+            let found = (l &- ones) & ~l & highs
+            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
+            i &+= 8
+        }
+        while i < n {
+            if base.load(fromByteOffset: i, as: UInt8.self) == 10 { return i }
+            i &+= 1
+        }
+        return n
     }
 
     /// Case-insensitive comparison of `b[from..<to]` with a lowercase ASCII name.
@@ -287,12 +295,197 @@ struct UpstreamResponseParser {
     /// Parses the head at the start of `b` into `head`: the offset just past its blank
     /// line, or -1 when `b` ends before one (the head is then incomplete).
     static func parse(_ b: UnsafeRawBufferPointer, into result: inout UpstreamResponseHead) throws -> Int {
-        let n = b.count
-        // Built in a local (its arrays known unique: no runtime uniqueness checks through
-        // the caller's storage), moved out at the end.
-        var head = UpstreamResponseHead()
+        // (Offsets are kept as Int32: a head is bounded by proxy_buffer_size long before
+        // this, so bytes past Int32.max are never looked at.)
+        let n = min(b.count, Int(Int32.max))
+        // Parsed into `result` itself, a new head (no local moved out and the new one
+        // destroyed).
+        assert(result.raw.isEmpty && result.fields.isEmpty && result.status == 0, "parse(into:) takes a new head")
         // The status line: "HTTP/x.y SP 3DIGIT [SP reason]".
         let eol = lineFeed(b, from: 0)
+        if let sb = b.baseAddress, eol > 12, let (version, code) = usualStatus(sb) {
+            // The usual line ("HTTP/1.1 200 OK") told by one word and three digits: the
+            // same version and status the general walk below finds for it.
+            result.version = version
+            result.status = code
+        } else {
+            try parseStatusLine(b, eol, into: &result)
+        }
+        // The spare storage when there is some (unique once taken: its old bytes are
+        // replaced at the end in one call). There is some only in a worker, whose
+        // sessions give it back on its one thread.
+        if UpstreamResponseHead.spareRaw != nil {
+            result.takeSpareRaw()
+        }
+        if UpstreamResponseHead.spareFields != nil {
+            result.fields = UpstreamResponseHead.spareFields.take().unsafelyUnwrapped
+        }
+        guard let base = b.baseAddress else {
+            result.recycle()
+            return -1
+        }
+        // The fields are gathered on the stack and put into the head's array in one call
+        // at the end (no uniqueness check and capacity test per field, no emptying of
+        // the spare array first); a head with more than `room` fields moves each full
+        // batch into the array as it goes.
+        let room = 32
+        let end = try withUnsafeTemporaryAllocation(of: UpstreamHeaderField.self, capacity: room) { tmp -> Int in
+            let slots = tmp.baseAddress.unsafelyUnwrapped
+            var count = 0
+            var flushed = false
+            var start = eol + 1
+            var end = -1
+            while start < n {
+                let ls = start
+                // The blank line that ends the head.
+                let c0 = base.load(fromByteOffset: ls, as: UInt8.self)
+                if c0 == 10 {
+                    end = ls &+ 1
+                    break
+                }
+                if c0 == 13 && ls &+ 1 < n && base.load(fromByteOffset: ls &+ 1, as: UInt8.self) == 10 {
+                    end = ls &+ 2
+                    break
+                }
+                // The name ends at its colon; a space or the line's end before it is an
+                // invalid line (as is an empty name). Found with the line's end, one
+                // pass (a line with no LF yet: the head is incomplete).
+                let colon = nameStop(base, ls, n)
+                if colon >= n { break }
+                guard colon > ls, base.load(fromByteOffset: colon, as: UInt8.self) == 58 else {
+                    throw UpstreamParseError.invalid("upstream sent invalid header")
+                }
+                var vs = colon &+ 1
+                while vs < n {
+                    let c = base.load(fromByteOffset: vs, as: UInt8.self)
+                    if c != 32 && c != 9 { break }
+                    vs &+= 1
+                }
+                let e = lineFeed(base, vs, n)
+                if e >= n { break }
+                // (e - 1 is the colon or after it: the CR before the LF is not the name's.)
+                let le = base.load(fromByteOffset: e &- 1, as: UInt8.self) == 13 ? e &- 1 : e
+                start = e &+ 1
+                // (In the loop itself: a function for it was not inlined, a call per line.)
+                // The names looked at, told apart by their length first.
+                var kind = UpstreamHeaderField.Kind.hop
+                switch colon &- ls {
+                case 14 where LowerName.contentLength.matches(base + ls):
+                    var ve = le
+                    while ve > vs && base.load(fromByteOffset: ve &- 1, as: UInt8.self) == 32 { ve &-= 1 }
+                    var v: Int64 = 0
+                    var ok = ve > vs
+                    var k = vs
+                    while k < ve {
+                        let d = base.load(fromByteOffset: k, as: UInt8.self) &- 48
+                        if d >= 10 || v > (Int64.max - 9) / 10 { ok = false; break }
+                        v = v &* 10 &+ Int64(d)
+                        k &+= 1
+                    }
+                    guard ok else {
+                        throw UpstreamParseError.invalid("upstream sent invalid \"Content-Length\" header")
+                    }
+                    result.contentLength = v
+                case 17 where nameIs(b, ls, colon, "transfer-encoding"):
+                    if contains(b, vs, le, "chunked") { result.chunked = true }
+                case 10 where LowerName.connection.matches(base + ls):
+                    // The usual values alone first (one look), else the word search.
+                    if le &- vs == 10 && LowerName.keepAlive.matches(base + vs) {
+                        result.connectionKeepAlive = true
+                    } else if le &- vs == 5 && LowerName.close.matches(base + vs) {
+                        result.connectionClose = true
+                    } else {
+                        if contains(b, vs, le, "close") { result.connectionClose = true }
+                        if contains(b, vs, le, "keep-alive") { result.connectionKeepAlive = true }
+                    }
+                case 4 where LowerName.date.matches(base + ls):
+                    kind = UpstreamHeaderField.Kind.date
+                case 6 where LowerName.server.matches(base + ls):
+                    kind = UpstreamHeaderField.Kind.server
+                case 12 where LowerName.contentType.matches(base + ls):
+                    kind = UpstreamHeaderField.Kind.contentType
+                default:
+                    kind = UpstreamHeaderField.Kind.other
+                    if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
+                        && nameIs(b, ls, ls &+ 8, "x-accel-")
+                    {
+                        result.accel = true
+                    }
+                }
+                if count == room {
+                    if !flushed {
+                        result.fields.removeAll(keepingCapacity: true)
+                        flushed = true
+                    }
+                    result.fields.append(contentsOf: UnsafeBufferPointer(start: slots, count: count))
+                    count = 0
+                }
+                (slots + count).initialize(
+                    to: UpstreamHeaderField(
+                        nameStart: Int32(truncatingIfNeeded: ls), nameEnd: Int32(truncatingIfNeeded: colon),
+                        valueStart: Int32(truncatingIfNeeded: vs), valueEnd: Int32(truncatingIfNeeded: le),
+                        kind: kind))
+                count &+= 1
+            }
+            if end < 0 { return -1 }
+            let batch = UnsafeBufferPointer(start: slots, count: count)
+            if flushed {
+                result.fields.append(contentsOf: batch)
+            } else if count > 0 && result.fields.count == count {
+                // The spare's fields as many as these (the same upstream's next head, as
+                // a rule): written over in place.
+                result.fields.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: slots, count: count) }
+            } else {
+                // (The spare's old fields, if any, replaced by these in the same call.)
+                result.fields.replaceSubrange(0..<result.fields.count, with: batch)
+            }
+            return end
+        }
+        if end < 0 {
+            // Incomplete: the storage goes back to the spare.
+            result.recycle()
+            return -1
+        }
+        if result.chunked { result.contentLength = nil }
+        if result.raw.count == end {
+            // The spare's bytes as many as these (as a rule): written over in place.
+            result.raw.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: base, byteCount: end) }
+        } else {
+            // (The spare's old bytes, if any, replaced by these in the same call.)
+            result.raw.replaceSubrange(
+                0..<result.raw.count,
+                with: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
+        }
+        return end
+    }
+
+    /// "HTTP/1.1 ddd " or "HTTP/1.0 ddd " at `p` (13 bytes known to be there, none a
+    /// LF): the version and the status, or nil for any other line (the general walk).
+    @inline(__always)
+    private static func usualStatus(_ p: UnsafeRawPointer) -> (Int, Int)? {
+        let w = p.loadUnaligned(as: UInt64.self)
+        let version: Int
+        if w == 0x312e_312f_5054_5448 {  // "HTTP/1.1"
+            version = 11
+        } else if w == 0x302e_312f_5054_5448 {  // "HTTP/1.0"
+            version = 10
+        } else {
+            return nil
+        }
+        guard p.load(fromByteOffset: 8, as: UInt8.self) == 32, p.load(fromByteOffset: 12, as: UInt8.self) == 32
+        else { return nil }
+        let d0 = p.load(fromByteOffset: 9, as: UInt8.self) &- 48
+        let d1 = p.load(fromByteOffset: 10, as: UInt8.self) &- 48
+        let d2 = p.load(fromByteOffset: 11, as: UInt8.self) &- 48
+        guard d0 < 10, d1 < 10, d2 < 10, d0 > 0 else { return nil }
+        return (version, Int(d0) &* 100 &+ Int(d1) &* 10 &+ Int(d2))
+    }
+
+    /// The status line ending at `eol` in general (nginx's
+    /// ngx_http_proxy_process_status_line rules as this parser has them).
+    private static func parseStatusLine(_ b: UnsafeRawBufferPointer, _ eol: Int, into head: inout UpstreamResponseHead)
+        throws
+    {
         var lineEnd = eol
         if lineEnd > 0 && b[lineEnd - 1] == 13 { lineEnd -= 1 }
         var p = 0
@@ -318,104 +511,6 @@ struct UpstreamResponseParser {
         guard code >= 100 else { throw UpstreamParseError.invalid("upstream sent no valid HTTP/1.0 header") }
         head.version = nameIs(b, protoStart, protoEnd, "http/1.0") ? 10 : 11
         head.status = code
-        // The spare storage when there is some (unique once taken: emptied in place).
-        // There is some only in a worker, whose sessions give it back on its one thread.
-        if UpstreamResponseHead.spareRaw != nil {
-            head.takeSpareRaw()
-        }
-        if UpstreamResponseHead.spareFields != nil {
-            head.takeSpareFields()
-        }
-        if head.fields.capacity < 8 { head.fields.reserveCapacity(8) }
-        guard let base = b.baseAddress else {
-            head.recycle()
-            return -1
-        }
-        var start = eol + 1
-        var end = -1
-        while start < n {
-            let e = lineFeed(b, from: start)
-            // A line with no LF yet: the head is incomplete.
-            if e == n { break }
-            var le = e
-            if le > start && base.load(fromByteOffset: le &- 1, as: UInt8.self) == 13 { le &-= 1 }
-            let ls = start
-            start = e &+ 1
-            if le == ls {
-                // The blank line that ends the head.
-                end = start
-                break
-            }
-            let colon = nameEnd(base, ls, le)
-            guard colon > ls else {
-                throw UpstreamParseError.invalid("upstream sent invalid header")
-            }
-            var vs = colon &+ 1
-            while vs < le {
-                let c = base.load(fromByteOffset: vs, as: UInt8.self)
-                if c != 32 && c != 9 { break }
-                vs &+= 1
-            }
-            // The names looked at, told apart by their length first.
-            var kind = UpstreamHeaderField.Kind.hop
-            switch colon &- ls {
-            case 14 where LowerName.contentLength.matches(base + ls):
-                var ve = le
-                while ve > vs && base.load(fromByteOffset: ve &- 1, as: UInt8.self) == 32 { ve &-= 1 }
-                var v: Int64 = 0
-                var ok = ve > vs
-                var k = vs
-                while k < ve {
-                    let d = base.load(fromByteOffset: k, as: UInt8.self) &- 48
-                    if d >= 10 || v > (Int64.max - 9) / 10 { ok = false; break }
-                    v = v &* 10 &+ Int64(d)
-                    k &+= 1
-                }
-                guard ok else {
-                    throw UpstreamParseError.invalid("upstream sent invalid \"Content-Length\" header")
-                }
-                head.contentLength = v
-            case 17 where nameIs(b, ls, colon, "transfer-encoding"):
-                if contains(b, vs, le, "chunked") { head.chunked = true }
-            case 10 where LowerName.connection.matches(base + ls):
-                // The usual values alone first (one look), else the word search.
-                if le &- vs == 10 && LowerName.keepAlive.matches(base + vs) {
-                    head.connectionKeepAlive = true
-                } else if le &- vs == 5 && LowerName.close.matches(base + vs) {
-                    head.connectionClose = true
-                } else {
-                    if contains(b, vs, le, "close") { head.connectionClose = true }
-                    if contains(b, vs, le, "keep-alive") { head.connectionKeepAlive = true }
-                }
-            case 4 where LowerName.date.matches(base + ls):
-                kind = UpstreamHeaderField.Kind.date
-            case 6 where LowerName.server.matches(base + ls):
-                kind = UpstreamHeaderField.Kind.server
-            case 12 where LowerName.contentType.matches(base + ls):
-                kind = UpstreamHeaderField.Kind.contentType
-            default:
-                kind = UpstreamHeaderField.Kind.other
-                if colon &- ls > 8 && base.load(fromByteOffset: ls, as: UInt8.self) | 0x20 == 120
-                    && nameIs(b, ls, ls &+ 8, "x-accel-")
-                {
-                    head.accel = true
-                }
-            }
-            head.fields.append(
-                UpstreamHeaderField(
-                    nameStart: Int32(ls), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(le), kind: kind))
-        }
-        if end < 0 {
-            // Incomplete: the storage goes back to the spare.
-            head.recycle()
-            return -1
-        }
-        if head.chunked { head.contentLength = nil }
-        // (The spare's old bytes, if any, replaced by these in the same call.)
-        head.raw.replaceSubrange(
-            0..<head.raw.count, with: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: end))
-        result = consume head
-        return end
     }
 }
 

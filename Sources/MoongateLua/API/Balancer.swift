@@ -30,6 +30,14 @@ private func balancerState(
 /// The host of the last `set_current_peer` (the worker's one thread calls it).
 nonisolated(unsafe) private var lastPeerHost: String?
 
+/// The arguments of the last successful `set_current_peer` and what they gave (the
+/// worker's one thread calls it): the same address and port again (the usual case) take
+/// that result without the address being checked again (its checks depend on nothing
+/// else). Optionals: nil globals are laid out at build time (no lazy initializer).
+nonisolated(unsafe) private var lastPeerArgs: [UInt8]? = nil
+nonisolated(unsafe) private var lastPeerArgPort: Int32 = 0
+nonisolated(unsafe) private var lastPeerResult: (host: String, port: Int)? = nil
+
 /// `int mg_balancer_set_current_peer(r, addr, len, port, err)`.
 @_cdecl("mg_balancer_set_current_peer")
 public func mg_balancer_set_current_peer(
@@ -39,6 +47,12 @@ public func mg_balancer_set_current_peer(
     guard let state = balancerState(p, err) else { return FFI.error }
     // Byte-level: Character-level String scans cost ~14k instructions per call here.
     let b = UnsafeBufferPointer(start: addr, count: addr == nil ? 0 : len)
+    if port == lastPeerArgPort, let args = lastPeerArgs, let base = b.baseAddress, args.count == b.count,
+        args.withUnsafeBytes({ memcmp($0.baseAddress!, base, b.count) == 0 }), let last = lastPeerResult
+    {
+        state.chosen = last
+        return FFI.ok
+    }
     var hostStart = 0
     var hostEnd = b.count
     var portValue = Int(port)
@@ -117,6 +131,11 @@ public func mg_balancer_set_current_peer(
         lastPeerHost = host
     }
     state.chosen = (host, portValue)
+    if b.count > 0 {
+        lastPeerArgs = Array(b)
+        lastPeerArgPort = port
+        lastPeerResult = (host, portValue)
+    }
     return FFI.ok
 }
 

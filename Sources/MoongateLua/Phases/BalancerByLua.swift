@@ -63,10 +63,12 @@ final class LuaBalancer: UpstreamBalancerHook {
             locCodeCache(r.loc) ?? shared.mainConf.codeCache
         {
             // (A spare of another VM, should the worker's be replaced, is dropped.)
-            let c =
-                Self.spare.flatMap { $0.runtime === shared ? $0 : nil }
-                ?? LuaRequestContext(request: nil, phase: .balancer, runtime: shared)
-            Self.spare = nil
+            let c: LuaRequestContext
+            if let s = Self.spare.take(), s.runtime === shared {
+                c = s
+            } else {
+                c = LuaRequestContext(request: nil, phase: .balancer, runtime: shared)
+            }
             c.lend(to: r)
             lent = c
             ctx = c
@@ -94,7 +96,8 @@ final class LuaBalancer: UpstreamBalancerHook {
         let savedRunning = Self.running
         Self.running = (ObjectIdentifier(r), Unmanaged.passUnretained(state))
         defer { Self.running = savedRunning }
-        guard let fn = code.function(rt, r, log: { r.log(.error, $0) }) else { return 500 }
+        // (The worker VM's compiled inline chunk at once: no logging closure made.)
+        guard let fn = LuaPhaseHandler.function(code, rt, r) else { return 500 }
         defer { if fn.temporary { rt.release(fn.ref) } }
         if let err = rt.callSync(ref: fn.ref, context: ctx) {
             r.log(.error, "failed to run balancer_by_lua*: \(err)")
