@@ -336,27 +336,47 @@ public final class HTTPConnection: ChannelInboundHandler {
             // take cost ~150 instructions). The bytes are read through a pointer taken out
             // of the buffer, which nothing changes until the head is parsed.
             let bytes = buffer.withUnsafeReadableBytes { $0 }
-            guard let end = RequestParser.headEnd(bytes) else {
-                // Incomplete (or only blank lines so far, dropped): wait for more.
-                do {
-                    try RequestParser.checkIncomplete(bytes, limits: headerLimits)
-                } catch let e as RequestParseError {
-                    badRequest(e)
-                } catch {}
-                return
-            }
-            let head: RequestHead
+            // The common head in one pass (its end found on the way); any other takes the
+            // general path below, which gives the same head or the error.
+            var commonEnd = 0
+            let common: RequestHead
             do {
-                head = try RequestParser.parse(
-                    UnsafeRawBufferPointer(rebasing: bytes[0..<end]), limits: headerLimits)
+                common = try RequestParser.parseCommon(bytes, limits: headerLimits, end: &commonEnd)
             } catch {
-                buffer.moveReaderIndex(forwardBy: end)
-                badRequest(error as? RequestParseError ?? RequestParseError(400, "client sent invalid request"))
+                if processGeneral(bytes) { continue }
                 return
             }
-            buffer.moveReaderIndex(forwardBy: end)
-            startRequest(head)
+            buffer.moveReaderIndex(forwardBy: commonEnd)
+            startRequest(common)
         }
+    }
+
+    /// `process` for a head `parseCommon` did not take: its end searched for first, then
+    /// the head parsed. Returns true when a request started (the loop goes on), false
+    /// when the head is incomplete (more bytes awaited: the buffer and state unchanged)
+    /// or its error was answered.
+    private func processGeneral(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let end = RequestParser.headEnd(bytes) else {
+            // Incomplete (or only blank lines so far, dropped): wait for more.
+            do {
+                try RequestParser.checkIncomplete(bytes, limits: headerLimits)
+            } catch let e as RequestParseError {
+                badRequest(e)
+            } catch {}
+            return false
+        }
+        let head: RequestHead
+        do {
+            head = try RequestParser.parse(
+                UnsafeRawBufferPointer(rebasing: bytes[0..<end]), limits: headerLimits)
+        } catch {
+            buffer.moveReaderIndex(forwardBy: end)
+            badRequest(error as? RequestParseError ?? RequestParseError(400, "client sent invalid request"))
+            return false
+        }
+        buffer.moveReaderIndex(forwardBy: end)
+        startRequest(head)
+        return true
     }
 
     /// Moves body bytes from the buffer into the request; returns false when more are needed.
@@ -580,7 +600,11 @@ public final class HTTPConnection: ChannelInboundHandler {
         // The host String is made only when a choice depends on it (one server on the
         // address, without regex names: none does).
         let server = listen.servers.count == 1 ? listen.defaultServer : listen.findServer(host: head.host)
-        guard let split = URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
+        // (The parser tells a URI that needs no normalizing: its path and args are split
+        // off without another scan.)
+        let q = head.simpleQuery
+        guard let split = q >= -1 ? URINormalizer.splitKnown(head.rawURI, query: Int(q))
+            : URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
             let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLineForLog)
             badRequest(e)
             return
