@@ -378,3 +378,18 @@ private func agrees(_ b: [UInt8]) -> Bool {
     }
     #expect(taken2 > 1000)
 }
+
+@Test func commonKnownHeaderMatchesKnownHeader() {
+    let names = [
+        "Host", "HOST", "host", "hosT", "Hosts", "Expect", "EXPECT", "expecT", "Connection", "connection", "CONNECTION",
+        "Content-Length", "content-length", "CONTENT-LENGTH", "Content-Lengtx", "Transfer-Encoding", "transfer-encoding",
+        "TRANSFER-ENCODING", "Transfer-Encodinh", "Accept", "X-Host", "Hos1", "Content-Type", "Keep-Alive", "Upgrade",
+        "0ost", "Connectio-", "Contentlength1", "Transfer-Encodin-",
+    ]
+    for n in names {
+        let b = Array(n.utf8)
+        let fast = b.withUnsafeBytes { RequestParser.commonKnownHeader($0.baseAddress!, $0.count) }
+        let slow = b.withUnsafeBytes { RequestParser.knownHeader($0) }
+        #expect(fast == slow, "\(n)")
+    }
+}

@@ -249,7 +249,7 @@ public enum RequestParser {
             var ve = e
             while ve > vs && at(ve - 1) == 32 { ve -= 1 }
             fields.append(i, colon, vs, ve)
-            switch knownHeader(UnsafeRawBufferPointer(rebasing: bytes[i..<colon])) {
+            switch commonKnownHeader(base + i, colon - i) {
             case .host:
                 let value = UnsafeRawBufferPointer(rebasing: bytes[vs..<ve])
                 guard hostStart < 0, LogBytes.isASCII(value), let len = validHostLength(value) else { throw Uncommon() }
@@ -670,6 +670,34 @@ public enum RequestParser {
         case 10: return equals("connection") ? .connection : .other
         case 14: return equals("content-length") ? .contentLength : .other
         case 17: return equals("transfer-encoding") ? .transferEncoding : .other
+        default: return .other
+        }
+    }
+
+    /// `knownHeader` for a name of letters, digits and "-" alone (what `parseCommon`
+    /// takes), `n` bytes at `p`: compared a word at a time with the capitals folded by
+    /// one OR of 0x20, which changes no digit nor "-" and maps only A-Z onto a-z among
+    /// those bytes.
+    @inline(__always)
+    static func commonKnownHeader(_ p: UnsafeRawPointer, _ n: Int) -> KnownHeader {
+        @inline(__always) func w64(_ o: Int) -> UInt64 {
+            UInt64(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt64.self)) | 0x2020_2020_2020_2020
+        }
+        @inline(__always) func w32(_ o: Int) -> UInt32 {
+            UInt32(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt32.self)) | 0x2020_2020
+        }
+        @inline(__always) func w16(_ o: Int) -> UInt16 {
+            UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)) | 0x2020
+        }
+        switch n {
+        case 4: return w32(0) == 0x7473_6F68 ? .host : .other  // "host"
+        case 6: return w32(0) == 0x6570_7865 && w16(4) == 0x7463 ? .expect : .other  // "expe" "ct"
+        case 10: return w64(0) == 0x6974_6365_6E6E_6F63 && w16(8) == 0x6E6F ? .connection : .other  // "connecti" "on"
+        case 14:  // "content-" "t-length" (overlapping)
+            return w64(0) == 0x2D74_6E65_746E_6F63 && w64(6) == 0x6874_676E_656C_2D74 ? .contentLength : .other
+        case 17:  // "transfer" "-encodin" "g"
+            return w64(0) == 0x7265_6673_6E61_7274 && w64(8) == 0x6E69_646F_636E_652D
+                && p.load(fromByteOffset: 16, as: UInt8.self) | 0x20 == 0x67 ? .transferEncoding : .other
         default: return .other
         }
     }
