@@ -75,6 +75,13 @@ extension HTTPRequest {
                 keepAlive = false
             }
         }
+        // The plain head (200, no other header set, our Server and Date lines): written
+        // without the general path's optional pieces.
+        if status == 200 && headersOut.list.isEmpty && headersOut.lastModified == nil && headersOut.location == nil
+            && !gzipVary && responseCharset == nil && CachedTime.dateLineCount > 0
+        {
+            return writePlainHead(into: &buf)
+        }
         // As nginx: a Server or Date header set by a module (proxy_pass_header, Lua)
         // replaces ours; it is written with the other headers below.
         var hasServer = false
@@ -192,6 +199,51 @@ extension HTTPRequest {
                 w.put(": ")
                 w.put(h.value)
                 w.put("\r\n")
+            }
+            w.put("\r\n")
+            tail = (out.baseAddress! + w.count, out.count - w.count)
+            return w.count
+        }
+        return tail
+    }
+
+    /// `writeHead` for a 200 with no header in the list, no Last-Modified, Location, Vary
+    /// nor charset, once the cached Date line exists: the same bytes as the general path
+    /// (status and Server line, Date, Content-Type, Content-Length, Transfer-Encoding,
+    /// Connection, Keep-Alive).
+    private func writePlainHead(into buf: inout ByteBuffer) -> (UnsafeMutableRawPointer, Int) {
+        let contentType = headersOut.contentType
+        let contentLength = headersOut.contentLength
+        let chunked = self.chunked
+        let keepAlive = self.keepAlive
+        let keepAliveHeader: Int? = keepAlive ? loc.keepaliveHeaderTimeout : nil
+        let dateLine = CachedTime.dateLineCount
+        let cap = 200 + dateLine + (contentType?.utf8.count ?? 0)
+        var tail = (UnsafeMutableRawPointer(bitPattern: 1)!, 0)
+        buf.writeWithUnsafeMutableBytes(minimumWritableBytes: cap) { out in
+            var w = HeadWriter(base: out.baseAddress!)
+            w.put("HTTP/1.1 200 OK\r\nServer: moongate\r\n")
+            w.put(CachedTime.dateLineBytes, dateLine)
+            if let contentType {
+                w.put("Content-Type: ")
+                w.put(contentType)
+                w.put("\r\n")
+            }
+            if let contentLength {
+                w.put("Content-Length: ")
+                w.put(contentLength)
+                w.put("\r\n")
+            }
+            if chunked { w.put("Transfer-Encoding: chunked\r\n") }
+            if keepAlive {
+                w.put("Connection: keep-alive\r\n")
+                if let t = keepAliveHeader {
+                    w.put("Keep-Alive: timeout=")
+                    w.put(Int64(t))
+                    w.put("\r\n")
+                }
+            } else {
+                w.put("Connection: close\r\n")
             }
             w.put("\r\n")
             tail = (out.baseAddress! + w.count, out.count - w.count)
