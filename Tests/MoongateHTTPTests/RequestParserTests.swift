@@ -334,7 +334,7 @@ private func agrees(_ b: [UInt8]) -> Bool {
         "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 0012\r\nX-Empty:\r\nX-Sp:   v  \r\n\r\nbody",
         "HEAD /%41/x HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
         "GET //x/./y HTTP/1.0\r\n\r\n",
-        "DELETE /x?a#b HTTP/1.1\r\nhost: [::1]:80\r\nUser-Agent: caf\u{e9}\r\n\r\n",
+        "DELETE /x?a#b HTTP/1.1\r\nhost: a.b:80\r\nUser-Agent: caf\u{e9}\r\n\r\n",
         "M-_ /x HTTP/1.1\r\nHost: h\r\n\r\n",
     ]
     for s in taken {
@@ -349,7 +349,7 @@ private func agrees(_ b: [UInt8]) -> Bool {
         "GET / HTTP/1.1\r\nHost: h\r\nHost: h\r\n\r\n", "GET / HTTP/1.1\r\nHost: h\r\nX_Y: 1\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", "GET /\r\n\r\n",
         "GET / HTTP/2.0\r\nHost: h\r\n\r\n", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", "GET /\u{e9} HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET / HTTP/1.1\r\nHost: h\r\n X: y\r\n\r\n", "GET / HTTP/1.1\r\nHost: h\r\nX: a\u{0}b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\n X: y\r\n\r\n", "GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", "GET / HTTP/1.1\r\nHost: h\r\nX: a\u{0}b\r\n\r\n",
     ]
     for s in left { #expect(common(Array(s.utf8)) == nil, "\(s)") }
     // Random changes of common heads: whatever parseCommon takes, the general path parses the same.
@@ -392,4 +392,23 @@ private func agrees(_ b: [UInt8]) -> Bool {
         let slow = b.withUnsafeBytes { RequestParser.knownHeader($0) }
         #expect(fast == slow, "\(n)")
     }
+}
+
+@Test func commonHostLengthMatchesValidHostLength() {
+    let hosts = [
+        "127.0.0.1:8080", "bench", "Example.COM", "a.example.", "a.example.:81", "a-b.c", "a..b", ".a", "a.", ".", ":80",
+        "", "a:", "a:x", "a:8x", "[::1]:80", "a_b", "a/b", "a\\b", "caf\u{e9}", "a b", "1.2.3.4", "x.y.z:65535", "A.:1",
+    ]
+    for h in hosts {
+        let b = Array(h.utf8)
+        let fast = b.withUnsafeBytes { RequestParser.commonHostLength($0) }
+        let slow = b.withUnsafeBytes { RequestParser.validHostLength($0) }
+        // Taken: the same length, and ASCII; left (nil): the general path decides.
+        if let fast {
+            #expect(fast == slow, "\(h)")
+            #expect(b.allSatisfy { $0 < 0x80 }, "\(h)")
+        }
+    }
+    #expect(Array("127.0.0.1:8080".utf8).withUnsafeBytes { RequestParser.commonHostLength($0) } == 9)
+    #expect(Array("a.example.".utf8).withUnsafeBytes { RequestParser.commonHostLength($0) } == 9)
 }

@@ -252,7 +252,7 @@ public enum RequestParser {
             switch commonKnownHeader(base + i, colon - i) {
             case .host:
                 let value = UnsafeRawBufferPointer(rebasing: bytes[vs..<ve])
-                guard hostStart < 0, LogBytes.isASCII(value), let len = validHostLength(value) else { throw Uncommon() }
+                guard hostStart < 0, let len = commonHostLength(value) else { throw Uncommon() }
                 hostStart = vs
                 hostLength = len
             case .contentLength:
@@ -672,6 +672,42 @@ public enum RequestParser {
         case 17: return equals("transfer-encoding") ? .transferEncoding : .other
         default: return .other
         }
+    }
+
+    /// `validHostLength` for the common host, in one pass: letters, digits, "-" and
+    /// single dots, then perhaps ":" and a port of digits. Nil for any other value (not
+    /// necessarily invalid: `parseCommon` then leaves the head to the general path, which
+    /// decides with `validHostLength`); for the values it takes it gives what
+    /// `validHostLength` gives (a unit test compares them), and they are all ASCII.
+    @inline(__always)
+    static func commonHostLength(_ b: UnsafeRawBufferPointer) -> Int? {
+        guard let p = b.baseAddress else { return nil }
+        let n = b.count
+        var i = 0
+        var dot = -1
+        while i < n {
+            let c = p.load(fromByteOffset: i, as: UInt8.self)
+            if nameOrHostByte(c) {
+                i += 1
+                continue
+            }
+            if c == 46 {
+                if dot == i - 1 { return nil }
+                dot = i
+                i += 1
+                continue
+            }
+            if c == 58 { break }
+            return nil
+        }
+        var k = i + 1
+        while k < n {
+            guard p.load(fromByteOffset: k, as: UInt8.self) &- 48 < 10 else { return nil }
+            k += 1
+        }
+        var len = i
+        if dot == len - 1 && len > 0 { len -= 1 }
+        return len > 0 ? len : nil
     }
 
     /// `knownHeader` for a name of letters, digits and "-" alone (what `parseCommon`
