@@ -11,7 +11,8 @@ extension HTTPRequest {
         if errStatus != 0 { status = errStatus }
         if status == 0 { status = 200 }
         headerSent = true
-        if let filters = loc.filters {
+        // (An empty list, the usual one, is not bound: binding it retains and releases it.)
+        if !(loc.filters?.isEmpty ?? true), let filters = loc.filters {
             for f in filters {
                 if case .error = f.headerFilter(self) {
                     keepAlive = false
