@@ -532,7 +532,8 @@ extension HTTPRequest {
         if logged { return }
         logged = true
         // (No `?? []`: an empty array made and iterated costs ~30 instructions each.)
-        if let hs = loc.logHandlers { for h in hs { h.log(self) } }
-        if let logs = loc.accessLogs { for target in logs { target.write(self) } }
+        // (Nor an empty list bound: that retains and releases it.)
+        if !(loc.logHandlers?.isEmpty ?? true), let hs = loc.logHandlers { for h in hs { h.log(self) } }
+        if !(loc.accessLogs?.isEmpty ?? true), let logs = loc.accessLogs { for target in logs { target.write(self) } }
     }
 }
