@@ -142,66 +142,66 @@ extension HTTPRequest {
             var w = HeadWriter(base: out.baseAddress!)
             if let statusLine {
                 w.put(statusLine)
-                w.put("\r\n")
-                if !hasServer { w.put("Server: moongate\r\n") }
+                w.putStatic("\r\n")
+                if !hasServer { w.putStatic("Server: moongate\r\n") }
             } else if !hasServer {
-                w.put("HTTP/1.1 200 OK\r\nServer: moongate\r\n")
+                w.putStatic("HTTP/1.1 200 OK\r\nServer: moongate\r\n")
             } else {
-                w.put("HTTP/1.1 200 OK\r\n")
+                w.putStatic("HTTP/1.1 200 OK\r\n")
             }
             if dateLine > 0 {
                 w.put(CachedTime.dateLineBytes, dateLine)
             } else if let date {
-                w.put("Date: ")
+                w.putStatic("Date: ")
                 w.put(date)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
             if let ct {
-                w.put("Content-Type: ")
+                w.putStatic("Content-Type: ")
                 w.put(ct)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
             if let contentLength {
-                w.put("Content-Length: ")
+                w.putStatic("Content-Length: ")
                 w.put(contentLength)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
             if let lastModified {
-                w.put("Last-Modified: ")
+                w.putStatic("Last-Modified: ")
                 w.put(lastModified)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
             if let earlyLocation {
-                w.put("Location: ")
+                w.putStatic("Location: ")
                 w.put(earlyLocation)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
-            if chunked { w.put("Transfer-Encoding: chunked\r\n") }
+            if chunked { w.putStatic("Transfer-Encoding: chunked\r\n") }
             if status == 101 {
-                w.put("Connection: upgrade\r\n")
+                w.putStatic("Connection: upgrade\r\n")
             } else if keepAlive {
-                w.put("Connection: keep-alive\r\n")
+                w.putStatic("Connection: keep-alive\r\n")
                 if let t = keepAliveHeader {
-                    w.put("Keep-Alive: timeout=")
+                    w.putStatic("Keep-Alive: timeout=")
                     w.put(Int64(t))
-                    w.put("\r\n")
+                    w.putStatic("\r\n")
                 }
             } else {
-                w.put("Connection: close\r\n")
+                w.putStatic("Connection: close\r\n")
             }
-            if vary { w.put("Vary: Accept-Encoding\r\n") }
+            if vary { w.putStatic("Vary: Accept-Encoding\r\n") }
             if let lateLocation {
-                w.put("Location: ")
+                w.putStatic("Location: ")
                 w.put(lateLocation)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
             for h in list {
                 w.put(h.name)
-                w.put(": ")
+                w.putStatic(": ")
                 w.put(h.value)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
-            w.put("\r\n")
+            w.putStatic("\r\n")
             tail = (out.baseAddress! + w.count, out.count - w.count)
             return w.count
         }
@@ -223,30 +223,30 @@ extension HTTPRequest {
         var tail = (UnsafeMutableRawPointer(bitPattern: 1)!, 0)
         buf.writeWithUnsafeMutableBytes(minimumWritableBytes: cap) { out in
             var w = HeadWriter(base: out.baseAddress!)
-            w.put("HTTP/1.1 200 OK\r\nServer: moongate\r\n")
+            w.putStatic("HTTP/1.1 200 OK\r\nServer: moongate\r\n")
             w.put(CachedTime.dateLineBytes, dateLine)
             if let contentType {
-                w.put("Content-Type: ")
+                w.putStatic("Content-Type: ")
                 w.put(contentType)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
             if let contentLength {
-                w.put("Content-Length: ")
+                w.putStatic("Content-Length: ")
                 w.put(contentLength)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
-            if chunked { w.put("Transfer-Encoding: chunked\r\n") }
+            if chunked { w.putStatic("Transfer-Encoding: chunked\r\n") }
             if keepAlive {
-                w.put("Connection: keep-alive\r\n")
+                w.putStatic("Connection: keep-alive\r\n")
                 if let t = keepAliveHeader {
-                    w.put("Keep-Alive: timeout=")
+                    w.putStatic("Keep-Alive: timeout=")
                     w.put(Int64(t))
-                    w.put("\r\n")
+                    w.putStatic("\r\n")
                 }
             } else {
-                w.put("Connection: close\r\n")
+                w.putStatic("Connection: close\r\n")
             }
-            w.put("\r\n")
+            w.putStatic("\r\n")
             tail = (out.baseAddress! + w.count, out.count - w.count)
             return w.count
         }
