@@ -286,3 +286,129 @@ private func headEnd(_ s: String) -> Int? {
     h.materializeHeaders()
     #expect(h.header("x-39") == "value-39")
 }
+
+/// parseCommon's head for `b`, or nil when it leaves `b` to the general path.
+private func common(_ b: [UInt8]) -> (RequestHead, Int)? {
+    b.withUnsafeBytes { p in
+        var end = 0
+        guard let h = try? RequestParser.parseCommon(p, limits: HeaderLimits(), end: &end) else { return nil }
+        return (h, end)
+    }
+}
+
+/// Whether the general path (headEnd, then parse) gives the same head and end as
+/// parseCommon for `b` (true when parseCommon leaves `b` to it).
+private func agrees(_ b: [UInt8]) -> Bool {
+    guard let (c, end) = common(b) else { return true }
+    guard let e = b.withUnsafeBytes({ RequestParser.headEnd($0) }), e == end else { return false }
+    let g: RequestHead
+    do {
+        g = try b.withUnsafeBytes { try RequestParser.parse(UnsafeRawBufferPointer(rebasing: $0[0..<end]), limits: HeaderLimits()) }
+    } catch {
+        return false
+    }
+    let ch = c.headers, gh = g.headers
+    guard c.method == g.method, c.rawURI == g.rawURI, c.version == g.version, c.rawHeader == g.rawHeader,
+        c.requestLineLength == g.requestLineLength, c.contentLength == g.contentLength, c.chunked == g.chunked,
+        c.host == g.host, c.hostIsSet == g.hostIsSet, c.hostStart == g.hostStart, c.hostLength == g.hostLength,
+        c.keepAliveRequested == g.keepAliveRequested, c.expectContinue == g.expectContinue,
+        c.ignoredHeaderLines == g.ignoredHeaderLines, ch.count == gh.count,
+        zip(ch, gh).allSatisfy({ $0.name == $1.name && $0.value == $1.value })
+    else { return false }
+    // The URI split the parser noted is the one the normalizer makes.
+    if c.simpleQuery >= -1 {
+        guard let known = URINormalizer.splitKnown(c.rawURI, query: Int(c.simpleQuery)),
+            let simple = URINormalizer.splitSimple(c.rawURI), known.path == simple.path, known.args == simple.args
+        else { return false }
+    } else if URINormalizer.splitSimple(c.rawURI) != nil {
+        return false
+    }
+    return true
+}
+
+@Test func commonHeadsParseAsTheGeneralPathDoes() {
+    let taken = [
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAccept-Encoding: identity\r\n\r\n",
+        "GET /hello HTTP/1.1\r\nHost: bench\r\n\r\n",
+        "GET /a/b.c?x=1&y=/./..%20#f HTTP/1.1\r\nHost: A.Example.\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\n",
+        "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 0012\r\nX-Empty:\r\nX-Sp:   v  \r\n\r\nbody",
+        "HEAD /%41/x HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
+        "GET //x/./y HTTP/1.0\r\n\r\n",
+        "DELETE /x?a#b HTTP/1.1\r\nhost: a.b:80\r\nUser-Agent: caf\u{e9}\r\n\r\n",
+        "M-_ /x HTTP/1.1\r\nHost: h\r\n\r\n",
+    ]
+    for s in taken {
+        let b = Array(s.utf8)
+        #expect(common(b) != nil, "\(s)")
+        #expect(agrees(b), "\(s)")
+    }
+    let left = [
+        "\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", "GET / HTTP/1.1\r\nHost: h\r\n", "GET / HTTP/1.1\nHost: h\n\n",
+        "GET  / HTTP/1.1\r\nHost: h\r\n\r\n", "GET / HTTP/1.1\r\nHost:\th\r\n\r\n", "GET / HTTP/1.1\r\n\r\n",
+        "TRACE / HTTP/1.1\r\nHost: h\r\n\r\n", "GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nHost: h\r\n\r\n", "GET / HTTP/1.1\r\nHost: h\r\nX_Y: 1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", "GET /\r\n\r\n",
+        "GET / HTTP/2.0\r\nHost: h\r\n\r\n", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", "GET /\u{e9} HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\n X: y\r\n\r\n", "GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", "GET / HTTP/1.1\r\nHost: h\r\nX: a\u{0}b\r\n\r\n",
+    ]
+    for s in left { #expect(common(Array(s.utf8)) == nil, "\(s)") }
+    // Random changes of common heads: whatever parseCommon takes, the general path parses the same.
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next() -> Int {
+        seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int(truncatingIfNeeded: seed >> 33)
+    }
+    let alphabet = Array(" \t\r\n:/?#%.-_aZ0\u{0}\u{7f}\u{80}".utf8)
+    var taken2 = 0
+    for round in 0..<20000 {
+        var b = Array(taken[round % taken.count].utf8)
+        for _ in 0..<(1 + next() % 3) {
+            let at = next() % b.count
+            switch next() % 3 {
+            case 0: b[at] = alphabet[next() % alphabet.count]
+            case 1: b.insert(alphabet[next() % alphabet.count], at: at)
+            default: b.remove(at: at)
+            }
+        }
+        if !agrees(b) {
+            Issue.record("differs: \(b)")
+            break
+        }
+        if common(b) != nil { taken2 += 1 }
+    }
+    #expect(taken2 > 1000)
+}
+
+@Test func commonKnownHeaderMatchesKnownHeader() {
+    let names = [
+        "Host", "HOST", "host", "hosT", "Hosts", "Expect", "EXPECT", "expecT", "Connection", "connection", "CONNECTION",
+        "Content-Length", "content-length", "CONTENT-LENGTH", "Content-Lengtx", "Transfer-Encoding", "transfer-encoding",
+        "TRANSFER-ENCODING", "Transfer-Encodinh", "Accept", "X-Host", "Hos1", "Content-Type", "Keep-Alive", "Upgrade",
+        "0ost", "Connectio-", "Contentlength1", "Transfer-Encodin-",
+    ]
+    for n in names {
+        let b = Array(n.utf8)
+        let fast = b.withUnsafeBytes { RequestParser.commonKnownHeader($0.baseAddress!, $0.count) }
+        let slow = b.withUnsafeBytes { RequestParser.knownHeader($0) }
+        #expect(fast == slow, "\(n)")
+    }
+}
+
+@Test func commonHostLengthMatchesValidHostLength() {
+    let hosts = [
+        "127.0.0.1:8080", "bench", "Example.COM", "a.example.", "a.example.:81", "a-b.c", "a..b", ".a", "a.", ".", ":80",
+        "", "a:", "a:x", "a:8x", "[::1]:80", "a_b", "a/b", "a\\b", "caf\u{e9}", "a b", "1.2.3.4", "x.y.z:65535", "A.:1",
+    ]
+    for h in hosts {
+        let b = Array(h.utf8)
+        let fast = b.withUnsafeBytes { RequestParser.commonHostLength($0) }
+        let slow = b.withUnsafeBytes { RequestParser.validHostLength($0) }
+        // Taken: the same length, and ASCII; left (nil): the general path decides.
+        if let fast {
+            #expect(fast == slow, "\(h)")
+            #expect(b.allSatisfy { $0 < 0x80 }, "\(h)")
+        }
+    }
+    #expect(Array("127.0.0.1:8080".utf8).withUnsafeBytes { RequestParser.commonHostLength($0) } == 9)
+    #expect(Array("a.example.".utf8).withUnsafeBytes { RequestParser.commonHostLength($0) } == 9)
+}

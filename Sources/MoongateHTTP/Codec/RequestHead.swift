@@ -68,6 +68,10 @@ public struct RequestHead {
     var hostStart: Int32 = -1
     var hostLength: Int32 = 0
     var hostIsSet = false
+    /// What `URINormalizer.split` would do with `rawURI`, when the parser knew it from its
+    /// pass over the URI: -1 the path is the whole URI, n >= 0 the "?" is at n (path
+    /// before it, args after it), -2 unknown (split decides).
+    var simpleQuery: Int32 = -2
     var hostValue: String? {
         get { extras.hostValue }
         set { ownExtras().hostValue = newValue }
@@ -117,8 +121,9 @@ public struct RequestHead {
     init(
         method: String, rawURI: String, version: Int, storage: HeadStorage, requestLineLength: Int,
         contentLength: Int64?, chunked: Bool, hostStart: Int32, hostLength: Int32, hostIsSet: Bool, hostValue: String?,
-        keepAliveRequested: Bool, ignoredHeaderLines: [String], expectContinue: Bool
+        keepAliveRequested: Bool, ignoredHeaderLines: [String], expectContinue: Bool, simpleQuery: Int32 = -2
     ) {
+        self.simpleQuery = simpleQuery
         self.method = method
         self.rawURI = rawURI
         self.version = version

@@ -86,6 +86,215 @@ public enum RequestParser {
         }
     }
 
+    /// `parseCommon` found a head it does not take (or not all of it arrived): the
+    /// general path (`headEnd`, `checkIncomplete`, `parse`) decides.
+    struct Uncommon: Error {}
+
+    /// The common head parsed in one pass over `bytes` (a received buffer that starts with
+    /// it), its end found on the way instead of searched for first: a method, one space,
+    /// a URI starting with "/" of printable ASCII, one space, "HTTP/1.1" or "HTTP/1.0",
+    /// CRLF; header lines of a name of letters, digits and "-", a colon, and a value
+    /// without control bytes other than the CRLF ending it; then CRLF. `end` is set to
+    /// the index after the blank line. Anything else (a bare LF, tabs, an absolute URI,
+    /// an odd or invalid byte, a line over the limits, a head not all received, TRACE,
+    /// a duplicate or missing Host, Transfer-Encoding, Expect, ...) throws `Uncommon`
+    /// and the general path parses it, with its errors: for what it takes, this gives
+    /// the same head `parse(bytes[0..<end])` would (RequestParserTests compares them).
+    public static func parseCommon(_ bytes: UnsafeRawBufferPointer, limits: HeaderLimits, end: inout Int) throws -> RequestHead {
+        var inline = SIMD64<UInt32>()
+        return try withUnsafeMutablePointer(to: &inline) { p in
+            try parseCommon(
+                bytes, limits: limits, end: &end, spans: UnsafeMutableRawPointer(p).assumingMemoryBound(to: UInt32.self))
+        }
+    }
+
+    /// Whether `c` is a URI byte `parseCommon` passes without a second look: printable
+    /// ASCII other than "%", "#", "?", "/" and "." ("1" in a literal's bytes, as
+    /// `nameOrHostByte`).
+    @inline(__always)
+    static func plainURIByte(_ c: UInt8) -> Bool {
+        let table: StaticString =
+            "0000000000000000000000000000000001101011111111001111111111111110111111111111111111111111111111111111111111111111111111111111111000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+        return table.utf8Start[Int(c)] == 49
+    }
+
+    private static func parseCommon(
+        _ bytes: UnsafeRawBufferPointer, limits: HeaderLimits, end: inout Int, spans: UnsafeMutablePointer<UInt32>
+    ) throws -> RequestHead {
+        let n = bytes.count
+        guard n >= 16, let base = bytes.baseAddress else { throw Uncommon() }
+        @inline(__always) func at(_ k: Int) -> UInt8 { base.load(fromByteOffset: k, as: UInt8.self) }
+        // Method: "GET " as one word, else A-Z, "_" and "-" up to one space.
+        var p: Int
+        let method: String
+        if UInt32(littleEndian: base.loadUnaligned(as: UInt32.self)) == 0x2054_4547 {
+            method = "GET"
+            p = 4
+        } else {
+            var m = 0
+            while m < n {
+                let c = at(m)
+                guard (c >= 65 && c <= 90) || c == 95 || c == 45 else { break }
+                m += 1
+            }
+            guard m > 0, m < n, at(m) == 32 else { throw Uncommon() }
+            let name = UnsafeRawBufferPointer(rebasing: bytes[0..<m])
+            // TRACE is refused with the general path's 405 and log line.
+            if m == 5 && at(0) == 84 && at(1) == 82 && at(2) == 65 && at(3) == 67 && at(4) == 69 { throw Uncommon() }
+            method = commonName(name, methods) ?? String(decoding: name, as: UTF8.self)
+            p = m + 1
+        }
+        // URI: what `URINormalizer.splitSimple` would tell is noted on the way (no "%",
+        // "#", NUL, "//" or "/." before a "?", no "#" after it).
+        let uriStart = p
+        guard p < n, at(p) == 47 else { throw Uncommon() }
+        var query = -1
+        var simple = true
+        var slash = false
+        while true {
+            guard p < n else { throw Uncommon() }
+            let c = at(p)
+            if plainURIByte(c) {
+                slash = false
+                p += 1
+                continue
+            }
+            if c == 32 { break }
+            switch c {
+            case 47:  // "/"
+                if slash && query < 0 { simple = false }
+                slash = true
+                p += 1
+                continue
+            case 46:  // "."
+                if slash && query < 0 { simple = false }
+                slash = false
+                p += 1
+                continue
+            case 63:  // "?"
+                if query < 0 { query = p - uriStart }
+                slash = false
+                p += 1
+                continue
+            case 37:  // "%"
+                if query < 0 { simple = false }
+                slash = false
+                p += 1
+                continue
+            case 35:  // "#"
+                simple = false
+                slash = false
+                p += 1
+                continue
+            default:
+                throw Uncommon()
+            }
+        }
+        let uriEnd = p
+        // " HTTP/1.1\r\n" or " HTTP/1.0\r\n".
+        guard p + 11 <= n,
+            UInt16(littleEndian: base.loadUnaligned(fromByteOffset: p + 9, as: UInt16.self)) == 0x0A0D,
+            p + 9 <= limits.largeBufferSize
+        else { throw Uncommon() }
+        let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: p + 1, as: UInt64.self))
+        let version: Int
+        if word == 0x312E_312F_5054_5448 {
+            version = 11
+        } else if word == 0x302E_312F_5054_5448 {
+            version = 10
+        } else {
+            throw Uncommon()
+        }
+        let requestLineLength = p + 9
+        let rawURI = LogBytes.text(UnsafeRawBufferPointer(rebasing: bytes[uriStart..<uriEnd]))
+        // Header lines.
+        var fields = HeaderSpans(spans)
+        var contentLength: Int64? = nil
+        var hostStart = -1
+        var hostLength = 0
+        var connStart = -1
+        var connEnd = -1
+        var i = p + 11
+        while true {
+            guard i < n else { throw Uncommon() }
+            if at(i) == 13 {
+                guard i + 1 < n, at(i + 1) == 10 else { throw Uncommon() }
+                end = i + 2
+                break
+            }
+            var k = i
+            while k < n && nameOrHostByte(at(k)) { k += 1 }
+            guard k > i, k < n, at(k) == 58 else { throw Uncommon() }
+            let colon = k
+            var vs = colon + 1
+            while vs < n && at(vs) == 32 { vs += 1 }
+            // The first byte below 0x20 (eight at a time: the lowest byte the word test
+            // flags is a true one, borrows only run upwards), which must be the CR of CRLF.
+            var e = vs
+            var found = false
+            while e + 8 <= n {
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: e, as: UInt64.self))
+                let t = (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080
+                if t != 0 {
+                    e += t.trailingZeroBitCount >> 3
+                    found = true
+                    break
+                }
+                e += 8
+            }
+            if !found {
+                while e < n && at(e) >= 0x20 { e += 1 }
+            }
+            guard e + 1 < n, at(e) == 13, at(e + 1) == 10, e - i <= limits.largeBufferSize else { throw Uncommon() }
+            var ve = e
+            while ve > vs && at(ve - 1) == 32 { ve -= 1 }
+            fields.append(i, colon, vs, ve)
+            switch commonKnownHeader(base + i, colon - i) {
+            case .host:
+                let value = UnsafeRawBufferPointer(rebasing: bytes[vs..<ve])
+                guard hostStart < 0, let len = commonHostLength(value) else { throw Uncommon() }
+                hostStart = vs
+                hostLength = len
+            case .contentLength:
+                guard contentLength == nil, ve > vs, ve - vs <= 18 else { throw Uncommon() }
+                var v: Int64 = 0
+                var q = vs
+                while q < ve, at(q) &- 48 < 10 {
+                    v = v &* 10 &+ Int64(at(q) &- 48)
+                    q += 1
+                }
+                guard q == ve else { throw Uncommon() }
+                contentLength = v
+            case .connection:
+                connStart = vs
+                connEnd = ve
+            case .transferEncoding, .expect:
+                throw Uncommon()
+            case .other:
+                break
+            }
+            i = e + 2
+        }
+        if version == 11 && hostStart < 0 { throw Uncommon() }
+        let keepAlive: Bool
+        // The last Connection header decides, its words found case-insensitively.
+        let conn = connStart >= 0 ? UnsafeRawBufferPointer(rebasing: bytes[connStart..<connEnd]) : nil
+        if version == 11 {
+            keepAlive = !(conn.map { asciiContainsLower($0, "close") } ?? false)
+        } else {
+            keepAlive = conn.map { asciiContainsLower($0, "keep-alive") } ?? false
+        }
+        let storage = HeadStorage.make(UnsafeRawBufferPointer(rebasing: bytes[0..<end]), fields)
+        fields = .none
+        return RequestHead(
+            method: method, rawURI: rawURI, version: version, storage: storage,
+            requestLineLength: requestLineLength, contentLength: contentLength, chunked: false,
+            hostStart: Int32(hostStart), hostLength: Int32(hostLength),
+            hostIsSet: false, hostValue: nil,
+            keepAliveRequested: keepAlive, ignoredHeaderLines: [], expectContinue: false,
+            simpleQuery: simple ? Int32(query) : -2)
+    }
+
     /// Parses a complete head (`bytes` ends just after the blank line).
     public static func parse(_ bytes: UnsafeRawBufferPointer, limits: HeaderLimits) throws -> RequestHead {
         // The offsets of the first header lines go to the stack (see HeaderSpans), and the
@@ -461,6 +670,70 @@ public enum RequestParser {
         case 10: return equals("connection") ? .connection : .other
         case 14: return equals("content-length") ? .contentLength : .other
         case 17: return equals("transfer-encoding") ? .transferEncoding : .other
+        default: return .other
+        }
+    }
+
+    /// `validHostLength` for the common host, in one pass: letters, digits, "-" and
+    /// single dots, then perhaps ":" and a port of digits. Nil for any other value (not
+    /// necessarily invalid: `parseCommon` then leaves the head to the general path, which
+    /// decides with `validHostLength`); for the values it takes it gives what
+    /// `validHostLength` gives (a unit test compares them), and they are all ASCII.
+    @inline(__always)
+    static func commonHostLength(_ b: UnsafeRawBufferPointer) -> Int? {
+        guard let p = b.baseAddress else { return nil }
+        let n = b.count
+        var i = 0
+        var dot = -1
+        while i < n {
+            let c = p.load(fromByteOffset: i, as: UInt8.self)
+            if nameOrHostByte(c) {
+                i += 1
+                continue
+            }
+            if c == 46 {
+                if dot == i - 1 { return nil }
+                dot = i
+                i += 1
+                continue
+            }
+            if c == 58 { break }
+            return nil
+        }
+        var k = i + 1
+        while k < n {
+            guard p.load(fromByteOffset: k, as: UInt8.self) &- 48 < 10 else { return nil }
+            k += 1
+        }
+        var len = i
+        if dot == len - 1 && len > 0 { len -= 1 }
+        return len > 0 ? len : nil
+    }
+
+    /// `knownHeader` for a name of letters, digits and "-" alone (what `parseCommon`
+    /// takes), `n` bytes at `p`: compared a word at a time with the capitals folded by
+    /// one OR of 0x20, which changes no digit nor "-" and maps only A-Z onto a-z among
+    /// those bytes.
+    @inline(__always)
+    static func commonKnownHeader(_ p: UnsafeRawPointer, _ n: Int) -> KnownHeader {
+        @inline(__always) func w64(_ o: Int) -> UInt64 {
+            UInt64(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt64.self)) | 0x2020_2020_2020_2020
+        }
+        @inline(__always) func w32(_ o: Int) -> UInt32 {
+            UInt32(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt32.self)) | 0x2020_2020
+        }
+        @inline(__always) func w16(_ o: Int) -> UInt16 {
+            UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)) | 0x2020
+        }
+        switch n {
+        case 4: return w32(0) == 0x7473_6F68 ? .host : .other  // "host"
+        case 6: return w32(0) == 0x6570_7865 && w16(4) == 0x7463 ? .expect : .other  // "expe" "ct"
+        case 10: return w64(0) == 0x6974_6365_6E6E_6F63 && w16(8) == 0x6E6F ? .connection : .other  // "connecti" "on"
+        case 14:  // "content-" "t-length" (overlapping)
+            return w64(0) == 0x2D74_6E65_746E_6F63 && w64(6) == 0x6874_676E_656C_2D74 ? .contentLength : .other
+        case 17:  // "transfer" "-encodin" "g"
+            return w64(0) == 0x7265_6673_6E61_7274 && w64(8) == 0x6E69_646F_636E_652D
+                && p.load(fromByteOffset: 16, as: UInt8.self) | 0x20 == 0x67 ? .transferEncoding : .other
         default: return .other
         }
     }

@@ -52,6 +52,16 @@ public enum URINormalizer {
         return (String(raw[..<at]), String(raw[u.index(after: at)...]))
     }
 
+    /// What `splitSimple` gives for a URI the request parser found simple, with its "?"
+    /// at `query` (-1: none), without its scan.
+    @inline(__always)
+    static func splitKnown(_ raw: String, query q: Int) -> (path: String, args: String?)? {
+        if q < 0 { return (raw, nil) }
+        let u = raw.utf8
+        let at = u.index(u.startIndex, offsetBy: q)
+        return (String(raw[..<at]), String(raw[u.index(after: at)...]))
+    }
+
     /// Decodes and normalizes a path.
     public static func normalize(_ s: Substring, mergeSlashes: Bool = true) -> String? {
         var decoded: [UInt8] = []

@@ -23,7 +23,13 @@ public enum LocationMatcher {
     private static func search(_ parent: LocationConfig, _ uri: String) -> (Found, Bool) {
         // An ASCII URI under ASCII locations (nearly always) is matched on bytes, without
         // the Strings' Unicode comparisons nor copies of each location's match.
-        let table = parent.childTable ?? LocationTable.make(parent)
+        if parent.childTable == nil { _ = LocationTable.make(parent) }
+        // The table is used in place (no retain and release): `parent` keeps it, and
+        // nothing changes a level's locations while a request searches them.
+        return Unmanaged.passUnretained(parent.childTable!)._withUnsafeGuaranteedRef { search(parent, uri, $0) }
+    }
+
+    private static func search(_ parent: LocationConfig, _ uri: String, _ table: LocationTable) -> (Found, Bool) {
         guard table.ascii else { return searchStrings(parent, uri) }
         var u = uri
         let r = u.withUTF8 { LogBytes.isASCII(UnsafeRawBufferPointer($0)) ? table.prefixSearch($0) : nil }

@@ -346,27 +346,47 @@ public final class HTTPConnection: ChannelInboundHandler {
             // take cost ~150 instructions). The bytes are read through a pointer taken out
             // of the buffer, which nothing changes until the head is parsed.
             let bytes = buffer.withUnsafeReadableBytes { $0 }
-            guard let end = RequestParser.headEnd(bytes) else {
-                // Incomplete (or only blank lines so far, dropped): wait for more.
-                do {
-                    try RequestParser.checkIncomplete(bytes, limits: headerLimits)
-                } catch let e as RequestParseError {
-                    badRequest(e)
-                } catch {}
-                return
-            }
-            let head: RequestHead
+            // The common head in one pass (its end found on the way); any other takes the
+            // general path below, which gives the same head or the error.
+            var commonEnd = 0
+            let common: RequestHead
             do {
-                head = try RequestParser.parse(
-                    UnsafeRawBufferPointer(rebasing: bytes[0..<end]), limits: headerLimits)
+                common = try RequestParser.parseCommon(bytes, limits: headerLimits, end: &commonEnd)
             } catch {
-                buffer.moveReaderIndex(forwardBy: end)
-                badRequest(error as? RequestParseError ?? RequestParseError(400, "client sent invalid request"))
+                if processGeneral(bytes) { continue }
                 return
             }
-            buffer.moveReaderIndex(forwardBy: end)
-            startRequest(head)
+            buffer.moveReaderIndex(forwardBy: commonEnd)
+            startRequest(common)
         }
+    }
+
+    /// `process` for a head `parseCommon` did not take: its end searched for first, then
+    /// the head parsed. Returns true when a request started (the loop goes on), false
+    /// when the head is incomplete (more bytes awaited: the buffer and state unchanged)
+    /// or its error was answered.
+    private func processGeneral(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let end = RequestParser.headEnd(bytes) else {
+            // Incomplete (or only blank lines so far, dropped): wait for more.
+            do {
+                try RequestParser.checkIncomplete(bytes, limits: headerLimits)
+            } catch let e as RequestParseError {
+                badRequest(e)
+            } catch {}
+            return false
+        }
+        let head: RequestHead
+        do {
+            head = try RequestParser.parse(
+                UnsafeRawBufferPointer(rebasing: bytes[0..<end]), limits: headerLimits)
+        } catch {
+            buffer.moveReaderIndex(forwardBy: end)
+            badRequest(error as? RequestParseError ?? RequestParseError(400, "client sent invalid request"))
+            return false
+        }
+        buffer.moveReaderIndex(forwardBy: end)
+        startRequest(head)
+        return true
     }
 
     /// Moves body bytes from the buffer into the request; returns false when more are needed.
@@ -590,16 +610,22 @@ public final class HTTPConnection: ChannelInboundHandler {
         // The host String is made only when a choice depends on it (one server on the
         // address, without regex names: none does).
         let server = listen.servers.count == 1 ? listen.defaultServer : listen.findServer(host: head.host)
-        guard let split = URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
+        // (The parser tells a URI that needs no normalizing: its path and args are split
+        // off without another scan.)
+        let q = head.simpleQuery
+        guard let split = q >= -1 ? URINormalizer.splitKnown(head.rawURI, query: Int(q))
+            : URINormalizer.split(head.rawURI, mergeSlashes: server.mergeSlashes) else {
             let e = RequestParseError(400, "client sent invalid request", requestLine: head.requestLineForLog)
             badRequest(e)
             return
         }
         let regexNames = !server.regexNames.isEmpty
+        // (The request's init is the server's last use here: moved into the request, not
+        // retained for it and released after.)
         let r = HTTPRequest(connection: self, head: head, server: server, path: split.path, args: split.args)
         if regexNames {
             let host = r.head.host
-            if let (re, m) = listen.matchingRegex(of: server, host: host) {
+            if let (re, m) = listen.matchingRegex(of: r.server, host: host) {
                 r.setCaptures(m, subject: host ?? "", regex: re)
             }
         }
@@ -895,45 +921,42 @@ public final class HTTPConnection: ChannelInboundHandler {
 
     func flush() {
         guard state != .closed else { return }
-        if outBuf != nil, fd >= 0, sendDirect(outBuf!) {
-            // Moved out, so that clear() finds the storage unique and keeps it.
-            var spare = outBuf!
-            outBuf = nil
+        // Moved out (not copied: no retain and release of its storage, and clear() then
+        // finds the storage unique and keeps it); put back unless all of it went.
+        if fd >= 0, var out = outBuf.take() {
             outRoom = 0
-            // The whole storage, not the slice: a small slice of a big buffer (a proxied
-            // body in its read buffer) would make clear() allocate a big one.
-            if spare.withVeryUnsafeBytes({ $0.count }) <= 32768 {
-                spare.clear()
-                HTTPConnection.spareOut = spare
+            let n = sendDirect(out)
+            if n == out.readableBytes {
+                // The whole storage, not the slice: a small slice of a big buffer (a
+                // proxied body in its read buffer) would make clear() allocate a big one.
+                if out.withVeryUnsafeBytes({ $0.count }) <= 32768 {
+                    out.clear()
+                    HTTPConnection.spareOut = out
+                }
+                return
             }
-            return
+            // A part written leaves the rest for NIO; when the socket is full or failed,
+            // NIO writes it all (and meets the error, or waits until writable).
+            if n > 0 { out.moveReaderIndex(forwardBy: n) }
+            outBuf = out
         }
         emitPending()
         context.flush()
     }
 
-    /// Writes `b` with send(2) when NIO holds nothing of ours; true when all of it went.
-    /// A part written leaves the rest in `outBuf` for NIO; when the socket is full or
-    /// failed, NIO writes it all (and meets the error, or waits until writable).
-    private func sendDirect(_ b: ByteBuffer) -> Bool {
+    /// Writes `b` with send(2) when NIO holds nothing of ours; returns the bytes written
+    /// (-1 or 0: none).
+    private func sendDirect(_ b: borrowing ByteBuffer) -> Int {
         // NIO closes the descriptor and marks the channel inactive in one step on this
         // loop: an active channel still owns `fd`.
-        guard let channel, channel.isActive else { return false }
+        guard let channel, channel.isActive else { return -1 }
         if nioBusy {
             guard let opts = channel.syncOptions,
                 (try? opts.getOption(.bufferedWritableBytes)) == 0
-            else { return false }
+            else { return -1 }
             nioBusy = false
         }
-        let n = b.withUnsafeReadableBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        if n == b.readableBytes { return true }
-        if n > 0 {
-            var rest = b
-            rest.moveReaderIndex(forwardBy: n)
-            outBuf = rest
-            outRoom = 0
-        }
-        return false
+        return b.withUnsafeReadableBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     /// The descriptor under a plain socket channel, or -1 (another kind of channel, or

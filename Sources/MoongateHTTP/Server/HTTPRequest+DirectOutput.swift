@@ -9,7 +9,8 @@ extension HTTPRequest {
     public func outputDirect(count n: Int, _ fill: (UnsafeMutableRawPointer) -> Void) -> Bool {
         guard n > 0, !responseDone, headerSent, !headerOnly, subrequestSink == nil, gzip == nil
         else { return false }
-        if let filters = loc.filters {
+        // (An empty list, the usual one, is not bound: binding it retains and releases it.)
+        if !(loc.filters?.isEmpty ?? true), let filters = loc.filters {
             for f in filters where f.hasBodyFilter { return false }
         }
         let wire = connection.appendBody(count: n, chunked: chunked, fill)

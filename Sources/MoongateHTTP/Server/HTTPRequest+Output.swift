@@ -11,7 +11,8 @@ extension HTTPRequest {
         if errStatus != 0 { status = errStatus }
         if status == 0 { status = 200 }
         headerSent = true
-        if let filters = loc.filters {
+        // (An empty list, the usual one, is not bound: binding it retains and releases it.)
+        if !(loc.filters?.isEmpty ?? true), let filters = loc.filters {
             for f in filters {
                 if case .error = f.headerFilter(self) {
                     keepAlive = false
@@ -75,6 +76,13 @@ extension HTTPRequest {
                 keepAlive = false
             }
         }
+        // The plain head (200, no other header set, our Server and Date lines): written
+        // without the general path's optional pieces.
+        if status == 200 && headersOut.list.isEmpty && headersOut.lastModified == nil && headersOut.location == nil
+            && !gzipVary && responseCharset == nil && CachedTime.dateLineCount > 0
+        {
+            return writePlainHead(into: &buf)
+        }
         // As nginx: a Server or Date header set by a module (proxy_pass_header, Lua)
         // replaces ours; it is written with the other headers below.
         var hasServer = false
@@ -134,66 +142,111 @@ extension HTTPRequest {
             var w = HeadWriter(base: out.baseAddress!)
             if let statusLine {
                 w.put(statusLine)
-                w.put("\r\n")
-                if !hasServer { w.put("Server: moongate\r\n") }
+                w.putStatic("\r\n")
+                if !hasServer { w.putStatic("Server: moongate\r\n") }
             } else if !hasServer {
-                w.put("HTTP/1.1 200 OK\r\nServer: moongate\r\n")
+                w.putStatic("HTTP/1.1 200 OK\r\nServer: moongate\r\n")
             } else {
-                w.put("HTTP/1.1 200 OK\r\n")
+                w.putStatic("HTTP/1.1 200 OK\r\n")
             }
             if dateLine > 0 {
                 w.put(CachedTime.dateLineBytes, dateLine)
             } else if let date {
-                w.put("Date: ")
+                w.putStatic("Date: ")
                 w.put(date)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
             if let ct {
-                w.put("Content-Type: ")
+                w.putStatic("Content-Type: ")
                 w.put(ct)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
             if let contentLength {
-                w.put("Content-Length: ")
+                w.putStatic("Content-Length: ")
                 w.put(contentLength)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
             if let lastModified {
-                w.put("Last-Modified: ")
+                w.putStatic("Last-Modified: ")
                 w.put(lastModified)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
             if let earlyLocation {
-                w.put("Location: ")
+                w.putStatic("Location: ")
                 w.put(earlyLocation)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
-            if chunked { w.put("Transfer-Encoding: chunked\r\n") }
+            if chunked { w.putStatic("Transfer-Encoding: chunked\r\n") }
             if status == 101 {
-                w.put("Connection: upgrade\r\n")
+                w.putStatic("Connection: upgrade\r\n")
             } else if keepAlive {
-                w.put("Connection: keep-alive\r\n")
+                w.putStatic("Connection: keep-alive\r\n")
                 if let t = keepAliveHeader {
-                    w.put("Keep-Alive: timeout=")
+                    w.putStatic("Keep-Alive: timeout=")
                     w.put(Int64(t))
-                    w.put("\r\n")
+                    w.putStatic("\r\n")
                 }
             } else {
-                w.put("Connection: close\r\n")
+                w.putStatic("Connection: close\r\n")
             }
-            if vary { w.put("Vary: Accept-Encoding\r\n") }
+            if vary { w.putStatic("Vary: Accept-Encoding\r\n") }
             if let lateLocation {
-                w.put("Location: ")
+                w.putStatic("Location: ")
                 w.put(lateLocation)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
             for h in list {
                 w.put(h.name)
-                w.put(": ")
+                w.putStatic(": ")
                 w.put(h.value)
-                w.put("\r\n")
+                w.putStatic("\r\n")
             }
-            w.put("\r\n")
+            w.putStatic("\r\n")
+            tail = (out.baseAddress! + w.count, out.count - w.count)
+            return w.count
+        }
+        return tail
+    }
+
+    /// `writeHead` for a 200 with no header in the list, no Last-Modified, Location, Vary
+    /// nor charset, once the cached Date line exists: the same bytes as the general path
+    /// (status and Server line, Date, Content-Type, Content-Length, Transfer-Encoding,
+    /// Connection, Keep-Alive).
+    private func writePlainHead(into buf: inout ByteBuffer) -> (UnsafeMutableRawPointer, Int) {
+        let contentType = headersOut.contentType
+        let contentLength = headersOut.contentLength
+        let chunked = self.chunked
+        let keepAlive = self.keepAlive
+        let keepAliveHeader: Int? = keepAlive ? loc.keepaliveHeaderTimeout : nil
+        let dateLine = CachedTime.dateLineCount
+        let cap = 200 + dateLine + (contentType?.utf8.count ?? 0)
+        var tail = (UnsafeMutableRawPointer(bitPattern: 1)!, 0)
+        buf.writeWithUnsafeMutableBytes(minimumWritableBytes: cap) { out in
+            var w = HeadWriter(base: out.baseAddress!)
+            w.putStatic("HTTP/1.1 200 OK\r\nServer: moongate\r\n")
+            w.put(CachedTime.dateLineBytes, dateLine)
+            if let contentType {
+                w.putStatic("Content-Type: ")
+                w.put(contentType)
+                w.putStatic("\r\n")
+            }
+            if let contentLength {
+                w.putStatic("Content-Length: ")
+                w.put(contentLength)
+                w.putStatic("\r\n")
+            }
+            if chunked { w.putStatic("Transfer-Encoding: chunked\r\n") }
+            if keepAlive {
+                w.putStatic("Connection: keep-alive\r\n")
+                if let t = keepAliveHeader {
+                    w.putStatic("Keep-Alive: timeout=")
+                    w.put(Int64(t))
+                    w.putStatic("\r\n")
+                }
+            } else {
+                w.putStatic("Connection: close\r\n")
+            }
+            w.putStatic("\r\n")
             tail = (out.baseAddress! + w.count, out.count - w.count)
             return w.count
         }
@@ -479,7 +532,8 @@ extension HTTPRequest {
         if logged { return }
         logged = true
         // (No `?? []`: an empty array made and iterated costs ~30 instructions each.)
-        if let hs = loc.logHandlers { for h in hs { h.log(self) } }
-        if let logs = loc.accessLogs { for target in logs { target.write(self) } }
+        // (Nor an empty list bound: that retains and releases it.)
+        if !(loc.logHandlers?.isEmpty ?? true), let hs = loc.logHandlers { for h in hs { h.log(self) } }
+        if !(loc.accessLogs?.isEmpty ?? true), let logs = loc.accessLogs { for target in logs { target.write(self) } }
     }
 }

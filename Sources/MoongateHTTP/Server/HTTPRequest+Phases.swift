@@ -205,7 +205,11 @@ extension HTTPRequest {
 
     /// nginx's location search; keeps a matching regex's captures.
     func findLocation(uri: String) -> LocationConfig? {
-        let found = LocationMatcher.find(in: server.serverLevel, uri: uri)
+        // The server level is used in place (no retain and release around the search):
+        // the request holds its server, whose `let` holds the level, for the whole call.
+        let found = Unmanaged.passUnretained(server.serverLevel)._withUnsafeGuaranteedRef {
+            LocationMatcher.find(in: $0, uri: uri)
+        }
         if let re = found.regex { setCaptures(found.ranges, subject: uri, regex: re) }
         return found.location
     }

@@ -9,8 +9,10 @@ struct HeadWriter {
 
     init(base: UnsafeMutableRawPointer) { self.base = base }
 
+    /// A literal. (Named apart: a literal passed to `put` is taken as a String, whose
+    /// copy checks its form and ASCII bytes at run time.)
     @inline(__always)
-    mutating func put(_ s: StaticString) {
+    mutating func putStatic(_ s: StaticString) {
         let n = s.utf8CodeUnitCount
         (base + count).copyMemory(from: s.utf8Start, byteCount: n)
         count += n
