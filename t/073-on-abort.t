@@ -28,15 +28,15 @@ __DATA__
                 ngx.log(ngx.ERR, "failed to set on_abort: ", err)
                 return
             end
-            ngx.sleep(1.5)
+            ngx.sleep(2)
             ngx.log(ngx.WARN, "main handler done")
         }
     }
 --- request
 GET /t
---- timeout: 0.1
+--- timeout: 0.5
 --- abort
---- wait: 1.6
+--- wait: 2.1
 --- ignore_response
 --- error_log
 on abort called
