@@ -177,6 +177,13 @@ public final class HTTPConnection: ChannelInboundHandler {
         if !listen.listen.ssl {
             fd = HTTPConnection.socketDescriptor(context.channel)
             core = context.channel._channelCore
+            if fd >= 0 {
+                // As nginx's tcp_nodelay on (the worker's initializer sets it for TLS ones).
+                var on: CInt = 1
+                setsockopt(fd, CInt(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<CInt>.size))
+            } else {
+                try? context.channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
+            }
         }
         armTimer(ms: listen.defaultServer.clientHeaderTimeout, .header)
         ConnectionRegistry.shared.add(self)

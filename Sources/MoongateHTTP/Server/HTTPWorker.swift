@@ -36,7 +36,9 @@ public final class HTTPWorker {
                     let conn = HTTPConnection(number: ConnectionRegistry.shared.nextConnectionNumber(), listen: g)
                     do {
                         if let options = channel.syncOptions {
-                            try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
+                            // A plain connection gets TCP_NODELAY with one setsockopt(2) in
+                            // HTTPConnection.handlerAdded (NIO's generic setOption is ~3k).
+                            if g.listen.ssl { try options.setOption(.tcpOption(.tcp_nodelay), value: 1) }
                             // NIO keeps one receive buffer per connection for its whole life,
                             // sized by the largest read so far: start small (2 KB by default),
                             // since most request heads fit in 512 bytes and idle keep-alive
