@@ -169,10 +169,10 @@ raw read: nil closed [abc]
 Host: localhost\r
 \r
 abc"
---- timeout: 0.3
+--- timeout: 1
 --- abort
 --- ignore_response
---- wait: 1
+--- wait: 1.5
 --- error_log
 raw read: nil client aborted [abc]
 
