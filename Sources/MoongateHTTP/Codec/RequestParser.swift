@@ -276,14 +276,8 @@ public enum RequestParser {
             i = e + 2
         }
         if version == 11 && hostStart < 0 { throw Uncommon() }
-        let keepAlive: Bool
-        // The last Connection header decides, its words found case-insensitively.
-        let conn = connStart >= 0 ? UnsafeRawBufferPointer(rebasing: bytes[connStart..<connEnd]) : nil
-        if version == 11 {
-            keepAlive = !(conn.map { asciiContainsLower($0, "close") } ?? false)
-        } else {
-            keepAlive = conn.map { asciiContainsLower($0, "keep-alive") } ?? false
-        }
+        let keepAlive = keepsAlive(version: version, connection: connStart >= 0
+            ? UnsafeRawBufferPointer(rebasing: bytes[connStart..<connEnd]) : nil)
         let storage = HeadStorage.make(UnsafeRawBufferPointer(rebasing: bytes[0..<end]), fields)
         fields = .none
         return RequestHead(
@@ -594,14 +588,8 @@ public enum RequestParser {
                     : nil)
             throw e
         }
-        let keepAlive: Bool
-        // The last Connection header decides, its words found case-insensitively.
-        let conn = connStart >= 0 ? UnsafeRawBufferPointer(rebasing: bytes[connStart..<connEnd]) : nil
-        if version == 11 {
-            keepAlive = !(conn.map { asciiContainsLower($0, "close") } ?? false)
-        } else {
-            keepAlive = conn.map { asciiContainsLower($0, "keep-alive") } ?? false
-        }
+        let keepAlive = keepsAlive(version: version, connection: connStart >= 0
+            ? UnsafeRawBufferPointer(rebasing: bytes[connStart..<connEnd]) : nil)
         let hostIsSet = absoluteHost != nil || hostString != nil
         let hostValue = absoluteHost != nil ? absoluteHost.take() : hostString.take()
         let storage = HeadStorage.make(UnsafeRawBufferPointer(rebasing: bytes[headStart..<n]), fields)
@@ -613,6 +601,16 @@ public enum RequestParser {
             hostStart: !hostIsSet && hostStart >= 0 ? Int32(hostStart - headStart) : -1, hostLength: Int32(hostLength),
             hostIsSet: hostIsSet, hostValue: hostValue,
             keepAliveRequested: keepAlive, ignoredHeaderLines: ignored, expectContinue: expectContinue)
+    }
+
+    /// Whether the connection stays open after the request: the last Connection header
+    /// decides, its words found case-insensitively (HTTP/1.1 unless "close", HTTP/1.0
+    /// only with "keep-alive").
+    @inline(__always)
+    static func keepsAlive(version: Int, connection: UnsafeRawBufferPointer?) -> Bool {
+        guard let connection else { return version == 11 }
+        return version == 11
+            ? !asciiContainsLower(connection, "close") : asciiContainsLower(connection, "keep-alive")
     }
 
     /// Whether `b` contains the lowercase ASCII `word`, ignoring ASCII case.

@@ -125,25 +125,7 @@ extension ProxySession {
             if chunked { w.lit("Transfer-Encoding: chunked\r\n") }
             if rawHeaders {
                 // The same lines as the Strings give (their bytes are the client's).
-                let skip = hot.requestSkipNames
-                r.head.storage.withFields { b, n, f in
-                    guard let base = b.baseAddress else { return }
-                    for i in 0..<n {
-                        let k = i &* 4
-                        let ns = Int(f[k])
-                        let ne = Int(f[k &+ 1])
-                        let vs = Int(f[k &+ 2])
-                        let ve = Int(f[k &+ 3])
-                        if ve <= vs { continue }  // an empty value sends nothing
-                        let name = UnsafeBufferPointer(
-                            start: (base + ns).assumingMemoryBound(to: UInt8.self), count: ne &- ns)
-                        if skip.contains(name) { continue }
-                        w.bytes(UnsafeRawBufferPointer(name))
-                        w.lit(": ")
-                        w.bytes(UnsafeRawBufferPointer(start: base + vs, count: ve &- vs))
-                        w.lit("\r\n")
-                    }
-                }
+                w.clientLines(r.head.storage, skipping: hot.requestSkipNames)
             } else if passHeaders {
                 let skip = hot.requestSkipNames
                 for h in r.head.headers where !HeaderNameSet.withBytes(h.name, { skip.contains($0) }) {
@@ -170,24 +152,7 @@ extension ProxySession {
         buf.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { out -> Int in
             var w = RequestWriter(base: out.baseAddress!, capacity: out.count)
             prefix.withUnsafeBytes { w.bytes($0) }
-            r.head.storage.withFields { b, n, f in
-                guard let base = b.baseAddress else { return }
-                for i in 0..<n {
-                    let k = i &* 4
-                    let ns = Int(f[k])
-                    let ne = Int(f[k &+ 1])
-                    let vs = Int(f[k &+ 2])
-                    let ve = Int(f[k &+ 3])
-                    if ve <= vs { continue }  // an empty value sends nothing
-                    let name = UnsafeBufferPointer(
-                        start: (base + ns).assumingMemoryBound(to: UInt8.self), count: ne &- ns)
-                    if skip.contains(name) { continue }
-                    w.bytes(UnsafeRawBufferPointer(name))
-                    w.lit(": ")
-                    w.bytes(UnsafeRawBufferPointer(start: base + vs, count: ve &- vs))
-                    w.lit("\r\n")
-                }
-            }
+            w.clientLines(r.head.storage, skipping: skip)
             w.lit("\r\n")
             return w.count
         }
@@ -200,6 +165,29 @@ private struct RequestWriter {
     let base: UnsafeMutableRawPointer
     let capacity: Int
     var count = 0
+
+    /// The client's header lines as they came (their bytes), but those `skip` names
+    /// and those with an empty value (as the general path leaves them out).
+    mutating func clientLines(_ storage: HeadStorage, skipping skip: SharedHeaderNameSet) {
+        storage.withFields { b, n, f in
+            guard let base = b.baseAddress else { return }
+            for i in 0..<n {
+                let k = i &* 4
+                let ns = Int(f[k])
+                let ne = Int(f[k &+ 1])
+                let vs = Int(f[k &+ 2])
+                let ve = Int(f[k &+ 3])
+                if ve <= vs { continue }  // an empty value sends nothing
+                let name = UnsafeBufferPointer(
+                    start: (base + ns).assumingMemoryBound(to: UInt8.self), count: ne &- ns)
+                if skip.contains(name) { continue }
+                bytes(UnsafeRawBufferPointer(name))
+                lit(": ")
+                bytes(UnsafeRawBufferPointer(start: base + vs, count: ve &- vs))
+                lit("\r\n")
+            }
+        }
+    }
 
     init(base: UnsafeMutableRawPointer, capacity: Int) {
         self.base = base

@@ -216,20 +216,23 @@ struct UpstreamResponseParser {
         return base.distance(to: UnsafeRawPointer(p))
     }
 
+    /// The high bit of each zero byte of `w` (the lowest flag is exact; a higher one may
+    /// be set by a borrow from a zero byte below it).
+    @inline(__always)
+    private static func zeroBytes(_ w: UInt64) -> UInt64 {
+        (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
+    }
+
     /// The offset of the first ':', ' ' or LF in `from..<n`, or `n`: 8 bytes at a time
     /// while there are 8 (a zero byte of w ^ 0x3a.., w ^ 0x20.. or w ^ 0x0a..; the lowest
     /// flag of the bit trick is exact, higher ones may be false).
     @inline(__always)
     private static func nameStop(_ base: UnsafeRawPointer, _ from: Int, _ n: Int) -> Int {
         var i = from
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         while i &+ 8 <= n {
             let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let c = w ^ 0x3a3a_3a3a_3a3a_3a3a
-            let s = w ^ 0x2020_2020_2020_2020
-            let l = w ^ 0x0a0a_0a0a_0a0a_0a0a
-            let found = ((c &- ones) & ~c | (s &- ones) & ~s | (l &- ones) & ~l) & highs
+            let found = zeroBytes(w ^ 0x3a3a_3a3a_3a3a_3a3a) | zeroBytes(w ^ 0x2020_2020_2020_2020)
+                | zeroBytes(w ^ 0x0a0a_0a0a_0a0a_0a0a)
             if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
             i &+= 8
         }
@@ -246,11 +249,8 @@ struct UpstreamResponseParser {
     @inline(__always)
     private static func lineFeed(_ base: UnsafeRawPointer, _ from: Int, _ n: Int) -> Int {
         var i = from
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         while i &+ 8 <= n {
-            let l = base.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ 0x0a0a_0a0a_0a0a_0a0a
-            let found = (l &- ones) & ~l & highs
+            let found = zeroBytes(base.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ 0x0a0a_0a0a_0a0a_0a0a)
             if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
             i &+= 8
         }

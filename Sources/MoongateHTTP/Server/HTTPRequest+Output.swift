@@ -156,45 +156,18 @@ extension HTTPRequest {
                 w.put(date)
                 w.putStatic("\r\n")
             }
-            if let ct {
-                w.putStatic("Content-Type: ")
-                w.put(ct)
-                w.putStatic("\r\n")
-            }
-            if let contentLength {
-                w.putStatic("Content-Length: ")
-                w.put(contentLength)
-                w.putStatic("\r\n")
-            }
-            if let lastModified {
-                w.putStatic("Last-Modified: ")
-                w.put(lastModified)
-                w.putStatic("\r\n")
-            }
-            if let earlyLocation {
-                w.putStatic("Location: ")
-                w.put(earlyLocation)
-                w.putStatic("\r\n")
-            }
+            if let ct { w.field("Content-Type: ", ct) }
+            if let contentLength { w.field("Content-Length: ", contentLength) }
+            if let lastModified { w.field("Last-Modified: ", lastModified) }
+            if let earlyLocation { w.field("Location: ", earlyLocation) }
             if chunked { w.putStatic("Transfer-Encoding: chunked\r\n") }
             if status == 101 {
                 w.putStatic("Connection: upgrade\r\n")
-            } else if keepAlive {
-                w.putStatic("Connection: keep-alive\r\n")
-                if let t = keepAliveHeader {
-                    w.putStatic("Keep-Alive: timeout=")
-                    w.put(Int64(t))
-                    w.putStatic("\r\n")
-                }
             } else {
-                w.putStatic("Connection: close\r\n")
+                w.connection(keepAlive: keepAlive, timeout: keepAliveHeader)
             }
             if vary { w.putStatic("Vary: Accept-Encoding\r\n") }
-            if let lateLocation {
-                w.putStatic("Location: ")
-                w.put(lateLocation)
-                w.putStatic("\r\n")
-            }
+            if let lateLocation { w.field("Location: ", lateLocation) }
             for h in list {
                 w.put(h.name)
                 w.putStatic(": ")
@@ -225,27 +198,10 @@ extension HTTPRequest {
             var w = HeadWriter(base: out.baseAddress!)
             w.putStatic("HTTP/1.1 200 OK\r\nServer: moongate\r\n")
             w.put(CachedTime.dateLineBytes, dateLine)
-            if let contentType {
-                w.putStatic("Content-Type: ")
-                w.put(contentType)
-                w.putStatic("\r\n")
-            }
-            if let contentLength {
-                w.putStatic("Content-Length: ")
-                w.put(contentLength)
-                w.putStatic("\r\n")
-            }
+            if let contentType { w.field("Content-Type: ", contentType) }
+            if let contentLength { w.field("Content-Length: ", contentLength) }
             if chunked { w.putStatic("Transfer-Encoding: chunked\r\n") }
-            if keepAlive {
-                w.putStatic("Connection: keep-alive\r\n")
-                if let t = keepAliveHeader {
-                    w.putStatic("Keep-Alive: timeout=")
-                    w.put(Int64(t))
-                    w.putStatic("\r\n")
-                }
-            } else {
-                w.putStatic("Connection: close\r\n")
-            }
+            w.connection(keepAlive: keepAlive, timeout: keepAliveHeader)
             w.putStatic("\r\n")
             tail = (out.baseAddress! + w.count, out.count - w.count)
             return w.count

@@ -48,4 +48,36 @@ struct HeadWriter {
     mutating func put(_ v: Int64) {
         count += DecimalDigits.write(v, to: base + count)
     }
+
+    /// A header line: `prefix` is its name and ": " (a literal).
+    @inline(__always)
+    mutating func field(_ prefix: StaticString, _ value: String) {
+        putStatic(prefix)
+        put(value)
+        putStatic("\r\n")
+    }
+
+    /// A header line with a number for value.
+    @inline(__always)
+    mutating func field(_ prefix: StaticString, _ value: Int64) {
+        putStatic(prefix)
+        put(value)
+        putStatic("\r\n")
+    }
+
+    /// Connection (and Keep-Alive, with keepalive_timeout's header time) of a response
+    /// that is not a 101.
+    @inline(__always)
+    mutating func connection(keepAlive: Bool, timeout: Int?) {
+        guard keepAlive else {
+            putStatic("Connection: close\r\n")
+            return
+        }
+        putStatic("Connection: keep-alive\r\n")
+        if let timeout {
+            putStatic("Keep-Alive: timeout=")
+            put(Int64(timeout))
+            putStatic("\r\n")
+        }
+    }
 }
