@@ -526,3 +526,24 @@ handshake: handshake failed
 handshake: handshake failed
 --- error_log eval
 qr/\[info\] .*handshake rejected while SSL handshaking, client: 127\.0\.0\.1/
+
+
+
+=== TEST 22: a 300 KB static file over TLS: read in pieces, sent whole
+--- http_config eval: $::HttpConfig
+--- config
+    location = /t {
+        content_by_lua_block {
+            local res = assert(tls_get("/static/big.bin", "test.com"))
+            local status, body = res:match("^([^\n]*)\n(.*)$")
+            ngx.say(status, " ", #body, " ", body == string.rep("0123456789", 30720))
+        }
+    }
+--- user_files eval
+[["big.bin", "0123456789" x 30720]]
+--- request
+GET /t
+--- response_body
+HTTP/1.1 200 OK 307200 true
+--- no_error_log
+[error]

@@ -200,7 +200,7 @@ public enum StaticModule {
             return 0
         }
         let count = Int(end - start)
-        if count <= 1 << 20 {
+        if count <= FileStreamer.pieceSize {
             // Read straight into the connection's coalesced output after the head when
             // it fits (no buffer of its own), else into a buffer.
             var got = 0
@@ -232,7 +232,15 @@ public enum StaticModule {
                 return 0
             }
             r.output(BodyChunk(data: buf, last: true))
+        } else if r.connection.tls != nil || r.gzip != nil || r.subrequestSink != nil || !(r.loc.filters?.isEmpty ?? true) {
+            // The bytes are needed (TLS, gzip, a body filter, a subrequest's capture):
+            // read and passed on a piece at a time, as nginx's copy filter does.
+            let s = FileStreamer(r, fd: fd, from: start, to: end, path: pathString(path))
+            r.cleanups.append { s.closeFile() }
+            s.pump()
+            return FileStreamer.streaming
         } else {
+            // sendfile(2): the file's bytes never enter the worker's memory.
             let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
             var c = BodyChunk(data: nil, last: true)
             c.file = FileRegion(fileHandle: handle, readerIndex: Int(start), endIndex: Int(end))
@@ -252,7 +260,7 @@ public enum StaticModule {
     }
 
     /// Reads up to `count` bytes at `offset`; returns how many it got.
-    private static func preadFully(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, _ offset: off_t) -> Int {
+    fileprivate static func preadFully(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, _ offset: off_t) -> Int {
         var got = 0
         while got < count {
             let k = pread(fd, p + got, count - got, offset + off_t(got))
@@ -557,5 +565,70 @@ enum TryFilesModule {
             }
         }
         return .next
+    }
+}
+
+/// A static file whose bytes the response needs (over TLS, gzipped, through a body
+/// filter, into a subrequest's capture), sent in pieces of nginx's default
+/// `output_buffers` size (32k): a piece is read only when the connection can take more,
+/// so a worker holds a piece or two per response, not the file (nginx's copy filter with
+/// `filter_need_in_memory`). Lua body filters see the body in these pieces, as in nginx.
+/// The request is finalized here when the last piece is out; a client that goes away
+/// finalizes it, and the request's cleanup closes the file.
+final class FileStreamer {
+    static let pieceSize = 32768
+    /// What `StaticModule.handle` returns while a streamer sends the body.
+    static let streaming = Int.min
+
+    private let r: HTTPRequest
+    private var fd: Int32
+    private var offset: Int64
+    private let end: Int64
+    private let path: String
+
+    init(_ r: HTTPRequest, fd: Int32, from: Int64, to: Int64, path: String) {
+        self.r = r
+        self.fd = fd
+        self.offset = from
+        self.end = to
+        self.path = path
+    }
+
+    func closeFile() {
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+    }
+
+    func pump() {
+        while fd >= 0 && !r.finalized && !r.responseDone {
+            // A subrequest's capture takes all; the client gets a piece when NIO holds
+            // less than its high-water mark of earlier ones.
+            if r.subrequestSink == nil && !r.connection.isWritable {
+                if r.connection.isClosed { return }
+                r.connection.onWritable = { [self] in pump() }
+                return
+            }
+            let n = Int(min(Int64(FileStreamer.pieceSize), end - offset))
+            var buf = r.connection.allocator.buffer(capacity: n)
+            let at = offset
+            let got = buf.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { p in
+                StaticModule.preadFully(fd, p.baseAddress!, n, off_t(at))
+            }
+            if got < n {
+                closeFile()
+                r.log(.alert, "pread() read only \(got) of \(n) from \"\(path)\"")
+                r.abortUnsent()
+                r.finalize(0)
+                return
+            }
+            offset += Int64(n)
+            let last = offset >= end
+            if last { closeFile() }
+            r.output(BodyChunk(data: buf, last: last, flush: true))
+        }
+        closeFile()
+        if !r.finalized { r.finalize(0) }
     }
 }

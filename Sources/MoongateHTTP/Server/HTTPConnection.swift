@@ -112,6 +112,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
     /// Whether writes are below NIO's high water mark.
     public var isWritable: Bool { state != .closed && context.channel.isWritable }
+    public var isClosed: Bool { state == .closed }
     private var pendingFlush = false
     private var headTimeoutArmed = false
     /// Small writes not yet handed to NIO: a response head and a short body go out as one

@@ -195,6 +195,7 @@ extension HTTPRequest {
                 }
                 phase = .done
                 let code = StaticModule.handle(self)
+                if code == FileStreamer.streaming { return }
                 if code != 0 || !finalized { finalize(code) }
                 return
             case .done:
