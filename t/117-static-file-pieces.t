@@ -156,3 +156,21 @@ HTTP/1.1 200 OK / 200 2097152
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 6: two filtered 100 KB files on one kept-alive connection, pipelined
+--- config
+    location /mid.txt {
+        root html;
+        header_filter_by_lua_block { ngx.header.content_length = nil }
+        body_filter_by_lua_block { ngx.arg[1] = string.upper(ngx.arg[1]) }
+    }
+--- user_files eval
+[["mid.txt", "f" x 102400]]
+--- pipelined_requests eval
+["GET /mid.txt", "GET /mid.txt"]
+--- response_body eval
+["F" x 102400, "F" x 102400]
+--- no_error_log
+[error]
