@@ -39,7 +39,9 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// a read is parsed in NIO's own receive buffer, and only bytes left over (a partial
     /// head, pipelined requests, a paused body) are copied into a buffer of ours.
     private var buffer: ByteBuffer
-    /// `buffer` is NIO's receive buffer, lent for the duration of one `channelRead`.
+    /// `buffer` is NIO's receive buffer, lent for the duration of one `channelRead` (for a
+    /// plain connection the worker's region, which the next read of any connection writes
+    /// over: neither it nor a slice of it may be kept after the `channelRead`).
     private var bufferIsLent = false
     private var state = State.idle
     /// The running request.
@@ -268,6 +270,9 @@ public final class HTTPConnection: ChannelInboundHandler {
         CachedTime.refresh()
         var incoming = unwrapInboundIn(data)
         if let raw = rawReader {
+            // The reader may keep the buffer: not the worker's receive region, which the
+            // next read writes over (ClientRecvBuffers).
+            if core != nil && ClientRecvBuffers.isRegion(incoming) { incoming = ByteBuffer(bytes: incoming.readableBytesView) }
             raw(&incoming)
             return
         }
@@ -698,7 +703,11 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// data of an upgraded connection, for the proxy's tunnel).
     public func takeBuffered() -> ByteBuffer? {
         guard buffer.readableBytes > 0 else { return nil }
-        let b = buffer.getSlice(at: buffer.readerIndex, length: buffer.readableBytes)
+        // A copy while the buffer is NIO's receive buffer: a plain connection's reads are
+        // in the worker's region, which the next read writes over (ClientRecvBuffers).
+        let b = bufferIsLent
+            ? ByteBuffer(bytes: buffer.readableBytesView)
+            : buffer.getSlice(at: buffer.readerIndex, length: buffer.readableBytes)
         buffer = HTTPConnection.noBytes
         return b
     }
