@@ -22,6 +22,21 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// The default server's header limits, which every head is parsed with (a copy: no
     /// retain and release of the server per request).
     private let headerLimits: HeaderLimits
+    // The small fields are declared together (a class's fields are laid out in their
+    // order: each Bool between two words cost seven bytes of padding).
+    /// Whether NIO's autoRead is on (it is turned off while a body waits for its reader
+    /// and while a raw reader asks for each read itself).
+    private var autoRead = true
+    /// `buffer` is NIO's receive buffer, lent for the duration of one `channelRead` (for a
+    /// plain connection the worker's region, which the next read of any connection writes
+    /// over: neither it nor a slice of it may be kept after the `channelRead`).
+    private var bufferIsLent = false
+    private var state = State.idle
+    /// The next request was already buffered when the previous one ended (`$pipe`).
+    private var nextIsPipelined = false
+    private var discarding = false
+    /// Reading stopped because a streaming body's reader cannot take more (autoRead off).
+    private var readingPaused = false
     private var context: ChannelHandlerContext!
     /// `context.channel`, kept (its getter goes through the pipeline each time); let go
     /// with the context in `handlerRemoved`.
@@ -31,42 +46,45 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// pipeline's head handler would call) instead of NIO walking the pipeline from its
     /// tail after each read (~500 instructions per request). nil: NIO's own autoRead.
     private var core: ChannelCore?
-    /// Whether NIO's autoRead is on (it is turned off while a body waits for its reader
-    /// and while a raw reader asks for each read itself).
-    private var autoRead = true
     /// Bytes received and not yet consumed. Between reads it is empty and holds no
     /// memory (nginx frees an idle keep-alive connection's header buffer the same way):
     /// a read is parsed in NIO's own receive buffer, and only bytes left over (a partial
     /// head, pipelined requests, a paused body) are copied into a buffer of ours.
     private var buffer: ByteBuffer
-    /// `buffer` is NIO's receive buffer, lent for the duration of one `channelRead` (for a
-    /// plain connection the worker's region, which the next read of any connection writes
-    /// over: neither it nor a slice of it may be kept after the `channelRead`).
-    private var bufferIsLent = false
-    private var state = State.idle
     /// The running request.
     public private(set) var current: HTTPRequest?
     /// Requests served on this connection (`$connection_requests`).
     public private(set) var requestCount = 0
     /// When the connection was accepted (`$connection_time`).
     public private(set) var openedAtMsec: Int64 = 0
-    /// The next request was already buffered when the previous one ended (`$pipe`).
-    private var nextIsPipelined = false
     private var bodyRemaining: Int64 = 0
-    private var chunkedDecoder: ChunkedDecoder? = nil
-    private var discarding = false
-    /// Reading stopped because a streaming body's reader cannot take more (autoRead off).
-    private var readingPaused = false
-    /// Set when the server is shutting down: finish the request, then close.
-    public var closing = false
+    /// The decoder of a chunked request body, boxed: a connection without one (every idle
+    /// one) pays one pointer instead of its four words.
+    private final class ChunkedBox {
+        var decoder: ChunkedDecoder
+        init(_ d: ChunkedDecoder) { decoder = d }
+    }
+    private var chunkedBox: ChunkedBox?
+    private var chunkedDecoder: ChunkedDecoder? {
+        get { chunkedBox?.decoder }
+        set {
+            if let d = newValue {
+                if let b = chunkedBox { b.decoder = d } else { chunkedBox = ChunkedBox(d) }
+            } else {
+                chunkedBox = nil
+            }
+        }
+    }
     /// `$remote_addr`.
     public private(set) var remoteAddress = ""
     /// `$remote_port`.
-    public private(set) var remotePort = 0
+    public var remotePort: Int { Int(remotePort32) }
+    /// `$server_port`.
+    public var localPort: Int { Int(localPort32) }
+    private var remotePort32: Int32 = 0
+    private var localPort32: Int32 = 80
     /// `$server_addr`.
     public private(set) var localAddressString = ""
-    /// `$server_port`.
-    public private(set) var localPort = 80
     /// The allocator of the channel (NIO's default: channels here never set another).
     public var allocator: ByteBufferAllocator { HTTPConnection.sharedAllocator }
     private static let sharedAllocator = ByteBufferAllocator()
@@ -114,11 +132,27 @@ public final class HTTPConnection: ChannelInboundHandler {
     }
     /// Whether writes are below NIO's high water mark.
     public var isWritable: Bool { state != .closed && context.channel.isWritable }
-    private var pendingFlush = false
-    private var headTimeoutArmed = false
     /// Small writes not yet handed to NIO: a response head and a short body go out as one
     /// write (each NIO write costs a few thousand instructions).
     private var outBuf: ByteBuffer? = nil
+    /// Set when the server is shutting down: finish the request, then close.
+    public var closing = false
+    private var pendingFlush = false
+    private var headTimeoutArmed = false
+    /// The one timeout (header, body or keep-alive), kept by `ConnectionTimers`.
+    enum TimerKind {
+        case header, body, keepalive
+    }
+    private var timerKind = TimerKind.header
+    /// On `ConnectionRegistry`'s list.
+    var registered = false
+    /// The socket of a plain (not TLS) connection, written directly when NIO holds none
+    /// of our bytes: one send(2) instead of NIO's write and flush path (about 3.5k
+    /// instructions per response). -1: always through NIO.
+    private var fd: CInt = -1
+    /// NIO may hold bytes of ours not yet written: direct sends wait until it has none,
+    /// so the order of bytes on the wire is kept.
+    private var nioBusy = false
     /// The free space after `outBuf`'s bytes, written directly by the small appends of a
     /// response (a `return` body, ngx.say, the last chunk) with only the writer index
     /// moved after (ByteBuffer.writeWithUnsafeMutableBytes costs ~100 instructions a
@@ -127,18 +161,6 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// assigned or changed otherwise, so the pointer is only used while it is valid.
     private var outFree: UnsafeMutableRawPointer? = nil
     private var outRoom = 0
-    /// The socket of a plain (not TLS) connection, written directly when NIO holds none
-    /// of our bytes: one send(2) instead of NIO's write and flush path (about 3.5k
-    /// instructions per response). -1: always through NIO.
-    private var fd: CInt = -1
-    /// NIO may hold bytes of ours not yet written: direct sends wait until it has none,
-    /// so the order of bytes on the wire is kept.
-    private var nioBusy = false
-    /// The one timeout (header, body or keep-alive), kept by `ConnectionTimers`.
-    enum TimerKind {
-        case header, body, keepalive
-    }
-    private var timerKind = TimerKind.header
     /// When the armed timeout is due, and the links of the timers' list it is on.
     var timerDeadline = NIODeadline.uptimeNanoseconds(0)
     /// (Lists are never freed: no reference counting for this link.)
@@ -149,7 +171,6 @@ public final class HTTPConnection: ChannelInboundHandler {
     unowned(unsafe) var timerPrev: HTTPConnection?
     var timerNext: HTTPConnection?
     /// Links of `ConnectionRegistry`'s list.
-    var registered = false
     unowned(unsafe) var registryPrev: HTTPConnection?
     var registryNext: HTTPConnection?
 
@@ -170,11 +191,11 @@ public final class HTTPConnection: ChannelInboundHandler {
         openedAtMsec = Int64(CachedTime.monotonicMsec)
         if let r = context.channel.remoteAddress {
             remoteAddress = HTTPConnection.text(of: r) ?? "unix:"
-            remotePort = r.port ?? 0
+            remotePort32 = Int32(truncatingIfNeeded: r.port ?? 0)
         }
         if let l = context.channel.localAddress {
             localAddressString = HTTPConnection.text(of: l) ?? ""
-            localPort = l.port ?? 80
+            localPort32 = Int32(truncatingIfNeeded: l.port ?? 80)
         }
         if !listen.listen.ssl {
             fd = HTTPConnection.socketDescriptor(context.channel)
