@@ -139,6 +139,13 @@ public final class HTTPConnection: ChannelInboundHandler {
     public var closing = false
     private var pendingFlush = false
     private var headTimeoutArmed = false
+    /// The socket of a plain (not TLS) connection, written directly when NIO holds none
+    /// of our bytes: one send(2) instead of NIO's write and flush path (about 3.5k
+    /// instructions per response). -1: always through NIO.
+    private var fd: CInt = -1
+    /// `timerListMs`, in 4 bytes (clamped: a duration past Int32.max never equals it, so
+    /// `ConnectionTimers` then relinks, which is always right).
+    private var timerListMs32: Int32 = -1
     /// The one timeout (header, body or keep-alive), kept by `ConnectionTimers`.
     enum TimerKind {
         case header, body, keepalive
@@ -146,10 +153,6 @@ public final class HTTPConnection: ChannelInboundHandler {
     private var timerKind = TimerKind.header
     /// On `ConnectionRegistry`'s list.
     var registered = false
-    /// The socket of a plain (not TLS) connection, written directly when NIO holds none
-    /// of our bytes: one send(2) instead of NIO's write and flush path (about 3.5k
-    /// instructions per response). -1: always through NIO.
-    private var fd: CInt = -1
     /// NIO may hold bytes of ours not yet written: direct sends wait until it has none,
     /// so the order of bytes on the wire is kept.
     private var nioBusy = false
@@ -167,7 +170,10 @@ public final class HTTPConnection: ChannelInboundHandler {
     unowned(unsafe) var timerList: ConnectionTimers.List?
     /// The duration of `timerList` (-1 when on none): re-arming compares it, since reading
     /// an unowned(unsafe) reference retains and releases it.
-    var timerListMs = -1
+    var timerListMs: Int {
+        get { Int(timerListMs32) }
+        set { timerListMs32 = Int32(clamping: newValue) }
+    }
     unowned(unsafe) var timerPrev: HTTPConnection?
     var timerNext: HTTPConnection?
     /// Links of `ConnectionRegistry`'s list.
