@@ -89,8 +89,11 @@ public final class HTTPConnection: ChannelInboundHandler {
     public var allocator: ByteBufferAllocator { HTTPConnection.sharedAllocator }
     private static let sharedAllocator = ByteBufferAllocator()
     /// The event loop the connection runs on (kept after the channel closed: a request
-    /// that outlives its connection still schedules its cleanups there).
-    public private(set) var eventLoop: EventLoop!
+    /// that outlives its connection still schedules its cleanups there). One loop per
+    /// worker process serves HTTP (as `ConnectionRegistry`): it is kept once for all
+    /// connections, not in each (16 bytes).
+    public var eventLoop: EventLoop { HTTPConnection.loop }
+    nonisolated(unsafe) private static var loop: EventLoop!
     /// The TLS session when the client speaks TLS (`$https`, `$ssl_*`).
     public internal(set) var tls: TLSSessionInfo?
     /// The hooks few connections use, boxed: a connection without them (and every idle
@@ -193,7 +196,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         channel = context.channel
-        eventLoop = context.eventLoop
+        HTTPConnection.loop = context.eventLoop
         openedAtMsec = Int64(CachedTime.monotonicMsec)
         if let r = context.channel.remoteAddress {
             remoteAddress = HTTPConnection.text(of: r) ?? "unix:"
