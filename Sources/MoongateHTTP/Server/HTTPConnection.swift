@@ -61,21 +61,17 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// When the connection was accepted (`$connection_time`).
     public private(set) var openedAtMsec: Int64 = 0
     private var bodyRemaining: Int64 = 0
-    /// The decoder of a chunked request body, boxed: a connection without one (every idle
-    /// one) pays one pointer instead of its four words.
-    private final class ChunkedBox {
-        var decoder: ChunkedDecoder
-        init(_ d: ChunkedDecoder) { decoder = d }
-    }
-    private var chunkedBox: ChunkedBox?
+    /// The decoder of a chunked request body (in `hooks`: a connection without one, as
+    /// every idle one, pays nothing for it).
     private var chunkedDecoder: ChunkedDecoder? {
-        get { chunkedBox?.decoder }
-        set {
-            if let d = newValue {
-                if let b = chunkedBox { b.decoder = d } else { chunkedBox = ChunkedBox(d) }
-            } else {
-                chunkedBox = nil
-            }
+        get { hooks?.chunked }
+        set { if newValue != nil || hooks != nil { madeHooks.chunked = newValue } }
+    }
+    /// `chunkedDecoder != nil`, without copying the decoder out.
+    private var decodingChunked: Bool {
+        @inline(__always) get {
+            guard let h = hooks else { return false }
+            return h.chunked != nil
         }
     }
     /// `$remote_addr`.
@@ -97,15 +93,21 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// connections, not in each (16 bytes).
     public var eventLoop: EventLoop { HTTPConnection.loop }
     nonisolated(unsafe) private static var loop: EventLoop!
-    /// The TLS session when the client speaks TLS (`$https`, `$ssl_*`).
-    public internal(set) var tls: TLSSessionInfo?
-    /// The hooks few connections use, boxed: a connection without them (and every idle
-    /// one) pays one pointer instead of four closures.
+    /// The TLS session when the client speaks TLS (`$https`, `$ssl_*`), in `hooks`.
+    public internal(set) var tls: TLSSessionInfo? {
+        get { hooks?.tls }
+        set { if newValue != nil || hooks != nil { madeHooks.tls = newValue } }
+    }
+    /// What few connections use, boxed: a connection without any (every idle plain one)
+    /// pays one pointer instead of four closures, a chunked body's decoder and a TLS
+    /// session.
     private final class Hooks {
         var rawReader: ((inout ByteBuffer) -> Void)?
         var abortHandler: (() -> Bool)?
         var rawClosed: (() -> Void)?
         var onWritable: (() -> Void)?
+        var chunked: ChunkedDecoder?
+        var tls: TLSSessionInfo?
     }
     private var hooks: Hooks?
     private var madeHooks: Hooks {
@@ -245,7 +247,14 @@ public final class HTTPConnection: ChannelInboundHandler {
         channel = nil
         core = nil
         current = nil
-        hooks = nil
+        if let h = hooks {
+            // The closures (which may hold the request); the TLS session stays for a
+            // request that outlives the connection ($ssl_* in its log).
+            h.rawReader = nil
+            h.abortHandler = nil
+            h.rawClosed = nil
+            h.onWritable = nil
+        }
         outBuf = nil
         outRoom = 0
         buffer = HTTPConnection.noBytes
@@ -318,7 +327,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             buffer.writeBuffer(&incoming)
         }
         // client_body_timeout runs between two successive reads (nginx re-adds the timer).
-        if state == .active, !discarding, !readingPaused, bodyRemaining > 0 || chunkedDecoder != nil,
+        if state == .active, !discarding, !readingPaused, bodyRemaining > 0 || decodingChunked,
             let r = current, !r.body.complete
         {
             armBodyTimer(r)
@@ -368,14 +377,14 @@ public final class HTTPConnection: ChannelInboundHandler {
         while state != .closed {
             if state == .active {
                 // Feed body bytes to the running request.
-                if bodyRemaining > 0 || chunkedDecoder != nil {
+                if bodyRemaining > 0 || decodingChunked {
                     if !consumeBody() { return }
                     continue
                 }
                 return
             }
             if discarding {
-                if bodyRemaining > 0 || chunkedDecoder != nil {
+                if bodyRemaining > 0 || decodingChunked {
                     if !consumeBody() { return }
                 }
                 discarding = false
@@ -608,7 +617,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         readingPaused = false
         autoRead = true
         context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-        if state == .active, let r = current, !r.body.complete, bodyRemaining > 0 || chunkedDecoder != nil {
+        if state == .active, let r = current, !r.body.complete, bodyRemaining > 0 || decodingChunked {
             armBodyTimer(r)
         }
         process()
@@ -691,8 +700,12 @@ public final class HTTPConnection: ChannelInboundHandler {
         }
         state = .active
         bodyRemaining = r.head.contentLength ?? 0
-        chunkedDecoder = r.head.chunked ? ChunkedDecoder() : nil
-        if bodyRemaining == 0 && chunkedDecoder == nil {
+        if r.head.chunked {
+            chunkedDecoder = ChunkedDecoder()
+        } else if let h = hooks {
+            h.chunked = nil
+        }
+        if bodyRemaining == 0 && !decodingChunked {
             r.body.complete = true
         } else {
             // "100 Continue" waits for the location: a 413 goes out without it, as in nginx.
@@ -1076,7 +1089,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// that unread input does not make the kernel reset the connection under the response.
     private func closesAtOnce() -> Bool {
         guard fd >= 0, tls == nil, !nioBusy, outBuf == nil, buffer.readableBytes == 0, bodyRemaining == 0,
-            chunkedDecoder == nil
+            !decodingChunked
         else { return false }
         var unread: CInt = 0
         return ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread == 0
@@ -1111,7 +1124,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             return
         }
         state = .idle
-        if bodyRemaining > 0 || chunkedDecoder != nil {
+        if bodyRemaining > 0 || decodingChunked {
             discarding = true
         }
         nextIsPipelined = buffer.readableBytes > 0
