@@ -19,9 +19,27 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// nginx's connection number (`*N` in the error log, `$connection`).
     public let number: Int
     let listen: ListenGroup
-    /// The default server's header limits, which every head is parsed with (a copy: no
-    /// retain and release of the server per request).
-    private let headerLimits: HeaderLimits
+    /// The default server, whose header limits every head is parsed with: read through
+    /// an unowned(unsafe) reference (no retain and release of the server per request;
+    /// `listen` holds it, and a worker's configuration does not change) instead of a
+    /// copy of the limits in every connection (26 bytes).
+    unowned(unsafe) private let limitsServer: ServerConfig
+    private var headerLimits: HeaderLimits { limitsServer.headerLimits }
+    // The small fields are declared together (a class's fields are laid out in their
+    // order: each Bool between two words cost seven bytes of padding).
+    /// Whether NIO's autoRead is on (it is turned off while a body waits for its reader
+    /// and while a raw reader asks for each read itself).
+    private var autoRead = true
+    /// `buffer` is NIO's receive buffer, lent for the duration of one `channelRead` (for a
+    /// plain connection the worker's region, which the next read of any connection writes
+    /// over: neither it nor a slice of it may be kept after the `channelRead`).
+    private var bufferIsLent = false
+    private var state = State.idle
+    /// The next request was already buffered when the previous one ended (`$pipe`).
+    private var nextIsPipelined = false
+    private var discarding = false
+    /// Reading stopped because a streaming body's reader cannot take more (autoRead off).
+    private var readingPaused = false
     private var context: ChannelHandlerContext!
     /// `context.channel`, kept (its getter goes through the pipeline each time); let go
     /// with the context in `handlerRemoved`.
@@ -31,55 +49,65 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// pipeline's head handler would call) instead of NIO walking the pipeline from its
     /// tail after each read (~500 instructions per request). nil: NIO's own autoRead.
     private var core: ChannelCore?
-    /// Whether NIO's autoRead is on (it is turned off while a body waits for its reader
-    /// and while a raw reader asks for each read itself).
-    private var autoRead = true
     /// Bytes received and not yet consumed. Between reads it is empty and holds no
     /// memory (nginx frees an idle keep-alive connection's header buffer the same way):
     /// a read is parsed in NIO's own receive buffer, and only bytes left over (a partial
     /// head, pipelined requests, a paused body) are copied into a buffer of ours.
     private var buffer: ByteBuffer
-    /// `buffer` is NIO's receive buffer, lent for the duration of one `channelRead`.
-    private var bufferIsLent = false
-    private var state = State.idle
     /// The running request.
     public private(set) var current: HTTPRequest?
     /// Requests served on this connection (`$connection_requests`).
     public private(set) var requestCount = 0
     /// When the connection was accepted (`$connection_time`).
     public private(set) var openedAtMsec: Int64 = 0
-    /// The next request was already buffered when the previous one ended (`$pipe`).
-    private var nextIsPipelined = false
     private var bodyRemaining: Int64 = 0
-    private var chunkedDecoder: ChunkedDecoder? = nil
-    private var discarding = false
-    /// Reading stopped because a streaming body's reader cannot take more (autoRead off).
-    private var readingPaused = false
-    /// Set when the server is shutting down: finish the request, then close.
-    public var closing = false
+    /// The decoder of a chunked request body (in `hooks`: a connection without one, as
+    /// every idle one, pays nothing for it).
+    private var chunkedDecoder: ChunkedDecoder? {
+        get { hooks?.chunked }
+        set { if newValue != nil || hooks != nil { madeHooks.chunked = newValue } }
+    }
+    /// `chunkedDecoder != nil`, without copying the decoder out.
+    private var decodingChunked: Bool {
+        @inline(__always) get {
+            guard let h = hooks else { return false }
+            return h.chunked != nil
+        }
+    }
     /// `$remote_addr`.
     public private(set) var remoteAddress = ""
     /// `$remote_port`.
-    public private(set) var remotePort = 0
+    public var remotePort: Int { Int(remotePort32) }
+    /// `$server_port`.
+    public var localPort: Int { Int(localPort32) }
+    private var remotePort32: Int32 = 0
+    private var localPort32: Int32 = 80
     /// `$server_addr`.
     public private(set) var localAddressString = ""
-    /// `$server_port`.
-    public private(set) var localPort = 80
     /// The allocator of the channel (NIO's default: channels here never set another).
     public var allocator: ByteBufferAllocator { HTTPConnection.sharedAllocator }
     private static let sharedAllocator = ByteBufferAllocator()
     /// The event loop the connection runs on (kept after the channel closed: a request
-    /// that outlives its connection still schedules its cleanups there).
-    public private(set) var eventLoop: EventLoop!
-    /// The TLS session when the client speaks TLS (`$https`, `$ssl_*`).
-    public internal(set) var tls: TLSSessionInfo?
-    /// The hooks few connections use, boxed: a connection without them (and every idle
-    /// one) pays one pointer instead of four closures.
+    /// that outlives its connection still schedules its cleanups there). One loop per
+    /// worker process serves HTTP (as `ConnectionRegistry`): it is kept once for all
+    /// connections, not in each (16 bytes).
+    public var eventLoop: EventLoop { HTTPConnection.loop }
+    nonisolated(unsafe) private static var loop: EventLoop!
+    /// The TLS session when the client speaks TLS (`$https`, `$ssl_*`), in `hooks`.
+    public internal(set) var tls: TLSSessionInfo? {
+        get { hooks?.tls }
+        set { if newValue != nil || hooks != nil { madeHooks.tls = newValue } }
+    }
+    /// What few connections use, boxed: a connection without any (every idle plain one)
+    /// pays one pointer instead of four closures, a chunked body's decoder and a TLS
+    /// session.
     private final class Hooks {
         var rawReader: ((inout ByteBuffer) -> Void)?
         var abortHandler: (() -> Bool)?
         var rawClosed: (() -> Void)?
         var onWritable: (() -> Void)?
+        var chunked: ChunkedDecoder?
+        var tls: TLSSessionInfo?
     }
     private var hooks: Hooks?
     private var madeHooks: Hooks {
@@ -113,11 +141,30 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// Whether writes are below NIO's high water mark.
     public var isWritable: Bool { state != .closed && context.channel.isWritable }
     public var isClosed: Bool { state == .closed }
-    private var pendingFlush = false
-    private var headTimeoutArmed = false
     /// Small writes not yet handed to NIO: a response head and a short body go out as one
     /// write (each NIO write costs a few thousand instructions).
     private var outBuf: ByteBuffer? = nil
+    /// Set when the server is shutting down: finish the request, then close.
+    public var closing = false
+    private var pendingFlush = false
+    private var headTimeoutArmed = false
+    /// The socket of a plain (not TLS) connection, written directly when NIO holds none
+    /// of our bytes: one send(2) instead of NIO's write and flush path (about 3.5k
+    /// instructions per response). -1: always through NIO.
+    private var fd: CInt = -1
+    /// `timerListMs`, in 4 bytes (clamped: a duration past Int32.max never equals it, so
+    /// `ConnectionTimers` then relinks, which is always right).
+    private var timerListMs32: Int32 = -1
+    /// The one timeout (header, body or keep-alive), kept by `ConnectionTimers`.
+    enum TimerKind {
+        case header, body, keepalive
+    }
+    private var timerKind = TimerKind.header
+    /// On `ConnectionRegistry`'s list.
+    var registered = false
+    /// NIO may hold bytes of ours not yet written: direct sends wait until it has none,
+    /// so the order of bytes on the wire is kept.
+    private var nioBusy = false
     /// The free space after `outBuf`'s bytes, written directly by the small appends of a
     /// response (a `return` body, ngx.say, the last chunk) with only the writer index
     /// moved after (ByteBuffer.writeWithUnsafeMutableBytes costs ~100 instructions a
@@ -126,36 +173,26 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// assigned or changed otherwise, so the pointer is only used while it is valid.
     private var outFree: UnsafeMutableRawPointer? = nil
     private var outRoom = 0
-    /// The socket of a plain (not TLS) connection, written directly when NIO holds none
-    /// of our bytes: one send(2) instead of NIO's write and flush path (about 3.5k
-    /// instructions per response). -1: always through NIO.
-    private var fd: CInt = -1
-    /// NIO may hold bytes of ours not yet written: direct sends wait until it has none,
-    /// so the order of bytes on the wire is kept.
-    private var nioBusy = false
-    /// The one timeout (header, body or keep-alive), kept by `ConnectionTimers`.
-    enum TimerKind {
-        case header, body, keepalive
-    }
-    private var timerKind = TimerKind.header
     /// When the armed timeout is due, and the links of the timers' list it is on.
     var timerDeadline = NIODeadline.uptimeNanoseconds(0)
     /// (Lists are never freed: no reference counting for this link.)
     unowned(unsafe) var timerList: ConnectionTimers.List?
     /// The duration of `timerList` (-1 when on none): re-arming compares it, since reading
     /// an unowned(unsafe) reference retains and releases it.
-    var timerListMs = -1
+    var timerListMs: Int {
+        get { Int(timerListMs32) }
+        set { timerListMs32 = Int32(clamping: newValue) }
+    }
     unowned(unsafe) var timerPrev: HTTPConnection?
     var timerNext: HTTPConnection?
     /// Links of `ConnectionRegistry`'s list.
-    var registered = false
     unowned(unsafe) var registryPrev: HTTPConnection?
     var registryNext: HTTPConnection?
 
     init(number: Int, listen: ListenGroup) {
         self.number = number
         self.listen = listen
-        self.headerLimits = listen.defaultServer.headerLimits
+        self.limitsServer = listen.defaultServer
         self.buffer = HTTPConnection.noBytes
     }
 
@@ -165,15 +202,15 @@ public final class HTTPConnection: ChannelInboundHandler {
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         channel = context.channel
-        eventLoop = context.eventLoop
+        HTTPConnection.loop = context.eventLoop
         openedAtMsec = Int64(CachedTime.monotonicMsec)
         if let r = context.channel.remoteAddress {
             remoteAddress = HTTPConnection.text(of: r) ?? "unix:"
-            remotePort = r.port ?? 0
+            remotePort32 = Int32(truncatingIfNeeded: r.port ?? 0)
         }
         if let l = context.channel.localAddress {
             localAddressString = HTTPConnection.text(of: l) ?? ""
-            localPort = l.port ?? 80
+            localPort32 = Int32(truncatingIfNeeded: l.port ?? 80)
         }
         if !listen.listen.ssl {
             fd = HTTPConnection.socketDescriptor(context.channel)
@@ -211,7 +248,14 @@ public final class HTTPConnection: ChannelInboundHandler {
         channel = nil
         core = nil
         current = nil
-        hooks = nil
+        if let h = hooks {
+            // The closures (which may hold the request); the TLS session stays for a
+            // request that outlives the connection ($ssl_* in its log).
+            h.rawReader = nil
+            h.abortHandler = nil
+            h.rawClosed = nil
+            h.onWritable = nil
+        }
         outBuf = nil
         outRoom = 0
         buffer = HTTPConnection.noBytes
@@ -269,6 +313,9 @@ public final class HTTPConnection: ChannelInboundHandler {
         CachedTime.refresh()
         var incoming = unwrapInboundIn(data)
         if let raw = rawReader {
+            // The reader may keep the buffer: not the worker's receive region, which the
+            // next read writes over (ClientRecvBuffers).
+            if core != nil && ClientRecvBuffers.isRegion(incoming) { incoming = ByteBuffer(bytes: incoming.readableBytesView) }
             raw(&incoming)
             return
         }
@@ -281,7 +328,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             buffer.writeBuffer(&incoming)
         }
         // client_body_timeout runs between two successive reads (nginx re-adds the timer).
-        if state == .active, !discarding, !readingPaused, bodyRemaining > 0 || chunkedDecoder != nil,
+        if state == .active, !discarding, !readingPaused, bodyRemaining > 0 || decodingChunked,
             let r = current, !r.body.complete
         {
             armBodyTimer(r)
@@ -331,14 +378,14 @@ public final class HTTPConnection: ChannelInboundHandler {
         while state != .closed {
             if state == .active {
                 // Feed body bytes to the running request.
-                if bodyRemaining > 0 || chunkedDecoder != nil {
+                if bodyRemaining > 0 || decodingChunked {
                     if !consumeBody() { return }
                     continue
                 }
                 return
             }
             if discarding {
-                if bodyRemaining > 0 || chunkedDecoder != nil {
+                if bodyRemaining > 0 || decodingChunked {
                     if !consumeBody() { return }
                 }
                 discarding = false
@@ -571,7 +618,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         readingPaused = false
         autoRead = true
         context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-        if state == .active, let r = current, !r.body.complete, bodyRemaining > 0 || chunkedDecoder != nil {
+        if state == .active, let r = current, !r.body.complete, bodyRemaining > 0 || decodingChunked {
             armBodyTimer(r)
         }
         process()
@@ -654,8 +701,12 @@ public final class HTTPConnection: ChannelInboundHandler {
         }
         state = .active
         bodyRemaining = r.head.contentLength ?? 0
-        chunkedDecoder = r.head.chunked ? ChunkedDecoder() : nil
-        if bodyRemaining == 0 && chunkedDecoder == nil {
+        if r.head.chunked {
+            chunkedDecoder = ChunkedDecoder()
+        } else if let h = hooks {
+            h.chunked = nil
+        }
+        if bodyRemaining == 0 && !decodingChunked {
             r.body.complete = true
         } else {
             // "100 Continue" waits for the location: a 413 goes out without it, as in nginx.
@@ -699,7 +750,11 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// data of an upgraded connection, for the proxy's tunnel).
     public func takeBuffered() -> ByteBuffer? {
         guard buffer.readableBytes > 0 else { return nil }
-        let b = buffer.getSlice(at: buffer.readerIndex, length: buffer.readableBytes)
+        // A copy while the buffer is NIO's receive buffer: a plain connection's reads are
+        // in the worker's region, which the next read writes over (ClientRecvBuffers).
+        let b = bufferIsLent
+            ? ByteBuffer(bytes: buffer.readableBytesView)
+            : buffer.getSlice(at: buffer.readerIndex, length: buffer.readableBytes)
         buffer = HTTPConnection.noBytes
         return b
     }
@@ -1035,7 +1090,7 @@ public final class HTTPConnection: ChannelInboundHandler {
     /// that unread input does not make the kernel reset the connection under the response.
     private func closesAtOnce() -> Bool {
         guard fd >= 0, tls == nil, !nioBusy, outBuf == nil, buffer.readableBytes == 0, bodyRemaining == 0,
-            chunkedDecoder == nil
+            !decodingChunked
         else { return false }
         var unread: CInt = 0
         return ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread == 0
@@ -1070,7 +1125,7 @@ public final class HTTPConnection: ChannelInboundHandler {
             return
         }
         state = .idle
-        if bodyRemaining > 0 || chunkedDecoder != nil {
+        if bodyRemaining > 0 || decodingChunked {
             discarding = true
         }
         nextIsPipelined = buffer.readableBytes > 0

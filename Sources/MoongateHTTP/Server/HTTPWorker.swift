@@ -40,12 +40,16 @@ public final class HTTPWorker {
                             // HTTPConnection.handlerAdded (NIO's generic setOption is ~3k).
                             if g.listen.ssl { try options.setOption(.tcpOption(.tcp_nodelay), value: 1) }
                             // NIO keeps one receive buffer per connection for its whole life,
-                            // sized by the largest read so far: start small (2 KB by default),
-                            // since most request heads fit in 512 bytes and idle keep-alive
-                            // connections then hold a quarter of the memory. Larger reads
-                            // double it as they come. (Remote half-closure stays off, NIO's
-                            // default.)
-                            try options.setOption(.recvAllocator, value: HTTPWorker.receiveAllocator)
+                            // sized by the largest read so far. A TLS connection's starts
+                            // small (2 KB by default), since most request heads fit in 512
+                            // bytes; larger reads double it as they come. (Remote half-closure
+                            // stays off, NIO's default.)
+                            if g.listen.ssl {
+                                try options.setOption(.recvAllocator, value: HTTPWorker.receiveAllocator)
+                            } else {
+                                // A plain connection keeps no receive buffer (ClientRecvBuffers).
+                                try options.setOption(.recvAllocator, value: ClientRecvAllocator())
+                            }
                         }
                         let pipeline = channel.pipeline.syncOperations
                         if g.listen.ssl {
