@@ -383,10 +383,21 @@ extension ProxySession {
         }
         guard !r.finalized else { return }
         if endQueued(aborted: false) { return }
-        // The buffered rest moved into the chunk (no copy of it kept here), taken first
-        // (a chunk swapped with it was built twice, copied and destroyed).
-        let rest = pendingOut.take()
-        r.output(BodyChunk(data: consume rest, last: true))
+        // The buffered rest (taken: no copy of it kept here) is copied straight into the
+        // connection's coalesced output after the head when the response allows it
+        // (outputDirect: no body filter, gzip nor subrequest, the head still coalesced),
+        // then finalize ends the body (outputLast) and flushes: the bytes output() sends
+        // for a last chunk, without a chunk copied and destroyed and a ByteBuffer write
+        // (~400 instructions). Otherwise the rest goes as the last chunk, as before.
+        if let rest = pendingOut.take() {
+            let n = rest.readableBytes
+            let direct = r.outputDirect(count: n) { p in
+                rest.withUnsafeReadableBytes { p.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            }
+            if !direct { r.output(BodyChunk(data: consume rest, last: true)) }
+        }
+        // (With no rest, finalize's outputLast is what output() does with an empty last
+        // chunk.)
         r.finalize(0)
     }
 
