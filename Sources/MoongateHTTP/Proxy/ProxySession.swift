@@ -82,12 +82,12 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// What a slow client has not taken yet with `proxy_buffering on`.
     var outQueue: ProxyOutputQueue?
 
-    init(request: HTTPRequest, conf: ProxyLocConf, hot: ProxyLocHot, target: consuming ProxyTarget) {
+    init(request: HTTPRequest, conf: consuming ProxyLocConf, hot: consuming ProxyLocHot, target: consuming ProxyTarget) {
         self.r = request
-        self.conf = conf
-        self.hot = hot
         self.selector = PeerSelector(block: target.block)
         self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
+        self.conf = conf
+        self.hot = hot
         self.target = target
         // A later upstream of the same request (after an internal redirect) is listed
         // after an empty state, which the variables print as " : ".
