@@ -12,10 +12,10 @@ extension ProxySession {
     ]
     static let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length"]
 
-    /// The response head arrived: retry, intercept, or relay it.
+    /// The response head arrived: retry, intercept, or relay it. (The caller has set the
+    /// try's status: `lastTry.status = received.status`.)
     func processHead(_ received: consuming UpstreamResponseHead, rest: ByteBuffer) {
         let status = received.status
-        lastTry.status = status
         if let ft = NextUpstream.forStatus(status), conf.effNextUpstream.contains(ft) {
             if canRetryStatus(ft) {
                 fail(ft, status: status)

@@ -32,6 +32,11 @@ final class ProxySession: UpstreamConnectionDelegate {
         get { r.upstreamStates[stateBase + tryCount - 1] }
         _modify { yield &r.upstreamStates[stateBase + tryCount - 1] }
     }
+    /// Several fields of the current try set in one access.
+    @inline(__always)
+    func modifyLastTry(_ f: (inout ProxyTry) -> Void) {
+        f(&r.upstreamStates[stateBase + tryCount - 1])
+    }
     func addTry(_ t: consuming ProxyTry) {
         let end = stateBase + tryCount
         if r.upstreamStates.count > end {
@@ -442,7 +447,12 @@ final class ProxySession: UpstreamConnectionDelegate {
     // MARK: UpstreamConnectionDelegate
 
     func upstreamRead(_ buf: inout ByteBuffer) {
-        if tryCount > 0 { lastTry.bytesReceived += buf.readableBytes }
+        let received = buf.readableBytes
+        // While the head is awaited the bytes are counted below, before anything else
+        // happens (with the head's time and status when it completes: one access to the
+        // try instead of three).
+        let awaitingHead = !tunnel && (stage == .sending || stage == .header)
+        if tryCount > 0 && !awaitingHead { lastTry.bytesReceived += received }
         if tunnel {
             relayToClient(buf)
             return
@@ -457,6 +467,7 @@ final class ProxySession: UpstreamConnectionDelegate {
             // an error) stops or re-arms it itself, so it is not armed for nothing here.
             do {
                 guard var h = try parser.feed(&buf) else {
+                    if tryCount > 0 { lastTry.bytesReceived += received }
                     armReadTimer()
                     return
                 }
@@ -464,17 +475,32 @@ final class ProxySession: UpstreamConnectionDelegate {
                 while h.status < 200 && h.status != 101 {
                     parser = UpstreamResponseParser(limit: headLimit)
                     guard let next = try parser.feed(&buf) else {
+                        if tryCount > 0 { lastTry.bytesReceived += received }
                         armReadTimer()
                         return
                     }
                     h = next
                 }
-                lastTry.headerTime = elapsed()
+                // The bytes, the header time and the status (processHead's first step).
+                let t = elapsed()
+                let status = h.status
+                if tryCount > 0 {
+                    modifyLastTry {
+                        $0.bytesReceived += received
+                        $0.headerTime = t
+                        $0.status = status
+                    }
+                } else {
+                    lastTry.headerTime = t
+                    lastTry.status = status
+                }
                 processHead(h, rest: buf)
             } catch UpstreamParseError.invalid(let msg) {
+                if tryCount > 0 { lastTry.bytesReceived += received }
                 logUpstream(.error, "\(msg) while reading response header from upstream")
                 fail(.invalidHeader)
             } catch {
+                if tryCount > 0 { lastTry.bytesReceived += received }
                 fail(.invalidHeader)
             }
         case .body:
