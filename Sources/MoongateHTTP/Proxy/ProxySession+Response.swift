@@ -278,8 +278,18 @@ extension ProxySession {
             let count = buf.readableBytes
             let take = Int(min(Int64(count), remaining))
             if take < count { keepaliveEligible = false }
-            emit(take == count ? buf : buf.getSlice(at: buf.readerIndex, length: take)!)
             let left = remaining - Int64(take)
+            // The whole of a small buffered body in this read (the usual response): it is
+            // the last piece itself, not kept in pendingOut first (what emit would keep and
+            // finishBody take: nothing else is pending, queued or delivered at this size).
+            if left == 0 && take > 0 && take < 32 * 1024 && pendingOut == nil && outQueue == nil
+                && (bufferingOverride ?? conf.effBuffering)
+            {
+                bodyMode = .length(0)
+                finishBody(last: take == count ? buf : buf.getSlice(at: buf.readerIndex, length: take)!)
+                return
+            }
+            emit(take == count ? buf : buf.getSlice(at: buf.readerIndex, length: take)!)
             bodyMode = .length(left)
             if left == 0 { finishBody() }
         case .chunked(var dec):
@@ -356,7 +366,8 @@ extension ProxySession {
     }
 
     /// The whole response was read: keep or close the connection, end the request.
-    func finishBody() {
+    /// `piece`: the body's last bytes when they were not buffered in `pendingOut`.
+    func finishBody(last piece: consuming ByteBuffer? = nil) {
         guard stage == .body else { return }
         stage = .done
         timer?.disarm()
@@ -389,7 +400,10 @@ extension ProxySession {
         // then finalize ends the body (outputLast) and flushes: the bytes output() sends
         // for a last chunk, without a chunk copied and destroyed and a ByteBuffer write
         // (~140 instructions). Otherwise the rest goes as the last chunk, as before.
-        if let rest = pendingOut.take() {
+        // (No `??`: its generic autoclosure looked up metadata and retained per call.)
+        var last = piece.take()
+        if last == nil { last = pendingOut.take() }
+        if let rest = last.take() {
             let n = rest.readableBytes
             // (The closure captures the bytes' address, not the buffer: no retain of its
             // storage for the call.)
