@@ -6,9 +6,7 @@ import Glibc
 /// Chooses peers of an upstream for one request (nginx's round robin, ip_hash, hash and
 /// least_conn peer `get` functions), remembering which peers this request tried.
 struct PeerSelector {
-    /// Unowned: the session holding this selector holds its target, whose block this is
-    /// (no retain and release of it per request).
-    unowned(unsafe) let block: UpstreamBlock
+    let block: UpstreamBlock
     /// Peers already tried by this request (nginx's `rrp->tried` bitmap).
     var tried: Set<ObjectIdentifier> = []
     /// The per-request state of the hash methods (nginx's `ngx_http_upstream_hash_peer_data_t`
