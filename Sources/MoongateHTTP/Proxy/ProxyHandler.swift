@@ -37,14 +37,15 @@ final class ProxyHandler: PhaseHandler {
         // A fixed proxy_pass (targetFor's first case, from the parts made once).
         let hot = conf.hot
         if let f = hot.fixedTarget {
-            guard let block = conf.upstream else { return .status(500) }
+            // (The block read into the target only: a local of it was one more retain.)
+            guard conf.upstream != nil else { return .status(500) }
             // Made in the call (no copy of a local target), before conf and hot, which
             // are moved along.
             return start(
                 r,
                 ProxyTarget(
-                    block: block, uri: uri(r, conf, f.uriPart), proxyHost: f.proxyHost, proxyPort: f.port,
-                    ssl: conf.passSSL),
+                    block: conf.upstream.unsafelyUnwrapped, uri: uri(r, conf, f.uriPart), proxyHost: f.proxyHost,
+                    proxyPort: f.port, ssl: conf.passSSL),
                 conf, hot)
         }
         guard let pass = conf.pass else { return .status(500) }

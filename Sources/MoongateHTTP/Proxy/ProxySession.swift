@@ -284,9 +284,18 @@ final class ProxySession: UpstreamConnectionDelegate {
         stage = .sending
         c.delegate = self
         c.requests += 1
+        // A new request without a streamed body (the usual case) is sent from the local
+        // it is built in and kept afterwards (moved: no copy of the kept one, a retain
+        // and release of its storage, to send).
+        var fresh: ByteBuffer? = nil
         if requestBytes == nil || balancerState.recreateRequest {
             balancerState.recreateRequest = false
-            requestBytes = buildRequest()
+            if streaming {
+                requestBytes = buildRequest()
+            } else {
+                if requestBytes != nil { requestBytes = nil }
+                fresh = buildRequest()
+            }
         }
         head = nil
         parser.reset()  // (its limit is the conf's, as the session's init made it)
@@ -295,6 +304,24 @@ final class ProxySession: UpstreamConnectionDelegate {
         // not armed for nothing (a streamed body keeps it, as before).
         if streaming { armSendTimer() }
         bodyDone = false
+        if var out = fresh.take() {
+            let start = out.readerIndex
+            let sentBytes = out.readableBytes
+            if c.sendNow(&out) {
+                requestBytes = consume out
+                requestWritten(.success(()), on: c, bytes: sentBytes)
+            } else {
+                // Kept as built (a part sent moved the sent copy's reader index only).
+                var kept = out
+                kept.moveReaderIndex(to: start)
+                requestBytes = consume kept
+                c.sendQueued(out) { [self] result in requestWritten(result, on: c, bytes: sentBytes) }
+            }
+            if conn === c, stage == .sending, !requestSent { armSendTimer() }
+            // A response may arrive before the write completion runs.
+            if stage == .sending && requestSent { stage = .header }
+            return
+        }
         var out = requestBytes!
         if streaming { streamPrefix(into: &out) }
         let sentBytes = out.readableBytes
