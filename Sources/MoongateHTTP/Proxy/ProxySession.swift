@@ -96,8 +96,15 @@ final class ProxySession: UpstreamConnectionDelegate {
         self.target = target
         // A later upstream of the same request (after an internal redirect) is listed
         // after an empty state, which the variables print as " : ".
-        if !request.upstreamStates.isEmpty { request.upstreamStates.append(ProxyTry.separator) }
-        self.stateBase = request.upstreamStates.count
+        // (The count read once: the usual empty list needs no retain of it and the
+        // request across an append.)
+        let count = request.upstreamStates.count
+        if count > 0 {
+            request.upstreamStates.append(ProxyTry.separator)
+            self.stateBase = count + 1
+        } else {
+            self.stateBase = 0
+        }
     }
 
     /// The emptied try list of a finished request, kept for the worker's next one (all of
