@@ -219,7 +219,8 @@ final class ProxySession: UpstreamConnectionDelegate {
         guard keepaliveCapacity > 0, let c = target.block.pool.take(key) else { return false }
         lastTry.connectTime = 0
         usedCached = true
-        conn = c
+        // (Moved in: the local's reference is the session's, not kept to the call's end.)
+        conn = consume c
         sendRequest()
         return true
     }
