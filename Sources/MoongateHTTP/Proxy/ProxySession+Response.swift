@@ -384,9 +384,14 @@ extension ProxySession {
             // A connection whose streamed request body is unfinished cannot carry another.
             if keepaliveEligible && !(streaming && !bodyDone) {
                 let ka = balancerState.keepalive
-                target.block.pool.put(
-                    c, timeoutMs: ka?.timeout ?? target.block.keepaliveTimeout,
-                    maxRequests: ka?.requests ?? target.block.keepaliveRequests, capacity: keepaliveCapacity)
+                let timeout = ka?.timeout ?? target.block.keepaliveTimeout
+                let requests = ka?.requests ?? target.block.keepaliveRequests
+                let capacity = keepaliveCapacity
+                // (Through a guaranteed reference: the session's target holds the block,
+                // which holds the pool; no retain and release of it for the call.)
+                Unmanaged.passUnretained(target.block.pool)._withUnsafeGuaranteedRef {
+                    $0.put(c, timeoutMs: timeout, maxRequests: requests, capacity: capacity)
+                }
             } else {
                 c.delegate = nil
                 c.close()

@@ -216,7 +216,11 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     /// Sends the request on a kept-alive connection of the pool under `key`, if any.
     private func reuseCached(_ key: String) -> Bool {
-        guard keepaliveCapacity > 0, let c = target.block.pool.take(key) else { return false }
+        // (The pool called through a guaranteed reference: the session's target holds
+        // its block, which holds the pool, for the call; no retain and release of it.)
+        guard keepaliveCapacity > 0,
+            let c = Unmanaged.passUnretained(target.block.pool)._withUnsafeGuaranteedRef({ $0.take(key) })
+        else { return false }
         lastTry.connectTime = 0
         usedCached = true
         // (Moved in: the local's reference is the session's, not kept to the call's end.)
