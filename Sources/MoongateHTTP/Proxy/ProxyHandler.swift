@@ -37,18 +37,21 @@ final class ProxyHandler: PhaseHandler {
         // A fixed proxy_pass (targetFor's first case, from the parts made once).
         let hot = conf.hot
         if let f = hot.fixedTarget {
-            guard let block = conf.upstream else { return .status(500) }
-            // Made in the call (no copy of a local target).
+            // (The block read into the target only: a local of it was one more retain.)
+            guard conf.upstream != nil else { return .status(500) }
+            // Made in the call (no copy of a local target), before conf and hot, which
+            // are moved along.
             return start(
-                r, conf, hot,
+                r,
                 ProxyTarget(
-                    block: block, uri: uri(r, conf, f.uriPart), proxyHost: f.proxyHost, proxyPort: f.port,
-                    ssl: conf.passSSL))
+                    block: conf.upstream.unsafelyUnwrapped, uri: uri(r, conf, f.uriPart), proxyHost: f.proxyHost,
+                    proxyPort: f.port, ssl: conf.passSSL),
+                conf, hot)
         }
         guard let pass = conf.pass else { return .status(500) }
         switch targetFor(r, conf, pass) {
         case .success(let t):
-            return start(r, conf, hot, t)
+            return start(r, t, conf, hot)
         case .failure(let f):
             guard let pending = f.resolve else { return .status(f.code) }
             // A host name in a variable: resolve it on the event loop first.
@@ -62,7 +65,7 @@ final class ProxyHandler: PhaseHandler {
                 let reg = ProxyHandler.registry ?? UpstreamRegistry()
                 var t = pending.target
                 t.block = reg.implicitBlock(host: ip, port: t.proxyPort)
-                _ = self.start(r, conf, hot, t)
+                _ = self.start(r, t, conf, hot)
             }
             if !started {
                 r.log(.error, "no resolver defined to resolve \(pending.host)")
@@ -72,8 +75,11 @@ final class ProxyHandler: PhaseHandler {
         }
     }
 
+    /// (The conf and its constants are moved along into the session, as the target is: the
+    /// caller's references become the session's, no retain and release of them.)
     private func start(
-        _ r: HTTPRequest, _ conf: ProxyLocConf, _ hot: ProxyLocHot, _ target: consuming ProxyTarget
+        _ r: HTTPRequest, _ target: consuming ProxyTarget, _ conf: consuming ProxyLocConf,
+        _ hot: consuming ProxyLocHot
     ) -> PhaseResult {
         let session = ProxySession(request: r, conf: conf, hot: hot, target: target)
         r.moduleContexts.proxy = session
@@ -88,7 +94,7 @@ final class ProxyHandler: PhaseHandler {
         session.watchClientAbort()
         if session.startStreaming() {
             session.start()
-        } else if conf.passRequestBody ?? true, !r.body.complete {
+        } else if session.conf.passRequestBody ?? true, !r.body.complete {
             r.body.whenComplete { [weak r, weak session] in
                 guard let r, !r.finalized else { return }
                 session?.start()

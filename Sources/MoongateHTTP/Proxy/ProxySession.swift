@@ -32,6 +32,11 @@ final class ProxySession: UpstreamConnectionDelegate {
         get { r.upstreamStates[stateBase + tryCount - 1] }
         _modify { yield &r.upstreamStates[stateBase + tryCount - 1] }
     }
+    /// Several fields of the current try set in one access.
+    @inline(__always)
+    func modifyLastTry(_ f: (inout ProxyTry) -> Void) {
+        f(&r.upstreamStates[stateBase + tryCount - 1])
+    }
     func addTry(_ t: consuming ProxyTry) {
         let end = stateBase + tryCount
         if r.upstreamStates.count > end {
@@ -82,17 +87,24 @@ final class ProxySession: UpstreamConnectionDelegate {
     /// What a slow client has not taken yet with `proxy_buffering on`.
     var outQueue: ProxyOutputQueue?
 
-    init(request: HTTPRequest, conf: ProxyLocConf, hot: ProxyLocHot, target: consuming ProxyTarget) {
+    init(request: HTTPRequest, conf: consuming ProxyLocConf, hot: consuming ProxyLocHot, target: consuming ProxyTarget) {
         self.r = request
-        self.conf = conf
-        self.hot = hot
         self.selector = PeerSelector(block: target.block)
         self.parser = UpstreamResponseParser(limit: conf.bufferSize ?? 4096)
+        self.conf = conf
+        self.hot = hot
         self.target = target
         // A later upstream of the same request (after an internal redirect) is listed
         // after an empty state, which the variables print as " : ".
-        if !request.upstreamStates.isEmpty { request.upstreamStates.append(ProxyTry.separator) }
-        self.stateBase = request.upstreamStates.count
+        // (The count read once: the usual empty list needs no retain of it and the
+        // request across an append.)
+        let count = request.upstreamStates.count
+        if count > 0 {
+            request.upstreamStates.append(ProxyTry.separator)
+            self.stateBase = count + 1
+        } else {
+            self.stateBase = 0
+        }
     }
 
     /// The emptied try list of a finished request, kept for the worker's next one (all of
@@ -204,10 +216,15 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     /// Sends the request on a kept-alive connection of the pool under `key`, if any.
     private func reuseCached(_ key: String) -> Bool {
-        guard keepaliveCapacity > 0, let c = target.block.pool.take(key) else { return false }
+        // (The pool called through a guaranteed reference: the session's target holds
+        // its block, which holds the pool, for the call; no retain and release of it.)
+        guard keepaliveCapacity > 0,
+            let c = Unmanaged.passUnretained(target.block.pool)._withUnsafeGuaranteedRef({ $0.take(key) })
+        else { return false }
         lastTry.connectTime = 0
         usedCached = true
-        conn = c
+        // (Moved in: the local's reference is the session's, not kept to the call's end.)
+        conn = consume c
         sendRequest()
         return true
     }
@@ -279,9 +296,18 @@ final class ProxySession: UpstreamConnectionDelegate {
         stage = .sending
         c.delegate = self
         c.requests += 1
+        // A new request without a streamed body (the usual case) is sent from the local
+        // it is built in and kept afterwards (moved: no copy of the kept one, a retain
+        // and release of its storage, to send).
+        var fresh: ByteBuffer? = nil
         if requestBytes == nil || balancerState.recreateRequest {
             balancerState.recreateRequest = false
-            requestBytes = buildRequest()
+            if streaming {
+                requestBytes = buildRequest()
+            } else {
+                if requestBytes != nil { requestBytes = nil }
+                fresh = buildRequest()
+            }
         }
         head = nil
         parser.reset()  // (its limit is the conf's, as the session's init made it)
@@ -290,6 +316,24 @@ final class ProxySession: UpstreamConnectionDelegate {
         // not armed for nothing (a streamed body keeps it, as before).
         if streaming { armSendTimer() }
         bodyDone = false
+        if var out = fresh.take() {
+            let start = out.readerIndex
+            let sentBytes = out.readableBytes
+            if c.sendNow(&out) {
+                requestBytes = consume out
+                requestWritten(.success(()), on: c, bytes: sentBytes)
+            } else {
+                // Kept as built (a part sent moved the sent copy's reader index only).
+                var kept = out
+                kept.moveReaderIndex(to: start)
+                requestBytes = consume kept
+                c.sendQueued(out) { [self] result in requestWritten(result, on: c, bytes: sentBytes) }
+            }
+            if conn === c, stage == .sending, !requestSent { armSendTimer() }
+            // A response may arrive before the write completion runs.
+            if stage == .sending && requestSent { stage = .header }
+            return
+        }
         var out = requestBytes!
         if streaming { streamPrefix(into: &out) }
         let sentBytes = out.readableBytes
@@ -442,7 +486,12 @@ final class ProxySession: UpstreamConnectionDelegate {
     // MARK: UpstreamConnectionDelegate
 
     func upstreamRead(_ buf: inout ByteBuffer) {
-        if tryCount > 0 { lastTry.bytesReceived += buf.readableBytes }
+        let received = buf.readableBytes
+        // While the head is awaited the bytes are counted below, before anything else
+        // happens (with the head's time and status when it completes: one access to the
+        // try instead of three).
+        let awaitingHead = !tunnel && (stage == .sending || stage == .header)
+        if tryCount > 0 && !awaitingHead { lastTry.bytesReceived += received }
         if tunnel {
             relayToClient(buf)
             return
@@ -457,6 +506,7 @@ final class ProxySession: UpstreamConnectionDelegate {
             // an error) stops or re-arms it itself, so it is not armed for nothing here.
             do {
                 guard var h = try parser.feed(&buf) else {
+                    if tryCount > 0 { lastTry.bytesReceived += received }
                     armReadTimer()
                     return
                 }
@@ -464,17 +514,32 @@ final class ProxySession: UpstreamConnectionDelegate {
                 while h.status < 200 && h.status != 101 {
                     parser = UpstreamResponseParser(limit: headLimit)
                     guard let next = try parser.feed(&buf) else {
+                        if tryCount > 0 { lastTry.bytesReceived += received }
                         armReadTimer()
                         return
                     }
                     h = next
                 }
-                lastTry.headerTime = elapsed()
+                // The bytes, the header time and the status (processHead's first step).
+                let t = elapsed()
+                let status = h.status
+                if tryCount > 0 {
+                    modifyLastTry {
+                        $0.bytesReceived += received
+                        $0.headerTime = t
+                        $0.status = status
+                    }
+                } else {
+                    lastTry.headerTime = t
+                    lastTry.status = status
+                }
                 processHead(h, rest: buf)
             } catch UpstreamParseError.invalid(let msg) {
+                if tryCount > 0 { lastTry.bytesReceived += received }
                 logUpstream(.error, "\(msg) while reading response header from upstream")
                 fail(.invalidHeader)
             } catch {
+                if tryCount > 0 { lastTry.bytesReceived += received }
                 fail(.invalidHeader)
             }
         case .body:
