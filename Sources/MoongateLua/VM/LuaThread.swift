@@ -57,6 +57,11 @@ final class LuaThread {
     static var running: LuaThread? {
         @inline(__always) get { runningRef?.takeUnretainedValue() }
     }
+    /// `running` without a reference taken: the running thread outlives the FFI call
+    /// that reads it (its coroutine is the caller).
+    static var runningUnretained: Unmanaged<LuaThread>? {
+        @inline(__always) get { runningRef }
+    }
 
     /// Whether the coroutine returns to the pool when done (light threads' coroutines are
     /// Lua values user code keeps, so they are never reused).
