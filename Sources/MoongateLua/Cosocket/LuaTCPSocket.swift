@@ -120,9 +120,11 @@ final class LuaTCPSocket: LuaTCPEvents {
         guard recyclable, channel == nil, handler == nil, counted == nil, reader == nil, parkIndex < 0,
             !busyConnecting, !busyWriting, !bodyStream, !rawStream
         else { return false }
-        // A spare keeps at most a 4k buffer, and only the first 64 spares keep one: a
-        // burst of collected sockets must not leave megabytes of idle buffers behind.
-        if inbuf.capacity > 4096 || LuaTCPSocket.spare.count >= 64 { inbuf = [] }
+        // A spare keeps at most a 4k buffer, and only the first 64 spares keep one over
+        // 256 bytes: a burst of collected sockets must not leave megabytes of idle buffers
+        // behind (1,024 small ones: 256 KB at most). A small reply's buffer (a redis GET's)
+        // stays with its socket: no free, and no allocation at the next request's read.
+        if inbuf.capacity > 4096 || (LuaTCPSocket.spare.count >= 64 && inbuf.capacity > 256) { inbuf = [] }
         clearBuffer()
         eof = false
         peerError = nil
