@@ -342,7 +342,8 @@ final class LuaTCPSocket: LuaTCPEvents {
             return port < 0 ? host : "\(host):\(port)"
         }
         pool = p
-        bindOwner(thread.context)
+        // The thread holds its context: read in place (no retain and release).
+        thread.contextUnretained._withUnsafeGuaranteedRef { bindOwner($0) }
         // The host as a String only when a connection is opened (not for a pooled one).
         if let idle = LuaConnectionPool.take(p) { return reuse(idle, p) }
         let host = hostBytes.count > 0 ? LogBytes.text(hostBytes) : ""

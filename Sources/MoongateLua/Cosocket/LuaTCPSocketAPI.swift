@@ -47,7 +47,14 @@ func cosocketCheck(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32
 public func mg_tcp_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
     guard let rt = LuaRuntime.shared else { return FFI.error }
-    out?.pointee = Unmanaged.passRetained(LuaTCPSocket.make(conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))).toOpaque()
+    // The running context read in place (the running thread holds it).
+    let s: LuaTCPSocket
+    if let cu = LuaRuntime.currentUnretained {
+        s = cu._withUnsafeGuaranteedRef { LuaTCPSocket.make(conf: LuaLocConf.socketConf($0, rt.mainConf)) }
+    } else {
+        s = LuaTCPSocket.make(conf: LuaLocConf.socketConf(nil, rt.mainConf))
+    }
+    out?.pointee = Unmanaged.passRetained(s).toOpaque()
     return FFI.ok
 }
 
