@@ -350,11 +350,13 @@ final class LuaTCPSocket: LuaTCPEvents {
         return attempt(host: host, port: port, pool: p, backlog: backlog, thread: thread)
     }
 
-    private func reuse(_ idle: LuaConnectionPool.Idle, _ p: LuaConnectionPool.Pool) -> ConnectStart {
+    /// `idle` is moved into `entry` (consumed: the caller's reference is not retained
+    /// again and released).
+    private func reuse(_ idle: consuming LuaConnectionPool.Idle, _ p: LuaConnectionPool.Pool) -> ConnectStart {
         attach(idle.channel, idle.handler)
         counted = p
         reusedTimes = idle.reused + 1
-        entry = idle
+        entry = consume idle
         return .done
     }
 
