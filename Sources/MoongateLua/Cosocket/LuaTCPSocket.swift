@@ -120,9 +120,11 @@ final class LuaTCPSocket: LuaTCPEvents {
         guard recyclable, channel == nil, handler == nil, counted == nil, reader == nil, parkIndex < 0,
             !busyConnecting, !busyWriting, !bodyStream, !rawStream
         else { return false }
-        // A spare keeps at most a 4k buffer, and only the first 64 spares keep one: a
-        // burst of collected sockets must not leave megabytes of idle buffers behind.
-        if inbuf.capacity > 4096 || LuaTCPSocket.spare.count >= 64 { inbuf = [] }
+        // A spare keeps at most a 4k buffer, and only the first 64 spares keep one over
+        // 256 bytes: a burst of collected sockets must not leave megabytes of idle buffers
+        // behind (1,024 small ones: 256 KB at most). A small reply's buffer (a redis GET's)
+        // stays with its socket: no free, and no allocation at the next request's read.
+        if inbuf.capacity > 4096 || (LuaTCPSocket.spare.count >= 64 && inbuf.capacity > 256) { inbuf = [] }
         clearBuffer()
         eof = false
         peerError = nil
@@ -340,18 +342,21 @@ final class LuaTCPSocket: LuaTCPEvents {
             return port < 0 ? host : "\(host):\(port)"
         }
         pool = p
-        bindOwner(thread.context)
+        // The thread holds its context: read in place (no retain and release).
+        thread.contextUnretained._withUnsafeGuaranteedRef { bindOwner($0) }
         // The host as a String only when a connection is opened (not for a pooled one).
         if let idle = LuaConnectionPool.take(p) { return reuse(idle, p) }
         let host = hostBytes.count > 0 ? LogBytes.text(hostBytes) : ""
         return attempt(host: host, port: port, pool: p, backlog: backlog, thread: thread)
     }
 
-    private func reuse(_ idle: LuaConnectionPool.Idle, _ p: LuaConnectionPool.Pool) -> ConnectStart {
+    /// `idle` is moved into `entry` (consumed: the caller's reference is not retained
+    /// again and released).
+    private func reuse(_ idle: consuming LuaConnectionPool.Idle, _ p: LuaConnectionPool.Pool) -> ConnectStart {
         attach(idle.channel, idle.handler)
         counted = p
         reusedTimes = idle.reused + 1
-        entry = idle
+        entry = consume idle
         return .done
     }
 

@@ -10,22 +10,22 @@ import Glibc
 /// Phases where cosockets work (ngx_lua: rewrite, access, content, timer, ssl_cert...).
 let cosocketPhases: LuaPhase = [.rewrite, .access, .content, .timer, .serverRewrite, .precontent, .sslCert]
 
-@inline(__always) private func tcp(_ p: UnsafeMutableRawPointer?) -> LuaTCPSocket? {
-    guard let p else { return nil }
-    return Unmanaged<LuaTCPSocket>.fromOpaque(p).takeUnretainedValue()
-}
-
-/// The socket behind `p` if the running request may use it; else `err` says why.
-private func tcpFor(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> LuaTCPSocket? {
-    guard let s = tcp(p) else {
+/// The socket behind `p` if the running request may use it; else `err` says why. Not
+/// retained: the Lua object holding the reference is on the caller's stack for the
+/// whole call, so callers use it through `_withUnsafeGuaranteedRef` (no retain and
+/// release per FFI call).
+@inline(__always)
+private func tcpFor(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Unmanaged<LuaTCPSocket>? {
+    guard let p else {
         FFIError.set(err, "bad socket")
         return nil
     }
-    guard s.usable(bySerial: LuaRuntime.currentSerial) else {
+    let u = Unmanaged<LuaTCPSocket>.fromOpaque(p)
+    guard u._withUnsafeGuaranteedRef({ $0.usable(bySerial: LuaRuntime.currentSerial) }) else {
         FFIError.set(err, "bad request")
         return nil
     }
-    return s
+    return u
 }
 
 /// The context check every cosocket call makes: nil, or the status with `err` set.
@@ -47,7 +47,14 @@ func cosocketCheck(_ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32
 public func mg_tcp_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
     guard let rt = LuaRuntime.shared else { return FFI.error }
-    out?.pointee = Unmanaged.passRetained(LuaTCPSocket.make(conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))).toOpaque()
+    // The running context read in place (the running thread holds it).
+    let s: LuaTCPSocket
+    if let cu = LuaRuntime.currentUnretained {
+        s = cu._withUnsafeGuaranteedRef { LuaTCPSocket.make(conf: LuaLocConf.socketConf($0, rt.mainConf)) }
+    } else {
+        s = LuaTCPSocket.make(conf: LuaLocConf.socketConf(nil, rt.mainConf))
+    }
+    out?.pointee = Unmanaged.passRetained(s).toOpaque()
     return FFI.ok
 }
 
@@ -71,16 +78,20 @@ public func mg_tcp_connect(
     _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
-    guard let s = tcpFor(p, err) else { return FFI.badContext }
-    guard let thread = LuaThread.running else {
+    guard let su = tcpFor(p, err) else { return FFI.badContext }
+    guard let tu = LuaThread.runningUnretained else {
         FFIError.set(err, "no thread")
         return FFI.error
     }
     let poolName = pool.map { UnsafeRawBufferPointer(start: $0, count: pl) }
-    switch s.connect(
-        host: UnsafeRawBufferPointer(start: host, count: host == nil ? 0 : hl), port: Int(port), pool: poolName,
-        poolSize: poolSize > 0 ? Int(poolSize) : nil, backlog: backlog >= 0 ? Int(backlog) : nil, thread: thread)
-    {
+    let r = su._withUnsafeGuaranteedRef { s in
+        tu._withUnsafeGuaranteedRef { thread in
+            s.connect(
+                host: UnsafeRawBufferPointer(start: host, count: host == nil ? 0 : hl), port: Int(port), pool: poolName,
+                poolSize: poolSize > 0 ? Int(poolSize) : nil, backlog: backlog >= 0 ? Int(backlog) : nil, thread: thread)
+        }
+    }
+    switch r {
     case .done: return FFI.ok
     case .again: return FFI.again
     case .failed(let m):
@@ -100,8 +111,8 @@ public func mg_tcp_receive(
     _ found: UnsafeMutablePointer<Int32>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
-    guard let s = tcpFor(p, err) else { return FFI.badContext }
-    guard let thread = LuaThread.running else {
+    guard let su = tcpFor(p, err) else { return FFI.badContext }
+    guard let tu = LuaThread.runningUnretained else {
         FFIError.set(err, "no thread")
         return FFI.error
     }
@@ -115,24 +126,26 @@ public func mg_tcp_receive(
         let bytes = pat.map { Array(UnsafeBufferPointer(start: $0, count: pl)) } ?? []
         pattern = .until(bytes, inclusive: inclusive != 0, size: n >= 0 ? Int(n) : nil)
     }
-    guard let r = s.receive(pattern, thread: thread) else { return FFI.again }
-    found?.pointee = 0
-    switch r {
-    case .data(let d, let f):
-        found?.pointee = f ? 1 : 0
-        d.withUnsafeBytes { FFIScratch.put(bytes: $0, out, outl) }
-        return FFI.ok
-    case .buffered:
-        // The socket's buffer: Lua copies it before its next call on the socket.
-        out?.pointee = UnsafePointer(s.out)
-        outl?.pointee = s.outCount
-        return FFI.ok
-    case .fail(let e, let partial):
-        FFIError.set(err, e)
-        partial.withUnsafeBytes { FFIScratch.put(bytes: $0, out, outl) }
-        return FFI.error
-    case .done:
-        return FFI.done
+    return su._withUnsafeGuaranteedRef { s in
+        guard let r = tu._withUnsafeGuaranteedRef({ s.receive(pattern, thread: $0) }) else { return FFI.again }
+        found?.pointee = 0
+        switch r {
+        case .data(let d, let f):
+            found?.pointee = f ? 1 : 0
+            d.withUnsafeBytes { FFIScratch.put(bytes: $0, out, outl) }
+            return FFI.ok
+        case .buffered:
+            // The socket's buffer: Lua copies it before its next call on the socket.
+            out?.pointee = UnsafePointer(s.out)
+            outl?.pointee = s.outCount
+            return FFI.ok
+        case .fail(let e, let partial):
+            FFIError.set(err, e)
+            partial.withUnsafeBytes { FFIScratch.put(bytes: $0, out, outl) }
+            return FFI.error
+        case .done:
+            return FFI.done
+        }
     }
 }
 
@@ -143,28 +156,32 @@ public func mg_tcp_send(
     _ p: UnsafeMutableRawPointer?, _ data: UnsafePointer<UInt8>?, _ len: Int, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
-    guard let s = tcpFor(p, err) else { return FFI.badContext }
-    guard let thread = LuaThread.running else {
+    guard let su = tcpFor(p, err) else { return FFI.badContext }
+    guard let tu = LuaThread.runningUnretained else {
         FFIError.set(err, "no thread")
         return FFI.error
     }
     let bytes = UnsafeRawBufferPointer(start: data, count: len)
-    let now = s.trySendNow(bytes)
-    if now == len && len > 0 { return FFI.ok }  // all written: no yield
-    if let e = s.send(UnsafeRawBufferPointer(rebasing: bytes[now...]), thread: thread, total: len) {
-        FFIError.set(err, e)
-        return FFI.error
+    return su._withUnsafeGuaranteedRef { s in
+        let now = s.trySendNow(bytes)
+        if now == len && len > 0 { return FFI.ok }  // all written: no yield
+        if let e = tu._withUnsafeGuaranteedRef({ s.send(UnsafeRawBufferPointer(rebasing: bytes[now...]), thread: $0, total: len) }) {
+            FFIError.set(err, e)
+            return FFI.error
+        }
+        return FFI.again
     }
-    return FFI.again
 }
 
 /// `int mg_tcp_settimeouts(void *s, int connect, int send, int read)`: -1 keeps a value.
 @_cdecl("mg_tcp_settimeouts")
 public func mg_tcp_settimeouts(_ p: UnsafeMutableRawPointer?, _ c: Int32, _ w: Int32, _ r: Int32) -> Int32 {
-    guard let s = tcp(p) else { return FFI.error }
-    if c >= 0 { s.connectTimeout = Int(c) }
-    if w >= 0 { s.sendTimeout = Int(w) }
-    if r >= 0 { s.readTimeout = Int(r) }
+    guard let p else { return FFI.error }
+    Unmanaged<LuaTCPSocket>.fromOpaque(p)._withUnsafeGuaranteedRef { s in
+        if c >= 0 { s.connectTimeout = Int(c) }
+        if w >= 0 { s.sendTimeout = Int(w) }
+        if r >= 0 { s.readTimeout = Int(r) }
+    }
     return FFI.ok
 }
 
@@ -174,13 +191,14 @@ public func mg_tcp_setkeepalive(
     _ p: UnsafeMutableRawPointer?, _ timeout: Int32, _ size: Int32, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
-    guard let s = tcpFor(p, err) else { return FFI.badContext }
+    guard let su = tcpFor(p, err) else { return FFI.badContext }
     guard let rt = LuaRuntime.shared else { return FFI.error }
     // The location's settings only for the default timeout (most callers give one).
-    if let e = s.setKeepalive(
-        timeoutMs: timeout >= 0 ? Int(timeout) : nil, size: size > 0 ? Int(size) : nil,
-        defaultTimeout: { LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf).socketKeepaliveTimeout })
-    {
+    if let e = su._withUnsafeGuaranteedRef({ s in
+        s.setKeepalive(
+            timeoutMs: timeout >= 0 ? Int(timeout) : nil, size: size > 0 ? Int(size) : nil,
+            defaultTimeout: { LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf).socketKeepaliveTimeout })
+    }) {
         FFIError.set(err, e)
         return FFI.error
     }
@@ -190,16 +208,16 @@ public func mg_tcp_setkeepalive(
 /// `int mg_tcp_reused(void *s)`: reuse count, -1 when not connected.
 @_cdecl("mg_tcp_reused")
 public func mg_tcp_reused(_ p: UnsafeMutableRawPointer?) -> Int32 {
-    guard let s = tcp(p), s.isConnected else { return -1 }
-    return Int32(s.reusedTimes)
+    guard let p else { return -1 }
+    return Unmanaged<LuaTCPSocket>.fromOpaque(p)._withUnsafeGuaranteedRef { s in s.isConnected ? Int32(s.reusedTimes) : -1 }
 }
 
 /// `int mg_tcp_close(void *s, char **err)`.
 @_cdecl("mg_tcp_close")
 public func mg_tcp_close(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
-    guard let s = tcpFor(p, err) else { return FFI.badContext }
-    if let e = s.close() {
+    guard let su = tcpFor(p, err) else { return FFI.badContext }
+    if let e = su._withUnsafeGuaranteedRef({ $0.close() }) {
         FFIError.set(err, e)
         return FFI.error
     }

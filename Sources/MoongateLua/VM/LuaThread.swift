@@ -57,6 +57,11 @@ final class LuaThread {
     static var running: LuaThread? {
         @inline(__always) get { runningRef?.takeUnretainedValue() }
     }
+    /// `running` without a reference taken: the running thread outlives the FFI call
+    /// that reads it (its coroutine is the caller).
+    static var runningUnretained: Unmanaged<LuaThread>? {
+        @inline(__always) get { runningRef }
+    }
 
     /// Whether the coroutine returns to the pool when done (light threads' coroutines are
     /// Lua values user code keeps, so they are never reused).
@@ -143,8 +148,13 @@ final class LuaThread {
             return
         }
         // Spare threads must not keep a request alive; the context is set again by `make`.
+        // A thread that ended after its phase handler returned (it waited: a cosocket
+        // read) holds the last reference to its context once the request finished: the
+        // context is kept for the next request then, as the handler keeps it when the
+        // thread ends before `start` returns (else it is just released).
         t.holdsContext = false
-        t.contextRef.release()
+        var c = t.contextRef.takeRetainedValue()
+        LuaRequestContext.recycle(&c)
         t.owner = nil
         t.state = .idle
         t.fnRef = LUA_NOREF
