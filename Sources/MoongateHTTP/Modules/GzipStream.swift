@@ -61,7 +61,7 @@ public final class GzipStream {
         return "\(int).\(frac < 10 ? "0" : "")\(frac)"
     }
 
-    /// Compresses the chunk's data (and file part) in place. Returns false when zlib fails.
+    /// Compresses the chunk's data in place. Returns false when zlib fails.
     func filter(_ chunk: inout BodyChunk, allocator: ByteBufferAllocator) -> Bool {
         if done { return true }
         if !started {
@@ -74,9 +74,6 @@ public final class GzipStream {
         var ok = true
         if let d = chunk.data, d.readableBytes > 0 {
             d.withUnsafeReadableBytes { ok = deflate(input: $0, mode: Z_NO_FLUSH, into: &out) }
-        }
-        if ok, let f = chunk.file, f.readableBytes > 0 {
-            ok = readFile(f) { deflate(input: $0, mode: Z_NO_FLUSH, into: &out) }
         }
         if ok && mode != Z_NO_FLUSH {
             ok = deflate(input: UnsafeRawBufferPointer(start: nil, count: 0), mode: mode, into: &out)
@@ -92,7 +89,6 @@ public final class GzipStream {
             deflateEnd(stream)
             done = true
         }
-        chunk.file = nil
         if mode == Z_NO_FLUSH && out.readableBytes % pieceSize != 0 {
             let whole = out.readableBytes - out.readableBytes % pieceSize
             pending = out.getSlice(at: out.readerIndex + whole, length: out.readableBytes - whole)
@@ -125,26 +121,5 @@ public final class GzipStream {
             if mode != Z_FINISH && stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 { return true }
         }
     }
-
-    /// Reads a file region (static files) in pieces for compression.
-    private func readFile(_ f: FileRegion, _ body: (UnsafeRawBufferPointer) -> Bool) -> Bool {
-        var offset = f.readerIndex
-        let end = f.endIndex
-        var buf = [UInt8](repeating: 0, count: 65536)
-        do {
-            return try f.fileHandle.withUnsafeFileDescriptor { fd in
-                while offset < end {
-                    let want = min(buf.count, end - offset)
-                    let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(offset)) }
-                    if n <= 0 { return false }
-                    let ok = buf.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                    if !ok { return false }
-                    offset += n
-                }
-                return true
-            }
-        } catch {
-            return false
-        }
-    }
 }
+

@@ -701,11 +701,7 @@ public final class HTTPConnection: ChannelInboundHandler {
         }
         state = .active
         bodyRemaining = r.head.contentLength ?? 0
-        if r.head.chunked {
-            chunkedDecoder = ChunkedDecoder()
-        } else if let h = hooks {
-            h.chunked = nil
-        }
+        chunkedDecoder = r.head.chunked ? ChunkedDecoder() : nil
         if bodyRemaining == 0 && !decodingChunked {
             r.body.complete = true
         } else {
@@ -960,13 +956,10 @@ public final class HTTPConnection: ChannelInboundHandler {
         context.write(NIOAny(IOData.byteBuffer(b)), promise: nil)
     }
 
+    /// sendfile(2) of a static file: only plain connections get file chunks (see
+    /// `BodyChunk.file`).
     func write(file: FileRegion) {
         guard state != .closed else { return }
-        if tls != nil {
-            // TLS needs the bytes: no sendfile.
-            if let b = TLSFileReader.read(file, allocator: allocator) { write(b) }
-            return
-        }
         emitPending()
         nioBusy = true
         context.write(NIOAny(IOData.fileRegion(file)), promise: nil)

@@ -31,20 +31,6 @@ public final class SubrequestSink {
         if let d = chunk.data, d.readableBytes > 0 {
             body += d.readableBytesView
         }
-        if let f = chunk.file {
-            var want = f.readableBytes
-            var off = f.readerIndex
-            var buf = [UInt8](repeating: 0, count: min(want, 65536))
-            _ = try? f.fileHandle.withUnsafeFileDescriptor { fd -> Void in
-                while want > 0 {
-                    let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, min(want, $0.count), off) }
-                    if n <= 0 { break }
-                    body += buf[0..<n]
-                    want -= n
-                    off += n
-                }
-            }
-        }
     }
 }
 

@@ -26,7 +26,10 @@ public enum FilterResult {
 /// A piece of response body travelling through the body filters.
 public struct BodyChunk {
     public var data: ByteBuffer?
-    /// A file region to send instead of `data` (static files).
+    /// A file region to send by sendfile instead of `data` (static files). The static
+    /// module makes one only for a plain connection whose response has no body filter,
+    /// gzip or subrequest capture (where the bytes are needed it sends them read, see
+    /// `FileStreamer`), so only the connection's `write(file:)` ever meets one.
     public var file: FileRegion?
     /// The last chunk of the response.
     public var last: Bool
