@@ -61,7 +61,7 @@ extension LuaTCPSocket {
 
 private func optSocket(_ p: UnsafeMutableRawPointer?) -> LuaTCPSocket? {
     guard let p else { return nil }
-    return Unmanaged<LuaTCPSocket>.fromOpaque(p).takeUnretainedValue()
+    return LuaTCPSocket.of(p).takeUnretainedValue()
 }
 
 /// `int mg_tcp_getoption(void *s, int opt, int *val, char **err)`: 0 with `*val`, -1 with

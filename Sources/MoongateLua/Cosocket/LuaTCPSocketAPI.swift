@@ -4,8 +4,10 @@ import MoongateCore
 import Glibc
 #endif
 
-// FFI of ngx.socket.tcp (lua/resty/core/socket_tcp.lua). A socket handle is a retained
-// `LuaTCPSocket` pointer released by the Lua object's finalizer.
+// FFI of ngx.socket.tcp (lua/resty/core/socket_tcp.lua). A socket handle points to the
+// Lua object's `mg_tcp_ref_t`, whose first field is a retained `LuaTCPSocket` pointer,
+// released by the Lua object's finalizer or when the owner request ends
+// (`LuaTCPSocket.detach`).
 
 /// Phases where cosockets work (ngx_lua: rewrite, access, content, timer, ssl_cert...).
 let cosocketPhases: LuaPhase = [.rewrite, .access, .content, .timer, .serverRewrite, .precontent, .sslCert]
@@ -20,7 +22,7 @@ private func tcpFor(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<U
         FFIError.set(err, "bad socket")
         return nil
     }
-    let u = Unmanaged<LuaTCPSocket>.fromOpaque(p)
+    let u = LuaTCPSocket.of(p)
     guard u._withUnsafeGuaranteedRef({ $0.usable(bySerial: LuaRuntime.currentSerial) }) else {
         FFIError.set(err, "bad request")
         return nil
@@ -54,16 +56,19 @@ public func mg_tcp_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _
     } else {
         s = LuaTCPSocket.make(conf: LuaLocConf.socketConf(nil, rt.mainConf))
     }
-    out?.pointee = Unmanaged.passRetained(s).toOpaque()
+    s.attach(out)
     return FFI.ok
 }
 
-/// `void mg_tcp_gc(void *s)`.
+/// `void mg_tcp_gc(mg_tcp_ref_t *ref)`.
 @_cdecl("mg_tcp_gc")
 public func mg_tcp_gc(_ p: UnsafeMutableRawPointer?) {
-    guard let p else { return }
+    // A handle detached at its request's end holds no socket.
+    guard let p, let sp = p.load(as: UnsafeMutableRawPointer?.self) else { return }
+    p.storeBytes(of: nil, as: UnsafeMutableRawPointer?.self)
     // The Lua object's reference, now ours: kept as a spare or released here.
-    var s = Unmanaged<LuaTCPSocket>.fromOpaque(p).takeRetainedValue()
+    var s = Unmanaged<LuaTCPSocket>.fromOpaque(sp).takeRetainedValue()
+    s.luaRef = nil
     _ = s.close()
     LuaTCPSocket.recycle(&s)
 }
@@ -177,7 +182,7 @@ public func mg_tcp_send(
 @_cdecl("mg_tcp_settimeouts")
 public func mg_tcp_settimeouts(_ p: UnsafeMutableRawPointer?, _ c: Int32, _ w: Int32, _ r: Int32) -> Int32 {
     guard let p else { return FFI.error }
-    Unmanaged<LuaTCPSocket>.fromOpaque(p)._withUnsafeGuaranteedRef { s in
+    LuaTCPSocket.of(p)._withUnsafeGuaranteedRef { s in
         if c >= 0 { s.connectTimeout = Int(c) }
         if w >= 0 { s.sendTimeout = Int(w) }
         if r >= 0 { s.readTimeout = Int(r) }
@@ -209,7 +214,7 @@ public func mg_tcp_setkeepalive(
 @_cdecl("mg_tcp_reused")
 public func mg_tcp_reused(_ p: UnsafeMutableRawPointer?) -> Int32 {
     guard let p else { return -1 }
-    return Unmanaged<LuaTCPSocket>.fromOpaque(p)._withUnsafeGuaranteedRef { s in s.isConnected ? Int32(s.reusedTimes) : -1 }
+    return LuaTCPSocket.of(p)._withUnsafeGuaranteedRef { s in s.isConnected ? Int32(s.reusedTimes) : -1 }
 }
 
 /// `int mg_tcp_close(void *s, char **err)`.
@@ -250,7 +255,7 @@ public func mg_req_socket(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
     let s = LuaTCPSocket(conf: LuaLocConf.socketConf(LuaRuntime.current, rt.mainConf))
     r.moduleContexts["lua_req_socket"] = s
     s.attachBody(ctx, r)
-    out?.pointee = Unmanaged.passRetained(s).toOpaque()
+    s.attach(out)
     return FFI.ok
 }
 
@@ -294,6 +299,6 @@ public func mg_req_socket_raw(
         ctx.bodyRead || r.body.replaced
         ? [] : r.head.chunked && r.body.keepRaw ? r.body.raw : Array(r.body.data)
     s.attachRaw(ctx, r.connection, prefix: prefix)
-    out?.pointee = Unmanaged.passRetained(s).toOpaque()
+    s.attach(out)
     return FFI.ok
 }

@@ -16,7 +16,7 @@ public func mg_tcp_sslhandshake(
         FFIError.set(err, "closed")
         return FFI.error
     }
-    let s = Unmanaged<LuaTCPSocket>.fromOpaque(p).takeUnretainedValue()
+    let s = LuaTCPSocket.of(p).takeUnretainedValue()
     guard s.usable(by: LuaRuntime.current) else {
         FFIError.set(err, "bad request")
         return FFI.badContext
@@ -44,7 +44,7 @@ public func mg_tcp_sslhandshake(
 @_cdecl("mg_tcp_sslsession")
 public func mg_tcp_sslsession(_ p: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
     guard let p else { return nil }
-    return Unmanaged<LuaTCPSocket>.fromOpaque(p).takeUnretainedValue().sslSession()
+    return LuaTCPSocket.of(p).takeUnretainedValue().sslSession()
 }
 
 /// `void mg_tcp_sslsession_free(void *sess)`: ngx_http_lua_ffi_ssl_free_session.

@@ -245,14 +245,20 @@ public final class LuaRequestContext: RequestCleanupObject {
         entry?.abandon()
         entry = nil
         lightThreads?.killAll()
-        if let s = cosocket {
+        // Each socket leaves the list before it is detached, so that a spare is
+        // referred to by nothing else.
+        if var s = cosocket {
             cosocket = nil
             s.ownerReleased(serial)
+            LuaTCPSocket.detach(&s)
         }
         if let e = extras, !e.cosockets.isEmpty {
-            let owned = e.cosockets
+            var owned = e.cosockets
             e.cosockets = []
-            for s in owned { s.ownerReleased(serial) }
+            while var s = owned.popLast() {
+                s.ownerReleased(serial)
+                LuaTCPSocket.detach(&s)
+            }
         }
     }
 

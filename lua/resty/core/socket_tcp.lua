@@ -26,7 +26,11 @@ local errmsg = base.get_errmsg_ptr()
 local get_size_ptr = base.get_size_ptr
 
 ffi.cdef [[
-    int mg_tcp_new(void **out, char **err);
+    typedef struct {
+        void *s;
+        int32_t saved[6];
+    } mg_tcp_ref_t;
+    int mg_tcp_new(mg_tcp_ref_t *ref, char **err);
     void mg_tcp_gc(void *s);
     int mg_tcp_connect(void *s, const char *host, size_t hl, int port,
                        const char *pool, size_t pl, int pool_size,
@@ -45,13 +49,14 @@ ffi.cdef [[
                             char **err);
     void *mg_tcp_sslsession(void *s);
     void mg_tcp_sslsession_free(void *sess);
-    int mg_req_socket(void **out, char **err);
-    int mg_req_socket_raw(void **out, char **err);
+    int mg_req_socket(mg_tcp_ref_t *ref, char **err);
+    int mg_req_socket_raw(mg_tcp_ref_t *ref, char **err);
     int mg_tcp_getoption(void *s, int opt, int *val, char **err);
     int mg_tcp_setoption(void *s, int opt, int val, char **err);
 ]]
 
-local out_ptr = ffi_new("void *[1]")
+-- A socket's handle: Lua memory holding the Swift socket (see LuaTCPSocket.detach).
+local ref_type = ffi.typeof("mg_tcp_ref_t")
 local str_ptr = ffi_new("const unsigned char *[1]")
 local found_ptr = ffi_new("int[1]")
 
@@ -101,11 +106,12 @@ local tcp_gc = C.mg_tcp_gc
 -- Not ending in a tail call to setmetatable: the JIT cannot return from a fast
 -- function to an interpreted caller, and tcp() would run interpreted.
 local function tcp()
-    local rc = C.mg_tcp_new(out_ptr, errmsg)
+    local ref = ffi_new(ref_type)
+    local rc = C.mg_tcp_new(ref, errmsg)
     if rc ~= 0 then
         raise(rc, 2)
     end
-    local s = ffi_gc(out_ptr[0], tcp_gc)
+    local s = ffi_gc(ref, tcp_gc)
     -- [2]: connect was called (in the array part, as ngx_lua keeps its socket
     -- fields: a key would give each socket a hash part, rehashed on connect).
     local self = setmetatable({ s, false }, mt)
@@ -578,13 +584,14 @@ local raw_mt = { __index = raw_methods }
 
 function ngx.req.socket(raw)
     local rc
+    local ref = ffi_new(ref_type)
     if raw then
-        rc = C.mg_req_socket_raw(out_ptr, errmsg)
+        rc = C.mg_req_socket_raw(ref, errmsg)
     else
-        rc = C.mg_req_socket(out_ptr, errmsg)
+        rc = C.mg_req_socket(ref, errmsg)
     end
     if rc == 0 then
-        local s = ffi_gc(out_ptr[0], C.mg_tcp_gc)
+        local s = ffi_gc(ref, C.mg_tcp_gc)
         return setmetatable({ s }, raw and raw_mt or req_mt)
     end
     if rc == -1 then
