@@ -33,6 +33,13 @@ final class LuaUDPSocket {
     var readTimeout: Int
     private var reader: (thread: LuaThread, size: Int, timer: LuaTimerEntry?)?
     private let logErrors: Bool
+    /// The `serial` of the request or timer that set the peer (0: none): only it may use
+    /// the socket while it is open, and its end closes it, as ngx_lua's cleanup does.
+    private var ownerSerial: UInt64 = 0
+    /// Counts `close` calls: an open that completes after one is not the socket's any more.
+    private var closes = 0
+    /// `setpeername` is resolving or connecting.
+    private var opening = false
 
     init(conf: LuaMainConf) {
         readTimeout = conf.socketReadTimeout
@@ -44,6 +51,28 @@ final class LuaUDPSocket {
     /// `setpeername`: binds a local socket for the peer's family; nil or an error.
     func setPeer(host: String, port: Int, thread: LuaThread) -> LuaTCPSocket.ConnectStart {
         close()
+        let ctx = thread.context
+        if ownerSerial != ctx.serial {
+            // A long-running timer that sets many peers keeps only its sockets that are
+            // open or opening listed, not every socket it ever used.
+            if ctx.udpSockets.count >= 8 {
+                ctx.udpSockets.removeAll { s in
+                    guard s.channel == nil, !s.opening else { return false }
+                    s.disown(ctx.serial)
+                    return true
+                }
+            }
+            ownerSerial = ctx.serial
+            ctx.udpSockets.append(self)
+        }
+        let gen = closes
+        opening = true
+        let r = startOpen(host: host, port: port, thread: thread, gen: gen)
+        if case .failed = r { opening = false }
+        return r
+    }
+
+    private func startOpen(host: String, port: Int, thread: LuaThread, gen: Int) -> LuaTCPSocket.ConnectStart {
         let address: SocketAddress
         do {
             if port < 0 {
@@ -55,12 +84,20 @@ final class LuaUDPSocket {
                     guard let self else { return }
                     switch r {
                     case .success(let addrs):
+                        // Closed meanwhile (by its request's end, or another light
+                        // thread): the waiting thread, if any still waits, learns it.
+                        guard gen == self.closes else {
+                            LuaTCPSocket.fail(thread, "closed")
+                            return
+                        }
                         guard let ip = addrs.randomElement(), let a = try? SocketAddress(ipAddress: ip, port: port) else {
+                            self.opening = false
                             LuaTCPSocket.fail(thread, "bad address")
                             return
                         }
-                        self.open(a, thread: thread)
+                        self.open(a, thread: thread, closes: gen)
                     case .failure(let e):
+                        if gen == self.closes { self.opening = false }
                         LuaTCPSocket.fail(thread, e.message)
                     }
                 }
@@ -72,11 +109,13 @@ final class LuaUDPSocket {
             return .failed(LuaSocketError.message(for: error))
         }
         guard LuaScheduler.loop != nil else { return .failed("no event loop") }
-        open(address, thread: thread)
+        open(address, thread: thread, closes: gen)
         return .again
     }
 
-    private func open(_ address: SocketAddress, thread: LuaThread) {
+    /// Connects to `address`; `closes` is the count of `close` calls when the peer was
+    /// set (a later close makes the result nobody's).
+    private func open(_ address: SocketAddress, thread: LuaThread, closes: Int) {
         guard let loop = LuaScheduler.loop else { return }
         let h = Handler()
         h.owner = self
@@ -92,6 +131,14 @@ final class LuaUDPSocket {
             .connect(to: address)
             .whenComplete { [weak self] r in
                 guard let self else { return }
+                // Closed meanwhile (by its request's end, or another light thread):
+                // the waiting thread, if any still waits, learns it.
+                guard closes == self.closes else {
+                    if case .success(let ch) = r { ch.close(promise: nil) }
+                    LuaTCPSocket.fail(thread, "closed")
+                    return
+                }
+                self.opening = false
                 switch r {
                 case .success(let ch):
                     self.channel = ch
@@ -181,9 +228,29 @@ final class LuaUDPSocket {
         }
     }
 
+    /// Whether the request or timer with `serial` may use the socket: any while it is
+    /// closed or unowned, else its owner.
+    func usable(bySerial serial: UInt64?) -> Bool {
+        channel == nil || ownerSerial == 0 || serial == ownerSerial
+    }
+
+    /// The owner `serial` ended: the socket closes.
+    func ownerReleased(_ serial: UInt64) {
+        guard ownerSerial == serial else { return }
+        ownerSerial = 0
+        close()
+    }
+
+    /// The owner `serial` went away without ending (no cleanup ran).
+    func disown(_ serial: UInt64) {
+        if ownerSerial == serial { ownerSerial = 0 }
+    }
+
     /// `close`: false when it was not open.
     @discardableResult
     func close() -> Bool {
+        closes &+= 1
+        opening = false
         guard let ch = channel else { return false }
         if let rd = reader {
             reader = nil

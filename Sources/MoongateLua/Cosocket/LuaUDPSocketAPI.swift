@@ -11,6 +11,14 @@ import Glibc
     return Unmanaged<LuaUDPSocket>.fromOpaque(p).takeUnretainedValue()
 }
 
+/// ngx_lua's order of checks: a closed socket says "closed" (the caller's own check),
+/// an open one whose peer another request or timer set raises "bad request".
+@inline(__always) private func foreign(_ s: LuaUDPSocket, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Bool {
+    if s.usable(bySerial: LuaRuntime.currentSerial) { return false }
+    FFIError.set(err, "bad request")
+    return true
+}
+
 /// `int mg_udp_new(void **out, char **err)`.
 @_cdecl("mg_udp_new")
 public func mg_udp_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
@@ -41,6 +49,7 @@ public func mg_udp_setpeername(
         FFIError.set(err, "no thread")
         return FFI.error
     }
+    if foreign(s, err) { return FFI.badContext }
     switch s.setPeer(host: string(host, hl), port: Int(port), thread: thread) {
     case .done: return FFI.ok
     case .again: return FFI.again
@@ -57,6 +66,7 @@ public func mg_udp_send(
 ) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
     guard let s = udp(p) else { return FFI.error }
+    if foreign(s, err) { return FFI.badContext }
     if let e = s.send(UnsafeRawBufferPointer(start: d, count: len)) {
         FFIError.set(err, e)
         return FFI.error
@@ -76,6 +86,7 @@ public func mg_udp_receive(
         FFIError.set(err, "no thread")
         return FFI.error
     }
+    if foreign(s, err) { return FFI.badContext }
     guard let r = s.receive(size: Int(size), thread: thread) else { return FFI.again }
     switch r {
     case .success(let d):
@@ -100,6 +111,7 @@ public func mg_udp_settimeout(_ p: UnsafeMutableRawPointer?, _ ms: Int32) -> Int
 public func mg_udp_close(_ p: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
     if let rc = cosocketCheck(err) { return rc }
     guard let s = udp(p) else { return FFI.error }
+    if foreign(s, err) { return FFI.badContext }
     if !s.close() {
         FFIError.set(err, "closed")
         return FFI.error

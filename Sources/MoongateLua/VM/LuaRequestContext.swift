@@ -48,6 +48,7 @@ public final class LuaRequestContext: RequestCleanupObject {
         var timerLog: (connection: Int, suffix: String)? = nil
         var timerLoc: LocationConfig? = nil
         var cosockets: [LuaTCPSocket] = []
+        var udpSockets: [LuaUDPSocket] = []
     }
     private var extras: Extras? = nil
     private var madeExtras: Extras {
@@ -77,6 +78,12 @@ public final class LuaRequestContext: RequestCleanupObject {
         get { extras?.cosockets ?? [] }
         set { madeExtras.cosockets = newValue }
         _modify { yield &madeExtras.cosockets }
+    }
+    /// The UDP cosockets whose peer was set in this request or timer: closed at its end
+    /// (ngx_http_lua_socket_udp_cleanup).
+    var udpSockets: [LuaUDPSocket] {
+        get { extras?.udpSockets ?? [] }
+        _modify { yield &madeExtras.udpSockets }
     }
     /// The Lua settings of the request's location, looked up once per location rather than
     /// by name on every call that needs one (`locConf`). Not retained: the location
@@ -116,6 +123,7 @@ public final class LuaRequestContext: RequestCleanupObject {
         cosocket?.disown(serial)
         if let e = extras {
             for s in e.cosockets { s.disown(serial) }
+            for s in e.udpSockets { s.disown(serial) }
         }
     }
 
@@ -259,6 +267,11 @@ public final class LuaRequestContext: RequestCleanupObject {
                 s.ownerReleased(serial)
                 LuaTCPSocket.detach(&s)
             }
+        }
+        if let e = extras, !e.udpSockets.isEmpty {
+            let owned = e.udpSockets
+            e.udpSockets = []
+            for s in owned { s.ownerReleased(serial) }
         }
     }
 
