@@ -95,8 +95,18 @@ final class LuaTCPSocket: LuaTCPEvents {
 
     /// A socket as `init(conf:)` makes it: a spare one when there is one.
     static func make(conf: LuaMainConf) -> LuaTCPSocket {
-        if spare.isEmpty {
-            while var d = detached.popLast() { recycle(&d) }
+        if spare.isEmpty && !detached.isEmpty {
+            // One still inside its read event (a request nested in it) stays listed;
+            // the list keeps its storage.
+            var kept = 0
+            for i in detached.indices where detached[i].inEvent > 0 {
+                detached.swapAt(i, kept)
+                kept += 1
+            }
+            while detached.count > kept {
+                var d = detached.removeLast()
+                recycle(&d)
+            }
         }
         guard let s = spare.popLast() else { return LuaTCPSocket(conf: conf) }
         s.connectTimeout = conf.socketConnectTimeout
@@ -113,13 +123,15 @@ final class LuaTCPSocket: LuaTCPEvents {
     static func recycle(_ s: inout LuaTCPSocket) {
         // Room for the sockets one LuaJIT GC cycle collects at a busy time (one cycle
         // spans hundreds of requests; their sockets are finalized together).
-        guard spare.count < 1024, isKnownUniquelyReferenced(&s), s.resetForReuse() else { return }
+        guard spare.count < 1024, s.inEvent == 0, isKnownUniquelyReferenced(&s), s.resetForReuse() else { return }
         spare.append(s)
     }
 
     /// The Lua object's `mg_tcp_ref_t` while it holds this socket (its first field is
     /// the retained pointer to it).
     var luaRef: UnsafeMutableRawPointer?
+    /// The connection's handler is inside `received` or `closedByPeer` (see `detach`).
+    private var inEvent: Int32 = 0
 
     /// Hands a retained reference to the Lua object's `mg_tcp_ref_t` at `ref`.
     func attach(_ ref: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
@@ -164,11 +176,12 @@ final class LuaTCPSocket: LuaTCPEvents {
         ref.storeBytes(of: nil, as: UnsafeMutableRawPointer?.self)
         s.luaRef = nil
         Unmanaged.passUnretained(s).release()  // the Lua object's reference
-        if isKnownUniquelyReferenced(&s) {
+        if s.inEvent == 0 && isKnownUniquelyReferenced(&s) {
             recycle(&s)
-        } else if detached.count < 1024 {
+        } else if detached.count < 1024 || s.inEvent > 0 {
             // Still in use below: most requests end inside their socket's own read
-            // event (the read resumes the handler, which finishes). The next
+            // event (the read resumes the handler, which finishes), and the handler
+            // holds it unretained, so this list keeps it alive until then. The next
             // `ngx.socket.tcp()` takes it once that returned.
             detached.append(s)
         }
@@ -622,6 +635,10 @@ final class LuaTCPSocket: LuaTCPEvents {
     // MARK: events
 
     func received(_ b: ByteBuffer) {
+        // The handler calls through an unowned(unsafe) reference: nothing is sure to
+        // hold the socket while the read resumes its thread, which may end the request.
+        inEvent &+= 1
+        defer { inEvent &-= 1 }
         appendBytes(&inbuf, b)
         tryFinishRead()
         // One read stays pending while less than a buffer is held: the channel stays
@@ -643,6 +660,8 @@ final class LuaTCPSocket: LuaTCPEvents {
     }
 
     func closedByPeer(error: String?) {
+        inEvent &+= 1
+        defer { inEvent &-= 1 }
         eof = true
         if let error, peerError == nil { peerError = error }
         tryFinishRead()
