@@ -25,41 +25,11 @@ public final class HTTPWorker {
         for group in http.listenGroups {
             guard let fd = listenFDs[group.listen.key] else { continue }
             let g = group
-            // The child channel's options are set in its initializer through its
-            // synchronous options, not with childChannelOption: the bootstrap applies
-            // those through a list of existentials and a chain of futures, ~30k
-            // instructions for each new connection.
             let bootstrap = ServerBootstrap(group: loop)
                 .serverChannelOption(.backlog, value: Int32(group.listen.backlog))
-                .childChannelInitializer { channel in
-                    CachedTime.update()
-                    let conn = HTTPConnection(number: ConnectionRegistry.shared.nextConnectionNumber(), listen: g)
-                    do {
-                        if let options = channel.syncOptions {
-                            // A plain connection gets TCP_NODELAY with one setsockopt(2) in
-                            // HTTPConnection.handlerAdded (NIO's generic setOption is ~3k).
-                            if g.listen.ssl { try options.setOption(.tcpOption(.tcp_nodelay), value: 1) }
-                            // NIO keeps one receive buffer per connection for its whole life,
-                            // sized by the largest read so far. A TLS connection's starts
-                            // small (2 KB by default), since most request heads fit in 512
-                            // bytes; larger reads double it as they come. (Remote half-closure
-                            // stays off, NIO's default.)
-                            if g.listen.ssl {
-                                try options.setOption(.recvAllocator, value: HTTPWorker.receiveAllocator)
-                            } else {
-                                // A plain connection keeps no receive buffer (ClientRecvBuffers).
-                                try options.setOption(.recvAllocator, value: ClientRecvAllocator())
-                            }
-                        }
-                        let pipeline = channel.pipeline.syncOperations
-                        if g.listen.ssl {
-                            try pipeline.addHandlers([TLSServerSniffer(group: g, connection: conn), conn])
-                        } else {
-                            try pipeline.addHandler(conn)
-                        }
-                        return channel.eventLoop.makeSucceededVoidFuture()
-                    } catch {
-                        return channel.eventLoop.makeFailedFuture(error)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(AcceptFront(group: g))
                     }
                 }
             bootstrap.withBoundSocket(fd).whenComplete { [weak self] result in
@@ -87,3 +57,109 @@ public final class HTTPWorker {
         channels.removeAll()
     }
 }
+
+/// Sets up each accepted connection and hands it straight to the server channel's own
+/// read (which registers and activates it), past NIO's ServerBootstrap.AcceptHandler.
+///
+/// Why: for each new connection the AcceptHandler applies the child options and runs
+/// the child initializer through a chain of futures (applyAllChannelOptions, flatMap,
+/// assumeIsolated().flatMap, whenFailure), ~12k instructions of a new connection's
+/// ~68k, even with no options and an initializer that completes at once. This handler
+/// sits before it (the bootstrap adds the AcceptHandler after the server channel's
+/// initializer) and does the same work synchronously: the options through the child's
+/// synchronous options, the handlers through its synchronous pipeline operations. It
+/// then fires the connection from the context of an `AcceptBack`, a pass-through
+/// handler it places after the AcceptHandler on its first read, so the next stop is
+/// the pipeline's tail, which gives it to the server channel (`channelRead0`: register,
+/// then `becomeActive`), as the AcceptHandler would have. The AcceptHandler stays in
+/// the pipeline and still handles what else comes (quiesce events, errors).
+final class AcceptFront: ChannelInboundHandler {
+    typealias InboundIn = Channel
+    typealias InboundOut = Channel
+
+    private let group: ListenGroup
+    private var back: ChannelHandlerContext?
+
+    init(group: ListenGroup) {
+        self.group = group
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        back = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let channel = Self.unwrapInboundIn(data)
+        // The AcceptHandler's check: a connection accepted while the listener closes
+        // is closed, not served.
+        guard context.channel.isActive else {
+            channel.close(promise: nil)
+            return
+        }
+        do {
+            try setUp(channel)
+        } catch {
+            // As the AcceptHandler does when the initializer fails.
+            channel.close(promise: nil)
+            context.fireErrorCaught(error)
+            return
+        }
+        if back == nil {
+            // The first connection: the AcceptHandler is in the pipeline by now.
+            let handler = AcceptBack()
+            if (try? context.pipeline.syncOperations.addHandler(handler, position: .last)) != nil {
+                back = handler.context
+            }
+        }
+        if let back {
+            back.fireChannelRead(data)
+        } else {
+            // Through the AcceptHandler (no options, no initializer left to run).
+            context.fireChannelRead(data)
+        }
+    }
+
+    /// What the bootstrap's child initializer did.
+    private func setUp(_ channel: Channel) throws {
+        let g = group
+        CachedTime.update()
+        let conn = HTTPConnection(number: ConnectionRegistry.shared.nextConnectionNumber(), listen: g)
+        if let options = channel.syncOptions {
+            // A plain connection gets TCP_NODELAY with one setsockopt(2) in
+            // HTTPConnection.handlerAdded (NIO's generic setOption is ~3k).
+            if g.listen.ssl { try options.setOption(.tcpOption(.tcp_nodelay), value: 1) }
+            // NIO keeps one receive buffer per connection for its whole life, sized by
+            // the largest read so far. A TLS connection's starts small (2 KB by
+            // default), since most request heads fit in 512 bytes; larger reads double
+            // it as they come. (Remote half-closure stays off, NIO's default.)
+            if g.listen.ssl {
+                try options.setOption(.recvAllocator, value: HTTPWorker.receiveAllocator)
+            } else {
+                // A plain connection keeps no receive buffer (ClientRecvBuffers).
+                try options.setOption(.recvAllocator, value: ClientRecvAllocator())
+            }
+        }
+        let pipeline = channel.pipeline.syncOperations
+        if g.listen.ssl {
+            try pipeline.addHandlers([TLSServerSniffer(group: g, connection: conn), conn])
+        } else {
+            try pipeline.addHandler(conn)
+        }
+    }
+}
+
+/// The last handler of a listener's pipeline: AcceptFront fires accepted connections
+/// from its context, so that they go on to the tail.
+final class AcceptBack: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = Channel
+    private(set) var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+}
+
