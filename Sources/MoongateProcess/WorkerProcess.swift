@@ -22,6 +22,9 @@ enum WorkerProcess {
         WorkerInfo.processType = single ? "single" : "worker"
         srandom(UInt32(truncatingIfNeeded: getpid() ^ Int32(truncatingIfNeeded: time(nil))))
         CachedTime.update()
+        WorkerConnections.limit = cycle.workerConnections
+        // nginx's worker holds one connection for its channel to the master.
+        if !single { WorkerConnections.take() }
         MultiThreadedEventLoopGroup.withCurrentThreadAsEventLoop { loop in
             let worker = HTTPWorker(cycle: cycle, loop: loop)
             for h in ModuleHooks.initWorker { h(cycle, loop) }

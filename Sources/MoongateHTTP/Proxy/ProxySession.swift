@@ -231,6 +231,12 @@ final class ProxySession: UpstreamConnectionDelegate {
 
     /// Opens a new connection to the peer (nginx's ngx_event_connect_peer).
     private func open(host: String, port: Int, poolKey: String, tls: UpstreamTLS?) {
+        // ngx_event_connect_peer without a free connection: the request ends with 500
+        // (ngx_http_upstream_connect), no other peer tried.
+        guard WorkerConnections.available(alert: { logUpstream(.alert, $0 + " while connecting to upstream") }) else {
+            finish(500)
+            return
+        }
         let timeout = balancerState.connectTimeout > 0 ? balancerState.connectTimeout : conf.effConnectTimeout
         let local = localAddress()
         UpstreamConnection.connect(
@@ -580,10 +586,16 @@ final class ProxySession: UpstreamConnectionDelegate {
     func logUpstream(_ level: LogLevel, _ message: String) {
         let log = r.errorLog
         guard log.enabled(level) else { return }
+        // nginx's ngx_http_log_error_handler: the main request's line, a subrequest's
+        // URI, the upstream, the main request's host and referrer.
+        var main = r
+        while let p = main.parent { main = p }
         var s = ", client: \(r.connection.remoteAddress), server: \(r.server.primaryName)"
-        s += ", request: \"\(r.head.requestLineForLog)\""
+        s += ", request: \"\(main.head.requestLineForLog)\""
+        if main !== r { s += ", subrequest: \"\(r.uri)\"" }
         s += ", upstream: \"\(target.ssl ? "https" : "http")://\(peerName)\(target.uri)\""
-        if let h = r.head.hostForLog { s += ", host: \"\(h)\"" }
+        if let h = main.head.hostForLog { s += ", host: \"\(h)\"" }
+        if let ref = main.head.header("referer") { s += ", referrer: \"\(ref)\"" }
         log.log(level, message, connection: r.connection.number, context: s)
     }
 

@@ -61,6 +61,8 @@ final class UpstreamConnection {
             return loop.makeFailedFuture(error)
         }
         let handler = UpstreamChannelHandler()
+        let slot = ConnectionSlot()
+        handler.slot = slot
         var bootstrap = ClientBootstrap(group: loop)
         if let local = localAddress { bootstrap = bootstrap.bind(to: local) }
         return bootstrap
@@ -72,6 +74,11 @@ final class UpstreamConnection {
                 let c = UpstreamConnection(channel: ch, peerName: peerName)
                 handler.connection = c
                 return c
+            }
+            .flatMapErrorThrowing { error in
+                // (No channel, or one that is closed: its place is free again.)
+                slot.release()
+                throw error
             }
     }
 
@@ -192,6 +199,15 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
         core = context.channel._channelCore
     }
 
+    /// The connection's place among the worker's connections (worker_connections),
+    /// given back when the channel goes away.
+    var slot: ConnectionSlot?
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        slot?.release()
+        slot = nil
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         CachedTime.refresh()
         var buf = unwrapInboundIn(data)
@@ -223,6 +239,8 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        slot?.release()
+        slot = nil
         core = nil
         connection?.inactive()
         connection?.delegate = nil

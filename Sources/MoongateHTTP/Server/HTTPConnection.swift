@@ -1177,6 +1177,11 @@ public final class HTTPConnection: ChannelInboundHandler {
         closing = true
         if state == .idle { close() }
     }
+
+    /// Waiting for a request with none of it read yet: a connection nginx marks
+    /// reusable (ngx_reusable_connection), which it closes when it runs out of
+    /// connections (WorkerConnections).
+    var isReusable: Bool { state == .idle && buffer.readableBytes == 0 }
 }
 
 extension HTTPRequest {
@@ -1231,6 +1236,15 @@ public final class ConnectionRegistry {
 
     /// Number of open connections.
     public private(set) var count = 0
+    /// Calls `body` with each connection, the newest first (the list must not change
+    /// meanwhile).
+    func forEach(_ body: (HTTPConnection) -> Void) {
+        var c = head
+        while let x = c {
+            body(x)
+            c = x.registryNext
+        }
+    }
     /// Asks each connection to finish and close.
     public func shutdownAll() {
         // Closing may unlink connections as we go: walk a copy.

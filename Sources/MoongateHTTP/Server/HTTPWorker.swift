@@ -41,6 +41,8 @@ public final class HTTPWorker {
                     // listen() on a listening socket only updates the backlog.
                     _ = listen(fd, Int32(g.listen.backlog))
                     self?.channels.append(ch)
+                    // A listener holds one of the worker's connections, as nginx's does.
+                    WorkerConnections.take()
                 case .failure(let e):
                     ErrorLog.shared.log(.emerg, "cannot accept on \(g.listen.key): \(e)")
                 }
@@ -53,7 +55,10 @@ public final class HTTPWorker {
 
     /// Stops accepting; busy connections finish their request, idle ones close.
     public func stopAccepting() {
-        for c in channels { c.close(promise: nil) }
+        for c in channels {
+            c.close(promise: nil)
+            WorkerConnections.release()
+        }
         channels.removeAll()
     }
 }
@@ -93,6 +98,13 @@ final class AcceptFront: ChannelInboundHandler {
         // The AcceptHandler's check: a connection accepted while the listener closes
         // is closed, not served.
         guard context.channel.isActive else {
+            channel.close(promise: nil)
+            return
+        }
+        // None free (worker_connections): nginx closes the new connection at once.
+        guard WorkerConnections.available(alert: { [group] in
+            (group.defaultServer.serverLevel.errorLog ?? ErrorLog.shared).log(.alert, $0)
+        }) else {
             channel.close(promise: nil)
             return
         }

@@ -512,6 +512,11 @@ final class LuaTCPSocket: LuaTCPEvents {
                             return
                         }
                         self.peerName = "\(ip):\(port)"
+                        guard LuaTCPSocket.mayOpen(thread) else {
+                            self.uncount()
+                            LuaTCPSocket.fail(thread, LuaTCPSocket.noConnections)
+                            return
+                        }
                         self.startConnect(a, thread: thread)
                     case .failure(let e):
                         self.uncount()
@@ -527,9 +532,24 @@ final class LuaTCPSocket: LuaTCPEvents {
             uncount()
             return .failed(LuaSocketError.message(for: error))
         }
+        guard LuaTCPSocket.mayOpen(thread) else {
+            uncount()
+            return .failed(LuaTCPSocket.noConnections)
+        }
         startConnect(address, thread: thread)
         return .again
     }
+
+    /// Whether the worker may open one more connection (worker_connections); when not,
+    /// nginx's alert goes to the thread's request (or timer) log.
+    static func mayOpen(_ thread: LuaThread) -> Bool {
+        WorkerConnections.available { thread.context.log(.alert, $0) }
+    }
+
+    /// The error of a connect refused for want of a free connection. (ngx_lua returns
+    /// whatever errno last held, as ngx_get_connection sets none: often "operation now in
+    /// progress", from the connect before.)
+    static let noConnections = "worker_connections are not enough"
 
     /// The connection being opened will not be: the pool may take another.
     private func uncount() {
@@ -552,6 +572,8 @@ final class LuaTCPSocket: LuaTCPEvents {
         guard let loop = LuaScheduler.loop else { return }
         busyConnecting = true
         let h = LuaTCPHandler()
+        let slot = ConnectionSlot()
+        h.slot = slot
         let timeout = connectTimeout
         ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(max(timeout, 1))))
@@ -576,7 +598,7 @@ final class LuaTCPSocket: LuaTCPEvents {
                 self.busyConnecting = false
                 // The Lua object was collected meanwhile: nobody waits for it.
                 guard self.luaRef != nil else {
-                    if case .success(let ch) = result { ch.close(promise: nil) }
+                    if case .success(let ch) = result { ch.close(promise: nil) } else { slot.release() }
                     return
                 }
                 switch result {
@@ -588,6 +610,8 @@ final class LuaTCPSocket: LuaTCPEvents {
                         return 1
                     }
                 case .failure(let e):
+                    // (No channel, or one that is closed: its place is free again.)
+                    slot.release()
                     self.uncount()
                     let msg = LuaSocketError.message(for: e)
                     if self.logErrors {

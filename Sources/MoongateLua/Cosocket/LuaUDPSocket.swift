@@ -1,5 +1,6 @@
 import CLuaJIT
 import MoongateCore
+import MoongateHTTP
 import NIOCore
 import NIOPosix
 
@@ -22,6 +23,20 @@ final class LuaUDPSocket {
 
         func errorCaught(context: ChannelHandlerContext, error: Error) {
             owner?.failed(LuaSocketError.message(for: error))
+        }
+
+        /// The socket's place among the worker's connections (worker_connections).
+        var slot: ConnectionSlot?
+
+        func handlerRemoved(context: ChannelHandlerContext) {
+            slot?.release()
+            slot = nil
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            slot?.release()
+            slot = nil
+            context.fireChannelInactive()
         }
     }
 
@@ -95,6 +110,11 @@ final class LuaUDPSocket {
                             LuaTCPSocket.fail(thread, "bad address")
                             return
                         }
+                        guard LuaTCPSocket.mayOpen(thread) else {
+                            self.opening = false
+                            LuaTCPSocket.fail(thread, LuaTCPSocket.noConnections)
+                            return
+                        }
                         self.open(a, thread: thread, closes: gen)
                     case .failure(let e):
                         if gen == self.closes { self.opening = false }
@@ -109,6 +129,7 @@ final class LuaUDPSocket {
             return .failed(LuaSocketError.message(for: error))
         }
         guard LuaScheduler.loop != nil else { return .failed("no event loop") }
+        guard LuaTCPSocket.mayOpen(thread) else { return .failed(LuaTCPSocket.noConnections) }
         open(address, thread: thread, closes: gen)
         return .again
     }
@@ -119,6 +140,8 @@ final class LuaUDPSocket {
         guard let loop = LuaScheduler.loop else { return }
         let h = Handler()
         h.owner = self
+        let slot = ConnectionSlot()
+        h.slot = slot
         // A connected socket, as ngx_lua's: ICMP errors come back as ECONNREFUSED.
         DatagramBootstrap(group: loop)
             .channelOption(ChannelOptions.autoRead, value: false)
@@ -133,6 +156,7 @@ final class LuaUDPSocket {
                 guard let self else { return }
                 // Closed meanwhile (by its request's end, or another light thread):
                 // the waiting thread, if any still waits, learns it.
+                if case .failure = r { slot.release() }
                 guard closes == self.closes else {
                     if case .success(let ch) = r { ch.close(promise: nil) }
                     LuaTCPSocket.fail(thread, "closed")
