@@ -153,10 +153,16 @@ final class LuaUDPSocket {
             }
             .connect(to: address)
             .whenComplete { [weak self] r in
-                guard let self else { return }
+                // (No channel, or one that is closed: its place is free again.)
+                if case .failure = r { slot.release() }
+                // The socket's Lua object was collected meanwhile: nobody will use or
+                // close the channel.
+                guard let self else {
+                    if case .success(let ch) = r { ch.close(promise: nil) }
+                    return
+                }
                 // Closed meanwhile (by its request's end, or another light thread):
                 // the waiting thread, if any still waits, learns it.
-                if case .failure = r { slot.release() }
                 guard closes == self.closes else {
                     if case .success(let ch) = r { ch.close(promise: nil) }
                     LuaTCPSocket.fail(thread, "closed")
