@@ -226,3 +226,47 @@ two free: 200 c
 qr/\[alert\] .*8 worker_connections are not enough while connecting to upstream, client: 127\.0\.0\.1, server: localhost, request: "GET \/t HTTP\/1\.1", subrequest: "\/p", upstream: "http:\/\/127\.0\.0\.1:\d+\/c"/
 --- no_error_log
 [error]
+
+
+
+=== TEST 6: connects that fail, closed UDP sockets and reused pooled connections leave no place taken
+--- config
+    location = /c { return 200 "c\n"; }
+    location = /t {
+        content_by_lua_block {
+            -- nothing listens on port 1: each connect fails (connection refused)
+            for i = 1, 40 do
+                local s = ngx.socket.tcp()
+                local ok = s:connect("127.0.0.1", 1)
+                if ok then ngx.say("unexpected connect") end
+            end
+            for i = 1, 40 do
+                local u = ngx.socket.udp()
+                assert(u:setpeername("127.0.0.1", 1))
+                u:close()
+            end
+            -- the same pooled connection each time
+            for i = 1, 40 do
+                local s = ngx.socket.tcp()
+                assert(s:connect("127.0.0.1", ngx.var.server_port))
+                s:setkeepalive()
+            end
+            local socks = {}
+            for i = 1, 20 do
+                local s = ngx.socket.tcp()
+                if not s:connect("127.0.0.1", $TEST_NGINX_RAND_PORT_1) then break end
+                socks[i] = s
+            end
+            -- 8 - the listener - this client: the pooled connection's accepted side is
+            -- an idle client, closed to make room, and the pooled connection goes with it
+            ngx.say("then ", #socks, " connect")
+        }
+    }
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply: x
+--- request
+GET /t
+--- response_body
+then 6 connect
+--- error_log
+8 worker_connections are not enough, reusing connections

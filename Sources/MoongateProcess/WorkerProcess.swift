@@ -23,7 +23,9 @@ enum WorkerProcess {
         srandom(UInt32(truncatingIfNeeded: getpid() ^ Int32(truncatingIfNeeded: time(nil))))
         CachedTime.update()
         WorkerConnections.limit = cycle.workerConnections
-        // nginx's worker holds one connection for its channel to the master.
+        // nginx's worker holds one connection for its channel to the master. Ours reads
+        // signals through a signalfd instead; the place is counted all the same, so that
+        // a configuration's limit leaves as many for clients as it does on nginx.
         if !single { WorkerConnections.take() }
         MultiThreadedEventLoopGroup.withCurrentThreadAsEventLoop { loop in
             let worker = HTTPWorker(cycle: cycle, loop: loop)

@@ -199,14 +199,8 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
         core = context.channel._channelCore
     }
 
-    /// The connection's place among the worker's connections (worker_connections),
-    /// given back when the channel goes away.
+    /// The connection's place among the worker's connections (see ConnectionSlot).
     var slot: ConnectionSlot?
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        slot?.release()
-        slot = nil
-    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         CachedTime.refresh()
@@ -240,7 +234,6 @@ final class UpstreamChannelHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         slot?.release()
-        slot = nil
         core = nil
         connection?.inactive()
         connection?.delegate = nil

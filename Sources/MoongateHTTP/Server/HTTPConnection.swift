@@ -1249,11 +1249,7 @@ public final class ConnectionRegistry {
     public func shutdownAll() {
         // Closing may unlink connections as we go: walk a copy.
         var all: [HTTPConnection] = []
-        var c = head
-        while let x = c {
-            all.append(x)
-            c = x.registryNext
-        }
+        forEach { all.append($0) }
         for x in all { x.shutdownGracefully() }
     }
     /// A new connection number (nginx counts per worker from its connection array; we count up).

@@ -58,9 +58,12 @@ public enum WorkerConnections {
     }
 }
 
-/// One counted connection (WorkerConnections.take), given back once: by the channel's
-/// handler when the channel goes away, or by the connect's failure when there never was
-/// one. Whichever comes first gives it back; the other finds it given.
+/// One counted connection (WorkerConnections.take), given back once, whichever comes
+/// first: the channel's handler gives it back when the channel goes inactive (NIO fires
+/// channelInactive within close(), as nginx frees a connection within
+/// ngx_close_connection); a connect that fails (no channel, or one that never became
+/// active) gives it back in its failure path; the deinit is the backstop for a slot
+/// dropped otherwise.
 public final class ConnectionSlot {
     private var held = true
 

@@ -69,20 +69,11 @@ final class LuaTCPHandler: ChannelInboundHandler {
     /// is not forwarded (~120 instructions per read).
     func channelReadComplete(context: ChannelHandlerContext) {}
 
-    /// The connection's place among the worker's connections (worker_connections),
-    /// given back as the channel closes (NIO fires channelInactive within close(), as
-    /// nginx frees a connection within ngx_close_connection), or, for a channel that
-    /// never became active, when its handlers are removed.
+    /// The connection's place among the worker's connections (see ConnectionSlot).
     var slot: ConnectionSlot?
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        slot?.release()
-        slot = nil
-    }
 
     func channelInactive(context: ChannelHandlerContext) {
         slot?.release()
-        slot = nil
         endHandshake(.failed(nil))
         owner?.closedByPeer(error: nil)
         context.fireChannelInactive()

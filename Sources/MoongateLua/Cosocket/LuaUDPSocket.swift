@@ -25,17 +25,11 @@ final class LuaUDPSocket {
             owner?.failed(LuaSocketError.message(for: error))
         }
 
-        /// The socket's place among the worker's connections (worker_connections).
+        /// The socket's place among the worker's connections (see ConnectionSlot).
         var slot: ConnectionSlot?
-
-        func handlerRemoved(context: ChannelHandlerContext) {
-            slot?.release()
-            slot = nil
-        }
 
         func channelInactive(context: ChannelHandlerContext) {
             slot?.release()
-            slot = nil
             context.fireChannelInactive()
         }
     }
