@@ -79,6 +79,10 @@ build: deps
 	@# for files whose IR is unchanged): drop the objects when RELEASE_FLAGS change.
 	@if [ -d .build ] && [ "$$(cat .build/release-flags 2>/dev/null)" != "$(RELEASE_FLAGS)" ]; then \
 		find .build -path '*/release/*' -name '*.swift.o' -delete; echo "$(RELEASE_FLAGS)" > .build/release-flags; fi
+	@# libstdc++ (the Swift runtime's) goes in statically: where clang finds it, for
+	@# Package.swift's -L .build/static-libs (without it the link uses the shared one).
+	@mkdir -p .build/static-libs; a=$$(clang -print-file-name=libstdc++.a 2>/dev/null); \
+		if [ -f "$$a" ]; then ln -sf "$$a" .build/static-libs/libstdc++.a; else rm -f .build/static-libs/libstdc++.a; fi
 	$(SWIFT) build -c release --product moongate --static-swift-stdlib $(RELEASE_FLAGS)
 
 debug: deps

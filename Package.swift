@@ -16,6 +16,15 @@ let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .wh
 // the same tool, adds the code a worker runs that no symbol names (closure context
 // destructors, thunks) at the start of .text, just before it; the link map it is found
 // in is written to .build/moongate-release.map.
+// Sources/moongate/rodata.ld keeps .rodata read-only: some of Swift's metadata comes in
+// writable sections named .rodata, and lld then made the whole output section writable
+// and put it in the data segment. A writable private mapping that has been written has
+// its page table copied at fork, so each worker was born with every .rodata page the
+// master had read (~750 KB); read-only, a worker maps only what it reads itself. The
+// writable ones go in .rodata.rw, after .data.
+// `-L .build/static-libs` (the Makefile links libstdc++.a there): the Swift runtime's
+// libstdc++ goes in statically, ~40 functions in the worker's ordered code instead of
+// the ~220 KB of libstdc++.so's pages a worker kept resident.
 let root = String(#filePath.dropLast("Package.swift".count))
 let serverLink: [LinkerSetting] = [
     .unsafeFlags(["-Xlinker", "--dynamic-list=\(root)Sources/moongate/exports.list", "-Xlinker", "--no-export-dynamic"]),
@@ -24,6 +33,8 @@ let serverLink: [LinkerSetting] = [
             "-use-ld=lld", "-Xlinker", "--symbol-ordering-file=\(root)Sources/moongate/link-order.txt",
             "-Xlinker", "--no-warn-symbol-ordering",
             "-Xlinker", "-T", "-Xlinker", "\(root)Sources/moongate/link-order.ld",
+            "-Xlinker", "-T", "-Xlinker", "\(root)Sources/moongate/rodata.ld",
+            "-L\(root).build/static-libs",
             "-Xlinker", "-Map=\(root).build/moongate-release.map",
         ], .when(configuration: .release)),
 ]
@@ -99,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "moongate",
             dependencies: ["CMoongate", "MoongateProcess", "MoongateCore", "MoongateConfig", "MoongateLua"],
-            exclude: ["exports.list", "link-order.txt", "link-order.ld"],
+            exclude: ["exports.list", "link-order.txt", "link-order.ld", "rodata.ld"],
             linkerSettings: serverLink
         ),
         .target(name: "MoongateSpec", dependencies: []),
@@ -109,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "MoongateHTTPTests",
             dependencies: [
-                "MoongateHTTP", "CZlib",
+                "MoongateHTTP", "CZlib", "CMoongate",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

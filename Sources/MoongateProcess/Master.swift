@@ -72,6 +72,8 @@ public final class Master {
         ErrorLog.shared.log(.notice, "start worker processes")
         generation += 1
         WorkerInfo.count = cycle.workerProcesses
+        // Before the first fork: the workers inherit the answers (see prewarm.c).
+        mg_prewarm_conformances()
         for i in 0..<cycle.workerProcesses { spawn(id: i) }
     }
 

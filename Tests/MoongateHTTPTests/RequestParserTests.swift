@@ -207,6 +207,12 @@ private func headEnd(_ s: String) -> Int? {
     #expect(CachedTime.httpTime(for: 86400) == "Fri, 02 Jan 1970 00:00:00 GMT")
     #expect(CachedTime.httpTime(for: 86400) == "Fri, 02 Jan 1970 00:00:00 GMT")
     #expect(CachedTime.httpTime(for: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+    // Two-digit fields below and above 10, and years of other decades (the digits are
+    // written by CachedTime's own formatter).
+    #expect(CachedTime.httpTime(for: 1_796_222_047) == "Wed, 02 Dec 2026 14:34:07 GMT")
+    #expect(CachedTime.httpTime(for: 1_700_000_000) == "Tue, 14 Nov 2023 22:13:20 GMT")
+    #expect(CachedTime.httpTime(for: 4_102_444_799) == "Thu, 31 Dec 2099 23:59:59 GMT")
+    #expect(CachedTime.httpTime(for: 951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
 }
 
 @Test func staticETagsAsInterpolated() {

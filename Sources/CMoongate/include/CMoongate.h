@@ -22,6 +22,11 @@ int mg_sigtimedwait_from(const int *sigs, int n, long timeout_ms, int *from_pid)
 int mg_set_pdeathsig(int sig);
 /// fork(2) after fflush(NULL): Swift cannot call fork directly.
 pid_t mg_fork(void);
+/// Fills the Swift runtime's conformance cache with a worker's channel lookups, so a
+/// forked worker never walks the conformance records (prewarm.c says why). Once.
+void mg_prewarm_conformances(void);
+/// How many of the names mg_prewarm_conformances uses this build lacks (0 expected).
+int mg_prewarm_unresolved(void);
 void mg_bind_now(char *const argv[]);
 /// Sets or clears FD_CLOEXEC.
 int mg_set_cloexec(int fd, int on);
