@@ -28,7 +28,7 @@ __DATA__
                 ngx.log(ngx.ERR, "failed to set on_abort: ", err)
                 return
             end
-            ngx.sleep(2)
+            ngx.sleep(4)
             ngx.log(ngx.WARN, "main handler done")
         }
     }
@@ -36,7 +36,7 @@ __DATA__
 GET /t
 --- timeout: 0.5
 --- abort
---- wait: 2.1
+--- wait: 4.1
 --- ignore_response
 --- error_log
 on abort called
