@@ -72,17 +72,22 @@ RELEASE_FLAGS := -Xswiftc -enforce-exclusivity=unchecked \
 # each retain/release (hello 26.2k -> 24.7k instructions/request), and its functions
 # can be placed by Sources/moongate/link-order.txt (see Package.swift).
 build: deps
-	@# SwiftPM does not relink when only the link order changed.
+	@# libstdc++ (the Swift runtime's) goes in statically: where clang finds it, for
+	@# Package.swift's -L .build/static-libs (without it the link uses the shared one).
+	@mkdir -p .build/static-libs; a=$$(clang -print-file-name=libstdc++.a 2>/dev/null); \
+		if [ -f "$$a" ]; then \
+			if [ "$$(readlink .build/static-libs/libstdc++.a)" != "$$a" ]; then \
+				ln -sf "$$a" .build/static-libs/libstdc++.a; rm -f .build/release/moongate; fi; \
+		elif [ -e .build/static-libs/libstdc++.a ]; then \
+			rm -f .build/static-libs/libstdc++.a .build/release/moongate; fi
+	@# SwiftPM does not relink when only the link order or a linker script changed.
 	@if [ Sources/moongate/link-order.txt -nt .build/release/moongate ] || \
-		[ Sources/moongate/link-order.ld -nt .build/release/moongate ]; then rm -f .build/release/moongate; fi
+		[ Sources/moongate/link-order.ld -nt .build/release/moongate ] || \
+		[ Sources/moongate/rodata.ld -nt .build/release/moongate ]; then rm -f .build/release/moongate; fi
 	@# Nor does swiftc recompile when only code generation flags changed (it skips LLVM
 	@# for files whose IR is unchanged): drop the objects when RELEASE_FLAGS change.
 	@if [ -d .build ] && [ "$$(cat .build/release-flags 2>/dev/null)" != "$(RELEASE_FLAGS)" ]; then \
 		find .build -path '*/release/*' -name '*.swift.o' -delete; echo "$(RELEASE_FLAGS)" > .build/release-flags; fi
-	@# libstdc++ (the Swift runtime's) goes in statically: where clang finds it, for
-	@# Package.swift's -L .build/static-libs (without it the link uses the shared one).
-	@mkdir -p .build/static-libs; a=$$(clang -print-file-name=libstdc++.a 2>/dev/null); \
-		if [ -f "$$a" ]; then ln -sf "$$a" .build/static-libs/libstdc++.a; else rm -f .build/static-libs/libstdc++.a; fi
 	$(SWIFT) build -c release --product moongate --static-swift-stdlib $(RELEASE_FLAGS)
 
 debug: deps
