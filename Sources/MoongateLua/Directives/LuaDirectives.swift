@@ -256,23 +256,11 @@ public enum LuaModule {
 
     static func initWorker(_ cycle: CycleConfig, _ loop: EventLoop) {
         LuaScheduler.loop = loop
-        // fork copied the master's PRNG state: give each worker its own sequence.
-        if let rt = LuaRuntime.shared {
+        // fork copied the master's PRNG state: each worker gets its own sequence, seeded
+        // before the first Lua code it runs (LuaRuntime.seedRandomIfPending).
+        if LuaRuntime.shared != nil {
             let seed = Int(getpid()) &* 1_000_003 &+ Int(CachedTime.milliseconds % 1_000_000_007)
-            // Called through the API, not as a chunk of source: compiling one runs LuaJIT's
-            // lexer and parser, whose code (~430 KB of fault-around windows) would then stay
-            // resident in workers that run no other Lua (static files, proxies).
-            let L = rt.L
-            let top = lua_gettop(L)
-            mg_lua_getglobal(L, "math")
-            if lua_type(L, -1) == LUA_TTABLE {
-                lua_getfield(L, -1, "randomseed")
-                if lua_type(L, -1) == LUA_TFUNCTION {
-                    lua_pushnumber(L, Double(seed % 2_147_483_647))
-                    _ = lua_pcall(L, 1, 0, 0)
-                }
-            }
-            lua_settop(L, top)
+            LuaRuntime.pendingRandomSeed = Double(seed % 2_147_483_647)
         }
         if let err = runInitCode("lua_init_worker", cycle, phase: .initWorker, name: "init_worker_by_lua") {
             ErrorLog.shared.log(.error, "failed to run init_worker_by_lua*: \(err)")

@@ -127,9 +127,39 @@ public final class LuaRuntime {
         luaL_unref(L, mg_lua_registryindex(), ref)
     }
 
+    /// This worker's `math.randomseed` argument, until the first Lua code the worker runs:
+    /// fork copied the master's PRNG state, and each worker gets its own sequence. Not
+    /// seeded at fork: the call runs LuaJIT's interpreter, whose code (~430 KB of
+    /// fault-around windows) would then stay resident in workers that run no Lua at all
+    /// (static files, proxies). Every way into Lua code in a worker calls
+    /// `seedRandomIfPending` first: a thread's resume, a synchronous call, a chunk run,
+    /// a module's require.
+    nonisolated(unsafe) public static var pendingRandomSeed: Double?
+
+    @inline(__always) public static func seedRandomIfPending(_ L: OpaquePointer) {
+        if let seed = pendingRandomSeed { seedRandom(L, seed) }
+    }
+
+    /// `math.randomseed(seed)`, called through the API, not as a chunk of source:
+    /// compiling one would run LuaJIT's lexer and parser too.
+    static func seedRandom(_ L: OpaquePointer, _ seed: Double) {
+        pendingRandomSeed = nil
+        let top = lua_gettop(L)
+        mg_lua_getglobal(L, "math")
+        if lua_type(L, -1) == LUA_TTABLE {
+            lua_getfield(L, -1, "randomseed")
+            if lua_type(L, -1) == LUA_TFUNCTION {
+                lua_pushnumber(L, seed)
+                _ = lua_pcall(L, 1, 0, 0)
+            }
+        }
+        lua_settop(L, top)
+    }
+
     /// Runs a chunk synchronously (init_by_lua, header/body filters, log): `lua_pcall` with a
     /// traceback. Returns nil on success or the error message with traceback.
     func callSync(ref: Int32, context: LuaRequestContext?, nargs: Int32 = 0, nresults: Int32 = 0) -> String? {
+        LuaRuntime.seedRandomIfPending(L)
         let saved = LuaRuntime.currentUnretained
         LuaRuntime.current = context
         defer { LuaRuntime.currentUnretained = saved }

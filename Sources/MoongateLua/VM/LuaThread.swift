@@ -221,6 +221,7 @@ final class LuaThread {
     }
 
     private func run(nargs: Int32) {
+        LuaRuntime.seedRandomIfPending(runtime.L)
         var nargs = nargs
         while true {
             state = .running
