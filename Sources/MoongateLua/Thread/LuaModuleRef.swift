@@ -11,7 +11,7 @@ enum LuaModuleRef {
         let key = module + "." + field
         if let r = rt.moduleRefs[key] { return r }
         let L = rt.L
-        LuaRuntime.seedRandomIfPending(L)
+        LuaRuntime.seedRandomIfPending()
         let top = lua_gettop(L)
         let src = "return require('\(module)').\(field)"
         let ok = src.withCString { p in luaL_loadbuffer(L, p, strlen(p), "=" + key) } == 0

@@ -132,12 +132,15 @@ public final class LuaRuntime {
     /// seeded at fork: the call runs LuaJIT's interpreter, whose code (~430 KB of
     /// fault-around windows) would then stay resident in workers that run no Lua at all
     /// (static files, proxies). Every way into Lua code in a worker calls
-    /// `seedRandomIfPending` first: a thread's resume, a synchronous call, a chunk run,
-    /// a module's require.
+    /// `seedRandomIfPending` first: a thread's resume (handlers, timers, light threads),
+    /// a synchronous call (init_worker_by_lua, filters, log, set_by_lua), a module's
+    /// require. (`LuaState.run` only runs in the master, before any worker exists.)
     nonisolated(unsafe) public static var pendingRandomSeed: Double?
 
-    @inline(__always) public static func seedRandomIfPending(_ L: OpaquePointer) {
-        if let seed = pendingRandomSeed { seedRandom(L, seed) }
+    /// Seeds the worker's VM (`shared`; `L` in tests), whichever VM the code about to run
+    /// uses: a request VM of `lua_code_cache off` must not take the worker VM's seed.
+    @inline(__always) public static func seedRandomIfPending(_ L: OpaquePointer? = nil) {
+        if let seed = pendingRandomSeed, let L = L ?? shared?.L { seedRandom(L, seed) }
     }
 
     /// `math.randomseed(seed)`, called through the API, not as a chunk of source:
@@ -159,7 +162,7 @@ public final class LuaRuntime {
     /// Runs a chunk synchronously (init_by_lua, header/body filters, log): `lua_pcall` with a
     /// traceback. Returns nil on success or the error message with traceback.
     func callSync(ref: Int32, context: LuaRequestContext?, nargs: Int32 = 0, nresults: Int32 = 0) -> String? {
-        LuaRuntime.seedRandomIfPending(L)
+        LuaRuntime.seedRandomIfPending()
         let saved = LuaRuntime.currentUnretained
         LuaRuntime.current = context
         defer { LuaRuntime.currentUnretained = saved }

@@ -221,7 +221,7 @@ final class LuaThread {
     }
 
     private func run(nargs: Int32) {
-        LuaRuntime.seedRandomIfPending(runtime.L)
+        LuaRuntime.seedRandomIfPending()
         var nargs = nargs
         while true {
             state = .running
