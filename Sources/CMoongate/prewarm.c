@@ -46,6 +46,7 @@ SYM(p_basesocket, "$s8NIOPosix18BaseSocketProtocolMp")
 SYM(p_atomicvalue, "$s7Atomics11AtomicValueMp")
 SYM(p_atomicstorage, "$s7Atomics13AtomicStorageMp")
 SYM(p_hashable, "$sSHMp")
+SYM(p_recvalloc, "$s7NIOCore23RecvByteBufferAllocatorMp")
 // Types asked about one protocol each (Int and String as Dictionary keys).
 SYM(t_int, "$sSiN")
 SYM(t_string, "$sSSN")
@@ -62,7 +63,7 @@ ACCESSOR(a_serversocket, "$s8NIOPosix12ServerSocketCMa")
 
 static const void *const mg_prewarm_symbols[] = {
     p_handler, p_inbound, p_outbound, p_channel, p_core, p_registration, p_pool,
-    p_socket, p_basesocket, p_atomicvalue, p_atomicstorage, p_hashable, t_int, t_string,
+    p_socket, p_basesocket, p_atomicvalue, p_atomicstorage, p_hashable, p_recvalloc, t_int, t_string,
     (const void *)a_socketchannel, (const void *)a_serverchannel, (const void *)a_datagramchannel,
     (const void *)a_socket, (const void *)a_serversocket,
 };
@@ -120,7 +121,7 @@ static void ask_conformers(const void *conformed, const void *const *asked, int 
     }
 }
 
-void mg_prewarm_conformances(void) {
+void mg_prewarm_conformances(const void *any_metadata) {
     static int done;
     if (done || !__start_swift5_protocol_conformances || !__stop_swift5_protocol_conformances) return;
     done = 1;
@@ -134,6 +135,11 @@ void mg_prewarm_conformances(void) {
     ask_conformers(p_basesocket, socket, 2);
     ask_conformers(p_atomicvalue, (const void *[]){ p_atomicvalue }, 1);
     ask_conformers(p_atomicstorage, (const void *[]){ p_atomicstorage }, 1);
+    ask_conformers(p_recvalloc, (const void *[]){ p_recvalloc }, 1);
+    // NIO casts a client channel's option value, kept as Any, to RecvByteBufferAllocator
+    // (upstream connections, cosockets). Any's metadata comes from Swift: its symbol
+    // names the full metadata, not the address point the runtime wants.
+    if (any_metadata && p_recvalloc) (void)swift_conformsToProtocolCommon(any_metadata, p_recvalloc);
     mg_metadata_response (*classes[])(size_t) __attribute__((swiftcall)) = {
         a_socketchannel, a_serverchannel, a_datagramchannel, a_socket, a_serversocket,
     };

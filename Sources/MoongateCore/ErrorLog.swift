@@ -36,6 +36,14 @@ public final class ErrorLog {
     /// levels and after the first at the main level: one per file, kept for the life of
     /// the process (a reload reuses them), reopened with the main log.
     nonisolated(unsafe) private static var files: [String: Int32] = [:]
+    /// Guards `files`. A server process reads its configuration on one thread, but unit
+    /// tests open logs from several at once (a lookup during another test's insert
+    /// crashed the test process once).
+    nonisolated(unsafe) private static let filesLock: UnsafeMutablePointer<pthread_mutex_t> = {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(m, nil)
+        return m
+    }()
 
     /// A log on stderr at level `notice` (what nginx uses before it read its config).
     public init() {
@@ -76,6 +84,8 @@ public final class ErrorLog {
     /// every other log of that file (nginx opens each file once).
     public static func opening(path: String?, level: LogLevel) throws -> ErrorLog {
         guard let path, path != "stderr" else { return ErrorLog(fd: 2, path: nil, level: level) }
+        pthread_mutex_lock(filesLock)
+        defer { pthread_mutex_unlock(filesLock) }
         if let fd = files[path] { return ErrorLog(fd: fd, path: path, level: level) }
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 {
@@ -198,6 +208,8 @@ public final class ErrorLog {
             }
         }
         guard self === ErrorLog.shared else { return }
+        pthread_mutex_lock(ErrorLog.filesLock)
+        defer { pthread_mutex_unlock(ErrorLog.filesLock) }
         for (path, fd) in ErrorLog.files {
             let nfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
             if nfd < 0 { continue }

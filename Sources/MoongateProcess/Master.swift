@@ -73,7 +73,7 @@ public final class Master {
         generation += 1
         WorkerInfo.count = cycle.workerProcesses
         // Before the first fork: the workers inherit the answers (see prewarm.c).
-        mg_prewarm_conformances()
+        mg_prewarm_conformances(unsafeBitCast(Any.self as Any.Type, to: UnsafeRawPointer.self))
         for i in 0..<cycle.workerProcesses { spawn(id: i) }
     }
 

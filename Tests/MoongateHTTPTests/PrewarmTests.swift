@@ -8,6 +8,6 @@ import Testing
 @Test func prewarmFindsEveryNameItAsksAbout() {
     #expect(mg_prewarm_unresolved() == 0)
     // Runs, and runs once: the second call returns at once.
-    mg_prewarm_conformances()
-    mg_prewarm_conformances()
+    mg_prewarm_conformances(unsafeBitCast(Any.self as Any.Type, to: UnsafeRawPointer.self))
+    mg_prewarm_conformances(unsafeBitCast(Any.self as Any.Type, to: UnsafeRawPointer.self))
 }

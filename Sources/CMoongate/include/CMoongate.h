@@ -24,7 +24,8 @@ int mg_set_pdeathsig(int sig);
 pid_t mg_fork(void);
 /// Fills the Swift runtime's conformance cache with a worker's channel lookups, so a
 /// forked worker never walks the conformance records (prewarm.c says why). Once.
-void mg_prewarm_conformances(void);
+/// `any_metadata`: the type metadata of `Any` (`Any.self`).
+void mg_prewarm_conformances(const void *any_metadata);
 /// How many of the names mg_prewarm_conformances uses this build lacks (0 expected).
 int mg_prewarm_unresolved(void);
 void mg_bind_now(char *const argv[]);
